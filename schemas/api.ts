@@ -1,0 +1,116 @@
+import { z } from "zod";
+import { colorModeSchema, idSchema, moneySchema, skuSchema, stockStateSchema } from "./common.ts";
+import { FEED_NAMES } from "./feeds.ts";
+import { flashOptionsSchema, labelContentSchema, labelDescriptorSchema } from "./mqtt.ts";
+
+/** HTTP API bodies and replies (DESIGN.md §3a). Field names here are a public contract. */
+
+export const labelCreateBodySchema = labelDescriptorSchema;
+export type LabelCreateBody = z.infer<typeof labelCreateBodySchema>;
+
+export const linkBodySchema = z.object({ sku: skuSchema });
+export type LinkBody = z.infer<typeof linkBodySchema>;
+
+export const flashBodySchema = flashOptionsSchema.partial();
+export type FlashBody = z.infer<typeof flashBodySchema>;
+
+export const errorReplySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ErrorReply = z.infer<typeof errorReplySchema>;
+
+/** One problem in a rejected feed batch; `line` is the 1-based line (CSV: header = line 1; JSON: element). */
+export const feedRowErrorSchema = z.object({ line: z.number().int(), field: z.string(), reason: z.string() });
+export type FeedRowError = z.infer<typeof feedRowErrorSchema>;
+
+export const feedReplySchema = z.object({
+  feed: z.enum(FEED_NAMES),
+  sequence: z.number().int(),
+  applied: z.boolean(),
+  /** Why a batch was not applied (a sequence already seen). */
+  reason: z.string().optional(),
+  rowsRead: z.number().int(),
+  rowsChanged: z.number().int(),
+  labelsAffected: z.number().int(),
+  durationMs: z.number(),
+});
+export type FeedReply = z.infer<typeof feedReplySchema>;
+
+export const SYNC_STATUSES = ["in_sync", "pending", "offline", "never_seen", "unlinked"] as const;
+export const syncStatusSchema = z.enum(SYNC_STATUSES);
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
+export const syncReplySchema = z.object({
+  total: z.number().int(),
+  inSync: z.number().int(),
+  pending: z.number().int(),
+  offline: z.number().int(),
+  neverSeen: z.number().int(),
+  unlinked: z.number().int(),
+  notRight: z.array(
+    z.object({
+      labelId: idSchema,
+      sku: skuSchema.nullable(),
+      reason: syncStatusSchema.exclude(["in_sync"]),
+      detail: z.string(),
+    }),
+  ),
+});
+export type SyncReply = z.infer<typeof syncReplySchema>;
+
+export const labelReplySchema = z.object({
+  labelId: idSchema,
+  sku: skuSchema.nullable(),
+  model: z.string().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  colors: colorModeSchema.nullable(),
+  bridgeId: z.string().nullable(),
+  content: labelContentSchema.nullable(),
+  displayedHash: z.string().nullable(),
+  inSync: z.boolean(),
+  status: syncStatusSchema,
+  battery: z.number().nullable(),
+  rssi: z.number().nullable(),
+  lastSeen: z.string().nullable(),
+});
+export type LabelReply = z.infer<typeof labelReplySchema>;
+
+export const productReplySchema = z.object({
+  sku: skuSchema,
+  gtin: z.string().nullable(),
+  name: z.string(),
+  brand: z.string().nullable(),
+  netQuantity: z.string().nullable(),
+  unit: z.string().nullable(),
+  category: z.string().nullable(),
+  url: z.string().nullable(),
+  price: moneySchema.nullable(),
+  priceEffectiveFrom: z.string().nullable(),
+  stock: z.object({ onHand: z.number().int(), state: stockStateSchema }).nullable(),
+  labels: z.array(idSchema),
+});
+export type ProductReply = z.infer<typeof productReplySchema>;
+
+export const healthReplySchema = z.object({
+  status: z.enum(["ok", "degraded"]),
+  storeId: z.string(),
+  version: z.string(),
+  uptimeSeconds: z.number(),
+  mqtt: z.object({ connected: z.boolean(), url: z.string(), embedded: z.boolean() }),
+  db: z.object({ path: z.string() }),
+  feeds: z.record(
+    z.string(),
+    z.object({
+      lastSequence: z.number().int().nullable(),
+      appliedAt: z.string().nullable(),
+      /** Sequence numbers skipped between applied batches, waiting for catch-up. */
+      gaps: z.array(z.object({ from: z.number().int(), to: z.number().int() })),
+    }),
+  ),
+});
+export type HealthReply = z.infer<typeof healthReplySchema>;

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { isCurrencyCode } from "./currency.ts";
+import { ID_PATTERN } from "./topics.ts";
+
+/** Protocol version carried as `v` by every MQTT payload. */
+export const PROTOCOL_VERSION = 1;
+export const protocolVersion = z.literal(PROTOCOL_VERSION);
+
+export const idSchema = z
+  .string()
+  .regex(ID_PATTERN, "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+export const skuSchema = idSchema;
+
+export const currencySchema = z
+  .string()
+  .refine(isCurrencyCode, { message: "must be an ISO 4217 currency code such as EUR" });
+
+/** A money object on the wire: integer minor units, the currency, and the text to show. */
+export const moneySchema = z.object({
+  amountMinor: z.number().int(),
+  currency: currencySchema,
+  text: z.string(),
+});
+export type MoneyObject = z.infer<typeof moneySchema>;
+
+export const STOCK_STATES = ["in_stock", "low", "out"] as const;
+export const stockStateSchema = z.enum(STOCK_STATES);
+export type StockState = z.infer<typeof stockStateSchema>;
+
+/** Panel colour modes: black/white, black/white/red, black/white/yellow, black/white/red/yellow. */
+export const COLOR_MODES = ["bw", "bwr", "bwy", "bwry"] as const;
+export const colorModeSchema = z.enum(COLOR_MODES);
+export type ColorMode = z.infer<typeof colorModeSchema>;
+
+/** Hex SHA-256 prefix used as a content hash (what a label shows, independent of version). */
+export const contentHashSchema = z.string().regex(/^[0-9a-f]{16,64}$/, "must be lower-case hex");

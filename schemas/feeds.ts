@@ -1,0 +1,146 @@
+import { z } from "zod";
+import { currencySchema, skuSchema } from "./common.ts";
+import { isValidGtin } from "./gtin.ts";
+import { MoneyError, parseDecimalToMinor } from "./money.ts";
+import { InstantError, parseInstant } from "./time.ts";
+
+/**
+ * Feed rows (DESIGN.md §3a). CSV header names = JSON keys. CSV cells arrive as strings and JSON
+ * values typed, so each field accepts both where that is unambiguous; an empty cell is "absent".
+ * The schemas are built per store time zone, because an instant without an offset is store time.
+ */
+export const FEED_NAMES = ["products", "prices", "stock"] as const;
+export type FeedName = (typeof FEED_NAMES)[number];
+
+const absentIfEmpty = (v: unknown) => (v === "" || v === null ? undefined : v);
+const trimmed = z.string().trim();
+const optionalText = (max: number) => z.preprocess(absentIfEmpty, trimmed.max(max).optional());
+
+export const UNITS = ["mg", "g", "kg", "ml", "cl", "l", "m", "piece"] as const;
+export type Unit = (typeof UNITS)[number];
+
+/** A positive decimal quantity ("500", "0.75"), kept as a canonical decimal string. */
+const decimalQuantity = z.preprocess(
+  (v) => (typeof v === "number" && Number.isFinite(v) ? String(v) : absentIfEmpty(v)),
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, "must be a positive decimal such as 500 or 0.75")
+    .transform((s) =>
+      s
+        .replace(/^0+(?=\d)/, "")
+        .replace(/(\.\d*?)0+$/, "$1")
+        .replace(/\.$/, ""),
+    )
+    .refine((s) => /[1-9]/.test(s), "must be above zero")
+    .optional(),
+);
+
+export const productRowSchema = z.object({
+  sku: z.preprocess((v) => (typeof v === "string" ? v.trim() : v), skuSchema),
+  gtin: z.preprocess(
+    (v) => (typeof v === "number" ? String(v) : absentIfEmpty(v)),
+    trimmed.refine(isValidGtin, "must be a GTIN-8/12/13/14 with a valid check digit").optional(),
+  ),
+  name: trimmed.min(1, "must not be empty").max(200),
+  brand: optionalText(100),
+  netQuantity: decimalQuantity,
+  unit: z.preprocess(absentIfEmpty, z.enum(UNITS).optional()),
+  category: optionalText(100),
+  url: z.preprocess(
+    absentIfEmpty,
+    z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
+  ),
+});
+export type ProductRow = z.infer<typeof productRowSchema>;
+
+const integerText = z.preprocess(
+  (v) => (typeof v === "string" && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
+  z.number({ error: "must be a whole number" }).int("must be a whole number"),
+);
+
+export const stockRowSchema = z.object({
+  sku: z.preprocess((v) => (typeof v === "string" ? v.trim() : v), skuSchema),
+  onHand: integerText.pipe(z.number().int().min(-1_000_000_000).max(1_000_000_000)),
+});
+export type StockRow = z.infer<typeof stockRowSchema>;
+
+export interface PriceRow {
+  sku: string;
+  amountMinor: number;
+  currency: string;
+  /** Unix ms; absent = in force from when the batch is applied. */
+  effectiveFrom?: number | undefined;
+  /** Unix ms, exclusive; absent = open-ended. */
+  effectiveTo?: number | undefined;
+}
+
+const instantText = z.preprocess(absentIfEmpty, z.string().trim().optional());
+
+export function priceRowSchema(timeZone: string): z.ZodType<PriceRow> {
+  return z
+    .object({
+      sku: z.preprocess((v) => (typeof v === "string" ? v.trim() : v), skuSchema),
+      price: z.string({
+        error: (iss) =>
+          typeof iss.input === "number"
+            ? 'must be a decimal string such as "2.49", not a JSON number (a float cannot hold money exactly)'
+            : "is required",
+      }),
+      currency: z.preprocess((v) => (typeof v === "string" ? v.trim().toUpperCase() : v), currencySchema),
+      effectiveFrom: instantText,
+      effectiveTo: instantText,
+    })
+    .transform((row, ctx): PriceRow => {
+      let amountMinor = 0;
+      try {
+        amountMinor = parseDecimalToMinor(row.price, row.currency);
+        if (amountMinor < 0)
+          ctx.addIssue({ code: "custom", path: ["price"], message: "must not be negative" });
+      } catch (e) {
+        if (!(e instanceof MoneyError)) throw e;
+        ctx.addIssue({ code: "custom", path: ["price"], message: e.message });
+      }
+      const instant = (field: "effectiveFrom" | "effectiveTo") => {
+        const text = row[field];
+        if (text === undefined) return undefined;
+        try {
+          return parseInstant(text, timeZone);
+        } catch (e) {
+          if (!(e instanceof InstantError)) throw e;
+          ctx.addIssue({ code: "custom", path: [field], message: e.message });
+          return undefined;
+        }
+      };
+      const effectiveFrom = instant("effectiveFrom");
+      const effectiveTo = instant("effectiveTo");
+      if (effectiveFrom !== undefined && effectiveTo !== undefined && effectiveTo <= effectiveFrom) {
+        ctx.addIssue({ code: "custom", path: ["effectiveTo"], message: "must be after effectiveFrom" });
+      }
+      return { sku: row.sku, amountMinor, currency: row.currency, effectiveFrom, effectiveTo };
+    });
+}
+
+export function feedRowSchemas(timeZone: string) {
+  return {
+    products: productRowSchema,
+    prices: priceRowSchema(timeZone),
+    stock: stockRowSchema,
+  } satisfies Record<FeedName, z.ZodType>;
+}
+export type FeedRow<F extends FeedName> = F extends "products"
+  ? ProductRow
+  : F extends "prices"
+    ? PriceRow
+    : StockRow;
+
+/** Media types a feed batch may use. */
+export const FEED_MEDIA_TYPES = {
+  csv: ["text/csv"],
+  ndjson: ["application/x-ndjson", "application/jsonl", "application/ndjson"],
+  json: ["application/json"],
+} as const;
+export type FeedFormat = keyof typeof FEED_MEDIA_TYPES;

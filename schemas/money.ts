@@ -1,0 +1,71 @@
+import { currencyExponent } from "./currency.ts";
+
+/**
+ * Money is integer minor units plus an ISO 4217 code. Conversions here go through strings and
+ * integer arithmetic only: no float ever holds an amount.
+ */
+export interface Money {
+  amountMinor: number;
+  currency: string;
+}
+
+export class MoneyError extends Error {}
+
+const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Parse a decimal string ("2.49", "1250", "0.5") into integer minor units for `currency`.
+ * Rejects more fraction digits than the currency has (no silent rounding), exponents, commas,
+ * and amounts that would not stay a safe integer.
+ */
+export function parseDecimalToMinor(text: string, currency: string): number {
+  const exponent = currencyExponent(currency);
+  if (exponent === undefined) throw new MoneyError(`unknown ISO 4217 currency "${currency}"`);
+  const m = DECIMAL.exec(text.trim());
+  if (!m) throw new MoneyError(`"${text}" is not a decimal amount like "2.49"`);
+  const [, sign, whole = "", fraction = ""] = m;
+  if (fraction.length > exponent) {
+    throw new MoneyError(
+      `"${text}" has ${fraction.length} decimal places; ${currency} allows ${exponent === 0 ? "none" : exponent}`,
+    );
+  }
+  const digits = (whole + fraction.padEnd(exponent, "0")).replace(/^0+(?=\d)/, "");
+  const minor = Number(digits);
+  if (!Number.isSafeInteger(minor)) throw new MoneyError(`"${text}" is too large`);
+  return sign && minor !== 0 ? -minor : minor;
+}
+
+/** Integer minor units back to a plain decimal string: 249 EUR → "2.49", 5 KWD → "0.005". */
+export function minorToDecimalString(amountMinor: number, currency: string): string {
+  if (!Number.isSafeInteger(amountMinor)) throw new MoneyError(`${amountMinor} is not an integer amount`);
+  const exponent = currencyExponent(currency);
+  if (exponent === undefined) throw new MoneyError(`unknown ISO 4217 currency "${currency}"`);
+  const negative = amountMinor < 0;
+  const digits = String(Math.abs(amountMinor)).padStart(exponent + 1, "0");
+  const whole = digits.slice(0, digits.length - exponent);
+  const fraction = digits.slice(digits.length - exponent);
+  return (negative ? "-" : "") + (exponent === 0 ? whole : `${whole}.${fraction}`);
+}
+
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/**
+ * Format for a locale ("2,49 €" in de-DE). Intl.NumberFormat takes the decimal as a string, which
+ * it formats exactly (Intl.NumberFormat v3), so no float is involved here either.
+ */
+export function formatMoney(amountMinor: number, currency: string, locale: string): string {
+  const key = `${locale}|${currency}`;
+  let f = formatters.get(key);
+  if (!f) {
+    const exponent = currencyExponent(currency) ?? 2;
+    f = new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency,
+      minimumFractionDigits: exponent,
+      maximumFractionDigits: exponent,
+    });
+    formatters.set(key, f);
+  }
+  // The string overload is exact; TypeScript's lib still types format() as number | bigint.
+  return f.format(minorToDecimalString(amountMinor, currency) as unknown as number);
+}

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import {
+  colorModeSchema,
+  contentHashSchema,
+  currencySchema,
+  idSchema,
+  moneySchema,
+  protocolVersion,
+  skuSchema,
+  stockStateSchema,
+} from "./common.ts";
+
+/** `…/label/{labelId}/content`, retained, QoS 1: what the label must show. */
+export const labelContentSchema = z.object({
+  v: protocolVersion,
+  labelId: idSchema,
+  sku: skuSchema,
+  gtin: z.string().optional(),
+  name: z.string(),
+  brand: z.string().optional(),
+  url: z.string().optional(),
+  price: moneySchema,
+  stock: stockStateSchema,
+  template: z.string().optional(),
+  /** Filled by the pricing engine once promotions land (DESIGN.md §3a). */
+  regularPrice: moneySchema.optional(),
+  referencePrice: moneySchema.optional(),
+  unitPrice: moneySchema.extend({ per: z.string() }).optional(),
+  promo: z
+    .object({
+      promotionId: z.string(),
+      kind: z.string(),
+      text: z.string(),
+      validUntil: z.string().optional(),
+    })
+    .optional(),
+  memberPrice: moneySchema.optional(),
+  /** Hash of everything above: equal content ⇔ equal hash, whatever the version. */
+  contentHash: contentHashSchema,
+  /** Goes up by one each time this label's content changes. */
+  version: z.number().int().nonnegative(),
+});
+export type LabelContent = z.infer<typeof labelContentSchema>;
+
+/** `…/label/{labelId}/state`, device → controller. */
+export const labelStateSchema = z.object({
+  v: protocolVersion,
+  displayedHash: contentHashSchema.nullable(),
+  version: z.number().int().nonnegative().optional(),
+  /** Battery charge in percent. */
+  battery: z.number().min(0).max(100).optional(),
+  /** Received signal strength at the access point, dBm. */
+  rssi: z.number().min(-150).max(20).optional(),
+  /** When the device reported, unix milliseconds or ISO 8601. */
+  ts: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
+});
+export type LabelState = z.infer<typeof labelStateSchema>;
+
+export const FLASH_COLORS = ["red", "green", "blue", "yellow", "white", "cyan", "magenta"] as const;
+export const FLASH_PATTERNS = ["blink", "solid", "pulse"] as const;
+
+export const flashOptionsSchema = z.object({
+  color: z.enum(FLASH_COLORS).default("green"),
+  pattern: z.enum(FLASH_PATTERNS).default("blink"),
+  seconds: z.number().int().min(1).max(300).default(10),
+});
+
+/** `…/label/{labelId}/command`, controller → device, QoS 1, not retained. */
+export const labelCommandSchema = z.discriminatedUnion("command", [
+  z.object({
+    v: protocolVersion,
+    command: z.literal("flash"),
+    commandId: z.string(),
+    ...flashOptionsSchema.shape,
+  }),
+  z.object({
+    v: protocolVersion,
+    command: z.literal("page"),
+    commandId: z.string(),
+    page: z.number().int().nonnegative(),
+  }),
+]);
+export type LabelCommand = z.infer<typeof labelCommandSchema>;
+
+/** `…/controller/status` and `…/bridge/{bridgeId}/status`: retained availability, Last Will `offline`. */
+export const availabilitySchema = z.object({
+  v: protocolVersion,
+  state: z.enum(["online", "offline"]),
+  ts: z.number().int().optional(),
+});
+export type Availability = z.infer<typeof availabilitySchema>;
+
+/** A label as a bridge or the API describes it. */
+export const labelDescriptorSchema = z.object({
+  labelId: idSchema,
+  model: z.string().max(64).optional(),
+  width: z.number().int().positive().max(4096).optional(),
+  height: z.number().int().positive().max(4096).optional(),
+  colors: colorModeSchema.optional(),
+});
+export type LabelDescriptor = z.infer<typeof labelDescriptorSchema>;
+
+/** `…/bridge/{bridgeId}/labels`, retained: every label this bridge serves (its inventory). */
+export const bridgeLabelsSchema = z.object({
+  v: protocolVersion,
+  bridgeId: idSchema,
+  kind: z.string(),
+  labels: z.array(labelDescriptorSchema),
+});
+export type BridgeLabels = z.infer<typeof bridgeLabelsSchema>;
+
+export { currencySchema };

@@ -1,0 +1,90 @@
+/**
+ * Instants in feeds: ISO 8601 with an offset (`2026-03-29T00:00:00+01:00`, `…Z`) is an absolute
+ * instant; without an offset (`2026-03-29T00:00`, `2026-03-29`) it is wall-clock time in the
+ * store's IANA time zone. Local times are converted DST-safely:
+ *  - in a spring-forward gap (02:30 that never happens) the time moves forward by the gap (03:30);
+ *  - in a fall-back overlap (02:30 that happens twice) the first occurrence is taken.
+ */
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+export class InstantError extends Error {}
+
+const partFormatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = partFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    partFormatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Throws a RangeError for a time zone name Intl does not know. */
+export function assertTimeZone(timeZone: string): void {
+  formatterFor(timeZone);
+}
+
+/** Offset of `timeZone` from UTC at instant `ms`, in milliseconds (east positive). */
+export function zoneOffsetMs(ms: number, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatterFor(timeZone).formatToParts(new Date(ms))) {
+    if (p.type !== "literal") parts[p.type] = Number(p.value);
+  }
+  const asUtc = Date.UTC(
+    parts.year ?? 1970,
+    (parts.month ?? 1) - 1,
+    parts.day ?? 1,
+    parts.hour ?? 0,
+    parts.minute ?? 0,
+    parts.second ?? 0,
+  );
+  return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
+}
+
+/** Wall-clock fields in `timeZone` (given as a UTC-based ms value) → instant, DST-safe as above. */
+export function localToInstant(wallClockAsUtcMs: number, timeZone: string): number {
+  const day = 86_400_000;
+  const before = wallClockAsUtcMs - zoneOffsetMs(wallClockAsUtcMs - day, timeZone);
+  const after = wallClockAsUtcMs - zoneOffsetMs(wallClockAsUtcMs + day, timeZone);
+  const valid = [before, after].filter((t) => t + zoneOffsetMs(t, timeZone) === wallClockAsUtcMs);
+  if (valid.length > 0) return Math.min(...valid);
+  // In a gap: read the wall clock with the offset in force before the jump, i.e. move forward.
+  return before;
+}
+
+/** Parse an ISO 8601 date or date-time into unix milliseconds, local times in `timeZone`. */
+export function parseInstant(text: string, timeZone: string): number {
+  const m = ISO.exec(text.trim());
+  if (!m) throw new InstantError(`"${text}" is not an ISO 8601 date or date-time`);
+  const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", zone] = m;
+  const fields = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)] as const;
+  const ms = Number(frac.padEnd(3, "0").slice(0, 3) || "0");
+  const wall = Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5], ms);
+  const back = new Date(wall);
+  if (
+    back.getUTCFullYear() !== fields[0] ||
+    back.getUTCMonth() !== fields[1] - 1 ||
+    back.getUTCDate() !== fields[2] ||
+    fields[3] > 23 ||
+    fields[4] > 59 ||
+    fields[5] > 59
+  ) {
+    throw new InstantError(`"${text}" is not a real calendar date-time`);
+  }
+  if (zone === undefined) return localToInstant(wall, timeZone);
+  if (zone === "Z") return wall;
+  const sign = zone.startsWith("-") ? -1 : 1;
+  const digits = zone.slice(1).replace(":", "");
+  const offset = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  return wall - offset;
+}

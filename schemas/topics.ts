@@ -1,0 +1,98 @@
+/**
+ * The one place where MQTT topic strings are built and parsed (DESIGN.md §3). Every other module
+ * asks this one for a topic; nothing else writes `shelfsync/...` by hand.
+ *
+ *   shelfsync/{storeId}/controller/status
+ *   shelfsync/{storeId}/bridge/{bridgeId}/status | labels | request/{op} | response/{op}
+ *   shelfsync/{storeId}/label/{labelId}/content | state | command | image
+ *   shelfsync/{storeId}/screen/{screenId}/{leaf}
+ *   shelfsync/chain/prices | stock | store/{storeId}/...
+ */
+export const TOPIC_ROOT = "shelfsync";
+
+/** Ids are single topic levels: no `/`, no MQTT wildcards, nothing a shell or URL would mangle. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export class TopicError extends Error {}
+
+function id(kind: string, value: string): string {
+  if (!ID_PATTERN.test(value)) {
+    throw new TopicError(`${kind} "${value}" is not a valid id (letters, digits, . _ -; at most 64)`);
+  }
+  return value;
+}
+
+export const LABEL_LEAVES = ["content", "state", "command", "image"] as const;
+export type LabelLeaf = (typeof LABEL_LEAVES)[number];
+export const BRIDGE_LEAVES = ["status", "labels"] as const;
+export type BridgeLeaf = (typeof BRIDGE_LEAVES)[number];
+
+export type ParsedTopic =
+  | { kind: "controllerStatus"; storeId: string }
+  | { kind: "bridge"; storeId: string; bridgeId: string; leaf: BridgeLeaf }
+  | { kind: "bridgeRequest" | "bridgeResponse"; storeId: string; bridgeId: string; op: string }
+  | { kind: "label"; storeId: string; labelId: string; leaf: LabelLeaf }
+  | { kind: "screen"; storeId: string; screenId: string; leaf: string }
+  | { kind: "chain"; feed: "prices" | "stock" }
+  | { kind: "chainStore"; storeId: string; rest: string };
+
+/** Topic builders for one store. */
+export function storeTopics(storeId: string) {
+  const base = `${TOPIC_ROOT}/${id("storeId", storeId)}`;
+  return {
+    storeId,
+    controllerStatus: `${base}/controller/status`,
+    bridge: (bridgeId: string, leaf: BridgeLeaf) => `${base}/bridge/${id("bridgeId", bridgeId)}/${leaf}`,
+    bridgeRequest: (bridgeId: string, op: string) =>
+      `${base}/bridge/${id("bridgeId", bridgeId)}/request/${id("op", op)}`,
+    bridgeResponse: (bridgeId: string, op: string) =>
+      `${base}/bridge/${id("bridgeId", bridgeId)}/response/${id("op", op)}`,
+    label: (labelId: string, leaf: LabelLeaf) => `${base}/label/${id("labelId", labelId)}/${leaf}`,
+    screen: (screenId: string, leaf: string) =>
+      `${base}/screen/${id("screenId", screenId)}/${id("leaf", leaf)}`,
+    /** Subscription filters (with `+` wildcards) for one leaf across every label or bridge. */
+    anyLabel: (leaf: LabelLeaf) => `${base}/label/+/${leaf}`,
+    anyBridge: (leaf: BridgeLeaf) => `${base}/bridge/+/${leaf}`,
+    anyBridgeRequest: (bridgeId: string) => `${base}/bridge/${id("bridgeId", bridgeId)}/request/+`,
+  };
+}
+export type StoreTopics = ReturnType<typeof storeTopics>;
+
+export const chainTopics = {
+  prices: `${TOPIC_ROOT}/chain/prices`,
+  stock: `${TOPIC_ROOT}/chain/stock`,
+  store: (storeId: string, rest: string) => `${TOPIC_ROOT}/chain/store/${id("storeId", storeId)}/${rest}`,
+};
+
+const isLabelLeaf = (s: string): s is LabelLeaf => (LABEL_LEAVES as readonly string[]).includes(s);
+const isBridgeLeaf = (s: string): s is BridgeLeaf => (BRIDGE_LEAVES as readonly string[]).includes(s);
+
+/** Parse a concrete topic (no wildcards). Returns null for anything outside the Shelfsync tree. */
+export function parseTopic(topic: string): ParsedTopic | null {
+  const parts = topic.split("/");
+  if (parts[0] !== TOPIC_ROOT || parts.length < 3) return null;
+  const [, scope = "", a = "", b = "", c = "", d, ...more] = parts;
+  if (scope === "chain") {
+    if ((a === "prices" || a === "stock") && parts.length === 3) return { kind: "chain", feed: a };
+    if (a === "store" && ID_PATTERN.test(b) && parts.length > 4) {
+      return { kind: "chainStore", storeId: b, rest: parts.slice(4).join("/") };
+    }
+    return null;
+  }
+  const storeId = scope;
+  if (!ID_PATTERN.test(storeId)) return null;
+  if (a === "controller" && b === "status" && parts.length === 4)
+    return { kind: "controllerStatus", storeId };
+  if (more.length > 0 || !ID_PATTERN.test(b)) return null;
+  if (a === "bridge") {
+    if (d === undefined && isBridgeLeaf(c)) return { kind: "bridge", storeId, bridgeId: b, leaf: c };
+    if ((c === "request" || c === "response") && d !== undefined && ID_PATTERN.test(d)) {
+      return { kind: c === "request" ? "bridgeRequest" : "bridgeResponse", storeId, bridgeId: b, op: d };
+    }
+    return null;
+  }
+  if (d !== undefined) return null;
+  if (a === "label" && isLabelLeaf(c)) return { kind: "label", storeId, labelId: b, leaf: c };
+  if (a === "screen" && ID_PATTERN.test(c)) return { kind: "screen", storeId, screenId: b, leaf: c };
+  return null;
+}
