@@ -1,0 +1,158 @@
+import { createReadStream, statSync } from "node:fs";
+import { extname } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { parseArgs } from "node:util";
+import { SingleBar } from "cli-progress";
+import {
+  FEED_MEDIA_TYPES,
+  FEED_NAMES,
+  type FeedFormat,
+  type FeedName,
+  type FeedReply,
+} from "../../schemas/index.ts";
+import { ConfigError, loadConfig } from "../config.ts";
+import { FeedRejected, feedIngestor } from "../feeds/ingest.ts";
+import { labelSync } from "../labels/label-sync.ts";
+import { createLogger } from "../log.ts";
+import { catalogStore } from "../store/catalog.ts";
+import { openDb } from "../store/db.ts";
+import { labelStore } from "../store/labels.ts";
+
+/**
+ * `npm run import -- <products|prices|stock> <file> [--sequence N] [--direct]`
+ *
+ * If a controller answers on SHELFSYNC_HTTP_PORT, the file is streamed to its API, so labels update at
+ * once. Otherwise (or with --direct) the batch goes straight into the SQLite file through the same
+ * ingestion code; label content is then recomputed there and published when the controller starts.
+ */
+const USAGE =
+  "usage: npm run import -- <products|prices|stock> <file.csv|.ndjson|.jsonl|.json> [--sequence N] [--direct]";
+
+const FORMAT_BY_EXTENSION: Record<string, FeedFormat> = {
+  ".csv": "csv",
+  ".ndjson": "ndjson",
+  ".jsonl": "ndjson",
+  ".json": "json",
+};
+
+function byteCounter(onBytes: (n: number) => void) {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+}
+
+async function controllerAnswers(url: string): Promise<boolean> {
+  try {
+    const r = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1500) });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    options: { sequence: { type: "string" }, direct: { type: "boolean", default: false } },
+    allowPositionals: true,
+    strict: false,
+  });
+  const [feed, file] = positionals;
+  if (!feed || !file || !(FEED_NAMES as readonly string[]).includes(feed)) throw new ConfigError(USAGE);
+  const format = FORMAT_BY_EXTENSION[extname(file).toLowerCase()];
+  if (!format)
+    throw new ConfigError(
+      `cannot tell the format of ${file} from its extension (.csv, .ndjson, .jsonl, .json)`,
+    );
+  const size = statSync(file).size;
+  const config = loadConfig(process.env, []);
+  const apiUrl = `http://127.0.0.1:${config.httpPort}`;
+  const explicitSequence = values.sequence === undefined ? undefined : Number(values.sequence);
+  if (explicitSequence !== undefined && !(Number.isInteger(explicitSequence) && explicitSequence >= 0)) {
+    throw new ConfigError(
+      `--sequence: must be a non-negative whole number (got ${JSON.stringify(values.sequence)})`,
+    );
+  }
+
+  const bar = new SingleBar({
+    format: "{feed} [{bar}] {percentage}% | {value}/{total} bytes | {rows} rows",
+    hideCursor: true,
+    noTTYOutput: false,
+  });
+  bar.start(size, 0, { feed, rows: 0 });
+  let sent = 0;
+  const body = createReadStream(file).pipe(byteCounter((n) => bar.update((sent += n))));
+
+  let reply: FeedReply;
+  if (!values.direct && (await controllerAnswers(apiUrl))) {
+    const health = (await (await fetch(`${apiUrl}/api/v1/health`)).json()) as {
+      feeds: Record<string, { lastSequence: number | null }>;
+    };
+    const sequence = explicitSequence ?? (health.feeds[feed]?.lastSequence ?? 0) + 1;
+    const res = await fetch(`${apiUrl}/api/v1/feeds/${feed}?sequence=${sequence}`, {
+      method: "POST",
+      headers: { "Content-Type": FEED_MEDIA_TYPES[format][0] },
+      body: Readable.toWeb(body) as ReadableStream<Uint8Array>,
+      duplex: "half",
+    } as RequestInit);
+    bar.stop();
+    const json = (await res.json()) as FeedReply | { error: { message: string; details?: unknown } };
+    if ("error" in json) {
+      process.stderr.write(`import rejected (${res.status}): ${json.error.message}\n`);
+      if (Array.isArray(json.error.details)) {
+        for (const d of json.error.details as { line: number; field: string; reason: string }[]) {
+          process.stderr.write(`  line ${d.line} ${d.field}: ${d.reason}\n`);
+        }
+      }
+      process.exit(1);
+    }
+    reply = json;
+    process.stdout.write(`via controller at ${apiUrl}\n`);
+  } else {
+    const db = openDb(config.dbPath);
+    const catalog = catalogStore(db);
+    const log = createLogger("warn");
+    const sync = labelSync({
+      catalog,
+      labels: labelStore(db),
+      link: () => null,
+      ctx: { locale: config.locale, stockLowThreshold: config.stockLowThreshold },
+      log,
+    });
+    const ingest = feedIngestor({ catalog, sync, timeZone: config.timeZone });
+    const sequence = explicitSequence ?? (catalog.lastSequence(feed as FeedName) ?? 0) + 1;
+    try {
+      reply = await ingest({
+        feed: feed as FeedName,
+        sequence,
+        format,
+        body,
+        onProgress: (rows) => bar.update(sent, { rows }),
+      });
+    } catch (e) {
+      bar.stop();
+      if (!(e instanceof FeedRejected)) throw e;
+      process.stderr.write(`import rejected: ${e.message}\n`);
+      for (const d of e.details) process.stderr.write(`  line ${d.line} ${d.field}: ${d.reason}\n`);
+      process.exit(1);
+    } finally {
+      db.$client.close();
+    }
+    bar.stop();
+    process.stdout.write(`directly into ${config.dbPath} (labels are published when the controller runs)\n`);
+  }
+  process.stdout.write(
+    `${reply.feed} #${reply.sequence}: ${reply.applied ? "applied" : `not applied (${reply.reason})`}; ` +
+      `${reply.rowsRead} rows read, ${reply.rowsChanged} changed, ${reply.labelsAffected} labels affected, ` +
+      `${reply.durationMs} ms\n`,
+  );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(
+    `${e instanceof ConfigError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
+  process.exit(2);
+});

@@ -1,0 +1,103 @@
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { assertTimeZone, idSchema } from "../schemas/index.ts";
+
+/**
+ * Controller configuration: environment variables, overridden by CLI flags, validated in one place.
+ * A bad value stops the start with a message naming the variable, never a stack trace.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  storeId: idSchema.default("store-1"),
+  httpPort: port.default(8080),
+  httpHost: z.string().default("0.0.0.0"),
+  dbPath: z.string().min(1).default("./data/shelfsync.db"),
+  /** Unset: run the embedded Aedes broker. */
+  mqttUrl: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).optional(),
+  mqttPort: port.default(1883),
+  mqttUsername: z.string().optional(),
+  mqttPassword: z.string().optional(),
+  locale: z.string().default("de-DE"),
+  currency: z.string().length(3).default("EUR"),
+  timeZone: z
+    .string()
+    .default("Europe/Berlin")
+    .refine((tz) => {
+      try {
+        assertTimeZone(tz);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be an IANA time zone such as Europe/Berlin"),
+  /** Stock at or below this (and above zero) shows as "low". */
+  stockLowThreshold: z.coerce.number().int().min(0).default(3),
+  /** A label not heard from for this long (and not showing the right content) counts as offline. */
+  offlineAfterSeconds: z.coerce.number().int().positive().default(900),
+  logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+const ENV: Record<keyof Config, string> = {
+  storeId: "SHELFSYNC_STORE_ID",
+  httpPort: "SHELFSYNC_HTTP_PORT",
+  httpHost: "SHELFSYNC_HTTP_HOST",
+  dbPath: "SHELFSYNC_DB",
+  mqttUrl: "SHELFSYNC_MQTT_URL",
+  mqttPort: "SHELFSYNC_MQTT_PORT",
+  mqttUsername: "SHELFSYNC_MQTT_USERNAME",
+  mqttPassword: "SHELFSYNC_MQTT_PASSWORD",
+  locale: "SHELFSYNC_LOCALE",
+  currency: "SHELFSYNC_CURRENCY",
+  timeZone: "SHELFSYNC_TIMEZONE",
+  stockLowThreshold: "SHELFSYNC_STOCK_LOW",
+  offlineAfterSeconds: "SHELFSYNC_OFFLINE_AFTER_SECONDS",
+  logLevel: "SHELFSYNC_LOG_LEVEL",
+};
+
+const FLAGS: Partial<Record<keyof Config, string>> = {
+  storeId: "store-id",
+  httpPort: "http-port",
+  dbPath: "db",
+  mqttUrl: "mqtt-url",
+  mqttPort: "mqtt-port",
+  timeZone: "timezone",
+  logLevel: "log-level",
+};
+
+export class ConfigError extends Error {}
+
+/** Build the config from env and argv; throws ConfigError with one line per bad setting. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  argv: string[] = process.argv.slice(2),
+  overrides: Partial<ConfigInput> = {},
+): Config {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(Object.values(FLAGS).map((f) => [f, { type: "string" as const }])),
+    strict: false,
+    allowPositionals: true,
+  });
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ENV) as (keyof Config)[]) {
+    const fromEnv = env[ENV[key]];
+    if (fromEnv !== undefined && fromEnv !== "") raw[key] = fromEnv;
+    const flag = FLAGS[key];
+    const fromFlag = flag ? values[flag] : undefined;
+    if (typeof fromFlag === "string") raw[key] = fromFlag;
+  }
+  Object.assign(raw, overrides);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = issue.path[0] as keyof Config;
+      const flag = FLAGS[key] ? ` / --${FLAGS[key]}` : "";
+      return `${ENV[key] ?? key}${flag}: ${issue.message} (got ${JSON.stringify(raw[key])})`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,111 @@
+import { createReadStream } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
+import { FEED_NAMES } from "../schemas/index.ts";
+import { HttpPortInUseError, startController } from "./app.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { FeedRejected } from "./feeds/ingest.ts";
+
+/**
+ * `npm run demo`: the controller with its embedded broker, the sample catalogue, and a simulated
+ * access point whose labels get linked to products — everything a first look needs, in one process.
+ * The embedded broker moves to the next free port when 1883 is taken (many machines run Mosquitto).
+ */
+const CATALOGUE = join(dirname(fileURLToPath(import.meta.url)), "demo", "catalogue");
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      labels: { type: "string", default: "24" },
+      "failure-rate": { type: "string", default: "0.02" },
+    },
+    strict: false,
+  });
+  const labelCount = Number(values.labels);
+  const failureRate = Number(values["failure-rate"]);
+  if (!Number.isInteger(labelCount) || labelCount < 1 || labelCount > 99_999) {
+    throw new ConfigError(
+      `--labels: must be a whole number from 1 to 99999 (got ${JSON.stringify(values.labels)})`,
+    );
+  }
+  if (!(failureRate >= 0 && failureRate <= 1)) {
+    throw new ConfigError(
+      `--failure-rate: must be between 0 and 1 (got ${JSON.stringify(values["failure-rate"])})`,
+    );
+  }
+
+  const config = loadConfig(
+    process.env,
+    process.argv.slice(2).filter((a) => !/^--(labels|failure-rate)/.test(a)),
+  );
+  const controller = await startController(config, { searchFreeMqttPort: true });
+
+  for (const feed of FEED_NAMES) {
+    const sequence = (controller.catalog.lastSequence(feed) ?? 0) + 1;
+    try {
+      const reply = await controller.ingest({
+        feed,
+        sequence,
+        format: "csv",
+        body: createReadStream(join(CATALOGUE, `${feed}.csv`)),
+      });
+      controller.log.info(`sample ${feed} loaded`, { rows: reply.rowsRead, changed: reply.rowsChanged });
+    } catch (e) {
+      if (e instanceof FeedRejected) throw new Error(`sample ${feed} feed is invalid: ${e.message}`);
+      throw e;
+    }
+  }
+
+  const ap = await startSimulatedAccessPoint({
+    mqttUrl: controller.mqttUrl,
+    storeId: config.storeId,
+    bridgeId: "sim-ap",
+    labels: labelCount,
+    failureRate,
+    radioDelayMs: 800,
+    checkInSeconds: 30,
+  });
+
+  // The AP's inventory arrives over MQTT; link every label that is not linked yet, round robin.
+  const skus = controller.catalog.skus();
+  for (let i = 0; i < 100 && ap.labelIds.some((id) => !controller.labels.get(id)); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const toLink = ap.labelIds.filter((id) => controller.labels.get(id)?.sku === null);
+  for (const [i, labelId] of toLink.entries())
+    controller.labels.setLink(labelId, skus[i % skus.length] ?? null);
+  const linked = controller.sync.refreshLabels(toLink);
+  controller.log.info("demo labels linked", { labels: toLink.length, published: linked.changed });
+
+  process.stdout.write(
+    [
+      "",
+      `Shelfsync demo running for store ${config.storeId}`,
+      `  console:  ${controller.httpUrl}/`,
+      `  API:      ${controller.httpUrl}/api/v1/health  ·  ${controller.httpUrl}/api/v1/sync`,
+      `  MQTT:     ${controller.mqttUrl} (embedded broker)`,
+      `  labels:   ${ap.labelIds.length} simulated on access point ${ap.bridgeId}`,
+      "Press Ctrl+C to stop.",
+      "",
+    ].join("\n"),
+  );
+
+  const shutdown = async () => {
+    await ap.stop();
+    await controller.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown());
+  process.once("SIGTERM", () => void shutdown());
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof ConfigError || e instanceof HttpPortInUseError) {
+    process.stderr.write(`shelfsync demo: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`shelfsync demo failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

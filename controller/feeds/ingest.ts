@@ -1,0 +1,129 @@
+import { performance } from "node:perf_hooks";
+import type { z } from "zod";
+import {
+  type FeedFormat,
+  type FeedName,
+  type FeedReply,
+  type FeedRowError,
+  feedRowSchemas,
+  type PriceRow,
+  type ProductRow,
+  type StockRow,
+} from "../../schemas/index.ts";
+import type { LabelSync } from "../labels/label-sync.ts";
+import { BatchRejected, type CatalogStore, type Lined } from "../store/catalog.ts";
+import { FeedSyntaxError, parseFeed } from "./parse/index.ts";
+
+/** Row errors reported at most per rejected batch. */
+export const MAX_REPORTED_ERRORS = 100;
+
+/** A batch that failed validation: nothing of it was applied. */
+export class FeedRejected extends Error {
+  constructor(
+    readonly details: FeedRowError[],
+    readonly rowsRead: number,
+  ) {
+    const first = details[0];
+    super(
+      `feed batch rejected: ${details.length}${details.length >= MAX_REPORTED_ERRORS ? "+" : ""} problem(s); first: line ${first?.line} ${first?.field}: ${first?.reason}`,
+    );
+  }
+}
+
+export interface FeedBatch {
+  feed: FeedName;
+  sequence: number;
+  format: FeedFormat;
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+  /** Instant the batch is applied at (rows without effectiveFrom take effect then). */
+  now?: number;
+  /** Called with the number of rows read so far (the CLI's progress bar). */
+  onProgress?: (rowsRead: number) => void;
+}
+
+function issueToError(line: number, issue: z.core.$ZodIssue): FeedRowError {
+  return { line, field: issue.path.length > 0 ? issue.path.join(".") : "(row)", reason: issue.message };
+}
+
+/**
+ * The ingestion path shared by HTTP and the CLI: stream-parse the body, validate every row, apply the
+ * batch in one transaction (or not at all), then bring the affected labels up to date.
+ */
+export function feedIngestor(deps: { catalog: CatalogStore; sync: LabelSync; timeZone: string }) {
+  const schemas = feedRowSchemas(deps.timeZone);
+
+  return async function ingest(batch: FeedBatch): Promise<FeedReply> {
+    const started = performance.now();
+    const { feed, sequence } = batch;
+    const reply = (
+      applied: boolean,
+      rowsRead: number,
+      rowsChanged: number,
+      labelsAffected: number,
+      reason?: string,
+    ): FeedReply => ({
+      feed,
+      sequence,
+      applied,
+      ...(reason ? { reason } : {}),
+      rowsRead,
+      rowsChanged,
+      labelsAffected,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+    });
+    const last = deps.catalog.lastSequence(feed);
+    if (last !== null && sequence <= last) {
+      return reply(
+        false,
+        0,
+        0,
+        0,
+        `sequence ${sequence} is not above the last applied ${feed} sequence ${last}`,
+      );
+    }
+
+    const schema = schemas[feed] as z.ZodType<ProductRow | PriceRow | StockRow>;
+    const rows: Lined<ProductRow | PriceRow | StockRow>[] = [];
+    const errors: FeedRowError[] = [];
+    let rowsRead = 0;
+    try {
+      outer: for await (const chunk of parseFeed(batch.body, batch.format)) {
+        for (const { line, row } of chunk) {
+          rowsRead++;
+          const r = schema.safeParse(row);
+          if (r.success) {
+            rows.push({ line, row: r.data });
+            continue;
+          }
+          for (const issue of r.error.issues) {
+            errors.push(issueToError(line, issue));
+            if (errors.length >= MAX_REPORTED_ERRORS) break outer;
+          }
+        }
+        batch.onProgress?.(rowsRead);
+      }
+    } catch (e) {
+      if (!(e instanceof FeedSyntaxError)) throw e;
+      errors.push({ line: e.line, field: e.field ?? "(syntax)", reason: e.message });
+    }
+    if (errors.length > 0) throw new FeedRejected(errors, rowsRead);
+
+    const now = batch.now ?? Date.now();
+    let applied: ReturnType<CatalogStore["applyBatch"]>;
+    try {
+      applied = deps.catalog.applyBatch(feed, sequence, batch.format, rows, now);
+    } catch (e) {
+      if (e instanceof BatchRejected) throw new FeedRejected(e.details, rowsRead);
+      throw e;
+    }
+    if (!applied.applied) {
+      // Another batch of the same feed took this sequence while this one's body was being read.
+      return reply(false, rowsRead, 0, 0, `sequence ${sequence} was applied meanwhile by another batch`);
+    }
+    const refresh = deps.sync.refreshSkus(applied.changedSkus, now);
+    const out = reply(true, rowsRead, applied.rowsChanged, refresh.changed);
+    deps.catalog.recordBatchOutcome(feed, sequence, refresh.changed, out.durationMs);
+    return out;
+  };
+}
+export type FeedIngestor = ReturnType<typeof feedIngestor>;

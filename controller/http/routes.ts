@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import {
+  FEED_MEDIA_TYPES,
+  FEED_NAMES,
+  type FeedName,
+  flashBodySchema,
+  flashOptionsSchema,
+  type HealthReply,
+  ID_PATTERN,
+  type LabelCommand,
+  labelCreateBodySchema,
+  linkBodySchema,
+  PROTOCOL_VERSION,
+  type ProductReply,
+} from "../../schemas/index.ts";
+import { FeedRejected } from "../feeds/ingest.ts";
+import { formatFromContentType } from "../feeds/parse/index.ts";
+import { money, priceInForce, stockState } from "../labels/content.ts";
+import { labelReply, syncSummary } from "../labels/views.ts";
+import type { ControllerServices } from "../services.ts";
+import { apiError, readBody } from "./errors.ts";
+import { statusPage } from "./status-page.ts";
+
+/** The HTTP API, `/api/v1/...` (names fixed in DESIGN.md §3a). */
+export function createApi(s: ControllerServices): Hono {
+  const app = new Hono();
+  const api = new Hono();
+
+  app.onError((err, c) => {
+    s.log.error("unhandled error in HTTP handler", { path: c.req.path, error: err.stack ?? String(err) });
+    return apiError(c, 500, "internal", "internal error; see the controller log");
+  });
+  app.notFound((c) => apiError(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
+
+  api.get("/health", (c) => {
+    const feeds: HealthReply["feeds"] = Object.fromEntries(
+      FEED_NAMES.map((f) => [f, { lastSequence: null, appliedAt: null, gaps: [] }]),
+    );
+    for (const f of s.catalog.feedLedger()) {
+      feeds[f.feed] = {
+        lastSequence: f.lastSequence,
+        appliedAt: f.appliedAt === null ? null : new Date(f.appliedAt).toISOString(),
+        gaps: f.gaps,
+      };
+    }
+    const connected = s.link.connected();
+    const reply: HealthReply = {
+      status: connected ? "ok" : "degraded",
+      storeId: s.config.storeId,
+      version: s.version,
+      uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
+      mqtt: { connected, url: s.mqttUrl, embedded: s.embeddedBroker },
+      db: { path: s.config.dbPath },
+      feeds,
+    };
+    return c.json(reply);
+  });
+
+  api.post("/feeds/:feed", async (c) => {
+    const feed = c.req.param("feed");
+    if (!(FEED_NAMES as readonly string[]).includes(feed)) {
+      return apiError(c, 404, "unknown_feed", `unknown feed "${feed}"; feeds are ${FEED_NAMES.join(", ")}`);
+    }
+    const rawSequence = c.req.query("sequence") ?? c.req.header("Feed-Sequence");
+    if (rawSequence === undefined) {
+      return apiError(
+        c,
+        400,
+        "sequence_required",
+        "give the batch's sequence as ?sequence=N or a Feed-Sequence header",
+      );
+    }
+    if (!/^\d{1,15}$/.test(rawSequence.trim())) {
+      return apiError(
+        c,
+        400,
+        "invalid_sequence",
+        `sequence "${rawSequence}" is not a non-negative whole number`,
+      );
+    }
+    const format = formatFromContentType(c.req.header("Content-Type"));
+    if (!format) {
+      const accepted = Object.values(FEED_MEDIA_TYPES).flat().join(", ");
+      return apiError(c, 415, "unsupported_media_type", `Content-Type must be one of ${accepted}`);
+    }
+    const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
+    try {
+      const reply = await s.ingest({ feed: feed as FeedName, sequence: Number(rawSequence), format, body });
+      if (reply.applied) s.log.info("feed batch applied", { ...reply });
+      return c.json(reply);
+    } catch (e) {
+      if (!(e instanceof FeedRejected)) throw e;
+      return apiError(c, 422, "feed_rejected", e.message, e.details);
+    }
+  });
+
+  api.get("/products/:sku", (c) => {
+    const sku = c.req.param("sku");
+    const product = s.catalog.product(sku);
+    if (!product) return apiError(c, 404, "unknown_sku", `no product with SKU "${sku}"`);
+    const price = priceInForce(s.catalog.priceHistory(sku), Date.now());
+    const onHand = s.catalog.stock(sku)?.onHand;
+    const reply: ProductReply = {
+      ...product,
+      price: price ? money(price.amountMinor, price.currency, s.config.locale) : null,
+      priceEffectiveFrom: price ? new Date(price.effectiveFrom).toISOString() : null,
+      stock: onHand === undefined ? null : { onHand, state: stockState(onHand, s.config.stockLowThreshold) },
+      labels: s.labels.linkedTo(sku).map((l) => l.labelId),
+    };
+    return c.json(reply);
+  });
+
+  api.get("/labels", (c) => {
+    const ctx = s.syncContext();
+    return c.json(s.labels.all().map((l) => labelReply(l, ctx)));
+  });
+
+  api.post("/labels", async (c) => {
+    const body = await readBody(c, labelCreateBodySchema);
+    if (!body.ok) return body.response;
+    const existed = s.labels.get(body.value.labelId) !== undefined;
+    s.labels.upsertDescriptors([body.value], null, Date.now());
+    const label = s.labels.get(body.value.labelId);
+    if (!label) throw new Error("label vanished after insert");
+    return c.json(labelReply(label, s.syncContext()), existed ? 200 : 201);
+  });
+
+  const labelParam = (id: string) => (ID_PATTERN.test(id) ? s.labels.get(id) : undefined);
+
+  api.get("/labels/:labelId", (c) => {
+    const label = labelParam(c.req.param("labelId"));
+    if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
+    return c.json(labelReply(label, s.syncContext()));
+  });
+
+  api.put("/labels/:labelId/link", async (c) => {
+    const label = labelParam(c.req.param("labelId"));
+    if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
+    const body = await readBody(c, linkBodySchema);
+    if (!body.ok) return body.response;
+    if (!s.catalog.product(body.value.sku)) {
+      return apiError(c, 422, "unknown_sku", `no product with SKU "${body.value.sku}"`, [
+        { field: "sku", reason: "not in the product catalogue" },
+      ]);
+    }
+    s.labels.setLink(label.labelId, body.value.sku);
+    s.sync.refreshLabels([label.labelId]);
+    s.log.info("label linked", { labelId: label.labelId, sku: body.value.sku });
+    return c.json(labelReply(s.labels.get(label.labelId) ?? label, s.syncContext()));
+  });
+
+  api.delete("/labels/:labelId/link", (c) => {
+    const label = labelParam(c.req.param("labelId"));
+    if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
+    s.labels.setLink(label.labelId, null);
+    s.sync.refreshLabels([label.labelId]);
+    s.log.info("label unlinked", { labelId: label.labelId });
+    return c.json(labelReply(s.labels.get(label.labelId) ?? label, s.syncContext()));
+  });
+
+  api.post("/labels/:labelId/flash", async (c) => {
+    const label = labelParam(c.req.param("labelId"));
+    if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
+    const body = await readBody(c, flashBodySchema);
+    if (!body.ok) return body.response;
+    if (!s.link.connected())
+      return apiError(c, 503, "broker_unavailable", "the MQTT broker is not reachable");
+    const command: LabelCommand = {
+      v: PROTOCOL_VERSION,
+      command: "flash",
+      commandId: randomUUID(),
+      ...flashOptionsSchema.parse(body.value),
+    };
+    await s.link.sendCommand(label.labelId, command);
+    return c.json({ labelId: label.labelId, ...command }, 202);
+  });
+
+  api.get("/sync", (c) => c.json(syncSummary(s.labels.all(), s.syncContext())));
+
+  app.route("/api/v1", api);
+  app.get("/", (c) => c.html(statusPage(s)));
+  return app;
+}

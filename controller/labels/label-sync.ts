@@ -1,0 +1,137 @@
+import type { LabelContent } from "../../schemas/index.ts";
+import type { Logger } from "../log.ts";
+import type { ControllerLink } from "../mqtt/controller-link.ts";
+import type { CatalogStore } from "../store/catalog.ts";
+import type { ContentUpdate, LabelRecord, LabelStore } from "../store/labels.ts";
+import { buildLabelBody, type ContentContext, contentHash } from "./content.ts";
+
+export interface RefreshOutcome {
+  /** Labels whose content changed and was (re)published. */
+  changed: number;
+  /** Settles when the broker has acknowledged every publish of this refresh. */
+  delivered: Promise<void>;
+}
+
+/**
+ * Keeps each label's published content equal to what it must show. Content is recomputed from the
+ * store, compared by hash with what was last published, and only real changes are written (in one
+ * transaction, so a restart knows what went out) and published retained at QoS 1.
+ */
+export function labelSync(deps: {
+  catalog: CatalogStore;
+  labels: LabelStore;
+  link: () => ControllerLink | null;
+  ctx: ContentContext;
+  log: Logger;
+}) {
+  const { catalog, labels, log } = deps;
+
+  function contentsFor(sku: string, linked: LabelRecord[], now: number): (LabelContent | null)[] {
+    const product = catalog.product(sku);
+    if (!product) return linked.map(() => null);
+    const history = catalog.priceHistory(sku);
+    const onHand = catalog.stock(sku)?.onHand;
+    return linked.map((label) => {
+      const body = buildLabelBody(label.labelId, product, history, onHand, now, deps.ctx);
+      if (!body) return null;
+      const hash = contentHash(body);
+      return {
+        ...body,
+        contentHash: hash,
+        version: hash === label.contentHash ? label.contentVersion : label.contentVersion + 1,
+      };
+    });
+  }
+
+  function commit(updates: { label: LabelRecord; content: LabelContent | null }[]): RefreshOutcome {
+    const changed = updates.filter(
+      ({ label, content }) => (content?.contentHash ?? null) !== label.contentHash,
+    );
+    const rows = changed.map(
+      ({ label, content }): ContentUpdate => ({
+        labelId: label.labelId,
+        contentHash: content?.contentHash ?? null,
+        contentVersion: content?.version ?? label.contentVersion + 1,
+        contentJson: content ? JSON.stringify(content) : null,
+      }),
+    );
+    labels.setContents(rows);
+    return {
+      changed: changed.length,
+      delivered: publishAll(rows.map((r) => [r.labelId, r.contentJson])),
+    };
+  }
+
+  function publishAll(items: [string, string | null][]): Promise<void> {
+    const link = deps.link();
+    if (!link || items.length === 0) return Promise.resolve();
+    // Publishes are queued by the MQTT client (also while offline) and re-sent in full on reconnect,
+    // so a failure here is logged, not retried by hand.
+    return Promise.all(
+      items.map(([labelId, content]) =>
+        link
+          .publishContent(labelId, content)
+          .catch((e: unknown) =>
+            log.warn("content publish failed; will be resent on reconnect", { labelId, error: String(e) }),
+          ),
+      ),
+    ).then(() => undefined);
+  }
+
+  function refreshGroups(groups: Map<string | null, LabelRecord[]>, now: number): RefreshOutcome {
+    const updates: { label: LabelRecord; content: LabelContent | null }[] = [];
+    for (const [sku, linked] of groups) {
+      const contents = sku === null ? linked.map(() => null) : contentsFor(sku, linked, now);
+      linked.forEach((label, i) => {
+        updates.push({ label, content: contents[i] ?? null });
+      });
+    }
+    return commit(updates);
+  }
+
+  const groupBySku = (list: LabelRecord[]) => {
+    const groups = new Map<string | null, LabelRecord[]>();
+    for (const l of list) {
+      const g = groups.get(l.sku);
+      if (g) g.push(l);
+      else groups.set(l.sku, [l]);
+    }
+    return groups;
+  };
+
+  return {
+    /** After a feed batch: recompute the labels showing these SKUs. */
+    refreshSkus(skus: Iterable<string>, now = Date.now()): RefreshOutcome {
+      const groups = new Map<string | null, LabelRecord[]>();
+      for (const sku of skus) {
+        const linked = labels.linkedTo(sku);
+        if (linked.length > 0) groups.set(sku, linked);
+      }
+      return refreshGroups(groups, now);
+    },
+
+    refreshLabels(labelIds: string[], now = Date.now()): RefreshOutcome {
+      const list = labelIds.map((id) => labels.get(id)).filter((l): l is LabelRecord => l !== undefined);
+      return refreshGroups(groupBySku(list), now);
+    },
+
+    /** At start: anything that changed while the controller was down (e.g. a price that began) goes out. */
+    refreshAll(now = Date.now()): RefreshOutcome {
+      return refreshGroups(groupBySku(labels.all()), now);
+    },
+
+    /**
+     * On every (re)connect: publish every label's current content again. The broker may have lost its
+     * retained messages (the embedded one keeps them in memory); devices de-duplicate by contentHash.
+     */
+    republishAll(): Promise<void> {
+      const items: [string, string | null][] = [];
+      for (const l of labels.all()) {
+        if (l.contentJson) items.push([l.labelId, l.contentJson]);
+      }
+      log.info("republishing label contents", { labels: items.length });
+      return publishAll(items);
+    },
+  };
+}
+export type LabelSync = ReturnType<typeof labelSync>;

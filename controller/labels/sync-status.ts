@@ -1,0 +1,49 @@
+import type { SyncStatus } from "../../schemas/index.ts";
+import type { LabelRecord } from "../store/labels.ts";
+
+export interface SyncContext {
+  now: number;
+  offlineAfterMs: number;
+  offlineBridges: ReadonlySet<string>;
+}
+
+export interface LabelSyncStatus {
+  status: SyncStatus;
+  detail: string;
+}
+
+const ago = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  return s < 120
+    ? `${s} s ago`
+    : s < 7200
+      ? `${Math.round(s / 60)} min ago`
+      : `${Math.round(s / 3600)} h ago`;
+};
+
+/**
+ * Whether a label shows what it must, and if not, why. Order matters: a label that shows the right
+ * content is in sync even while unreachable (e-paper keeps its image), so "offline" only names labels
+ * that are wrong AND cannot be reached.
+ */
+export function labelSyncStatus(label: LabelRecord, ctx: SyncContext): LabelSyncStatus {
+  if (label.sku === null) return { status: "unlinked", detail: "not linked to a product" };
+  if (label.contentHash === null) {
+    return { status: "pending", detail: `no price in force for SKU ${label.sku}: nothing to show yet` };
+  }
+  if (label.lastSeen === null)
+    return { status: "never_seen", detail: "the label has never reported what it shows" };
+  if (label.displayedHash === label.contentHash)
+    return { status: "in_sync", detail: "shows the current content" };
+  const shows =
+    label.displayedHash === null
+      ? "shows nothing yet"
+      : `shows version ${label.displayedVersion ?? "?"}, not version ${label.contentVersion}`;
+  if (label.bridgeId !== null && ctx.offlineBridges.has(label.bridgeId)) {
+    return { status: "offline", detail: `${shows}; its bridge ${label.bridgeId} is offline` };
+  }
+  if (ctx.now - label.lastSeen > ctx.offlineAfterMs) {
+    return { status: "offline", detail: `${shows}; last heard from ${ago(ctx.now - label.lastSeen)}` };
+  }
+  return { status: "pending", detail: `${shows}; update on its way` };
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import mqtt, { type MqttClient } from "mqtt";
+import type { z } from "zod";
+import {
+  type Availability,
+  availabilitySchema,
+  type BridgeLabels,
+  bridgeLabelsSchema,
+  type LabelCommand,
+  type LabelState,
+  labelStateSchema,
+  PROTOCOL_VERSION,
+  parseTopic,
+  storeTopics,
+} from "../../schemas/index.ts";
+import type { Logger } from "../log.ts";
+
+export interface ControllerLinkHandlers {
+  onConnect(): void;
+  onLabelState(labelId: string, state: LabelState, receivedAt: number): void;
+  onBridgeStatus(bridgeId: string, availability: Availability): void;
+  onBridgeLabels(bridgeId: string, inventory: BridgeLabels): void;
+}
+
+export interface ControllerLink {
+  readonly client: MqttClient;
+  connected(): boolean;
+  /**
+   * Retained QoS 1 of an already serialised LabelContent; `null` clears the retained content (label
+   * unlinked). Resolves when the broker has it.
+   */
+  publishContent(labelId: string, contentJson: string | null): Promise<void>;
+  sendCommand(labelId: string, command: LabelCommand): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Describe a zod failure as "field: reason; field: reason" for log lines. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; ");
+}
+
+/**
+ * The controller's MQTT session: availability with a Last Will, the device-facing subscriptions,
+ * and validated dispatch. A malformed device message is logged with its topic and field and dropped;
+ * it never throws into the client.
+ */
+export function connectControllerLink(options: {
+  url: string;
+  storeId: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  log: Logger;
+  handlers: ControllerLinkHandlers;
+}): ControllerLink {
+  const topics = storeTopics(options.storeId);
+  const { log, handlers } = options;
+  const status = (state: "online" | "offline") =>
+    JSON.stringify({ v: PROTOCOL_VERSION, state, ts: Date.now() } satisfies Availability);
+
+  const client = mqtt.connect(options.url, {
+    clientId: `shelfsync-controller-${options.storeId}-${randomUUID().slice(0, 8)}`,
+    clean: true,
+    keepalive: 30,
+    reconnectPeriod: 2_000,
+    connectTimeout: 10_000,
+    username: options.username,
+    password: options.password,
+    will: { topic: topics.controllerStatus, payload: Buffer.from(status("offline")), qos: 1, retain: true },
+  });
+
+  client.on("connect", () => {
+    log.info("connected to MQTT broker", { url: options.url });
+    client.publish(topics.controllerStatus, status("online"), { qos: 1, retain: true });
+    client.subscribe(
+      [topics.anyLabel("state"), topics.anyBridge("status"), topics.anyBridge("labels")],
+      { qos: 1 },
+      (err) => {
+        if (err) log.error("subscribe failed", { error: String(err) });
+      },
+    );
+    handlers.onConnect();
+  });
+  client.on("reconnect", () => log.debug("reconnecting to MQTT broker"));
+  client.on("offline", () => log.warn("MQTT broker unreachable; retrying", { url: options.url }));
+  client.on("error", (err) => log.warn("MQTT error", { error: err.message }));
+
+  const parse = <T>(topic: string, payload: Buffer, schema: z.ZodType<T>): T | undefined => {
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString("utf8"));
+    } catch {
+      log.warn("ignored MQTT message: not JSON", { topic });
+      return undefined;
+    }
+    const r = schema.safeParse(json);
+    if (!r.success) {
+      log.warn("ignored MQTT message: invalid payload", { topic, problem: describeIssues(r.error) });
+      return undefined;
+    }
+    return r.data;
+  };
+
+  client.on("message", (topic, payload) => {
+    const t = parseTopic(topic);
+    if (!t || payload.length === 0) return;
+    if (t.kind === "label" && t.leaf === "state") {
+      const state = parse(topic, payload, labelStateSchema);
+      if (state) handlers.onLabelState(t.labelId, state, Date.now());
+    } else if (t.kind === "bridge" && t.leaf === "status") {
+      const a = parse(topic, payload, availabilitySchema);
+      if (a) handlers.onBridgeStatus(t.bridgeId, a);
+    } else if (t.kind === "bridge" && t.leaf === "labels") {
+      const inv = parse(topic, payload, bridgeLabelsSchema);
+      if (inv) handlers.onBridgeLabels(t.bridgeId, inv);
+    }
+  });
+
+  const publish = (topic: string, payload: string | Buffer, retain: boolean) =>
+    new Promise<void>((resolve, reject) =>
+      client.publish(topic, payload, { qos: 1, retain }, (err) => (err ? reject(err) : resolve())),
+    );
+
+  return {
+    client,
+    connected: () => client.connected,
+    publishContent: (labelId, contentJson) =>
+      publish(topics.label(labelId, "content"), contentJson ?? Buffer.alloc(0), true),
+    sendCommand: (labelId, command) =>
+      publish(topics.label(labelId, "command"), JSON.stringify(command), false),
+    close: async () => {
+      if (client.connected) {
+        await new Promise<void>((resolve) =>
+          client.publish(topics.controllerStatus, status("offline"), { qos: 1, retain: true }, () =>
+            resolve(),
+          ),
+        );
+      }
+      await client.endAsync();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { Config } from "./config.ts";
+import type { FeedIngestor } from "./feeds/ingest.ts";
+import type { LabelSync } from "./labels/label-sync.ts";
+import type { SyncContext } from "./labels/sync-status.ts";
+import type { Logger } from "./log.ts";
+import type { ControllerLink } from "./mqtt/controller-link.ts";
+import type { CatalogStore } from "./store/catalog.ts";
+import type { Db } from "./store/db.ts";
+import type { LabelStore } from "./store/labels.ts";
+
+/** What the HTTP layer and the CLI see of a running controller. */
+export interface ControllerServices {
+  config: Config;
+  version: string;
+  startedAt: number;
+  log: Logger;
+  db: Db;
+  catalog: CatalogStore;
+  labels: LabelStore;
+  sync: LabelSync;
+  ingest: FeedIngestor;
+  link: ControllerLink;
+  mqttUrl: string;
+  embeddedBroker: boolean;
+  /** The inputs for judging whether labels are right, now. */
+  syncContext(): SyncContext;
+}

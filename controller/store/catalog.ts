@@ -1,0 +1,287 @@
+import type { FeedName, FeedRowError, PriceRow, ProductRow, StockRow } from "../../schemas/index.ts";
+import type { Db } from "./db.ts";
+
+/** A validated feed row with the line it came from (for error messages). */
+export interface Lined<T> {
+  line: number;
+  row: T;
+}
+
+export interface PriceHistoryEntry {
+  id: number;
+  sku: string;
+  amountMinor: number;
+  currency: string;
+  effectiveFrom: number;
+  effectiveTo: number | null;
+  sequence: number;
+}
+
+export interface ProductRecord {
+  sku: string;
+  gtin: string | null;
+  name: string;
+  brand: string | null;
+  netQuantity: string | null;
+  unit: string | null;
+  category: string | null;
+  url: string | null;
+}
+
+/** Rows that failed against the store (e.g. an unknown SKU); the batch is rolled back. */
+export class BatchRejected extends Error {
+  constructor(readonly details: FeedRowError[]) {
+    super(`${details.length} row(s) rejected`);
+  }
+}
+
+export interface AppliedBatch {
+  applied: boolean;
+  rowsChanged: number;
+  /** SKUs whose product, price or stock changed: the labels showing them need new content. */
+  changedSkus: Set<string>;
+}
+
+const MAX_ERRORS = 100;
+
+/**
+ * Catalogue writes and reads: products, price history, stock and the feed batch ledger.
+ * Every batch is applied inside one SQLite transaction together with its ledger row, so a batch is
+ * either wholly in the store, with its sequence recorded, or not at all.
+ */
+export function catalogStore(db: Db) {
+  const sql = db.$client;
+
+  const lastSequenceStmt = sql.prepare<[string], { s: number | null }>(
+    "SELECT MAX(sequence) AS s FROM feed_batches WHERE feed = ?",
+  );
+  const insertBatch = sql.prepare(
+    `INSERT INTO feed_batches (feed, sequence, format, rows_read, rows_changed, labels_affected, applied_at, duration_ms)
+     VALUES (@feed, @sequence, @format, @rowsRead, @rowsChanged, 0, @appliedAt, NULL)`,
+  );
+  const finishBatch = sql.prepare(
+    "UPDATE feed_batches SET labels_affected = ?, duration_ms = ? WHERE feed = ? AND sequence = ?",
+  );
+
+  const upsertProduct = sql.prepare(
+    `INSERT INTO products (sku, gtin, name, brand, net_quantity, unit, category, url, updated_at, feed_sequence)
+     VALUES (@sku, @gtin, @name, @brand, @netQuantity, @unit, @category, @url, @now, @sequence)
+     ON CONFLICT(sku) DO UPDATE SET gtin = excluded.gtin, name = excluded.name, brand = excluded.brand,
+       net_quantity = excluded.net_quantity, unit = excluded.unit, category = excluded.category,
+       url = excluded.url, updated_at = excluded.updated_at, feed_sequence = excluded.feed_sequence
+     WHERE products.gtin IS NOT excluded.gtin OR products.name IS NOT excluded.name
+       OR products.brand IS NOT excluded.brand OR products.net_quantity IS NOT excluded.net_quantity
+       OR products.unit IS NOT excluded.unit OR products.category IS NOT excluded.category
+       OR products.url IS NOT excluded.url`,
+  );
+
+  const priceInForce = sql.prepare<[string, number, number], { a: number; c: string; to: number | null }>(
+    `SELECT amount_minor AS a, currency AS c, effective_to AS "to" FROM price_history
+     WHERE sku = ? AND effective_from <= ? AND (effective_to IS NULL OR effective_to > ?)
+     ORDER BY effective_from DESC, feed_sequence DESC, id DESC LIMIT 1`,
+  );
+  const samePriceEntry = sql.prepare<[string, number, number, string, number | null], { x: number }>(
+    `SELECT 1 AS x FROM price_history WHERE sku = ? AND effective_from = ? AND amount_minor = ?
+     AND currency = ? AND effective_to IS ?`,
+  );
+  const insertPrice = sql.prepare(
+    `INSERT INTO price_history (sku, amount_minor, currency, effective_from, effective_to, feed, feed_sequence, recorded_at)
+     VALUES (?, ?, ?, ?, ?, 'prices', ?, ?)`,
+  );
+  const upsertStock = sql.prepare(
+    `INSERT INTO stock (sku, on_hand, updated_at, feed_sequence) VALUES (?, ?, ?, ?)
+     ON CONFLICT(sku) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at,
+       feed_sequence = excluded.feed_sequence
+     WHERE stock.on_hand IS NOT excluded.on_hand`,
+  );
+
+  const isForeignKeyError = (e: unknown) =>
+    typeof e === "object" && e !== null && (e as { code?: string }).code === "SQLITE_CONSTRAINT_FOREIGNKEY";
+  const unknownSku = (line: number, sku: string): FeedRowError => ({
+    line,
+    field: "sku",
+    reason: `unknown SKU "${sku}": not in the product catalogue (send it in the products feed first)`,
+  });
+
+  function applyRows(
+    feed: FeedName,
+    rows: Lined<ProductRow | PriceRow | StockRow>[],
+    sequence: number,
+    now: number,
+  ): { changed: number; skus: Set<string>; errors: FeedRowError[] } {
+    const skus = new Set<string>();
+    const errors: FeedRowError[] = [];
+    let changed = 0;
+    for (const { line, row } of rows) {
+      try {
+        let didChange = false;
+        if (feed === "products") {
+          const p = row as ProductRow;
+          didChange =
+            upsertProduct.run({
+              sku: p.sku,
+              gtin: p.gtin ?? null,
+              name: p.name,
+              brand: p.brand ?? null,
+              netQuantity: p.netQuantity ?? null,
+              unit: p.unit ?? null,
+              category: p.category ?? null,
+              url: p.url ?? null,
+              now,
+              sequence,
+            }).changes > 0;
+        } else if (feed === "prices") {
+          const p = row as PriceRow;
+          const to = p.effectiveTo ?? null;
+          let duplicate: boolean;
+          if (p.effectiveFrom === undefined) {
+            // A feed that resends the whole catalogue daily must not grow the history: a row equal to
+            // the open-ended price already in force is no change.
+            const current = priceInForce.get(p.sku, now, now);
+            duplicate =
+              current !== undefined &&
+              current.a === p.amountMinor &&
+              current.c === p.currency &&
+              current.to === null &&
+              to === null;
+          } else {
+            duplicate =
+              samePriceEntry.get(p.sku, p.effectiveFrom, p.amountMinor, p.currency, to) !== undefined;
+          }
+          if (!duplicate) {
+            insertPrice.run(p.sku, p.amountMinor, p.currency, p.effectiveFrom ?? now, to, sequence, now);
+            didChange = true;
+          }
+        } else {
+          const s = row as StockRow;
+          didChange = upsertStock.run(s.sku, s.onHand, now, sequence).changes > 0;
+        }
+        if (didChange) {
+          changed++;
+          skus.add(row.sku);
+        }
+      } catch (e) {
+        if (!isForeignKeyError(e)) throw e;
+        errors.push(unknownSku(line, row.sku));
+        if (errors.length >= MAX_ERRORS) break;
+      }
+    }
+    return { changed, skus, errors };
+  }
+
+  return {
+    lastSequence(feed: FeedName): number | null {
+      return lastSequenceStmt.get(feed)?.s ?? null;
+    },
+
+    /**
+     * Apply one validated batch atomically. A sequence not above the last applied one for this feed
+     * changes nothing (applied: false). Store-level row errors roll everything back (BatchRejected).
+     */
+    applyBatch(
+      feed: FeedName,
+      sequence: number,
+      format: string,
+      rows: Lined<ProductRow | PriceRow | StockRow>[],
+      now: number,
+    ): AppliedBatch {
+      return sql
+        .transaction((): AppliedBatch => {
+          const last = lastSequenceStmt.get(feed)?.s ?? null;
+          if (last !== null && sequence <= last)
+            return { applied: false, rowsChanged: 0, changedSkus: new Set() };
+          const { changed, skus, errors } = applyRows(feed, rows, sequence, now);
+          if (errors.length > 0) throw new BatchRejected(errors);
+          insertBatch.run({
+            feed,
+            sequence,
+            format,
+            rowsRead: rows.length,
+            rowsChanged: changed,
+            appliedAt: now,
+          });
+          return { applied: true, rowsChanged: changed, changedSkus: skus };
+        })
+        .immediate();
+    },
+
+    recordBatchOutcome(feed: FeedName, sequence: number, labelsAffected: number, durationMs: number): void {
+      finishBatch.run(labelsAffected, durationMs, feed, sequence);
+    },
+
+    feedLedger(): {
+      feed: string;
+      lastSequence: number | null;
+      appliedAt: number | null;
+      gaps: { from: number; to: number }[];
+    }[] {
+      const last = sql
+        .prepare<[], { feed: string; s: number; at: number }>(
+          `SELECT feed, sequence AS s, applied_at AS at FROM feed_batches b
+           WHERE sequence = (SELECT MAX(sequence) FROM feed_batches WHERE feed = b.feed)`,
+        )
+        .all();
+      const gaps = sql
+        .prepare<[], { feed: string; from: number; to: number }>(
+          `SELECT feed, prev + 1 AS "from", sequence - 1 AS "to" FROM (
+             SELECT feed, sequence, LAG(sequence) OVER (PARTITION BY feed ORDER BY sequence) AS prev FROM feed_batches)
+           WHERE prev IS NOT NULL AND sequence - prev > 1 ORDER BY feed, sequence`,
+        )
+        .all();
+      return last.map((l) => ({
+        feed: l.feed,
+        lastSequence: l.s,
+        appliedAt: l.at,
+        gaps: gaps.filter((g) => g.feed === l.feed).map(({ from, to }) => ({ from, to })),
+      }));
+    },
+
+    product(sku: string): ProductRecord | undefined {
+      return sql
+        .prepare<[string], ProductRecord>(
+          `SELECT sku, gtin, name, brand, net_quantity AS netQuantity, unit, category, url FROM products WHERE sku = ?`,
+        )
+        .get(sku);
+    },
+
+    productsBySku(skus: string[]): Map<string, ProductRecord> {
+      const out = new Map<string, ProductRecord>();
+      const stmt = sql.prepare<[string], ProductRecord>(
+        `SELECT sku, gtin, name, brand, net_quantity AS netQuantity, unit, category, url FROM products WHERE sku = ?`,
+      );
+      for (const sku of skus) {
+        const p = stmt.get(sku);
+        if (p) out.set(sku, p);
+      }
+      return out;
+    },
+
+    priceHistory(sku: string): PriceHistoryEntry[] {
+      return sql
+        .prepare<[string], PriceHistoryEntry>(
+          `SELECT id, sku, amount_minor AS amountMinor, currency, effective_from AS effectiveFrom,
+             effective_to AS effectiveTo, feed_sequence AS sequence FROM price_history WHERE sku = ? ORDER BY id`,
+        )
+        .all(sku);
+    },
+
+    stock(sku: string): { onHand: number } | undefined {
+      return sql
+        .prepare<[string], { onHand: number }>("SELECT on_hand AS onHand FROM stock WHERE sku = ?")
+        .get(sku);
+    },
+
+    /** Every SKU in the catalogue, in SKU order. */
+    skus(): string[] {
+      return sql
+        .prepare<[], { sku: string }>("SELECT sku FROM products ORDER BY sku")
+        .all()
+        .map((r) => r.sku);
+    },
+
+    productCount(): number {
+      return (sql.prepare("SELECT COUNT(*) AS n FROM products").get() as { n: number }).n;
+    },
+  };
+}
+export type CatalogStore = ReturnType<typeof catalogStore>;

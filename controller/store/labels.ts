@@ -1,0 +1,139 @@
+import type { LabelDescriptor } from "../../schemas/index.ts";
+import type { Db } from "./db.ts";
+
+export interface LabelRecord {
+  labelId: string;
+  model: string | null;
+  width: number | null;
+  height: number | null;
+  colors: string | null;
+  bridgeId: string | null;
+  sku: string | null;
+  contentHash: string | null;
+  contentVersion: number;
+  contentJson: string | null;
+  displayedHash: string | null;
+  displayedVersion: number | null;
+  battery: number | null;
+  rssi: number | null;
+  lastSeen: number | null;
+  createdAt: number;
+}
+
+export interface LabelStateUpdate {
+  labelId: string;
+  displayedHash: string | null;
+  displayedVersion: number | null;
+  battery: number | null;
+  rssi: number | null;
+  seenAt: number;
+}
+
+export interface ContentUpdate {
+  labelId: string;
+  contentHash: string | null;
+  contentVersion: number;
+  contentJson: string | null;
+}
+
+const LABEL_COLUMNS = `label_id AS labelId, model, width, height, colors, bridge_id AS bridgeId, sku,
+  content_hash AS contentHash, content_version AS contentVersion, content_json AS contentJson,
+  displayed_hash AS displayedHash, displayed_version AS displayedVersion, battery, rssi,
+  last_seen AS lastSeen, created_at AS createdAt`;
+
+/** Labels, their links, what was published to them and what they report; and bridge availability. */
+export function labelStore(db: Db) {
+  const sql = db.$client;
+
+  const upsertDescriptor = sql.prepare(
+    `INSERT INTO labels (label_id, model, width, height, colors, bridge_id, created_at)
+     VALUES (@labelId, @model, @width, @height, @colors, @bridgeId, @now)
+     ON CONFLICT(label_id) DO UPDATE SET model = COALESCE(excluded.model, labels.model),
+       width = COALESCE(excluded.width, labels.width), height = COALESCE(excluded.height, labels.height),
+       colors = COALESCE(excluded.colors, labels.colors), bridge_id = COALESCE(excluded.bridge_id, labels.bridge_id)
+     WHERE labels.model IS NOT COALESCE(excluded.model, labels.model)
+       OR labels.width IS NOT COALESCE(excluded.width, labels.width)
+       OR labels.height IS NOT COALESCE(excluded.height, labels.height)
+       OR labels.colors IS NOT COALESCE(excluded.colors, labels.colors)
+       OR labels.bridge_id IS NOT COALESCE(excluded.bridge_id, labels.bridge_id)`,
+  );
+  const byId = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE label_id = ?`);
+  const bySku = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE sku = ?`);
+  const all = sql.prepare<[], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels ORDER BY label_id`);
+  const setSku = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ?");
+  const setContent = sql.prepare(
+    "UPDATE labels SET content_hash = @contentHash, content_version = @contentVersion, content_json = @contentJson WHERE label_id = @labelId",
+  );
+  const ensureLabel = sql.prepare("INSERT OR IGNORE INTO labels (label_id, created_at) VALUES (?, ?)");
+  const setState = sql.prepare(
+    `UPDATE labels SET displayed_hash = @displayedHash, displayed_version = COALESCE(@displayedVersion, displayed_version),
+       battery = COALESCE(@battery, battery), rssi = COALESCE(@rssi, rssi), last_seen = @seenAt
+     WHERE label_id = @labelId`,
+  );
+  const upsertBridge = sql.prepare(
+    `INSERT INTO bridges (bridge_id, kind, online, changed_at) VALUES (@bridgeId, @kind, @online, @now)
+     ON CONFLICT(bridge_id) DO UPDATE SET kind = COALESCE(excluded.kind, bridges.kind),
+       online = excluded.online, changed_at = excluded.changed_at`,
+  );
+  const offlineBridges = sql.prepare<[], { bridgeId: string }>(
+    "SELECT bridge_id AS bridgeId FROM bridges WHERE online = 0",
+  );
+
+  return {
+    get: (labelId: string): LabelRecord | undefined => byId.get(labelId),
+    linkedTo: (sku: string): LabelRecord[] => bySku.all(sku),
+    all: (): LabelRecord[] => all.all(),
+
+    /** Register or update labels as announced by a bridge or the API. Returns the ids that were new or changed. */
+    upsertDescriptors(descriptors: LabelDescriptor[], bridgeId: string | null, now: number): string[] {
+      return sql.transaction(() => {
+        const changed: string[] = [];
+        for (const d of descriptors) {
+          const r = upsertDescriptor.run({
+            labelId: d.labelId,
+            model: d.model ?? null,
+            width: d.width ?? null,
+            height: d.height ?? null,
+            colors: d.colors ?? null,
+            bridgeId,
+            now,
+          });
+          if (r.changes > 0) changed.push(d.labelId);
+        }
+        return changed;
+      })();
+    },
+
+    setLink(labelId: string, sku: string | null): void {
+      setSku.run(sku, labelId);
+    },
+
+    /** Record newly published content for many labels in one transaction. */
+    setContents(updates: ContentUpdate[]): void {
+      if (updates.length === 0) return;
+      sql.transaction(() => {
+        for (const u of updates) setContent.run(u);
+      })();
+    },
+
+    /** Apply a burst of device state reports in one transaction; unknown labels become known. */
+    recordStates(updates: LabelStateUpdate[]): void {
+      if (updates.length === 0) return;
+      sql.transaction(() => {
+        for (const u of updates) {
+          ensureLabel.run(u.labelId, u.seenAt);
+          setState.run(u);
+        }
+      })();
+    },
+
+    setBridgeOnline(bridgeId: string, online: boolean, kind: string | null, now: number): void {
+      upsertBridge.run({ bridgeId, kind, online: online ? 1 : 0, now });
+    },
+
+    offlineBridgeIds(): Set<string> {
+      return new Set(offlineBridges.all().map((b) => b.bridgeId));
+    },
+  };
+}
+export type LabelStore = ReturnType<typeof labelStore>;

@@ -1,0 +1,91 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import mqtt from "mqtt";
+import { type Controller, startController } from "../../controller/app.ts";
+import { loadConfig } from "../../controller/config.ts";
+import { createLogger } from "../../controller/log.ts";
+
+export const MOSQUITTO_URL = process.env.SHELFSYNC_TEST_MOSQUITTO_URL ?? "mqtt://127.0.0.1:1883";
+
+export type BrokerKind = "aedes" | "mosquitto";
+export const BROKERS: BrokerKind[] = ["aedes", "mosquitto"];
+
+export function tempDir(prefix = "shelfsync-test-"): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export const uniqueStoreId = () => `t${randomUUID().slice(0, 8)}`;
+
+/** A real controller: SQLite file in a temp dir, HTTP on a free port, the chosen real broker. */
+export async function startTestController(
+  broker: BrokerKind,
+  overrides: { dbPath?: string; storeId?: string } = {},
+): Promise<Controller & { cleanup(): Promise<void> }> {
+  const dir = tempDir();
+  const config = loadConfig({}, [], {
+    storeId: overrides.storeId ?? uniqueStoreId(),
+    httpPort: 0,
+    httpHost: "127.0.0.1",
+    dbPath: overrides.dbPath ?? join(dir.path, "shelfsync.db"),
+    mqttPort: 0,
+    ...(broker === "mosquitto" ? { mqttUrl: MOSQUITTO_URL } : {}),
+    logLevel: "warn",
+  });
+  const controller = await startController(config, { log: createLogger("warn") });
+  return Object.assign(controller, {
+    cleanup: async () => {
+      await controller.stop();
+      dir.cleanup();
+    },
+  });
+}
+
+export async function postFeed(
+  baseUrl: string,
+  feed: string,
+  sequence: number,
+  body: string,
+  contentType = "text/csv",
+): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${baseUrl}/api/v1/feeds/${feed}?sequence=${sequence}`, {
+    method: "POST",
+    headers: { "Content-Type": contentType },
+    body,
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+export async function getJson(url: string): Promise<any> {
+  const res = await fetch(url);
+  return res.json();
+}
+
+/** Poll until `check` returns a truthy value; fail with the last value seen after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < until) {
+    last = await check();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+/** A plain MQTT.js client that records every message on the given filters. */
+export async function recorder(url: string, filters: string[]) {
+  const client = await mqtt.connectAsync(url, { clientId: `rec-${randomUUID().slice(0, 8)}`, clean: true });
+  const messages: { topic: string; payload: string; retain: boolean }[] = [];
+  client.on("message", (topic, payload, packet) =>
+    messages.push({ topic, payload: payload.toString(), retain: packet.retain }),
+  );
+  await client.subscribeAsync(filters, { qos: 1 });
+  return { client, messages, close: () => client.endAsync() };
+}
