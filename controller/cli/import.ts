@@ -83,7 +83,12 @@ async function main() {
   });
   bar.start(size, 0, { feed, rows: 0 });
   let sent = 0;
-  const body = createReadStream(file).pipe(byteCounter((n) => bar.update((sent += n))));
+  const body = createReadStream(file).pipe(
+    byteCounter((n) => {
+      sent += n;
+      bar.update(sent);
+    }),
+  );
 
   let reply: FeedReply;
   if (!values.direct && (await controllerAnswers(apiUrl))) {
