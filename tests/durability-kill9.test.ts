@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { catalogStore } from "../controller/store/catalog.ts";
+import { openDb } from "../controller/store/db.ts";
+import { postFeed, tempDir, waitFor } from "./support/harness.ts";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+function startControllerProcess(dbPath: string, httpPort: number): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", "controller/main.ts"], {
+    env: {
+      ...process.env,
+      SHELFSYNC_DB: dbPath,
+      SHELFSYNC_HTTP_PORT: String(httpPort),
+      SHELFSYNC_HTTP_HOST: "127.0.0.1",
+      SHELFSYNC_MQTT_PORT: "0",
+      SHELFSYNC_STORE_ID: "kill9",
+      SHELFSYNC_LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
+describe("an acknowledged write survives kill -9", () => {
+  const dir = tempDir();
+  afterAll(() => dir.cleanup());
+
+  it("every batch answered 200 is in the SQLite file after SIGKILL, and the controller restarts on it", async () => {
+    const dbPath = join(dir.path, "shelfsync.db");
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const child = startControllerProcess(dbPath, port);
+    const exited = new Promise<NodeJS.Signals | null>((r) =>
+      child.once("exit", (_code, signal) => r(signal)),
+    );
+    await waitFor(
+      () =>
+        fetch(`${base}/api/v1/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      20_000,
+      "controller up",
+    );
+
+    const products = ["sku,name", ...Array.from({ length: 500 }, (_, i) => `P${i},Product ${i}`)].join("\n");
+    expect((await postFeed(base, "products", 1, products)).status).toBe(200);
+    let acknowledged = 0;
+    for (let seq = 1; seq <= 15; seq++) {
+      const prices = [
+        "sku,price,currency",
+        ...Array.from({ length: 500 }, (_, i) => `P${i},${seq}.${String(i % 100).padStart(2, "0")},EUR`),
+      ].join("\n");
+      const reply = await postFeed(base, "prices", seq, prices);
+      expect(reply.json).toMatchObject({ applied: true, rowsChanged: 500 });
+      acknowledged = seq;
+    }
+    // No grace period: the process dies the instant the last 200 is in our hands.
+    child.kill("SIGKILL");
+    expect(await exited).toBe("SIGKILL");
+
+    const db = openDb(dbPath);
+    const catalog = catalogStore(db);
+    expect(catalog.lastSequence("prices")).toBe(acknowledged);
+    expect(catalog.productCount()).toBe(500);
+    expect(catalog.priceHistory("P7")).toHaveLength(15);
+    db.$client.close();
+
+    const again = startControllerProcess(dbPath, port);
+    try {
+      await waitFor(
+        () =>
+          fetch(`${base}/api/v1/health`).then(
+            (r) => r.ok,
+            () => false,
+          ),
+        20_000,
+        "controller restarted",
+      );
+      const product = (await (await fetch(`${base}/api/v1/products/P7`)).json()) as {
+        price: { amountMinor: number };
+      };
+      expect(product.price.amountMinor).toBe(1507);
+      const health = (await (await fetch(`${base}/api/v1/health`)).json()) as {
+        feeds: { prices: { lastSequence: number } };
+      };
+      expect(health.feeds.prices.lastSequence).toBe(15);
+    } finally {
+      again.kill("SIGTERM");
+    }
+  });
+});
