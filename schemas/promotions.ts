@@ -231,9 +231,25 @@ const fields = {
 
 type Ctx = z.core.$RefinementCtx;
 
+/**
+ * Promotion rows share a few start and end times (midnights), and reading a zone's offset is the
+ * slowest step of a row, so instants are memoized per zone (bounded).
+ */
+const instants = new Map<string, number>();
+function cachedInstant(text: string, timeZone: string): number {
+  const key = `${timeZone}|${text}`;
+  let ms = instants.get(key);
+  if (ms === undefined) {
+    ms = parseInstant(text, timeZone);
+    if (instants.size >= 10_000) instants.clear();
+    instants.set(key, ms);
+  }
+  return ms;
+}
+
 function instantOrIssue(text: string, timeZone: string, field: string, ctx: Ctx): number {
   try {
-    return parseInstant(text, timeZone);
+    return cachedInstant(text, timeZone);
   } catch (e) {
     if (!(e instanceof InstantError)) throw e;
     ctx.addIssue({ code: "custom", path: [field], message: e.message });

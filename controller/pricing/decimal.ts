@@ -21,12 +21,21 @@ export function pow10(n: number): bigint {
   return p;
 }
 
-/** A non-negative decimal string ("12.5", "0.75"); undefined if it is not one. */
+/**
+ * A non-negative decimal string ("12.5", "0.75"); undefined if it is not one. Pack sizes and
+ * percentages repeat across a catalogue, so parses are memoized (bounded; results are frozen).
+ */
+const parsed = new Map<string, Decimal | undefined>();
 export function parseDecimal(text: string): Decimal | undefined {
+  if (parsed.has(text)) return parsed.get(text);
   const m = DECIMAL.exec(text);
-  if (!m) return undefined;
-  const fraction = m[2] ?? "";
-  return { digits: BigInt((m[1] ?? "0") + fraction), scale: fraction.length };
+  const fraction = m?.[2] ?? "";
+  const d = m
+    ? Object.freeze({ digits: BigInt((m[1] ?? "0") + fraction), scale: fraction.length })
+    : undefined;
+  if (parsed.size >= 10_000) parsed.clear();
+  parsed.set(text, d);
+  return d;
 }
 
 /** Canonical text of a decimal: "050.50" → "50.5", "7.0" → "7". */

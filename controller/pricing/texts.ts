@@ -80,13 +80,22 @@ export function formatPercent(percent: string, locale: string): string {
  */
 const TEXT_CACHE_MAX = 100_000;
 const moneyTexts = new Map<string, Map<number, string>>();
-export function moneyText(amountMinor: number, currency: string, locale: string): string {
+let last: { currency: string; locale: string; texts: Map<number, string> } | undefined;
+function textsFor(currency: string, locale: string): Map<number, string> {
+  // A store prices in one currency and locale: skip building the key for the usual case.
+  if (last?.currency === currency && last.locale === locale) return last.texts;
   const key = `${currency}|${locale}`;
   let texts = moneyTexts.get(key);
   if (!texts) {
     texts = new Map();
     moneyTexts.set(key, texts);
   }
+  last = { currency, locale, texts };
+  return texts;
+}
+
+export function moneyText(amountMinor: number, currency: string, locale: string): string {
+  const texts = textsFor(currency, locale);
   let text = texts.get(amountMinor);
   if (text === undefined) {
     text = formatMoney(amountMinor, currency, locale);
