@@ -11,8 +11,8 @@ export interface LabelStateReport {
   battery?: number;
   /** Signal strength at the access point, dBm. */
   rssi?: number;
-  /** Unix ms of the observation; now unless told. */
-  ts?: number;
+  /** When it was observed, unix ms or ISO 8601; now unless told. */
+  ts?: number | string;
 }
 
 /**
