@@ -8,6 +8,11 @@ async function main() {
   const controller = await startController(config);
   const shutdown = async (signal: string) => {
     controller.log.info(`${signal} received; stopping`);
+    // A broker that does not answer must not keep a stopping controller alive forever.
+    setTimeout(() => {
+      controller.log.error("clean stop took over 10 s; exiting anyway");
+      process.exit(1);
+    }, 10_000).unref();
     await controller.stop();
     process.exit(0);
   };

@@ -6,14 +6,13 @@ import { ID_PATTERN } from "./topics.ts";
 export const PROTOCOL_VERSION = 1;
 export const protocolVersion = z.literal(PROTOCOL_VERSION);
 
-export const idSchema = z
-  .string()
-  .regex(ID_PATTERN, "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+export const ID_MESSAGE = "must be 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit";
+export const CURRENCY_MESSAGE = "must be an ISO 4217 currency code such as EUR";
+
+export const idSchema = z.string().regex(ID_PATTERN, ID_MESSAGE);
 export const skuSchema = idSchema;
 
-export const currencySchema = z
-  .string()
-  .refine(isCurrencyCode, { message: "must be an ISO 4217 currency code such as EUR" });
+export const currencySchema = z.string().refine(isCurrencyCode, { message: CURRENCY_MESSAGE });
 
 /** A money object on the wire: integer minor units, the currency, and the text to show. */
 export const moneySchema = z.object({

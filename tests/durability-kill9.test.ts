@@ -94,7 +94,11 @@ describe("an acknowledged write survives kill -9", () => {
       };
       expect(health.feeds.prices.lastSequence).toBe(15);
     } finally {
+      const stopped = new Promise((r) => again.once("exit", r));
       again.kill("SIGTERM");
+      const timer = setTimeout(() => again.kill("SIGKILL"), 12_000);
+      await stopped;
+      clearTimeout(timer);
     }
   });
 });

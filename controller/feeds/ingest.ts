@@ -30,6 +30,9 @@ export class FeedRejected extends Error {
   }
 }
 
+/** A body over the size limit (answered 413, not 422: no row is at fault). */
+export class FeedTooLarge extends Error {}
+
 export interface FeedBatch {
   feed: FeedName;
   sequence: number;
@@ -104,7 +107,8 @@ export function feedIngestor(deps: { catalog: CatalogStore; sync: LabelSync; tim
       }
     } catch (e) {
       if (!(e instanceof FeedSyntaxError)) throw e;
-      errors.push({ line: e.line, field: e.field ?? "(syntax)", reason: e.message });
+      if (e.code === "too_large") throw new FeedTooLarge(e.reason);
+      errors.push({ line: e.line, field: e.field ?? `(${e.code})`, reason: e.reason });
     }
     if (errors.length > 0) throw new FeedRejected(errors, rowsRead);
 

@@ -14,7 +14,7 @@ import {
   PROTOCOL_VERSION,
   type ProductReply,
 } from "../../schemas/index.ts";
-import { FeedRejected } from "../feeds/ingest.ts";
+import { FeedRejected, FeedTooLarge } from "../feeds/ingest.ts";
 import { formatFromContentType } from "../feeds/parse/index.ts";
 import { money, priceInForce, stockState } from "../labels/content.ts";
 import { labelReply, syncSummary } from "../labels/views.ts";
@@ -90,6 +90,7 @@ export function createApi(s: ControllerServices): Hono {
       if (reply.applied) s.log.info("feed batch applied", { ...reply });
       return c.json(reply);
     } catch (e) {
+      if (e instanceof FeedTooLarge) return apiError(c, 413, "feed_too_large", e.message);
       if (!(e instanceof FeedRejected)) throw e;
       return apiError(c, 422, "feed_rejected", e.message, e.details);
     }

@@ -1,7 +1,7 @@
 import type { LabelContent } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
 import type { ControllerLink } from "../mqtt/controller-link.ts";
-import type { CatalogStore } from "../store/catalog.ts";
+import type { CatalogSnapshot, CatalogStore } from "../store/catalog.ts";
 import type { ContentUpdate, LabelRecord, LabelStore } from "../store/labels.ts";
 import { buildLabelBody, type ContentContext, contentHash } from "./content.ts";
 
@@ -26,11 +26,16 @@ export function labelSync(deps: {
 }) {
   const { catalog, labels, log } = deps;
 
-  function contentsFor(sku: string, linked: LabelRecord[], now: number): (LabelContent | null)[] {
-    const product = catalog.product(sku);
+  function contentsFor(
+    source: CatalogSnapshot,
+    sku: string,
+    linked: LabelRecord[],
+    now: number,
+  ): (LabelContent | null)[] {
+    const product = source.product(sku);
     if (!product) return linked.map(() => null);
-    const history = catalog.priceHistory(sku);
-    const onHand = catalog.stock(sku)?.onHand;
+    const history = source.priceHistory(sku);
+    const onHand = source.stock(sku);
     return linked.map((label) => {
       const body = buildLabelBody(label.labelId, product, history, onHand, now, deps.ctx);
       if (!body) return null;
@@ -78,10 +83,13 @@ export function labelSync(deps: {
     ).then(() => undefined);
   }
 
-  function refreshGroups(groups: Map<string | null, LabelRecord[]>, now: number): RefreshOutcome {
+  function refreshGroups(groups: ReadonlyMap<string | null, LabelRecord[]>, now: number): RefreshOutcome {
     const updates: { label: LabelRecord; content: LabelContent | null }[] = [];
+    const skus = new Set<string>();
+    for (const sku of groups.keys()) if (sku !== null) skus.add(sku);
+    const source = catalog.snapshot(skus);
     for (const [sku, linked] of groups) {
-      const contents = sku === null ? linked.map(() => null) : contentsFor(sku, linked, now);
+      const contents = sku === null ? linked.map(() => null) : contentsFor(source, sku, linked, now);
       linked.forEach((label, i) => {
         updates.push({ label, content: contents[i] ?? null });
       });
@@ -101,13 +109,8 @@ export function labelSync(deps: {
 
   return {
     /** After a feed batch: recompute the labels showing these SKUs. */
-    refreshSkus(skus: Iterable<string>, now = Date.now()): RefreshOutcome {
-      const groups = new Map<string | null, LabelRecord[]>();
-      for (const sku of skus) {
-        const linked = labels.linkedTo(sku);
-        if (linked.length > 0) groups.set(sku, linked);
-      }
-      return refreshGroups(groups, now);
+    refreshSkus(skus: ReadonlySet<string>, now = Date.now()): RefreshOutcome {
+      return refreshGroups(labels.linkedToAny(skus), now);
     },
 
     refreshLabels(labelIds: string[], now = Date.now()): RefreshOutcome {

@@ -60,6 +60,8 @@ export function labelStore(db: Db) {
   const byId = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE label_id = ?`);
   const bySku = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE sku = ?`);
   const all = sql.prepare<[], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels ORDER BY label_id`);
+  const anyLinked = sql.prepare<[string], { x: number }>("SELECT 1 AS x FROM labels WHERE sku = ? LIMIT 1");
+  const allLinked = sql.prepare<[], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE sku IS NOT NULL`);
   const setSku = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ?");
   const setContent = sql.prepare(
     "UPDATE labels SET content_hash = @contentHash, content_version = @contentVersion, content_json = @contentJson WHERE label_id = @labelId",
@@ -81,6 +83,27 @@ export function labelStore(db: Db) {
 
   return {
     get: (labelId: string): LabelRecord | undefined => byId.get(labelId),
+    /**
+     * Labels linked to any of these SKUs, grouped by SKU. A large set (a whole-catalogue feed) is
+     * answered by one scan of the linked labels instead of one lookup per SKU.
+     */
+    linkedToAny(skus: ReadonlySet<string>): Map<string, LabelRecord[]> {
+      const groups = new Map<string, LabelRecord[]>();
+      const add = (l: LabelRecord & { sku: string }) => {
+        const g = groups.get(l.sku);
+        if (g) g.push(l);
+        else groups.set(l.sku, [l]);
+      };
+      if (skus.size > 512) {
+        for (const l of allLinked.all())
+          if (l.sku !== null && skus.has(l.sku)) add(l as LabelRecord & { sku: string });
+      } else {
+        for (const sku of skus) {
+          if (anyLinked.get(sku)) for (const l of bySku.all(sku)) add(l as LabelRecord & { sku: string });
+        }
+      }
+      return groups;
+    },
     linkedTo: (sku: string): LabelRecord[] => bySku.all(sku),
     all: (): LabelRecord[] => all.all(),
 

@@ -36,7 +36,8 @@ export const priceHistory = sqliteTable(
     feedSequence: integer("feed_sequence").notNull(),
     recordedAt: integer("recorded_at").notNull(),
   },
-  (t) => [index("price_history_sku_from").on(t.sku, t.effectiveFrom)],
+  // Covers the in-force lookup including its tie-break order, so no sort step per row.
+  (t) => [index("price_history_sku_from_seq").on(t.sku, t.effectiveFrom, t.feedSequence)],
 );
 
 export const stock = sqliteTable("stock", {

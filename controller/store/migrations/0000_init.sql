@@ -52,7 +52,7 @@ CREATE TABLE `price_history` (
 	FOREIGN KEY (`sku`) REFERENCES `products`(`sku`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `price_history_sku_from` ON `price_history` (`sku`,`effective_from`);--> statement-breakpoint
+CREATE INDEX `price_history_sku_from_seq` ON `price_history` (`sku`,`effective_from`,`feed_sequence`);--> statement-breakpoint
 CREATE TABLE `products` (
 	`sku` text PRIMARY KEY NOT NULL,
 	`gtin` text,

@@ -1,0 +1,93 @@
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { feedIngestor } from "../controller/feeds/ingest.ts";
+import { labelSync } from "../controller/labels/label-sync.ts";
+import { createLogger } from "../controller/log.ts";
+import { catalogStore } from "../controller/store/catalog.ts";
+import { openDb } from "../controller/store/db.ts";
+import { labelStore } from "../controller/store/labels.ts";
+import { type BenchRow, bestOf, row, scratchDir, timed } from "./support.ts";
+
+const ROWS = 100_000;
+
+function seededStore(path: string) {
+  const db = openDb(path);
+  const catalog = catalogStore(db);
+  const products = Array.from({ length: ROWS }, (_, i) => ({
+    line: i + 2,
+    row: { sku: `SKU${i}`, name: `Product ${i}` },
+  }));
+  catalog.applyBatch("products", 1, "csv", products, Date.now());
+  return { db, catalog };
+}
+
+function priceCsv(): Buffer {
+  const lines = ["sku,price,currency,effectiveFrom,effectiveTo"];
+  for (let i = 0; i < ROWS; i++)
+    lines.push(`SKU${i},${1 + (i % 50)}.${String(i % 100).padStart(2, "0")},EUR,,`);
+  return Buffer.from(`${lines.join("\n")}\n`);
+}
+
+/**
+ * A 100,000-row price feed through our whole path (stream parse, zod validation, exact money, the
+ * transactional apply with de-duplication, ledger, label refresh) against bare better-sqlite3
+ * prepared inserts of the same, already-parsed rows into the same table in one transaction.
+ */
+export async function benchIngest(): Promise<BenchRow[]> {
+  const dir = scratchDir();
+  try {
+    const csv = priceCsv();
+    const parsed = Array.from(
+      { length: ROWS },
+      (_, i) => [`SKU${i}`, (1 + (i % 50)) * 100 + (i % 100)] as const,
+    );
+
+    let run = 0;
+    const baseline = await bestOf(3, async () => {
+      const { db } = seededStore(join(dir.path, `base-${run++}.db`));
+      const insert = db.$client.prepare(
+        `INSERT INTO price_history (sku, amount_minor, currency, effective_from, effective_to, feed, feed_sequence, recorded_at)
+         VALUES (?, ?, 'EUR', ?, NULL, 'prices', 1, ?)`,
+      );
+      const now = Date.now();
+      const r = await timed(() =>
+        db.$client.transaction(() => {
+          for (const [sku, amount] of parsed) insert.run(sku, amount, now, now);
+        })(),
+      );
+      db.$client.close();
+      return r;
+    });
+
+    const ours = await bestOf(3, async () => {
+      const { db, catalog } = seededStore(join(dir.path, `ours-${run++}.db`));
+      const log = createLogger("silent");
+      const sync = labelSync({
+        catalog,
+        labels: labelStore(db),
+        link: () => null,
+        ctx: { locale: "de-DE", stockLowThreshold: 3 },
+        log,
+      });
+      const ingest = feedIngestor({ catalog, sync, timeZone: "Europe/Berlin" });
+      const chunks = Array.from({ length: Math.ceil(csv.length / 65536) }, (_, i) =>
+        csv.subarray(i * 65536, (i + 1) * 65536),
+      );
+      const r = await timed(() =>
+        ingest({ feed: "prices", sequence: 1, format: "csv", body: Readable.from(chunks) }),
+      );
+      if (r.value.rowsChanged !== ROWS)
+        throw new Error(`ingest changed ${r.value.rowsChanged} rows, expected ${ROWS}`);
+      db.$client.close();
+      return r;
+    });
+
+    const ratio = Math.round((baseline.ms / ours.ms) * 100) / 100;
+    return [
+      row("ingest: bare better-sqlite3 inserts (pre-parsed)", ROWS, baseline.ms),
+      row("ingest: Shelfsync CSV price feed, end to end", ROWS, ours.ms, { ratio, note: "goal ≥ 0.5" }),
+    ];
+  } finally {
+    dir.cleanup();
+  }
+}

@@ -1,0 +1,126 @@
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import mqtt from "mqtt";
+import { labelSync } from "../controller/labels/label-sync.ts";
+import { createLogger } from "../controller/log.ts";
+import { connectControllerLink } from "../controller/mqtt/controller-link.ts";
+import { startEmbeddedBroker } from "../controller/mqtt/embedded-broker.ts";
+import { catalogStore } from "../controller/store/catalog.ts";
+import { openDb } from "../controller/store/db.ts";
+import { labelStore } from "../controller/store/labels.ts";
+import { storeTopics } from "../schemas/index.ts";
+import { type BenchRow, row, scratchDir, timed } from "./support.ts";
+
+const LABELS = 20_000;
+const MOSQUITTO = process.env.SHELFSYNC_BENCH_MOSQUITTO_URL ?? "mqtt://127.0.0.1:1883";
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const c = await mqtt.connectAsync(url, { connectTimeout: 1500, reconnectPeriod: 0 });
+    await c.endAsync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove the retained messages a run left, so a shared broker does not keep 20,000 of them. */
+async function clearRetained(url: string, topics: string[]) {
+  const c = await mqtt.connectAsync(url);
+  await Promise.all(topics.map((t) => c.publishAsync(t, Buffer.alloc(0), { qos: 1, retain: true })));
+  await c.endAsync();
+}
+
+async function benchOneBroker(url: string, brokerName: string, dir: string): Promise<BenchRow[]> {
+  const storeId = `bench${randomUUID().slice(0, 6)}`;
+  const db = openDb(join(dir, `${storeId}.db`));
+  const catalog = catalogStore(db);
+  const labels = labelStore(db);
+  const now = Date.now();
+  const lines = (n: number, f: (i: number) => object) =>
+    Array.from({ length: n }, (_, i) => ({ line: i + 2, row: f(i) as never }));
+  catalog.applyBatch(
+    "products",
+    1,
+    "csv",
+    lines(LABELS, (i) => ({ sku: `SKU${i}`, name: `Product number ${i}`, brand: "Brand" })),
+    now,
+  );
+  catalog.applyBatch(
+    "prices",
+    1,
+    "csv",
+    lines(LABELS, (i) => ({ sku: `SKU${i}`, amountMinor: 100 + (i % 900), currency: "EUR" })),
+    now,
+  );
+  const ids = Array.from({ length: LABELS }, (_, i) => `L${String(i).padStart(6, "0")}`);
+  labels.upsertDescriptors(
+    ids.map((labelId) => ({ labelId })),
+    null,
+    now,
+  );
+  ids.forEach((id, i) => labels.setLink(id, `SKU${i}`));
+
+  const log = createLogger("silent");
+  const link = connectControllerLink({
+    url,
+    storeId,
+    log,
+    handlers: { onConnect() {}, onLabelState() {}, onBridgeStatus() {}, onBridgeLabels() {} },
+  });
+  await new Promise<void>((resolve) => link.client.once("connect", () => resolve()));
+  const sync = labelSync({
+    catalog,
+    labels,
+    link: () => link,
+    ctx: { locale: "de-DE", stockLowThreshold: 3 },
+    log,
+  });
+
+  // Our path: resolve each label's content, hash it, record it in SQLite, publish retained QoS 1, all acked.
+  const ours = await timed(async () => {
+    const r = sync.refreshAll();
+    await r.delivered;
+    return r.changed;
+  });
+  if (ours.value !== LABELS) throw new Error(`published ${ours.value} contents, expected ${LABELS}`);
+
+  // Baseline: a bare MQTT.js client publishing the same payloads, same QoS and retain flag, all acked.
+  const payloads = labels.all().map((l) => l.contentJson ?? "");
+  const baseTopics = storeTopics(`${storeId}b`);
+  const topics = ids.map((id) => baseTopics.label(id, "content"));
+  const bare = await mqtt.connectAsync(url, { clientId: `bench-bare-${storeId}` });
+  const baseline = await timed(() =>
+    Promise.all(topics.map((t, i) => bare.publishAsync(t, payloads[i] ?? "", { qos: 1, retain: true }))),
+  );
+  await bare.endAsync();
+  await link.close();
+  db.$client.close();
+  await clearRetained(url, [...topics, ...ids.map((id) => storeTopics(storeId).label(id, "content"))]);
+
+  const ratio = Math.round((baseline.ms / ours.ms) * 100) / 100;
+  return [
+    row(`publish (${brokerName}): bare MQTT.js QoS 1 retained`, LABELS, baseline.ms),
+    row(`publish (${brokerName}): Shelfsync label contents`, LABELS, ours.ms, {
+      ratio,
+      note: "goal ≥ 0.5; incl. resolve + hash + SQLite",
+    }),
+  ];
+}
+
+export async function benchPublish(): Promise<BenchRow[]> {
+  const dir = scratchDir();
+  try {
+    const rows: BenchRow[] = [];
+    const embedded = await startEmbeddedBroker({ port: 0, host: "127.0.0.1" });
+    try {
+      rows.push(...(await benchOneBroker(embedded.url, "Aedes", dir.path)));
+    } finally {
+      await embedded.close();
+    }
+    if (await reachable(MOSQUITTO)) rows.push(...(await benchOneBroker(MOSQUITTO, "Mosquitto", dir.path)));
+    return rows;
+  } finally {
+    dir.cleanup();
+  }
+}

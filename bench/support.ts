@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+
+/** One row of the benchmark table. `baseline` names the raw path this row is compared against. */
+export interface BenchRow {
+  name: string;
+  ops: number;
+  ms: number;
+  opsPerSec: number;
+  /** Our throughput ÷ the baseline's, when the row has a baseline measured in the same run. */
+  ratio?: number;
+  note?: string;
+}
+
+export async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+export function row(name: string, ops: number, ms: number, extra: Partial<BenchRow> = {}): BenchRow {
+  return { name, ops, ms: Math.round(ms * 10) / 10, opsPerSec: Math.round((ops / ms) * 1000), ...extra };
+}
+
+export function scratchDir(): { path: string; cleanup(): void } {
+  const path = mkdtempSync(join(tmpdir(), "shelfsync-bench-"));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Best of n runs: the least disturbed measurement on a shared 2-core machine. */
+export async function bestOf<T>(
+  n: number,
+  fn: () => Promise<{ ms: number; value: T }>,
+): Promise<{ ms: number; value: T }> {
+  let best: { ms: number; value: T } | undefined;
+  for (let i = 0; i < n; i++) {
+    const r = await fn();
+    if (!best || r.ms < best.ms) best = r;
+  }
+  return best as { ms: number; value: T };
+}
