@@ -323,4 +323,33 @@ describe("OEPL adapter against the fake AP", () => {
     const shown = h.fake.tag(MAC_A).shown as { pixels: Uint8Array };
     expect(shown.pixels.every((p) => p === 0)).toBe(true);
   });
+
+  it("talks to the AP that owns a tag when another AP lists it as external", async () => {
+    const other = await FakeOeplAp.start({
+      runnerIntervalMs: 40,
+      checkinIntervalMs: 120,
+      queueGapMs: 40,
+      transferMs: 25,
+    });
+    open.push({ fake: other, adapters: [] });
+    other.addTag({ mac: MAC_A, hwType: 0x01, isexternal: true });
+    const h = await harness((fake) => fake.addTag({ mac: MAC_A, hwType: 0x01 }));
+    await h.adapter.stop();
+    const adapter = new OeplAdapter({
+      aps: [other.url, h.fake.url],
+      render,
+      host: { reportState: (labelId, state) => h.reports.push({ labelId, state }), labelsChanged() {} },
+      pollIntervalMs: 100,
+      flightPollMs: 30,
+      coalesceMs: 30,
+    });
+    open.at(-1)!.adapters.push(adapter);
+    await adapter.start();
+    const c1 = content(MAC_A, 249);
+    adapter.applyContent(MAC_A, c1);
+    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    expect(other.uploads).toHaveLength(0);
+    expect(h.fake.uploads).toHaveLength(1);
+    expect(adapter.labels()).toHaveLength(1);
+  });
 });

@@ -136,6 +136,8 @@ interface TagEntry {
   lastReportAt: number;
   lastReportTs?: number;
   hwWarned: boolean;
+  /** Sequence number of the request the current `tag` came from; older answers are ignored. */
+  seenSeq: number;
 }
 
 export interface OeplAdapterStats {
@@ -176,6 +178,7 @@ export class OeplAdapter {
   >;
   private readonly battery: { chemistry: BatteryChemistry; byHwType: Record<number, BatteryChemistry> };
   private lastLabelsKey?: string;
+  private fetchSeq = 0;
   private pollTimer?: ReturnType<typeof setTimeout>;
   private flightTimer?: ReturnType<typeof setTimeout>;
   private stopped = true;
@@ -338,17 +341,18 @@ export class OeplAdapter {
   }
 
   private async pollAll(): Promise<void> {
-    const seen = new Map<string, { ap: ApHandle; tag: OeplTag }>();
+    const seen = new Map<string, { ap: ApHandle; tag: OeplTag; seq: number }>();
     const answered = new Set<ApHandle>();
     await Promise.all(
       this.aps.map(async (ap) => {
         try {
+          const seq = ++this.fetchSeq;
           const { tags, truncated } = await ap.client.getDb();
           const all = truncated ? tags.concat(await this.tagsBeyondPaging(ap, tags)) : tags;
           for (const tag of all) {
             const prior = seen.get(tag.mac);
             // A tag synced from another AP shows as external there; talk to the AP that owns it.
-            if (!prior || (prior.tag.isexternal && !tag.isexternal)) seen.set(tag.mac, { ap, tag });
+            if (!prior || (prior.tag.isexternal && !tag.isexternal)) seen.set(tag.mac, { ap, tag, seq });
           }
           answered.add(ap);
         } catch (error) {
@@ -357,7 +361,7 @@ export class OeplAdapter {
       }),
     );
     if (this.stopped) return;
-    for (const [labelId, { ap, tag }] of seen) await this.upsert(labelId, ap, tag);
+    for (const [labelId, { ap, tag, seq }] of seen) await this.upsert(labelId, ap, tag, seq);
     for (const [labelId, entry] of this.entries) {
       if (!seen.has(labelId) && answered.has(entry.ap)) {
         clearTimeout(entry.kick);
@@ -400,16 +404,18 @@ export class OeplAdapter {
       [...byAp].map(async ([ap, flying]) => {
         try {
           if (flying.length > this.o.maxSingleTagPolls) {
+            const seq = ++this.fetchSeq;
             const { tags } = await ap.client.getDb();
             const byMac = new Map(tags.map((t) => [t.mac, t]));
             for (const entry of flying) {
               const tag = byMac.get(entry.tag.mac);
-              if (tag) this.observe(entry, tag);
+              if (tag) this.observe(entry, tag, seq);
             }
           } else {
             for (const entry of flying) {
+              const seq = ++this.fetchSeq;
               const tag = await ap.client.getTag(entry.tag.mac);
-              if (tag && this.entries.get(entry.labelId) === entry) this.observe(entry, tag);
+              if (tag && this.entries.get(entry.labelId) === entry) this.observe(entry, tag, seq);
             }
           }
         } catch (error) {
@@ -424,7 +430,7 @@ export class OeplAdapter {
     }
   }
 
-  private async upsert(labelId: string, ap: ApHandle, tag: OeplTag): Promise<void> {
+  private async upsert(labelId: string, ap: ApHandle, tag: OeplTag, seq: number): Promise<void> {
     let entry = this.entries.get(labelId);
     if (!entry) {
       entry = {
@@ -437,6 +443,7 @@ export class OeplAdapter {
         commandHashes: [],
         lastReportAt: Number.NEGATIVE_INFINITY,
         hwWarned: false,
+        seenSeq: seq,
       };
       if (this.waiting.has(labelId)) {
         entry.desired = this.waiting.get(labelId);
@@ -463,12 +470,18 @@ export class OeplAdapter {
         });
       }
     }
-    this.observe(entry, tag);
+    this.observe(entry, tag, seq);
   }
 
   // ── the sync state machine ────────────────────────────────────────────────────────────────────
 
-  private observe(entry: TagEntry, tag: OeplTag): void {
+  /**
+   * Polls overlap (full walks and single-tag looks), so an answer may arrive after a newer one: only
+   * records from requests started after the one we already applied count.
+   */
+  private observe(entry: TagEntry, tag: OeplTag, seq: number): void {
+    if (seq < entry.seenSeq) return;
+    entry.seenSeq = seq;
     entry.tag = tag;
     if (entry.flight) {
       this.evaluateFlight(entry, tag);
@@ -571,11 +584,15 @@ export class OeplAdapter {
       const image = content ? await this.options.render(content, panel) : blank(panel);
       const jpeg = encodePanelJpeg(image, panel, { quality: this.o.jpegQuality });
       // A fresh baseline: the counters we judge the upload by must predate it.
+      const seq = ++this.fetchSeq;
       const baseline = (await ap.client.getTag(entry.tag.mac)) ?? entry.tag;
       const uploadedAt = this.now();
       await ap.client.uploadImage(entry.tag.mac, jpeg, { dither: this.o.dither, rotate: 0 });
       this.counters.uploads++;
-      entry.tag = baseline;
+      if (seq >= entry.seenSeq) {
+        entry.tag = baseline;
+        entry.seenSeq = seq;
+      }
       entry.flight = {
         target: targetOf(content),
         version: content?.version,
