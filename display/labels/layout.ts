@@ -4,7 +4,7 @@ import { labelFont } from "../render/font/fonts.ts";
 import { type LinearCode, type MatrixCode, qrCode, retailBarcode } from "./codes.ts";
 import { type Box, type FittedText, fitText, type TextStyle } from "./fit.ts";
 import { type FittedPrice, fitPrice, priceSizeFor, priceWidth } from "./price.ts";
-import { ENGLISH, type LabelStrings } from "./strings.ts";
+import { ENGLISH, fill, type LabelStrings } from "./strings.ts";
 
 export const LAYOUT_KINDS = ["regular", "reduction", "multibuy", "member", "out-of-stock"] as const;
 export type LayoutKind = (typeof LAYOUT_KINDS)[number];
@@ -96,7 +96,8 @@ export interface LabelLayout {
 
 export interface LayoutOptions {
   template?: TemplateName;
-  strings?: LabelStrings;
+  /** Words to use instead of the English ones (any subset). */
+  strings?: Partial<LabelStrings>;
   /** A product photo or logo (data: URL, PNG or JPEG), shown where the panel has room for it. */
   picture?: string;
 }
@@ -196,7 +197,7 @@ function layoutAttempt(
   const W = size.width;
   const H = size.height;
   const template = options.template ?? "standard";
-  const strings = options.strings ?? ENGLISH;
+  const strings = { ...ENGLISH, ...options.strings };
   const kind = chooseLayout(content);
   const pal = paletteFor(colors, kind);
   const u = Math.min(W, H);
@@ -440,7 +441,10 @@ function bandTexts(
       const now = c.price.amountMinor;
       // Integer percent, rounded down so a label never promises more than the till gives.
       const pct = reg && reg > now ? Math.floor(((reg - now) * 100) / reg) : 0;
-      return { left: c.promo?.text || s.sale, ...(pct > 0 ? { right: s.percentOff(pct) } : {}) };
+      return {
+        left: c.promo?.text || s.sale,
+        ...(pct > 0 ? { right: fill(s.percentOff, { percent: pct }) } : {}),
+      };
     }
     case "multibuy":
       return { left: c.promo?.text || s.sale };
@@ -468,7 +472,7 @@ function infoLines(c: LabelContent, kind: LayoutKind, s: LabelStrings, pal: Pale
   if (c.referencePrice && (kind === "reduction" || kind === "member")) {
     lines.push({
       role: "omnibus",
-      text: s.lowestPrice30Days(c.referencePrice.text),
+      text: fill(s.lowestPrice30Days, { price: c.referencePrice.text }),
       weight: "regular",
       fill: INK.black,
       required: true,
@@ -477,7 +481,7 @@ function infoLines(c: LabelContent, kind: LayoutKind, s: LabelStrings, pal: Pale
   if (kind === "member") {
     lines.push({
       role: "non-member-price",
-      text: s.nonMemberPrice(c.price.text),
+      text: fill(s.nonMemberPrice, { price: c.price.text }),
       weight: "bold",
       fill: INK.black,
       required: true,
@@ -486,7 +490,7 @@ function infoLines(c: LabelContent, kind: LayoutKind, s: LabelStrings, pal: Pale
   if (kind === "multibuy") {
     lines.push({
       role: "single-price",
-      text: s.singlePrice(c.price.text),
+      text: fill(s.singlePrice, { price: c.price.text }),
       weight: "regular",
       fill: INK.black,
       required: false,
@@ -495,7 +499,7 @@ function infoLines(c: LabelContent, kind: LayoutKind, s: LabelStrings, pal: Pale
   if (c.promo?.validUntil && kind !== "out-of-stock" && kind !== "regular") {
     lines.push({
       role: "valid-until",
-      text: s.validUntil(c.promo.validUntil.slice(0, 10)),
+      text: fill(s.validUntil, { date: c.promo.validUntil.slice(0, 10) }),
       weight: "regular",
       fill: INK.black,
       required: false,

@@ -45,21 +45,53 @@ export interface Rect {
   h: number;
 }
 
-/**
- * How much farther paper must be than an ink before an anti-aliased edge pixel turns white. Above 1
- * it keeps pixels that are ~40 % covered, so hairlines of small glyphs (a hyphen, the bars of €)
- * survive the threshold instead of breaking up.
- */
-const PAPER_BIAS = 1.8;
+/** Share of ink a mixed edge pixel needs to count as ink against paper: just under half keeps hairlines. */
+const INK_COVERAGE = 0.42;
 
-function nearest(inks: Ink[], r: number, g: number, b: number, paperBias = 1): Ink {
+/**
+ * Thresholding for an edge pixel that is a mix of two inks (or ink and paper): find the pair of
+ * inks whose blend it lies closest to, then take the nearer end. A grey edge of black text is a
+ * black/paper blend, never red, however close grey is to red in plain RGB distance.
+ */
+function classify(inks: Ink[], r: number, g: number, b: number): Ink {
+  let best = inks[0] ?? WHITE;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < inks.length; i++) {
+    const a = inks[i] as Ink;
+    for (let j = i + 1; j < inks.length; j++) {
+      const c = inks[j] as Ink;
+      const dx = c.rgb[0] - a.rgb[0];
+      const dy = c.rgb[1] - a.rgb[1];
+      const dz = c.rgb[2] - a.rgb[2];
+      const len = dx * dx + dy * dy + dz * dz;
+      const t = Math.max(
+        0,
+        Math.min(1, ((r - a.rgb[0]) * dx + (g - a.rgb[1]) * dy + (b - a.rgb[2]) * dz) / len),
+      );
+      const er = r - (a.rgb[0] + t * dx);
+      const eg = g - (a.rgb[1] + t * dy);
+      const eb = b - (a.rgb[2] + t * dz);
+      const d = er * er + eg * eg + eb * eb;
+      if (d < bestD) {
+        bestD = d;
+        // Against paper, ink wins from INK_COVERAGE on; between two inks, the nearer one.
+        const cut = a.plane < 0 ? INK_COVERAGE : c.plane < 0 ? 1 - INK_COVERAGE : 0.5;
+        best = t >= cut ? c : a;
+      }
+    }
+  }
+  return best;
+}
+
+/** Plain nearest ink, for error diffusion (which must quantise without bias). */
+function nearest(inks: Ink[], r: number, g: number, b: number): Ink {
   let best = inks[0] ?? WHITE;
   let bestD = Number.POSITIVE_INFINITY;
   for (const ink of inks) {
     const dr = r - ink.rgb[0];
     const dg = g - ink.rgb[1];
     const db = b - ink.rgb[2];
-    const d = (dr * dr + dg * dg + db * db) * (ink.plane < 0 ? paperBias : 1);
+    const d = dr * dr + dg * dg + db * db;
     if (d < bestD) {
       bestD = d;
       best = ink;
@@ -98,7 +130,7 @@ export function rgbaToPlanes(
       const b = rgba[i + 2] ?? 255;
       const key = (r << 16) | (g << 8) | b;
       if (key === 0xffffff) continue;
-      set(exact.get(key) ?? nearest(inks, r, g, b, PAPER_BIAS), x, y);
+      set(exact.get(key) ?? classify(inks, r, g, b), x, y);
     }
   }
   for (const box of ditherBoxes) ditherInto(planes, rgba, width, height, inks, stride, box);

@@ -88,20 +88,37 @@ export class LabelFont {
   }
 
   /**
-   * SVG path data of `text` at `size` px with its baseline's left end at (x, y). Coordinates are
-   * rounded to 1/100 px, far below what a panel pixel can show.
+   * SVG path data of `text` at `size` px with its baseline's left end at (x, y). Each glyph is an
+   * absolute move to its pen position followed by its outline in relative commands, which depend
+   * only on the glyph and the size and so are built once and reused. Coordinates are kept to
+   * 1/100 px (far below what a panel pixel can show), computed on a whole-hundredths grid so the
+   * relative steps add up exactly.
    */
   path(text: string, size: number, x: number, y: number): string {
     const shaped = this.shape(text);
     const scale = size / this.unitsPerEm;
-    const out: string[] = [];
+    let out = "";
     for (let i = 0; i < shaped.glyphs.length; i++) {
-      const ox = x + (shaped.xs[i] ?? 0) * scale;
-      for (const contour of this.ttf.outline(shaped.glyphs[i] ?? 0)) {
-        appendContour(out, contour, scale, ox, y);
-      }
+      const rel = this.glyphPath(shaped.glyphs[i] ?? 0, size);
+      if (rel) out += `M${r(x + (shaped.xs[i] ?? 0) * scale)} ${r(y)}${rel}`;
     }
-    return out.join("");
+    return out;
+  }
+
+  private readonly glyphPaths = new Map<string, string>();
+
+  private glyphPath(glyph: number, size: number): string {
+    const key = `${glyph}@${size}`;
+    let p = this.glyphPaths.get(key);
+    if (p === undefined) {
+      const scale = size / this.unitsPerEm;
+      const cmds: Command[] = [];
+      for (const contour of this.ttf.outline(glyph)) appendContour(cmds, contour, scale);
+      p = toRelative(cmds);
+      if (this.glyphPaths.size > 50_000) this.glyphPaths.clear();
+      this.glyphPaths.set(key, p);
+    }
+    return p;
   }
 }
 
@@ -113,62 +130,92 @@ function r(n: number): string {
   return String(Math.round(n * 100) / 100);
 }
 
+/** A path command with points in whole hundredths of a pixel, glyph origin at (0, 0), y down. */
+type Command =
+  | { op: "M" | "L"; x: number; y: number }
+  | { op: "Q"; cx: number; cy: number; x: number; y: number }
+  | { op: "Z" };
+
 /** A TrueType contour (on-curve points and quadratic controls; two controls in a row imply an on-curve midpoint). */
 function appendContour(
-  out: string[],
+  out: Command[],
   contour: readonly { x: number; y: number; onCurve: boolean }[],
   scale: number,
-  ox: number,
-  oy: number,
 ): void {
   const n = contour.length;
   if (n === 0) return;
-  const px = (i: number) => ox + (contour[(i + n) % n]?.x ?? 0) * scale;
-  const py = (i: number) => oy - (contour[(i + n) % n]?.y ?? 0) * scale;
-  const on = (i: number) => contour[(i + n) % n]?.onCurve ?? true;
+  const at = (i: number) => contour[(i + n) % n] ?? { x: 0, y: 0, onCurve: true };
+  const px = (i: number) => at(i).x * scale * 100;
+  const py = (i: number) => -at(i).y * scale * 100;
+  const R = Math.round;
 
-  let start = contour.findIndex((p) => p.onCurve);
-  let sx: number;
-  let sy: number;
-  if (start >= 0) {
-    sx = px(start);
-    sy = py(start);
-  } else {
+  const start = contour.findIndex((p) => p.onCurve);
+  if (start < 0) {
     // All off-curve: start at the implied point between the last and the first control.
-    start = 0;
-    sx = (px(-1) + px(0)) / 2;
-    sy = (py(-1) + py(0)) / 2;
-    out.push(`M${r(sx)} ${r(sy)}`);
+    out.push({ op: "M", x: R((px(-1) + px(0)) / 2), y: R((py(-1) + py(0)) / 2) });
     for (let k = 0; k < n; k++) {
-      const mx = (px(k) + px(k + 1)) / 2;
-      const my = (py(k) + py(k + 1)) / 2;
-      out.push(`Q${r(px(k))} ${r(py(k))} ${r(mx)} ${r(my)}`);
+      out.push({
+        op: "Q",
+        cx: R(px(k)),
+        cy: R(py(k)),
+        x: R((px(k) + px(k + 1)) / 2),
+        y: R((py(k) + py(k + 1)) / 2),
+      });
     }
-    out.push("Z");
+    out.push({ op: "Z" });
     return;
   }
-  out.push(`M${r(sx)} ${r(sy)}`);
+  out.push({ op: "M", x: R(px(start)), y: R(py(start)) });
   for (let k = 1; k <= n; k++) {
     const i = start + k;
-    if (on(i)) {
-      out.push(`L${r(px(i))} ${r(py(i))}`);
+    if (at(i).onCurve) {
+      out.push({ op: "L", x: R(px(i)), y: R(py(i)) });
       continue;
     }
-    const cx = px(i);
-    const cy = py(i);
-    let ex: number;
-    let ey: number;
-    if (on(i + 1)) {
-      ex = px(i + 1);
-      ey = py(i + 1);
+    if (at(i + 1).onCurve) {
+      out.push({ op: "Q", cx: R(px(i)), cy: R(py(i)), x: R(px(i + 1)), y: R(py(i + 1)) });
       k++;
     } else {
-      ex = (cx + px(i + 1)) / 2;
-      ey = (cy + py(i + 1)) / 2;
+      out.push({
+        op: "Q",
+        cx: R(px(i)),
+        cy: R(py(i)),
+        x: R((px(i) + px(i + 1)) / 2),
+        y: R((py(i) + py(i + 1)) / 2),
+      });
     }
-    out.push(`Q${r(cx)} ${r(cy)} ${r(ex)} ${r(ey)}`);
   }
-  out.push("Z");
+  out.push({ op: "Z" });
+}
+
+/** Relative path data from the glyph origin; integer hundredths keep every step exact. */
+function toRelative(cmds: Command[]): string {
+  let out = "";
+  let cx = 0;
+  let cy = 0;
+  let sx = 0;
+  let sy = 0;
+  const h = (v: number) => String(v / 100);
+  for (const c of cmds) {
+    if (c.op === "Z") {
+      out += "z";
+      cx = sx;
+      cy = sy;
+    } else if (c.op === "Q") {
+      out += `q${h(c.cx - cx)} ${h(c.cy - cy)} ${h(c.x - cx)} ${h(c.y - cy)}`;
+      cx = c.x;
+      cy = c.y;
+    } else {
+      out += `${c.op === "M" ? "m" : "l"}${h(c.x - cx)} ${h(c.y - cy)}`;
+      cx = c.x;
+      cy = c.y;
+      if (c.op === "M") {
+        sx = cx;
+        sy = cy;
+      }
+    }
+  }
+  return out;
 }
 
 let loaded: Record<FontWeight, LabelFont> | undefined;

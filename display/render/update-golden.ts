@@ -1,0 +1,80 @@
+/**
+ * Regenerate the golden images (tests/golden/*.png) and the docs gallery (docs/labels/). Run it on
+ * purpose after a deliberate rendering change, look at the diff, commit: the golden test never
+ * rewrites these files itself.
+ *
+ *   npx tsx display/render/update-golden.ts
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PANEL_CATALOGUE } from "../labels/panels.ts";
+import { SAMPLE_SCENARIOS } from "../labels/samples.ts";
+import { GOLDEN_COLOR_MODES, goldenCases } from "./golden-cases.ts";
+import { RENDERER_VERSION, renderLabel } from "./render-label.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const GOLDEN_DIR = join(root, "tests/golden");
+const DOCS_DIR = join(root, "docs/labels");
+
+function main(): void {
+  mkdirSync(GOLDEN_DIR, { recursive: true });
+  mkdirSync(DOCS_DIR, { recursive: true });
+  const cases = goldenCases();
+  const names = new Set(cases.map((c) => `${c.name}.png`));
+  for (const stale of readdirSync(GOLDEN_DIR).filter((f) => f.endsWith(".png") && !names.has(f))) {
+    rmSync(join(GOLDEN_DIR, stale));
+  }
+  for (const stale of readdirSync(DOCS_DIR).filter((f) => f.endsWith(".png") && !names.has(f))) {
+    rmSync(join(DOCS_DIR, stale));
+  }
+  let bytes = 0;
+  for (const c of cases) {
+    const png = renderLabel(c.content, c.panel, c.options).png();
+    writeFileSync(join(GOLDEN_DIR, `${c.name}.png`), png);
+    writeFileSync(join(DOCS_DIR, `${c.name}.png`), png);
+    bytes += png.length;
+  }
+  writeFileSync(join(DOCS_DIR, "README.md"), galleryIndex(cases.map((c) => c.name)));
+  console.log(
+    `wrote ${cases.length} golden images (${(bytes / 1024).toFixed(0)} KiB) to tests/golden and docs/labels`,
+  );
+}
+
+function galleryIndex(names: string[]): string {
+  const lines = [
+    "# Label gallery",
+    "",
+    `Every layout on every panel in every colour mode, exactly as the panel shows it (renderer \`${RENDERER_VERSION}\`).`,
+    "These are the golden images of `tests/render-golden.test.ts`, copied here by",
+    "`npx tsx display/render/update-golden.ts`; how they are drawn is in [../rendering.md](../rendering.md).",
+    "",
+    "Layouts: **regular** (name, price, EAN-13), **unit-price** (adds the unit price line and the brand;",
+    "QR code where no EAN fits), **reduction** (band with the discount, struck regular price, Omnibus",
+    'line "Lowest price 30 days before"), **multibuy**, **member** price, **out-of-stock**.',
+    "",
+  ];
+  for (const scenario of SAMPLE_SCENARIOS) {
+    lines.push(
+      `## ${scenario}`,
+      "",
+      `| panel | ${GOLDEN_COLOR_MODES.join(" | ")} |`,
+      `| --- | ${GOLDEN_COLOR_MODES.map(() => "---").join(" | ")} |`,
+    );
+    for (const model of PANEL_CATALOGUE) {
+      const cells = GOLDEN_COLOR_MODES.map(
+        (colors) => `![${scenario} ${model.id} ${colors}](${scenario}_${model.id}_${colors}.png)`,
+      );
+      lines.push(`| ${model.id} ${model.width}×${model.height} | ${cells.join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  const extras = names.filter(
+    (n) => !SAMPLE_SCENARIOS.some((s) => n.startsWith(`${s}_`) && !n.includes("_rot")),
+  );
+  lines.push("## Rotations, other templates, stress and pictures", "");
+  for (const n of extras) lines.push(`### ${n}`, "", `![${n}](${n}.png)`, "");
+  return `${lines.join("\n")}\n`;
+}
+
+main();
