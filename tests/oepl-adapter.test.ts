@@ -3,7 +3,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { OeplAdapter, type OeplPanel } from "../firmware-bridge/oepl/adapter.ts";
 import type { RgbaImage } from "../firmware-bridge/oepl/jpeg.ts";
 import { ledFlashForCommand, ledPatternHex } from "../firmware-bridge/oepl/led.ts";
-import type { LabelContent, LabelDescriptor, LabelState } from "../schemas/mqtt.ts";
+import {
+  type LabelContent,
+  type LabelDescriptor,
+  type LabelState,
+  labelDescriptorSchema,
+  labelStateSchema,
+} from "../schemas/mqtt.ts";
 import { FakeOeplAp } from "./fakes/oepl-ap.ts";
 
 const MAC_A = "0000021EDB3F7A9C";
@@ -54,6 +60,8 @@ interface Harness {
   reports: Array<{ labelId: string; state: LabelState }>;
   inventories: LabelDescriptor[][];
   renders: string[];
+  /** Called with each state report before it is recorded. */
+  onReport?: (labelId: string, state: LabelState) => void;
   newAdapter(): OeplAdapter;
 }
 
@@ -90,8 +98,16 @@ async function harness(setup: (fake: FakeOeplAp) => void): Promise<Harness> {
           return render(c, panel);
         },
         host: {
-          reportState: (labelId, state) => h.reports.push({ labelId, state }),
-          labelsChanged: (labels) => h.inventories.push(labels),
+          reportState: (labelId, state) => {
+            // Every report must be a valid label/{id}/state payload.
+            labelStateSchema.parse(state);
+            h.onReport?.(labelId, state);
+            h.reports.push({ labelId, state });
+          },
+          labelsChanged: (labels) => {
+            for (const label of labels) labelDescriptorSchema.parse(label);
+            h.inventories.push(labels);
+          },
         },
         pollIntervalMs: 100,
         flightPollMs: 30,
@@ -151,13 +167,8 @@ describe("OEPL adapter against the fake AP", () => {
   it("reports displayedHash only once /get_db shows the image on the tag", async () => {
     const h = await harness((fake) => fake.addTag({ mac: MAC_A, hwType: 0x01 }));
     let claimedEarly = false;
-    const host = h.adapter as unknown as {
-      options: { host: { reportState: (id: string, s: LabelState) => void } };
-    };
-    const original = host.options.host.reportState;
-    host.options.host.reportState = (id, state) => {
+    h.onReport = (_id, state) => {
       if (state.displayedHash && h.fake.tag(MAC_A).shown?.kind !== "image") claimedEarly = true;
-      original(id, state);
     };
     await h.adapter.start();
     const c1 = content(MAC_A, 249);
@@ -351,5 +362,18 @@ describe("OEPL adapter against the fake AP", () => {
     expect(other.uploads).toHaveLength(0);
     expect(h.fake.uploads).toHaveLength(1);
     expect(adapter.labels()).toHaveLength(1);
+  });
+
+  it("waits for a tag the AP has never heard before uploading to it", async () => {
+    const h = await harness((fake) => fake.addTag({ mac: MAC_A, hwType: 0x01, checkedIn: false }));
+    await h.adapter.start();
+    const c1 = content(MAC_A, 249);
+    h.adapter.applyContent(MAC_A, c1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.fake.uploads).toHaveLength(0);
+    expect(h.reports.find((r) => r.labelId === MAC_A)?.state.rssi).toBeUndefined();
+    h.fake.pauseCheckins(MAC_A, false);
+    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    expect(h.fake.uploads).toHaveLength(1);
   });
 });

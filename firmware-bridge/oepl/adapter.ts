@@ -507,6 +507,8 @@ export class OeplAdapter {
   private schedule(entry: TagEntry): void {
     if (this.stopped || entry.working || entry.flight || entry.kick) return;
     if (entry.desired === undefined || !entry.hw) return;
+    // The AP's content runner skips a tag it has never heard (RSSI 0): an upload would just time out.
+    if (!entry.tag.RSSI) return;
     if (entry.desired === null && !this.o.blankOnClear) return;
     const target = targetOf(entry.desired);
     if (entry.displayed && entry.displayed.contentHash === target) return;

@@ -303,6 +303,8 @@ export interface FakeTag {
   /** What the panel shows: the upload it came from (by sequence number), or the boot screen. */
   shown: { kind: "image"; uploadSeq: number; pixels: Uint8Array } | { kind: "boot" } | null;
   ledFlashes: Buffer[];
+  /** RSSI the tag reports once it checks in. */
+  radioRssi: number;
 }
 
 export interface Violation {
@@ -489,6 +491,7 @@ export class FakeOeplAp {
       paused: !checkedIn,
       shown: null,
       ledFlashes: [],
+      radioRssi: init.RSSI ?? -62,
     };
     this.tags.set(mac, tag);
     return tag;
@@ -568,6 +571,7 @@ export class FakeOeplAp {
     const nowS = this.nowS();
     tag.lastseen = nowS;
     tag.nextcheckin = nowS + 60;
+    tag.RSSI = tag.radioRssi;
     const item = tag.queue[0];
     if (item) tag.transfer = { item, doneAt: Date.now() + this.o.transferMs };
     else tag.nextCheckinAt = Date.now() + this.o.checkinIntervalMs;
