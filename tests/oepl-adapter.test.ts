@@ -376,4 +376,33 @@ describe("OEPL adapter against the fake AP", () => {
     await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
     expect(h.fake.uploads).toHaveLength(1);
   });
+
+  it("confirms an image delivered together with a LED flash queued behind it", async () => {
+    const h = await harness((fake) => fake.addTag({ mac: MAC_A, hwType: 0x33, capabilities: 0x01 }));
+    await h.adapter.start();
+    h.fake.pauseCheckins(MAC_A);
+    const c1 = content(MAC_A, 249);
+    h.adapter.applyContent(MAC_A, c1);
+    await waitFor("image queued", () => h.fake.tag(MAC_A).queue.length === 1);
+    const flash = {
+      v: 1 as const,
+      command: "flash" as const,
+      commandId: "f",
+      color: "green" as const,
+      pattern: "pulse" as const,
+      seconds: 5,
+    };
+    expect(await h.adapter.command(MAC_A, flash)).toMatchObject({ ok: true });
+    expect(h.fake.tag(MAC_A).queue.length).toBe(2);
+    h.fake.pauseCheckins(MAC_A, false);
+    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitFor("both delivered", () => h.fake.tag(MAC_A).queue.length === 0);
+    await h.adapter.pollOnce();
+    // The AP's hash now holds the LED pattern, yet the panel still shows our image.
+    expect(h.fake.record(MAC_A).hash).toBe(
+      `${Buffer.from(ledFlashForCommand(flash).subarray(0, 8)).toString("hex")}${"0".repeat(16)}`,
+    );
+    expect(hashesReported(h, MAC_A)).toEqual([null, c1.contentHash]);
+    expect(h.fake.uploads).toHaveLength(1);
+  });
 });

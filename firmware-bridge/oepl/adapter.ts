@@ -112,8 +112,8 @@ interface Flight {
   landed: boolean;
   processed: boolean;
   sawPending: boolean;
-  /** Queue items of ours (LED flashes) added after the baseline: they count in `updatecount` too. */
-  commandsSince: number;
+  /** `TagEntry.commandsSent` when the baseline was taken: LED flashes count in `updatecount` too. */
+  commandsAtBaseline: number;
   offlineLogged: boolean;
 }
 
@@ -132,6 +132,8 @@ interface TagEntry {
   attempts: number;
   retryAt: number;
   commandHashes: string[];
+  /** LED commands sent to the AP for this tag, ever. */
+  commandsSent: number;
   lastReportKey?: string;
   lastReportAt: number;
   lastReportTs?: number;
@@ -295,9 +297,12 @@ export class OeplAdapter {
       };
     }
     const pattern = ledFlashForCommand(cmd);
+    // Counted before the request so an upload baseline taken meanwhile cannot miss it.
+    entry.commandsSent++;
     try {
       await entry.ap.client.ledFlash(entry.tag.mac, pattern);
     } catch (error) {
+      entry.commandsSent--;
       return { ok: false, reason: "ap-error", message: (error as Error).message };
     }
     // Delivered, the command sets the tag's hash to the pattern's first 8 bytes and counts an update.
@@ -305,7 +310,6 @@ export class OeplAdapter {
       ...entry.commandHashes.slice(-15),
       ledPatternHex(pattern.subarray(0, 8)) + FLASH_HASH_SUFFIX,
     ];
-    if (entry.flight) entry.flight.commandsSince++;
     return {
       ok: true,
       pattern: ledPatternHex(pattern),
@@ -441,6 +445,7 @@ export class OeplAdapter {
         attempts: 0,
         retryAt: 0,
         commandHashes: [],
+        commandsSent: 0,
         lastReportAt: Number.NEGATIVE_INFINITY,
         hwWarned: false,
         seenSeq: seq,
@@ -530,7 +535,7 @@ export class OeplAdapter {
       !entry.working &&
       !entry.kick &&
       entry.tag.pending > 0 &&
-      flight.commandsSince === 0 &&
+      entry.commandsSent === flight.commandsAtBaseline &&
       entry.desired !== undefined &&
       targetOf(entry.desired) !== flight.target
     );
@@ -587,6 +592,7 @@ export class OeplAdapter {
       const jpeg = encodePanelJpeg(image, panel, { quality: this.o.jpegQuality });
       // A fresh baseline: the counters we judge the upload by must predate it.
       const seq = ++this.fetchSeq;
+      const commandsAtBaseline = entry.commandsSent;
       const baseline = (await ap.client.getTag(entry.tag.mac)) ?? entry.tag;
       const uploadedAt = this.now();
       await ap.client.uploadImage(entry.tag.mac, jpeg, { dither: this.o.dither, rotate: 0 });
@@ -605,7 +611,7 @@ export class OeplAdapter {
         landed: false,
         processed: false,
         sawPending: false,
-        commandsSince: 0,
+        commandsAtBaseline,
         offlineLogged: false,
       };
       this.logger.debug("oepl: uploaded", {
@@ -673,7 +679,7 @@ export class OeplAdapter {
     const ours = (hash: string) => hash !== OEPL_ZERO_HASH && !entry.commandHashes.includes(hash);
     const delivered =
       tag.updatecount !== undefined && base.updatecount !== undefined
-        ? tag.updatecount - base.updatecount > flight.commandsSince
+        ? tag.updatecount - base.updatecount > entry.commandsSent - flight.commandsAtBaseline
         : tag.hash !== base.hash && ours(tag.hash);
     if (delivered) {
       if (tag.hash === OEPL_ZERO_HASH) {
