@@ -1,4 +1,5 @@
 import type { ColorMode } from "../../schemas/common.ts";
+import { currencyExponent } from "../../schemas/currency.ts";
 import type { LabelContent } from "../../schemas/mqtt.ts";
 import { labelFont } from "../render/font/fonts.ts";
 import { type LinearCode, type MatrixCode, qrCode, retailBarcode } from "./codes.ts";
@@ -278,6 +279,7 @@ function layoutAttempt(
   const regionBottom = H - pad;
   const regionH = regionBottom - regionTop;
   const main = mainPrice(content, kind);
+  const minorDigits = currencyExponent(main.currency) ?? 2;
   const priceFill = kind === "reduction" || kind === "member" ? pal.accentText : INK.black;
   const lines = infoLines(content, kind, strings, pal).filter((l) => l.required || !sacrifices.optionalLines);
   const noteMax = clamp(u * 0.075, 11, 24);
@@ -296,10 +298,14 @@ function layoutAttempt(
         : [0.62, 0.55, 0.48, 0.4];
     let chosen: { price: FittedPrice; laid: PlacedLines } | undefined;
     for (const share of shares) {
-      const s = priceSizeFor(main.text, { w: share * (W - 2 * pad), h: regionH });
-      const pw = priceWidth(main.text, s);
+      const s = priceSizeFor(main.text, { w: share * (W - 2 * pad), h: regionH }, minorDigits);
+      const pw = priceWidth(main.text, s, minorDigits);
       const leftBox = { x: pad, y: regionTop, w: W - 2 * pad - pw - gap, h: regionH };
-      const fitted = fitPrice(main.text, { x: W - pad - pw, y: regionTop, w: pw, h: regionH });
+      const fitted = fitPrice(
+        main.text,
+        { x: W - pad - pw, y: regionTop, w: pw, h: regionH },
+        { minorDigits },
+      );
       chosen = { price: fitted, laid: stackLines(lines, leftBox, noteMax, noteWeight, gap) };
       if (chosen.laid.ok) break;
     }
@@ -326,7 +332,7 @@ function layoutAttempt(
       w: W - 2 * pad,
       h: (lines.length ? laid.top - gap : regionBottom) - regionTop,
     };
-    price = fitPrice(main.text, priceBox);
+    price = fitPrice(main.text, priceBox, { minorDigits });
     codeArea = { x: pad, y: regionTop, w: price.bounds.x - gap - pad, h: priceBox.h };
   }
   for (const l of laid.lines) {

@@ -17,12 +17,25 @@ export interface PriceParts {
   suffix: string;
 }
 
-const PRICE = /^(\D*?)(\d(?:[\d\s.,'\u00a0\u202f\u2009]*\d)?)([.,]\d{1,3})(\D*)$/u;
 const PLAIN = /^(\D*?)(\d(?:[\d\s.,'\u00a0\u202f\u2009]*\d)?)(\D*)$/u;
+const priceWithMinor = new Map<number, RegExp>();
 
-export function splitPrice(text: string): PriceParts {
+/**
+ * Split a formatted price. `minorDigits` is the currency's exponent (2 for EUR, 0 for JPY, 3 for
+ * KWD): only a separator followed by exactly that many digits is a decimal separator, so
+ * "¥1,250" stays one thousand two hundred and fifty.
+ */
+export function splitPrice(text: string, minorDigits = 2): PriceParts {
   const t = text.trim();
-  const m = PRICE.exec(t);
+  let re = priceWithMinor.get(minorDigits);
+  if (!re) {
+    re = new RegExp(
+      `^(\\D*?)(\\d(?:[\\d\\s.,'\u00a0\u202f\u2009]*\\d)?)([.,]\\d{${minorDigits}})(\\D*)$`,
+      "u",
+    );
+    priceWithMinor.set(minorDigits, re);
+  }
+  const m = minorDigits > 0 ? re.exec(t) : null;
   if (m) return { prefix: m[1] ?? "", major: m[2] ?? "", minor: m[3] ?? "", suffix: (m[4] ?? "").trim() };
   const p = PLAIN.exec(t);
   if (p) return { prefix: p[1] ?? "", major: p[2] ?? "", minor: "", suffix: (p[3] ?? "").trim() };
@@ -90,20 +103,21 @@ function shapeAtUnit(parts: PriceParts): Shape {
 
 const shapes = new Map<string, Shape>();
 
-function cachedShape(text: string): { parts: PriceParts; shape: Shape } {
-  const parts = splitPrice(text);
-  let shape = shapes.get(text);
+function cachedShape(text: string, minorDigits: number): { parts: PriceParts; shape: Shape } {
+  const parts = splitPrice(text, minorDigits);
+  const key = `${minorDigits}|${text}`;
+  let shape = shapes.get(key);
   if (!shape) {
     shape = shapeAtUnit(parts);
     if (shapes.size > 10_000) shapes.clear();
-    shapes.set(text, shape);
+    shapes.set(key, shape);
   }
   return { parts, shape };
 }
 
 /** Size at which the price's digits fill `box` (cap height to the box height) without leaving its width. */
-export function priceSizeFor(text: string, box: { w: number; h: number }): number {
-  const { shape } = cachedShape(text);
+export function priceSizeFor(text: string, box: { w: number; h: number }, minorDigits = 2): number {
+  const { shape } = cachedShape(text, minorDigits);
   const bold = labelFont("bold");
   // Keep room under the baseline for a comma's tail.
   const heightPerEm = bold.capHeight(1) + 0.1;
@@ -111,8 +125,8 @@ export function priceSizeFor(text: string, box: { w: number; h: number }): numbe
 }
 
 /** Natural width of the price at em size `size`. */
-export function priceWidth(text: string, size: number): number {
-  return cachedShape(text).shape.width * size;
+export function priceWidth(text: string, size: number, minorDigits = 2): number {
+  return cachedShape(text, minorDigits).shape.width * size;
 }
 
 /**
@@ -122,11 +136,15 @@ export function priceWidth(text: string, size: number): number {
 export function fitPrice(
   text: string,
   box: Box,
-  opts: { maxSize?: number; align?: Align; valign?: "top" | "middle" | "bottom" } = {},
+  opts: { maxSize?: number; align?: Align; valign?: "top" | "middle" | "bottom"; minorDigits?: number } = {},
 ): FittedPrice {
-  const { parts, shape } = cachedShape(text);
+  const minorDigits = opts.minorDigits ?? 2;
+  const { parts, shape } = cachedShape(text, minorDigits);
   const bold = labelFont("bold");
-  const size = Math.max(1, Math.min(opts.maxSize ?? Number.POSITIVE_INFINITY, priceSizeFor(text, box)));
+  const size = Math.max(
+    1,
+    Math.min(opts.maxSize ?? Number.POSITIVE_INFINITY, priceSizeFor(text, box, minorDigits)),
+  );
   const width = shape.width * size;
   const digitHeight = bold.capHeight(size);
   const inkH = digitHeight + 0.1 * size;

@@ -1,0 +1,55 @@
+import { Resvg } from "@resvg/resvg-js";
+import { describe, expect, it } from "vitest";
+import { fontFilePaths, labelFont } from "../display/render/font/fonts.ts";
+
+describe("the shipped label font", () => {
+  it("comes from the npm package as TrueType files", () => {
+    for (const path of Object.values(fontFilePaths())) {
+      expect(path).toMatch(/node_modules\/@expo-google-fonts\/roboto-condensed\/.+\.ttf$/);
+    }
+  });
+
+  it("reads metrics, cmap and advances: digits are tabular, kerning pulls A and V together", () => {
+    const bold = labelFont("bold");
+    expect(bold.unitsPerEm).toBe(2048);
+    const digitWidths = new Set([..."0123456789"].map((d) => bold.measure(d, 100)));
+    expect(digitWidths.size).toBe(1);
+    expect(bold.measure("AV", 100)).toBeLessThan(bold.measure("A", 100) + bold.measure("V", 100));
+    expect(bold.ttf.glyphId("€".codePointAt(0)!)).toBeGreaterThan(0);
+    expect(bold.capHeight(100)).toBeGreaterThan(60);
+    expect(bold.capHeight(100)).toBeLessThan(80);
+  });
+
+  it("draws outlines exactly where resvg's own text engine draws the same font", () => {
+    // Same font file, two routes: our glyph paths, and resvg laying out <text> itself. Matching
+    // pixels show the outlines, advances and kerning are read right (ligatures aside, none here).
+    const paths = fontFilePaths();
+    const options = {
+      font: { loadSystemFonts: false, fontFiles: [paths.bold, paths.regular] },
+      background: "#fff",
+    };
+    for (const [weight, text] of [
+      ["bold", "AVATAR Today 12,49 € 999 999,99"],
+      ["regular", "Lowest price 30 days before: 2,79 € ÄÖÜ Wąż"],
+    ] as const) {
+      const font = labelFont(weight);
+      const svg = (body: string) =>
+        `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="50"><rect width="640" height="50" fill="#fff"/>${body}</svg>`;
+      const ours = new Resvg(svg(`<path d="${font.path(text, 28, 5, 36)}"/>`), options).render().pixels;
+      const theirs = new Resvg(
+        svg(
+          `<text x="5" y="36" font-family="Roboto Condensed" font-weight="${weight === "bold" ? 700 : 400}" font-size="28">${text}</text>`,
+        ),
+        options,
+      ).render().pixels;
+      let differing = 0;
+      let inked = 0;
+      for (let i = 0; i < ours.length; i += 4) {
+        if (Math.abs(ours[i]! - theirs[i]!) > 60) differing++;
+        if (ours[i]! < 128) inked++;
+      }
+      expect(inked).toBeGreaterThan(2000);
+      expect(differing).toBeLessThanOrEqual(3);
+    }
+  });
+});
