@@ -49,7 +49,7 @@ const SAMPLE = 5;
 
 export function createRepriceScheduler(options: RepriceSchedulerOptions): RepriceScheduler {
   const { clock, nextChangeAt, onDue, onClockJump } = options;
-  const watchdogMs = positive(options.watchdogMs ?? 1000, "watchdogMs");
+  const watchdogMs = Math.min(positive(options.watchdogMs ?? 1000, "watchdogMs"), MAX_TIMER_MS);
   const maxDelayMs = Math.min(positive(options.maxDelayMs ?? 60_000, "maxDelayMs"), MAX_TIMER_MS);
   const log = options.log ?? createLogger("info", "shelfsync/scheduler");
 
