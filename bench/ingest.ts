@@ -1,24 +1,21 @@
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { feedIngestor } from "../controller/feeds/ingest.ts";
-import { labelSync } from "../controller/labels/label-sync.ts";
 import { createLogger } from "../controller/log.ts";
-import { catalogStore } from "../controller/store/catalog.ts";
-import { openDb } from "../controller/store/db.ts";
-import { labelStore } from "../controller/store/labels.ts";
-import { type BenchRow, bestOf, row, scratchDir, timed } from "./support.ts";
+import { feedPipeline, guardRailOf } from "../controller/pipeline.ts";
+import { openStores } from "../controller/store/index.ts";
+import { BENCH_CONFIG, type BenchRow, bestOf, row, scratchDir, timed } from "./support.ts";
 
 const ROWS = 100_000;
 
 function seededStore(path: string) {
-  const db = openDb(path);
-  const catalog = catalogStore(db);
+  const stores = openStores(path, { guardRail: guardRailOf(BENCH_CONFIG) });
+  const { db, catalog } = stores;
   const products = Array.from({ length: ROWS }, (_, i) => ({
     line: i + 2,
     row: { sku: `SKU${i}`, name: `Product ${i}` },
   }));
   catalog.applyBatch("products", 1, "csv", products, Date.now());
-  return { db, catalog };
+  return { db, catalog, stores };
 }
 
 function priceCsv(): Buffer {
@@ -60,16 +57,8 @@ export async function benchIngest(): Promise<BenchRow[]> {
     });
 
     const ours = await bestOf(3, async () => {
-      const { db, catalog } = seededStore(join(dir.path, `ours-${run++}.db`));
-      const log = createLogger("silent");
-      const sync = labelSync({
-        catalog,
-        labels: labelStore(db),
-        link: () => null,
-        ctx: { locale: "de-DE", stockLowThreshold: 3 },
-        log,
-      });
-      const ingest = feedIngestor({ catalog, sync, timeZone: "Europe/Berlin" });
+      const { db, stores } = seededStore(join(dir.path, `ours-${run++}.db`));
+      const { ingest } = feedPipeline(stores, BENCH_CONFIG, { log: createLogger("silent") });
       const chunks = Array.from({ length: Math.ceil(csv.length / 65536) }, (_, i) =>
         csv.subarray(i * 65536, (i + 1) * 65536),
       );

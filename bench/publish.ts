@@ -1,15 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import mqtt from "mqtt";
-import { labelSync } from "../controller/labels/label-sync.ts";
 import { createLogger } from "../controller/log.ts";
 import { connectControllerLink } from "../controller/mqtt/controller-link.ts";
 import { startEmbeddedBroker } from "../controller/mqtt/embedded-broker.ts";
-import { catalogStore } from "../controller/store/catalog.ts";
-import { openDb } from "../controller/store/db.ts";
-import { labelStore } from "../controller/store/labels.ts";
+import { feedPipeline, guardRailOf } from "../controller/pipeline.ts";
+import { openStores } from "../controller/store/index.ts";
 import { storeTopics } from "../schemas/index.ts";
-import { type BenchRow, row, scratchDir, timed } from "./support.ts";
+import { BENCH_CONFIG, type BenchRow, row, scratchDir, timed } from "./support.ts";
 
 const LABELS = 20_000;
 const MOSQUITTO = process.env.SHELFSYNC_BENCH_MOSQUITTO_URL ?? "mqtt://127.0.0.1:1883";
@@ -33,9 +31,8 @@ async function clearRetained(url: string, topics: string[]) {
 
 async function benchOneBroker(url: string, brokerName: string, dir: string): Promise<BenchRow[]> {
   const storeId = `bench${randomUUID().slice(0, 6)}`;
-  const db = openDb(join(dir, `${storeId}.db`));
-  const catalog = catalogStore(db);
-  const labels = labelStore(db);
+  const stores = openStores(join(dir, `${storeId}.db`), { guardRail: guardRailOf(BENCH_CONFIG) });
+  const { db, catalog, labels } = stores;
   const now = Date.now();
   const lines = (n: number, f: (i: number) => object) =>
     Array.from({ length: n }, (_, i) => ({ line: i + 2, row: f(i) as never }));
@@ -69,13 +66,7 @@ async function benchOneBroker(url: string, brokerName: string, dir: string): Pro
     handlers: { onConnect() {}, onLabelState() {}, onBridgeStatus() {}, onBridgeLabels() {} },
   });
   await new Promise<void>((resolve) => link.client.once("connect", () => resolve()));
-  const sync = labelSync({
-    catalog,
-    labels,
-    link: () => link,
-    ctx: { locale: "de-DE", stockLowThreshold: 3 },
-    log,
-  });
+  const { sync } = feedPipeline(stores, BENCH_CONFIG, { log, link: () => link });
 
   // Our path: resolve each label's content, hash it, record it in SQLite, publish retained QoS 1, all acked.
   const ours = await timed(async () => {

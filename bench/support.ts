@@ -41,3 +41,14 @@ export async function bestOf<T>(
   }
   return best as { ms: number; value: T };
 }
+
+/** The store configuration every benchmark runs with (the controller's defaults). */
+export const BENCH_CONFIG = {
+  locale: "de-DE",
+  timeZone: "Europe/Berlin",
+  stockLowThreshold: 3,
+  omnibus: true,
+  omnibusDays: 30,
+  guardMaxCut: 0.5,
+  guardMaxRaise: 0.5,
+};

@@ -3,22 +3,23 @@ import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import type { LabelState } from "../schemas/index.ts";
+import { seedAdminToken } from "./auth.ts";
 import type { Config } from "./config.ts";
-import { feedIngestor } from "./feeds/ingest.ts";
 import { createApi } from "./http/routes.ts";
-import { labelSync } from "./labels/label-sync.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { connectControllerLink } from "./mqtt/controller-link.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
+import { feedPipeline, guardRailOf } from "./pipeline.ts";
+import { type Clock, createRepriceScheduler, type RepriceScheduler, systemClock } from "./scheduler/index.ts";
 import type { ControllerServices } from "./services.ts";
-import { catalogStore } from "./store/catalog.ts";
-import { openDb } from "./store/db.ts";
-import { type LabelStateUpdate, labelStore } from "./store/labels.ts";
+import { openStores } from "./store/index.ts";
+import type { LabelStateUpdate } from "./store/labels.ts";
 
 export interface Controller extends ControllerServices {
   httpPort: number;
   httpUrl: string;
   broker: EmbeddedBroker | null;
+  scheduler: RepriceScheduler;
   /** Write buffered device state reports now (tests and shutdown). */
   flushStates(): void;
   stop(): Promise<void>;
@@ -40,17 +41,23 @@ function toMs(ts: LabelState["ts"], fallback: number): number {
 
 /**
  * Start a store controller: SQLite store, MQTT (embedded Aedes unless a broker URL is configured),
- * label content sync and the HTTP API. Resolves once HTTP listens; MQTT connects (and reconnects)
- * in the background, and every connect republishes all label content.
+ * label content sync, the reprice scheduler and the HTTP API. Resolves once HTTP listens; MQTT
+ * connects (and reconnects) in the background, and every connect republishes all label content.
  */
 export async function startController(
   config: Config,
-  options: { log?: Logger; searchFreeMqttPort?: boolean } = {},
+  options: { log?: Logger; searchFreeMqttPort?: boolean; clock?: Clock } = {},
 ): Promise<Controller> {
   const log = options.log ?? createLogger(config.logLevel);
-  const db = openDb(config.dbPath);
-  const catalog = catalogStore(db);
-  const labels = labelStore(db);
+  const clock = options.clock ?? systemClock;
+  const stores = openStores(config.dbPath, { guardRail: guardRailOf(config) });
+  const { catalog, labels } = stores;
+  seedAdminToken(stores.tokens, {
+    adminToken: config.adminToken,
+    dbPath: config.dbPath,
+    now: clock.now(),
+    log,
+  });
 
   let broker: EmbeddedBroker | null = null;
   let mqttUrl = config.mqttUrl;
@@ -66,14 +73,27 @@ export async function startController(
     );
   }
 
-  const ctx = { locale: config.locale, stockLowThreshold: config.stockLowThreshold };
   const services = {} as Controller;
-  const sync = labelSync({
-    catalog,
-    labels,
-    link: () => services.link ?? null,
-    ctx,
+  let scheduler: RepriceScheduler | null = null;
+  const { sync, ingest } = feedPipeline(stores, config, {
     log: log.child("labels"),
+    link: () => services.link ?? null,
+    now: () => clock.now(),
+    onResolved: (skus) => scheduler?.track(skus),
+  });
+  scheduler = createRepriceScheduler({
+    clock,
+    nextChangeAt: (sku, after) => sync.nextChangeAt(sku, after),
+    onDue: (skus, at) => {
+      const r = sync.refreshSkus(new Set(skus), at);
+      log.info("scheduled price change reached the shelf", { skus: skus.length, labels: r.changed });
+    },
+    onClockJump: (jumpMs, now) => {
+      // After any step of the wall clock, recompute everything: labels must show what is in force now.
+      const r = sync.refreshAll(now);
+      log.warn("wall clock stepped; all labels re-resolved", { jumpMs, labels: r.changed });
+    },
+    log: log.child("scheduler"),
   });
 
   let pendingStates: LabelStateUpdate[] = [];
@@ -117,7 +137,8 @@ export async function startController(
   });
 
   // Anything that became due while the controller was down (or content it never managed to publish)
-  // goes out now; the connect handler republishes everything once the broker is reachable.
+  // goes out now, and every linked SKU's next change is scheduled; the connect handler republishes
+  // everything once the broker is reachable.
   const startup = sync.refreshAll();
   if (startup.changed > 0) log.info("label contents updated at start", { labels: startup.changed });
 
@@ -126,15 +147,18 @@ export async function startController(
     version: VERSION,
     startedAt: Date.now(),
     log,
-    db,
+    clock,
+    stores,
+    db: stores.db,
     catalog,
     labels,
     sync,
-    ingest: feedIngestor({ catalog, sync, timeZone: config.timeZone }),
+    ingest,
     link,
     mqttUrl,
     embeddedBroker: broker !== null,
     broker,
+    scheduler,
     flushStates,
     syncContext: () => ({
       now: Date.now(),
@@ -142,6 +166,15 @@ export async function startController(
       offlineBridges: labels.offlineBridgeIds(),
     }),
   } satisfies Omit<Controller, "httpPort" | "httpUrl" | "stop">);
+
+  const closeAll = async () => {
+    clearInterval(flushTimer);
+    scheduler.stop();
+    flushStates();
+    await link.close();
+    await broker?.close();
+    stores.close();
+  };
 
   const app = createApi(services);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -154,10 +187,7 @@ export async function startController(
       }),
     ]);
   } catch (e) {
-    clearInterval(flushTimer);
-    await link.close();
-    await broker?.close();
-    db.$client.close();
+    await closeAll();
     if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new HttpPortInUseError(
         `HTTP port ${config.httpPort} is already in use; choose another with SHELFSYNC_HTTP_PORT or --http-port`,
@@ -169,13 +199,9 @@ export async function startController(
   services.httpPort = typeof address === "object" && address ? address.port : config.httpPort;
   services.httpUrl = `http://127.0.0.1:${services.httpPort}`;
   services.stop = async () => {
-    clearInterval(flushTimer);
-    flushStates();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await link.close();
-    await broker?.close();
-    db.$client.close();
+    await closeAll();
   };
   log.info(`HTTP API listening on ${services.httpUrl}/api/v1`, { store: config.storeId, db: config.dbPath });
   return services;

@@ -35,6 +35,18 @@ export const configSchema = z.object({
   stockLowThreshold: z.coerce.number().int().min(0).default(3),
   /** A label not heard from for this long (and not showing the right content) counts as offline. */
   offlineAfterSeconds: z.coerce.number().int().positive().default(900),
+  /** Show the EU Omnibus reference price beside announced reductions. */
+  omnibus: z
+    .enum(["on", "off", "true", "false", "1", "0"])
+    .default("on")
+    .transform((v) => v === "on" || v === "true" || v === "1"),
+  omnibusDays: z.coerce.number().int().min(1).max(365).default(30),
+  /** A price cut by more than this share (or to zero) waits for an approval. */
+  guardMaxCut: z.coerce.number().gt(0).max(1).default(0.5),
+  /** A price raise by more than this share waits for an approval. */
+  guardMaxRaise: z.coerce.number().gt(0).max(100).default(0.5),
+  /** Seeds an ops-role API token; unset, the first start creates one next to the database file. */
+  adminToken: z.string().min(16, "must be at least 16 characters").optional(),
   logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 export type Config = z.infer<typeof configSchema>;
@@ -54,6 +66,11 @@ const ENV: Record<keyof Config, string> = {
   timeZone: "SHELFSYNC_TIMEZONE",
   stockLowThreshold: "SHELFSYNC_STOCK_LOW",
   offlineAfterSeconds: "SHELFSYNC_OFFLINE_AFTER_SECONDS",
+  omnibus: "SHELFSYNC_OMNIBUS",
+  omnibusDays: "SHELFSYNC_OMNIBUS_DAYS",
+  guardMaxCut: "SHELFSYNC_GUARD_MAX_CUT",
+  guardMaxRaise: "SHELFSYNC_GUARD_MAX_RAISE",
+  adminToken: "SHELFSYNC_ADMIN_TOKEN",
   logLevel: "SHELFSYNC_LOG_LEVEL",
 };
 
@@ -95,7 +112,9 @@ export function loadConfig(
     const lines = parsed.error.issues.map((issue) => {
       const key = issue.path[0] as keyof Config;
       const flag = FLAGS[key] ? ` / --${FLAGS[key]}` : "";
-      return `${ENV[key] ?? key}${flag}: ${issue.message} (got ${JSON.stringify(raw[key])})`;
+      const secret = key === "adminToken" || key === "mqttPassword";
+      const got = secret ? "" : ` (got ${JSON.stringify(raw[key])})`;
+      return `${ENV[key] ?? key}${flag}: ${issue.message}${got}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }

@@ -4,8 +4,10 @@ import type { LabelSync } from "./labels/label-sync.ts";
 import type { SyncContext } from "./labels/sync-status.ts";
 import type { Logger } from "./log.ts";
 import type { ControllerLink } from "./mqtt/controller-link.ts";
+import type { Clock } from "./scheduler/index.ts";
 import type { CatalogStore } from "./store/catalog.ts";
 import type { Db } from "./store/db.ts";
+import type { Stores } from "./store/index.ts";
 import type { LabelStore } from "./store/labels.ts";
 
 /** What the HTTP layer and the CLI see of a running controller. */
@@ -14,6 +16,9 @@ export interface ControllerServices {
   version: string;
   startedAt: number;
   log: Logger;
+  /** The pricing clock: what "now" is for prices and promotions. */
+  clock: Clock;
+  stores: Stores;
   db: Db;
   catalog: CatalogStore;
   labels: LabelStore;

@@ -35,6 +35,8 @@ export const feedReplySchema = z.object({
   reason: z.string().optional(),
   rowsRead: z.number().int(),
   rowsChanged: z.number().int(),
+  /** Price rows held by a guard rail until approved (see /api/v1/approvals). */
+  held: z.number().int(),
   labelsAffected: z.number().int(),
   durationMs: z.number(),
 });
@@ -90,7 +92,8 @@ export const productReplySchema = z.object({
   category: z.string().nullable(),
   url: z.string().nullable(),
   price: moneySchema.nullable(),
-  priceEffectiveFrom: z.string().nullable(),
+  /** The price without promotions; differs from `price` while a reduction is shown. */
+  regularPrice: moneySchema.nullable(),
   stock: z.object({ onHand: z.number().int(), state: stockStateSchema }).nullable(),
   labels: z.array(idSchema),
 });
@@ -114,3 +117,43 @@ export const healthReplySchema = z.object({
   ),
 });
 export type HealthReply = z.infer<typeof healthReplySchema>;
+
+/** `GET /api/v1/products/{sku}/price?at=…`: what was (or will be) in force at an instant. */
+export const priceReplySchema = z.object({
+  sku: skuSchema,
+  at: z.string(),
+  price: moneySchema,
+  regularPrice: moneySchema,
+  referencePrice: moneySchema.optional(),
+  unitPrice: moneySchema.extend({ per: z.string() }).optional(),
+  promo: z
+    .object({
+      promotionId: z.string(),
+      kind: z.string(),
+      text: z.string(),
+      validUntil: z.string().optional(),
+    })
+    .optional(),
+  memberPrice: moneySchema.optional(),
+  validUntil: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+});
+export type PriceReply = z.infer<typeof priceReplySchema>;
+
+export const approvalReplySchema = z.object({
+  approvalId: z.string(),
+  sku: skuSchema,
+  current: moneySchema.nullable(),
+  proposed: moneySchema,
+  reason: z.string(),
+  source: z.string(),
+  status: z.enum(["pending", "approved", "rejected", "superseded"]),
+  effectiveFrom: z.string().nullable(),
+  createdAt: z.string(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+});
+export type ApprovalReply = z.infer<typeof approvalReplySchema>;
+
+export const decisionBodySchema = z.object({ reason: z.string().max(500).optional() });
+export type DecisionBody = z.infer<typeof decisionBodySchema>;

@@ -3,6 +3,7 @@ import { CURRENCY_MESSAGE, ID_MESSAGE, skuSchema } from "./common.ts";
 import { isCurrencyCode } from "./currency.ts";
 import { isValidGtin } from "./gtin.ts";
 import { MoneyError, parseDecimalToMinor } from "./money.ts";
+import { type Promotion, promotionRowSchema } from "./promotions.ts";
 import { InstantError, parseInstant } from "./time.ts";
 import { ID_PATTERN } from "./topics.ts";
 
@@ -11,7 +12,7 @@ import { ID_PATTERN } from "./topics.ts";
  * values typed, so each field accepts both where that is unambiguous; an empty cell is "absent".
  * The schemas are built per store time zone, because an instant without an offset is store time.
  */
-export const FEED_NAMES = ["products", "prices", "stock"] as const;
+export const FEED_NAMES = ["products", "prices", "stock", "promotions"] as const;
 export type FeedName = (typeof FEED_NAMES)[number];
 
 const absentIfEmpty = (v: unknown) => (v === "" || v === null ? undefined : v);
@@ -143,13 +144,16 @@ export function feedRowSchemas(timeZone: string) {
     products: productRowSchema,
     prices: priceRowSchema(timeZone),
     stock: stockRowSchema,
+    promotions: promotionRowSchema(timeZone),
   } satisfies Record<FeedName, z.ZodType>;
 }
 export type FeedRow<F extends FeedName> = F extends "products"
   ? ProductRow
   : F extends "prices"
     ? PriceRow
-    : StockRow;
+    : F extends "stock"
+      ? StockRow
+      : Promotion;
 
 /** Media types a feed batch may use. */
 export const FEED_MEDIA_TYPES = {

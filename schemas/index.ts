@@ -5,5 +5,6 @@ export * from "./feeds.ts";
 export * from "./gtin.ts";
 export * from "./money.ts";
 export * from "./mqtt.ts";
+export * from "./promotions.ts";
 export * from "./time.ts";
 export * from "./topics.ts";

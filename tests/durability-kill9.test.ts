@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { catalogStore } from "../controller/store/catalog.ts";
-import { openDb } from "../controller/store/db.ts";
+import { openStores } from "../controller/store/index.ts";
 import { postFeed, tempDir, waitFor } from "./support/harness.ts";
 
 async function freePort(): Promise<number> {
@@ -57,7 +56,7 @@ describe("an acknowledged write survives kill -9", () => {
     for (let seq = 1; seq <= 15; seq++) {
       const prices = [
         "sku,price,currency",
-        ...Array.from({ length: 500 }, (_, i) => `P${i},${seq}.${String(i % 100).padStart(2, "0")},EUR`),
+        ...Array.from({ length: 500 }, (_, i) => `P${i},${10 + seq}.${String(i % 100).padStart(2, "0")},EUR`),
       ].join("\n");
       const reply = await postFeed(base, "prices", seq, prices);
       expect(reply.json).toMatchObject({ applied: true, rowsChanged: 500 });
@@ -67,12 +66,12 @@ describe("an acknowledged write survives kill -9", () => {
     child.kill("SIGKILL");
     expect(await exited).toBe("SIGKILL");
 
-    const db = openDb(dbPath);
-    const catalog = catalogStore(db);
+    const stores = openStores(dbPath, { guardRail: { maxCutShare: 0.5, maxRaiseShare: 10 } });
+    const { catalog } = stores;
     expect(catalog.lastSequence("prices")).toBe(acknowledged);
     expect(catalog.productCount()).toBe(500);
     expect(catalog.priceHistory("P7")).toHaveLength(15);
-    db.$client.close();
+    stores.close();
 
     const again = startControllerProcess(dbPath, port);
     try {
@@ -88,7 +87,7 @@ describe("an acknowledged write survives kill -9", () => {
       const product = (await (await fetch(`${base}/api/v1/products/P7`)).json()) as {
         price: { amountMinor: number };
       };
-      expect(product.price.amountMinor).toBe(1507);
+      expect(product.price.amountMinor).toBe(2507);
       const health = (await (await fetch(`${base}/api/v1/health`)).json()) as {
         feeds: { prices: { lastSequence: number } };
       };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildLabelBody, contentHash, priceInForce, stockState } from "../controller/labels/content.ts";
+import { buildLabelBody, contentHash, resolveFor, stockState } from "../controller/labels/content.ts";
 import { labelSyncStatus } from "../controller/labels/sync-status.ts";
-import type { PriceHistoryEntry } from "../controller/store/catalog.ts";
+import { pricingPolicy } from "../controller/pricing/index.ts";
+import type { CatalogSnapshot, PriceHistoryEntry, ProductRecord } from "../controller/store/catalog.ts";
 import type { LabelRecord } from "../controller/store/labels.ts";
 
 const h = (
@@ -20,26 +21,8 @@ const h = (
   sequence,
 });
 
-describe("price in force", () => {
-  const history = [h(1, 100, 0), h(2, 80, 1000, 2000), h(3, 120, 3000), h(4, 110, 3000, null, 2)];
-  it.each([
-    [500, 100],
-    [1000, 80],
-    [1999, 80],
-    [2000, 100],
-    [3000, 110],
-    [9999, 110],
-  ])("at %i → %i", (at, amount) => {
-    expect(priceInForce(history, at)?.amountMinor).toBe(amount);
-  });
-  it("is undefined before any price and independent of input order", () => {
-    expect(priceInForce(history, -1)).toBeUndefined();
-    expect(priceInForce([...history].reverse(), 3000)?.id).toBe(4);
-  });
-});
-
 describe("label content", () => {
-  const product = {
+  const product: ProductRecord = {
     sku: "A",
     gtin: null,
     name: "Tea",
@@ -49,12 +32,22 @@ describe("label content", () => {
     category: null,
     url: null,
   };
-  const ctx = { locale: "de-DE", stockLowThreshold: 3 };
+  const policy = pricingPolicy({ locale: "de-DE", timeZone: "Europe/Berlin" });
+  const ctx = { locale: "de-DE", stockLowThreshold: 3, policy };
+  const snapshot = (history: PriceHistoryEntry[]): CatalogSnapshot => ({
+    product: () => product,
+    priceHistory: () => history,
+    stock: () => undefined,
+    promotions: () => [],
+    overrides: () => [],
+  });
+  const body = (labelId: string, history: PriceHistoryEntry[], onHand: number) =>
+    buildLabelBody(labelId, product, resolveFor(snapshot(history), product, 1, policy), onHand, ctx);
   it("hash depends on what is shown, not on the label or key order", () => {
-    const a = buildLabelBody("L1", product, [h(1, 219, 0)], 10, 1, ctx);
-    const b = buildLabelBody("L2", product, [h(1, 219, 0)], 10, 1, ctx);
-    const c = buildLabelBody("L1", product, [h(1, 229, 0)], 10, 1, ctx);
-    const d = buildLabelBody("L1", product, [h(1, 219, 0)], 0, 1, ctx);
+    const a = body("L1", [h(1, 219, 0)], 10);
+    const b = body("L2", [h(1, 219, 0)], 10);
+    const c = body("L1", [h(1, 229, 0)], 10);
+    const d = body("L1", [h(1, 219, 0)], 0);
     if (!a || !b || !c || !d) throw new Error("expected content");
     expect(contentHash(a)).toBe(contentHash(b));
     expect(contentHash(a)).toBe(contentHash({ ...a, stock: a.stock, name: a.name }));
@@ -63,7 +56,7 @@ describe("label content", () => {
     expect(a.price).toEqual({ amountMinor: 219, currency: "EUR", text: "2,19\u00a0€" });
   });
   it("has nothing to show without a price", () => {
-    expect(buildLabelBody("L1", product, [], 10, 1, ctx)).toBeNull();
+    expect(body("L1", [], 10)).toBeNull();
   });
   it("derives stock states from thresholds", () => {
     expect([undefined, -1, 0, 1, 3, 4].map((n) => stockState(n, 3))).toEqual([

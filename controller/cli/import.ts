@@ -11,12 +11,10 @@ import {
   type FeedReply,
 } from "../../schemas/index.ts";
 import { ConfigError, loadConfig } from "../config.ts";
-import { FeedRejected, feedIngestor } from "../feeds/ingest.ts";
-import { labelSync } from "../labels/label-sync.ts";
+import { FeedRejected } from "../feeds/ingest.ts";
 import { createLogger } from "../log.ts";
-import { catalogStore } from "../store/catalog.ts";
-import { openDb } from "../store/db.ts";
-import { labelStore } from "../store/labels.ts";
+import { feedPipeline, guardRailOf } from "../pipeline.ts";
+import { openStores } from "../store/index.ts";
 
 /**
  * `npm run import -- <products|prices|stock> <file> [--sequence N] [--direct]`
@@ -116,17 +114,9 @@ async function main() {
     reply = json;
     process.stdout.write(`via controller at ${apiUrl}\n`);
   } else {
-    const db = openDb(config.dbPath);
-    const catalog = catalogStore(db);
-    const log = createLogger("warn");
-    const sync = labelSync({
-      catalog,
-      labels: labelStore(db),
-      link: () => null,
-      ctx: { locale: config.locale, stockLowThreshold: config.stockLowThreshold },
-      log,
-    });
-    const ingest = feedIngestor({ catalog, sync, timeZone: config.timeZone });
+    const stores = openStores(config.dbPath, { guardRail: guardRailOf(config) });
+    const { ingest } = feedPipeline(stores, config, { log: createLogger("warn") });
+    const { catalog } = stores;
     const sequence = explicitSequence ?? (catalog.lastSequence(feed as FeedName) ?? 0) + 1;
     try {
       reply = await ingest({
@@ -143,7 +133,7 @@ async function main() {
       for (const d of e.details) process.stderr.write(`  line ${d.line} ${d.field}: ${d.reason}\n`);
       process.exit(1);
     } finally {
-      db.$client.close();
+      stores.close();
     }
     bar.stop();
     process.stdout.write(`directly into ${config.dbPath} (labels are published when the controller runs)\n`);

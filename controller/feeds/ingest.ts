@@ -11,7 +11,7 @@ import {
   type StockRow,
 } from "../../schemas/index.ts";
 import type { LabelSync } from "../labels/label-sync.ts";
-import { BatchRejected, type CatalogStore, type Lined } from "../store/catalog.ts";
+import { type AnyFeedRow, BatchRejected, type CatalogStore, type Lined } from "../store/catalog.ts";
 import { FeedSyntaxError, parseFeed } from "./parse/index.ts";
 
 /** Row errors reported at most per rejected batch. */
@@ -52,7 +52,12 @@ function issueToError(line: number, issue: z.core.$ZodIssue): FeedRowError {
  * The ingestion path shared by HTTP and the CLI: stream-parse the body, validate every row, apply the
  * batch in one transaction (or not at all), then bring the affected labels up to date.
  */
-export function feedIngestor(deps: { catalog: CatalogStore; sync: LabelSync; timeZone: string }) {
+export function feedIngestor(deps: {
+  catalog: CatalogStore;
+  sync: LabelSync;
+  timeZone: string;
+  now?: () => number;
+}) {
   const schemas = feedRowSchemas(deps.timeZone);
 
   return async function ingest(batch: FeedBatch): Promise<FeedReply> {
@@ -64,6 +69,7 @@ export function feedIngestor(deps: { catalog: CatalogStore; sync: LabelSync; tim
       rowsChanged: number,
       labelsAffected: number,
       reason?: string,
+      held = 0,
     ): FeedReply => ({
       feed,
       sequence,
@@ -71,6 +77,7 @@ export function feedIngestor(deps: { catalog: CatalogStore; sync: LabelSync; tim
       ...(reason ? { reason } : {}),
       rowsRead,
       rowsChanged,
+      held,
       labelsAffected,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
     });
@@ -85,8 +92,8 @@ export function feedIngestor(deps: { catalog: CatalogStore; sync: LabelSync; tim
       );
     }
 
-    const schema = schemas[feed] as z.ZodType<ProductRow | PriceRow | StockRow>;
-    const rows: Lined<ProductRow | PriceRow | StockRow>[] = [];
+    const schema = schemas[feed] as z.ZodType<AnyFeedRow>;
+    const rows: Lined<AnyFeedRow>[] = [];
     const errors: FeedRowError[] = [];
     let rowsRead = 0;
     try {
@@ -112,7 +119,7 @@ export function feedIngestor(deps: { catalog: CatalogStore; sync: LabelSync; tim
     }
     if (errors.length > 0) throw new FeedRejected(errors, rowsRead);
 
-    const now = batch.now ?? Date.now();
+    const now = batch.now ?? (deps.now ?? Date.now)();
     let applied: ReturnType<CatalogStore["applyBatch"]>;
     try {
       applied = deps.catalog.applyBatch(feed, sequence, batch.format, rows, now);
@@ -125,7 +132,7 @@ export function feedIngestor(deps: { catalog: CatalogStore; sync: LabelSync; tim
       return reply(false, rowsRead, 0, 0, `sequence ${sequence} was applied meanwhile by another batch`);
     }
     const refresh = deps.sync.refreshSkus(applied.changedSkus, now);
-    const out = reply(true, rowsRead, applied.rowsChanged, refresh.changed);
+    const out = reply(true, rowsRead, applied.rowsChanged, refresh.changed, undefined, applied.held);
     deps.catalog.recordBatchOutcome(feed, sequence, refresh.changed, out.durationMs);
     return out;
   };

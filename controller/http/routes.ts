@@ -16,10 +16,11 @@ import {
 } from "../../schemas/index.ts";
 import { FeedRejected, FeedTooLarge } from "../feeds/ingest.ts";
 import { formatFromContentType } from "../feeds/parse/index.ts";
-import { money, priceInForce, stockState } from "../labels/content.ts";
+import { stockState } from "../labels/content.ts";
 import { labelReply, syncSummary } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
 import { apiError, readBody } from "./errors.ts";
+import { pricingRoutes } from "./pricing-routes.ts";
 import { statusPage } from "./status-page.ts";
 
 /** The HTTP API, `/api/v1/...` (names fixed in DESIGN.md §3a). */
@@ -100,12 +101,12 @@ export function createApi(s: ControllerServices): Hono {
     const sku = c.req.param("sku");
     const product = s.catalog.product(sku);
     if (!product) return apiError(c, 404, "unknown_sku", `no product with SKU "${sku}"`);
-    const price = priceInForce(s.catalog.priceHistory(sku), Date.now());
+    const resolved = s.sync.resolveSku(sku, s.clock.now());
     const onHand = s.catalog.stock(sku)?.onHand;
     const reply: ProductReply = {
       ...product,
-      price: price ? money(price.amountMinor, price.currency, s.config.locale) : null,
-      priceEffectiveFrom: price ? new Date(price.effectiveFrom).toISOString() : null,
+      price: resolved?.price ?? null,
+      regularPrice: resolved?.regularPrice ?? null,
       stock: onHand === undefined ? null : { onHand, state: stockState(onHand, s.config.stockLowThreshold) },
       labels: s.labels.linkedTo(sku).map((l) => l.labelId),
     };
@@ -180,6 +181,7 @@ export function createApi(s: ControllerServices): Hono {
   api.get("/sync", (c) => c.json(syncSummary(s.labels.all(), s.syncContext())));
 
   app.route("/api/v1", api);
+  app.route("/api/v1", pricingRoutes(s));
   app.get("/", (c) => c.html(statusPage(s)));
   return app;
 }

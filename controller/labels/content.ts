@@ -5,8 +5,10 @@ import {
   type MoneyObject,
   PROTOCOL_VERSION,
   type StockState,
+  type Unit,
 } from "../../schemas/index.ts";
-import type { PriceHistoryEntry, ProductRecord } from "../store/catalog.ts";
+import { type PricingPolicy, type ResolvedPrice, resolvePrice } from "../pricing/index.ts";
+import type { CatalogSnapshot, ProductRecord } from "../store/catalog.ts";
 
 /** What a label shows, before it is stamped with a hash and version. */
 export type LabelBody = Omit<LabelContent, "contentHash" | "version">;
@@ -14,6 +16,7 @@ export type LabelBody = Omit<LabelContent, "contentHash" | "version">;
 export interface ContentContext {
   locale: string;
   stockLowThreshold: number;
+  policy: PricingPolicy;
 }
 
 export function stockState(onHand: number | undefined, lowThreshold: number): StockState {
@@ -26,52 +29,58 @@ export function money(amountMinor: number, currency: string, locale: string): Mo
   return { amountMinor, currency, text: formatMoney(amountMinor, currency, locale) };
 }
 
-/**
- * The regular price in force at `at`: among entries with effectiveFrom ≤ at < effectiveTo, the latest
- * effectiveFrom wins; ties go to the higher feed sequence, then the later entry. Pure: the same history
- * and instant always give the same answer, whatever order the entries come in.
- */
-export function priceInForce(
-  history: readonly PriceHistoryEntry[],
+/** The pricing engine's input for one SKU, read from a catalogue snapshot. */
+export function resolveFor(
+  source: CatalogSnapshot,
+  product: ProductRecord,
   at: number,
-): PriceHistoryEntry | undefined {
-  let best: PriceHistoryEntry | undefined;
-  for (const e of history) {
-    if (e.effectiveFrom > at || (e.effectiveTo !== null && e.effectiveTo <= at)) continue;
-    if (
-      !best ||
-      e.effectiveFrom > best.effectiveFrom ||
-      (e.effectiveFrom === best.effectiveFrom &&
-        (e.sequence > best.sequence || (e.sequence === best.sequence && e.id > best.id)))
-    ) {
-      best = e;
-    }
-  }
-  return best;
+  policy: PricingPolicy,
+): ResolvedPrice | null {
+  return resolvePrice({
+    product: {
+      sku: product.sku,
+      category: product.category ?? undefined,
+      netQuantity: product.netQuantity ?? undefined,
+      unit: (product.unit ?? undefined) as Unit | undefined,
+    },
+    history: source.priceHistory(product.sku),
+    promotions: source.promotions(product.sku, product.category),
+    overrides: source.overrides(product.sku),
+    policy,
+    at,
+  });
 }
 
 /** Label content for a product, or null when there is no price in force (nothing correct to show). */
 export function buildLabelBody(
   labelId: string,
   product: ProductRecord,
-  history: readonly PriceHistoryEntry[],
+  resolved: ResolvedPrice | null,
   onHand: number | undefined,
-  at: number,
   ctx: ContentContext,
 ): LabelBody | null {
-  const price = priceInForce(history, at);
-  if (!price) return null;
+  if (!resolved) return null;
   const body: LabelBody = {
     v: PROTOCOL_VERSION,
     labelId,
     sku: product.sku,
     name: product.name,
-    price: money(price.amountMinor, price.currency, ctx.locale),
+    price: resolved.price,
     stock: stockState(onHand, ctx.stockLowThreshold),
   };
   if (product.gtin) body.gtin = product.gtin;
   if (product.brand) body.brand = product.brand;
   if (product.url) body.url = product.url;
+  // The regular price is shown (struck through) only when something else is charged.
+  if (resolved.regularPrice.amountMinor !== resolved.price.amountMinor)
+    body.regularPrice = resolved.regularPrice;
+  if (resolved.referencePrice) body.referencePrice = resolved.referencePrice;
+  if (resolved.unitPrice) body.unitPrice = resolved.unitPrice;
+  if (resolved.promo) {
+    const { promotionId, kind, text, validUntil } = resolved.promo;
+    body.promo = { promotionId, kind, text, ...(validUntil ? { validUntil } : {}) };
+  }
+  if (resolved.memberPrice) body.memberPrice = resolved.memberPrice;
   return body;
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from "../log.ts";
 import type { ControllerLink } from "../mqtt/controller-link.ts";
 import type { CatalogSnapshot, CatalogStore } from "../store/catalog.ts";
 import type { ContentUpdate, LabelRecord, LabelStore } from "../store/labels.ts";
-import { buildLabelBody, type ContentContext, contentHash } from "./content.ts";
+import { buildLabelBody, type ContentContext, contentHash, type LabelBody, resolveFor } from "./content.ts";
 
 export interface RefreshOutcome {
   /** Labels whose content changed and was (re)published. */
@@ -23,8 +23,15 @@ export function labelSync(deps: {
   link: () => ControllerLink | null;
   ctx: ContentContext;
   log: Logger;
+  /** The controller's clock (tests shift it to stand just before midnight). */
+  now?: () => number;
+  /** Told which SKUs a refresh resolved (the scheduler tracks their next change). */
+  onResolved?: (skus: string[]) => void;
 }) {
   const { catalog, labels, log } = deps;
+  const clock = deps.now ?? Date.now;
+  /** When each SKU was last resolved, and the next instant its shelf may change (for the scheduler). */
+  const nextChange = new Map<string, { resolvedAt: number; at: number | undefined }>();
 
   function contentsFor(
     source: CatalogSnapshot,
@@ -34,10 +41,11 @@ export function labelSync(deps: {
   ): (LabelContent | null)[] {
     const product = source.product(sku);
     if (!product) return linked.map(() => null);
-    const history = source.priceHistory(sku);
+    const resolved = resolveFor(source, product, now, deps.ctx.policy);
+    nextChange.set(sku, { resolvedAt: now, at: resolved?.validUntil });
     const onHand = source.stock(sku);
     return linked.map((label) => {
-      const body = buildLabelBody(label.labelId, product, history, onHand, now, deps.ctx);
+      const body = buildLabelBody(label.labelId, product, resolved, onHand, deps.ctx);
       if (!body) return null;
       const hash = contentHash(body);
       return {
@@ -87,14 +95,16 @@ export function labelSync(deps: {
     const updates: { label: LabelRecord; content: LabelContent | null }[] = [];
     const skus = new Set<string>();
     for (const sku of groups.keys()) if (sku !== null) skus.add(sku);
-    const source = catalog.snapshot(skus);
+    const source = catalog.snapshot(skus, now);
     for (const [sku, linked] of groups) {
       const contents = sku === null ? linked.map(() => null) : contentsFor(source, sku, linked, now);
       linked.forEach((label, i) => {
         updates.push({ label, content: contents[i] ?? null });
       });
     }
-    return commit(updates);
+    const outcome = commit(updates);
+    if (skus.size > 0) deps.onResolved?.([...skus]);
+    return outcome;
   }
 
   const groupBySku = (list: LabelRecord[]) => {
@@ -107,19 +117,58 @@ export function labelSync(deps: {
     return groups;
   };
 
+  function snapshotFor(sku: string, at: number) {
+    return catalog.snapshot(new Set([sku]), at);
+  }
+
   return {
+    /** What is (or was, or will be) in force for a SKU at an instant; null without a price. */
+    resolveSku(sku: string, at: number) {
+      const source = snapshotFor(sku, at);
+      const product = source.product(sku);
+      return product ? resolveFor(source, product, at, deps.ctx.policy) : null;
+    },
+
+    /** What a label had (or will have) to show at an instant, stamped with its hash. */
+    contentAt(label: LabelRecord, at: number): (LabelBody & { contentHash: string }) | null {
+      if (label.sku === null) return null;
+      const source = snapshotFor(label.sku, at);
+      const product = source.product(label.sku);
+      if (!product) return null;
+      const body = buildLabelBody(
+        label.labelId,
+        product,
+        resolveFor(source, product, at, deps.ctx.policy),
+        source.stock(label.sku),
+        deps.ctx,
+      );
+      return body ? { ...body, contentHash: contentHash(body) } : null;
+    },
+
+    /**
+     * The next instant after `after` at which this SKU's shelf may change. Answered from the last
+     * refresh when it resolved the SKU at that instant, else resolved afresh.
+     */
+    nextChangeAt(sku: string, after: number): number | undefined {
+      const known = nextChange.get(sku);
+      if (known && known.resolvedAt <= after && (known.at === undefined || known.at > after)) return known.at;
+      const at = this.resolveSku(sku, after)?.validUntil;
+      nextChange.set(sku, { resolvedAt: after, at });
+      return at;
+    },
+
     /** After a feed batch: recompute the labels showing these SKUs. */
-    refreshSkus(skus: ReadonlySet<string>, now = Date.now()): RefreshOutcome {
+    refreshSkus(skus: ReadonlySet<string>, now = clock()): RefreshOutcome {
       return refreshGroups(labels.linkedToAny(skus), now);
     },
 
-    refreshLabels(labelIds: string[], now = Date.now()): RefreshOutcome {
+    refreshLabels(labelIds: string[], now = clock()): RefreshOutcome {
       const list = labelIds.map((id) => labels.get(id)).filter((l): l is LabelRecord => l !== undefined);
       return refreshGroups(groupBySku(list), now);
     },
 
     /** At start: anything that changed while the controller was down (e.g. a price that began) goes out. */
-    refreshAll(now = Date.now()): RefreshOutcome {
+    refreshAll(now = clock()): RefreshOutcome {
       return refreshGroups(groupBySku(labels.all()), now);
     },
 

@@ -1,5 +1,16 @@
-import type { FeedName, FeedRowError, PriceRow, ProductRow, StockRow } from "../../schemas/index.ts";
+import type {
+  FeedName,
+  FeedRowError,
+  PriceRow,
+  ProductRow,
+  Promotion,
+  StockRow,
+} from "../../schemas/index.ts";
+import { checkGuardRail, type GuardRailPolicy, type PriceOverride } from "../pricing/index.ts";
+import type { ApprovalStore } from "./approvals.ts";
+import type { AuditStore } from "./audit.ts";
 import type { Db } from "./db.ts";
+import type { PromotionStore } from "./promotions.ts";
 
 /** A validated feed row with the line it came from (for error messages). */
 export interface Lined<T> {
@@ -38,6 +49,8 @@ export class BatchRejected extends Error {
 export interface AppliedBatch {
   applied: boolean;
   rowsChanged: number;
+  /** Price rows held by a guard rail, each now waiting in /api/v1/approvals. */
+  held: number;
   /** SKUs whose product, price or stock changed: the labels showing them need new content. */
   changedSkus: Set<string>;
 }
@@ -50,6 +63,17 @@ export interface CatalogSnapshot {
   product(sku: string): ProductRecord | undefined;
   priceHistory(sku: string): PriceHistoryEntry[];
   stock(sku: string): number | undefined;
+  promotions(sku: string, category: string | null): Promotion[];
+  overrides(sku: string): PriceOverride[];
+}
+
+export type AnyFeedRow = ProductRow | PriceRow | StockRow | Promotion;
+
+export interface CatalogDeps {
+  promotions: PromotionStore;
+  approvals: ApprovalStore;
+  audit: AuditStore;
+  guardRail: GuardRailPolicy;
 }
 
 /**
@@ -57,7 +81,7 @@ export interface CatalogSnapshot {
  * Every batch is applied inside one SQLite transaction together with its ledger row, so a batch is
  * either wholly in the store, with its sequence recorded, or not at all.
  */
-export function catalogStore(db: Db) {
+export function catalogStore(db: Db, deps: CatalogDeps) {
   const sql = db.$client;
 
   const lastSequenceStmt = sql.prepare<[string], { s: number | null }>(
@@ -122,6 +146,20 @@ export function catalogStore(db: Db) {
   const allStock = sql.prepare<[], { sku: string; onHand: number }>(
     "SELECT sku, on_hand AS onHand FROM stock",
   );
+  const overridesBySku = sql.prepare<[string], PriceOverride>(
+    `SELECT id, sku, amount_minor AS amountMinor, currency, start, "end", author, reason FROM price_overrides WHERE sku = ?`,
+  );
+  const allOverrides = sql.prepare<[], PriceOverride>(
+    `SELECT id, sku, amount_minor AS amountMinor, currency, start, "end", author, reason FROM price_overrides`,
+  );
+  const insertOverride = sql.prepare(
+    `INSERT INTO price_overrides (sku, amount_minor, currency, start, "end", author, reason, created_at)
+     VALUES (@sku, @amountMinor, @currency, @start, @end, @author, @reason, @now)`,
+  );
+  const overrideById = sql.prepare<[number], PriceOverride>(
+    `SELECT id, sku, amount_minor AS amountMinor, currency, start, "end", author, reason FROM price_overrides WHERE id = ?`,
+  );
+  const endOverride = sql.prepare(`UPDATE price_overrides SET "end" = ? WHERE id = ?`);
   const allSkus = sql.prepare<[], { sku: string }>("SELECT sku FROM products ORDER BY sku");
   const countProducts = sql.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM products");
 
@@ -133,17 +171,80 @@ export function catalogStore(db: Db) {
     reason: `unknown SKU "${sku}": not in the product catalogue (send it in the products feed first)`,
   });
 
+  function applyPrice(p: PriceRow, line: number, sequence: number, now: number): "changed" | "same" | "held" {
+    const to = p.effectiveTo ?? null;
+    const at = p.effectiveFrom ?? now;
+    const current = priceInForce.get(p.sku, at, at);
+    if (p.effectiveFrom === undefined) {
+      // A feed that resends the whole catalogue daily must not grow the history: a row equal to the
+      // open-ended price already in force is no change.
+      if (
+        current &&
+        current.a === p.amountMinor &&
+        current.c === p.currency &&
+        current.to === null &&
+        to === null
+      ) {
+        return "same";
+      }
+    } else if (samePriceEntry.get(p.sku, p.effectiveFrom, p.amountMinor, p.currency, to)) {
+      return "same";
+    }
+    const hold = checkGuardRail(
+      current ? { amountMinor: current.a, currency: current.c } : null,
+      { amountMinor: p.amountMinor, currency: p.currency },
+      deps.guardRail,
+    );
+    if (hold) {
+      const approvalId = deps.approvals.hold({
+        sku: p.sku,
+        currentAmountMinor: current?.a ?? null,
+        currentCurrency: current?.c ?? null,
+        proposedAmountMinor: p.amountMinor,
+        proposedCurrency: p.currency,
+        effectiveFrom: p.effectiveFrom ?? null,
+        effectiveTo: to,
+        reason: hold.reason,
+        source: `feed:prices#${sequence} line ${line}`,
+        feedSequence: sequence,
+        createdAt: now,
+      });
+      deps.audit.record({
+        at: now,
+        actor: `feed:prices#${sequence}`,
+        action: "approval.held",
+        entity: "approval",
+        entityId: approvalId,
+        reason: hold.reason,
+        before: current ? { amountMinor: current.a, currency: current.c } : null,
+        after: { sku: p.sku, amountMinor: p.amountMinor, currency: p.currency, line },
+      });
+      return "held";
+    }
+    insertPrice.run(p.sku, p.amountMinor, p.currency, at, to, sequence, now);
+    deps.approvals.supersedeFor(p.sku, now, `a later price came with feed:prices#${sequence}`);
+    return "changed";
+  }
+
   function applyRows(
     feed: FeedName,
-    rows: Lined<ProductRow | PriceRow | StockRow>[],
+    rows: Lined<AnyFeedRow>[],
     sequence: number,
     now: number,
-  ): { changed: number; skus: Set<string>; errors: FeedRowError[] } {
+  ): { changed: number; held: number; skus: Set<string>; errors: FeedRowError[] } {
     const skus = new Set<string>();
     const errors: FeedRowError[] = [];
     let changed = 0;
+    let held = 0;
     for (const { line, row } of rows) {
       try {
+        if (feed === "promotions") {
+          const touched = deps.promotions.save(row as Promotion, now, sequence);
+          for (const sku of touched) skus.add(sku);
+          changed++;
+          continue;
+        }
+        const sku = (row as ProductRow | PriceRow | StockRow).sku;
         let didChange = false;
         if (feed === "products") {
           const p = row as ProductRow;
@@ -161,42 +262,24 @@ export function catalogStore(db: Db) {
               sequence,
             }).changes > 0;
         } else if (feed === "prices") {
-          const p = row as PriceRow;
-          const to = p.effectiveTo ?? null;
-          let duplicate: boolean;
-          if (p.effectiveFrom === undefined) {
-            // A feed that resends the whole catalogue daily must not grow the history: a row equal to
-            // the open-ended price already in force is no change.
-            const current = priceInForce.get(p.sku, now, now);
-            duplicate =
-              current !== undefined &&
-              current.a === p.amountMinor &&
-              current.c === p.currency &&
-              current.to === null &&
-              to === null;
-          } else {
-            duplicate =
-              samePriceEntry.get(p.sku, p.effectiveFrom, p.amountMinor, p.currency, to) !== undefined;
-          }
-          if (!duplicate) {
-            insertPrice.run(p.sku, p.amountMinor, p.currency, p.effectiveFrom ?? now, to, sequence, now);
-            didChange = true;
-          }
+          const outcome = applyPrice(row as PriceRow, line, sequence, now);
+          if (outcome === "held") held++;
+          didChange = outcome === "changed";
         } else {
-          const s = row as StockRow;
-          didChange = upsertStock.run(s.sku, s.onHand, now, sequence).changes > 0;
+          const st = row as StockRow;
+          didChange = upsertStock.run(st.sku, st.onHand, now, sequence).changes > 0;
         }
         if (didChange) {
           changed++;
-          skus.add(row.sku);
+          skus.add(sku);
         }
       } catch (e) {
         if (!isForeignKeyError(e)) throw e;
-        errors.push(unknownSku(line, row.sku));
+        errors.push(unknownSku(line, (row as { sku?: string }).sku ?? ""));
         if (errors.length >= MAX_ERRORS) break;
       }
     }
-    return { changed, skus, errors };
+    return { changed, held, skus, errors };
   }
 
   return {
@@ -212,15 +295,15 @@ export function catalogStore(db: Db) {
       feed: FeedName,
       sequence: number,
       format: string,
-      rows: Lined<ProductRow | PriceRow | StockRow>[],
+      rows: Lined<AnyFeedRow>[],
       now: number,
     ): AppliedBatch {
       return sql
         .transaction((): AppliedBatch => {
           const last = lastSequenceStmt.get(feed)?.s ?? null;
           if (last !== null && sequence <= last)
-            return { applied: false, rowsChanged: 0, changedSkus: new Set() };
-          const { changed, skus, errors } = applyRows(feed, rows, sequence, now);
+            return { applied: false, rowsChanged: 0, held: 0, changedSkus: new Set() };
+          const { changed, held, skus, errors } = applyRows(feed, rows, sequence, now);
           if (errors.length > 0) throw new BatchRejected(errors);
           insertBatch.run({
             feed,
@@ -230,7 +313,22 @@ export function catalogStore(db: Db) {
             rowsChanged: changed,
             appliedAt: now,
           });
-          return { applied: true, rowsChanged: changed, changedSkus: skus };
+          // One entry per batch: the rows themselves are the audit of prices (history is append-only).
+          deps.audit.record({
+            at: now,
+            actor: `feed:${feed}#${sequence}`,
+            action: "feed.applied",
+            entity: "feed",
+            entityId: `${feed}#${sequence}`,
+            after: {
+              format,
+              rowsRead: rows.length,
+              rowsChanged: changed,
+              held,
+              skus: [...skus].slice(0, 50),
+            },
+          });
+          return { applied: true, rowsChanged: changed, held, changedSkus: skus };
         })
         .immediate();
     },
@@ -273,12 +371,14 @@ export function catalogStore(db: Db) {
      * whole-catalogue feed, a restart) are read with three table scans instead of three point
      * queries per SKU, which is several times faster beyond a few hundred SKUs.
      */
-    snapshot(skus: ReadonlySet<string>): CatalogSnapshot {
+    snapshot(skus: ReadonlySet<string>, since: number): CatalogSnapshot {
       if (skus.size <= BULK_READ_THRESHOLD) {
         return {
           product: (sku) => productBySku.get(sku),
           priceHistory: (sku) => historyBySku.all(sku),
           stock: (sku) => stockBySku.get(sku)?.onHand,
+          promotions: (sku, category) => deps.promotions.forSku(sku, category, since),
+          overrides: (sku) => overridesBySku.all(sku),
         };
       }
       const products = new Map<string, ProductRecord>();
@@ -292,16 +392,64 @@ export function catalogStore(db: Db) {
       }
       const stock = new Map<string, number>();
       for (const s of allStock.iterate()) if (skus.has(s.sku)) stock.set(s.sku, s.onHand);
+      const bySku = new Map<string, Promotion[]>();
+      const byCategory = new Map<string, Promotion[]>();
+      const push = <K>(m: Map<K, Promotion[]>, k: K, p: Promotion) => {
+        const list = m.get(k);
+        if (list) list.push(p);
+        else m.set(k, [p]);
+      };
+      for (const p of deps.promotions.live(since)) {
+        if (p.category !== undefined) push(byCategory, p.category, p);
+        else for (const sku of p.skus) if (skus.has(sku)) push(bySku, sku, p);
+      }
+      const overrides = new Map<string, PriceOverride[]>();
+      for (const o of allOverrides.iterate()) {
+        if (!skus.has(o.sku)) continue;
+        const list = overrides.get(o.sku);
+        if (list) list.push(o);
+        else overrides.set(o.sku, [o]);
+      }
       return {
         product: (sku) => products.get(sku),
         priceHistory: (sku) => history.get(sku) ?? [],
         stock: (sku) => stock.get(sku),
+        promotions: (sku, category) => [
+          ...(bySku.get(sku) ?? []),
+          ...((category && byCategory.get(category)) || []),
+        ],
+        overrides: (sku) => overrides.get(sku) ?? [],
       };
     },
 
     priceHistory: (sku: string): PriceHistoryEntry[] => historyBySku.all(sku),
 
     stock: (sku: string): { onHand: number } | undefined => stockBySku.get(sku),
+
+    overrides: (sku: string): PriceOverride[] => overridesBySku.all(sku),
+    override: (id: number): PriceOverride | undefined => overrideById.get(id),
+    addOverride(o: Omit<PriceOverride, "id">, now: number): number {
+      return Number(insertOverride.run({ ...o, reason: o.reason ?? null, now }).lastInsertRowid);
+    },
+    /** Ends an override now (or removes a future one by ending it at its start). */
+    endOverride(id: number, now: number): void {
+      const o = overrideById.get(id);
+      if (o) endOverride.run(Math.max(o.start, Math.min(now, o.end ?? now)), id);
+    },
+    /** Insert an approved price change as history (it takes effect from `from`). */
+    insertApprovedPrice(
+      p: {
+        sku: string;
+        amountMinor: number;
+        currency: string;
+        from: number;
+        to: number | null;
+        sequence: number;
+      },
+      now: number,
+    ): void {
+      insertPrice.run(p.sku, p.amountMinor, p.currency, p.from, p.to, p.sequence, now);
+    },
 
     /** Every SKU in the catalogue, in SKU order. */
     skus: (): string[] => allSkus.all().map((r) => r.sku),

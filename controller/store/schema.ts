@@ -97,4 +97,116 @@ export const feedBatches = sqliteTable(
   (t) => [uniqueIndex("feed_batches_feed_sequence").on(t.feed, t.sequence)],
 );
 
-export const schemaTables = { products, priceHistory, stock, bridges, labels, feedBatches };
+/**
+ * Promotions from central feeds and from staff. A promotion that has run is never deleted: its price
+ * was applied to shoppers and the Omnibus reference price looks back at it. Deleting one that already
+ * started ends it now; deleting one that has not started marks it deleted.
+ */
+export const promotions = sqliteTable(
+  "promotions",
+  {
+    promotionId: text("promotion_id").primaryKey(),
+    kind: text("kind").notNull(),
+    /** JSON array of SKUs; empty when the target is a category. */
+    skusJson: text("skus_json").notNull(),
+    category: text("category"),
+    value: text("value").notNull(),
+    buyQuantity: integer("buy_quantity"),
+    currency: text("currency"),
+    start: integer("start").notNull(),
+    end: integer("end"),
+    priority: integer("priority").notNull().default(0),
+    source: text("source").notNull(),
+    author: text("author"),
+    reason: text("reason"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deletedAt: integer("deleted_at"),
+    feedSequence: integer("feed_sequence"),
+  },
+  (t) => [index("promotions_end").on(t.end)],
+);
+
+/** Which SKUs a promotion names (category targets are resolved through products.category). */
+export const promotionSkus = sqliteTable(
+  "promotion_skus",
+  {
+    promotionId: text("promotion_id")
+      .notNull()
+      .references(() => promotions.promotionId, { onDelete: "cascade" }),
+    sku: text("sku").notNull(),
+  },
+  (t) => [uniqueIndex("promotion_skus_pk").on(t.promotionId, t.sku), index("promotion_skus_sku").on(t.sku)],
+);
+
+/** A staff price that replaces the regular price in its window. */
+export const priceOverrides = sqliteTable(
+  "price_overrides",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    sku: text("sku")
+      .notNull()
+      .references(() => products.sku),
+    amountMinor: integer("amount_minor").notNull(),
+    currency: text("currency").notNull(),
+    start: integer("start").notNull(),
+    end: integer("end"),
+    author: text("author").notNull(),
+    reason: text("reason"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("price_overrides_sku").on(t.sku)],
+);
+
+/** Price changes held back by a guard rail until someone with the right role decides. */
+export const approvals = sqliteTable(
+  "approvals",
+  {
+    approvalId: text("approval_id").primaryKey(),
+    sku: text("sku")
+      .notNull()
+      .references(() => products.sku),
+    currentAmountMinor: integer("current_amount_minor"),
+    currentCurrency: text("current_currency"),
+    proposedAmountMinor: integer("proposed_amount_minor").notNull(),
+    proposedCurrency: text("proposed_currency").notNull(),
+    /** Absent = from when it is approved. */
+    effectiveFrom: integer("effective_from"),
+    effectiveTo: integer("effective_to"),
+    reason: text("reason").notNull(),
+    /** Where the change came from, e.g. `feed:prices#42 line 7`. */
+    source: text("source").notNull(),
+    feedSequence: integer("feed_sequence").notNull(),
+    status: text("status").notNull().default("pending"),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+    decisionReason: text("decision_reason"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("approvals_status").on(t.status), index("approvals_sku").on(t.sku)],
+);
+
+/** Append-only: every change with who, why, before and after. Triggers refuse UPDATE and DELETE. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    entity: text("entity").notNull(),
+    entityId: text("entity_id"),
+    reason: text("reason"),
+    beforeJson: text("before_json"),
+    afterJson: text("after_json"),
+  },
+  (t) => [index("audit_entity").on(t.entity, t.entityId)],
+);
+
+/** HTTP bearer tokens (stored as SHA-256), each with a role. */
+export const apiTokens = sqliteTable("api_tokens", {
+  tokenHash: text("token_hash").primaryKey(),
+  name: text("name").notNull(),
+  role: text("role").notNull(),
+  createdAt: integer("created_at").notNull(),
+});

@@ -1,0 +1,55 @@
+import type { Config } from "./config.ts";
+import { feedIngestor } from "./feeds/ingest.ts";
+import { labelSync } from "./labels/label-sync.ts";
+import type { Logger } from "./log.ts";
+import type { ControllerLink } from "./mqtt/controller-link.ts";
+import { pricingPolicy } from "./pricing/index.ts";
+import type { Stores } from "./store/index.ts";
+
+export type PipelineConfig = Pick<
+  Config,
+  "locale" | "timeZone" | "stockLowThreshold" | "omnibus" | "omnibusDays" | "guardMaxCut" | "guardMaxRaise"
+>;
+
+/** Guard-rail policy from the configuration (used when the stores are opened). */
+export const guardRailOf = (c: Pick<Config, "guardMaxCut" | "guardMaxRaise">) => ({
+  maxCutShare: c.guardMaxCut,
+  maxRaiseShare: c.guardMaxRaise,
+});
+
+/**
+ * The path from a feed to label content, assembled once for the controller, the import CLI and the
+ * benchmarks alike: pricing policy → label sync (resolve, hash, record, publish) → feed ingestion.
+ */
+export function feedPipeline(
+  stores: Stores,
+  config: PipelineConfig,
+  options: {
+    log: Logger;
+    link?: () => ControllerLink | null;
+    now?: () => number;
+    onResolved?: (skus: string[]) => void;
+  },
+) {
+  const policy = pricingPolicy({
+    locale: config.locale,
+    timeZone: config.timeZone,
+    omnibus: { enabled: config.omnibus, lookbackDays: config.omnibusDays },
+  });
+  const sync = labelSync({
+    catalog: stores.catalog,
+    labels: stores.labels,
+    link: options.link ?? (() => null),
+    ctx: { locale: config.locale, stockLowThreshold: config.stockLowThreshold, policy },
+    log: options.log,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.onResolved ? { onResolved: options.onResolved } : {}),
+  });
+  const ingest = feedIngestor({
+    catalog: stores.catalog,
+    sync,
+    timeZone: config.timeZone,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return { policy, sync, ingest };
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from "node:crypto";
+import type { Db } from "./db.ts";
+
+export type ApprovalStatus = "pending" | "approved" | "rejected" | "superseded";
+
+export interface ApprovalRecord {
+  approvalId: string;
+  sku: string;
+  currentAmountMinor: number | null;
+  currentCurrency: string | null;
+  proposedAmountMinor: number;
+  proposedCurrency: string;
+  effectiveFrom: number | null;
+  effectiveTo: number | null;
+  reason: string;
+  source: string;
+  feedSequence: number;
+  status: ApprovalStatus;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  decisionReason: string | null;
+  createdAt: number;
+}
+
+const COLUMNS = `approval_id AS approvalId, sku, current_amount_minor AS currentAmountMinor,
+  current_currency AS currentCurrency, proposed_amount_minor AS proposedAmountMinor,
+  proposed_currency AS proposedCurrency, effective_from AS effectiveFrom, effective_to AS effectiveTo,
+  reason, source, feed_sequence AS feedSequence, status, decided_by AS decidedBy, decided_at AS decidedAt,
+  decision_reason AS decisionReason, created_at AS createdAt`;
+
+/** Price changes held by a guard rail, waiting for an ops or manager decision. */
+export function approvalStore(db: Db) {
+  const sql = db.$client;
+  const insert = sql.prepare(
+    `INSERT INTO approvals (approval_id, sku, current_amount_minor, current_currency, proposed_amount_minor,
+       proposed_currency, effective_from, effective_to, reason, source, feed_sequence, status, created_at)
+     VALUES (@approvalId, @sku, @currentAmountMinor, @currentCurrency, @proposedAmountMinor, @proposedCurrency,
+       @effectiveFrom, @effectiveTo, @reason, @source, @feedSequence, 'pending', @createdAt)`,
+  );
+  const supersede = sql.prepare(
+    `UPDATE approvals SET status = 'superseded', decided_at = ?, decision_reason = ?
+     WHERE sku = ? AND status = 'pending'`,
+  );
+  const byId = sql.prepare<[string], ApprovalRecord>(
+    `SELECT ${COLUMNS} FROM approvals WHERE approval_id = ?`,
+  );
+  const byStatus = sql.prepare<[string], ApprovalRecord>(
+    `SELECT ${COLUMNS} FROM approvals WHERE status = ? ORDER BY created_at, approval_id`,
+  );
+  const decide = sql.prepare(
+    `UPDATE approvals SET status = @status, decided_by = @by, decided_at = @at, decision_reason = @reason
+     WHERE approval_id = @approvalId AND status = 'pending'`,
+  );
+
+  return {
+    /** Hold a change; any older pending change for the same SKU is superseded by it. */
+    hold(
+      a: Omit<ApprovalRecord, "approvalId" | "status" | "decidedBy" | "decidedAt" | "decisionReason">,
+    ): string {
+      const approvalId = randomUUID();
+      supersede.run(a.createdAt, `superseded by approval ${approvalId}`, a.sku);
+      insert.run({ ...a, approvalId });
+      return approvalId;
+    },
+    /** A later price for the SKU went through: older held changes no longer apply. */
+    supersedeFor(sku: string, at: number, why: string): number {
+      return supersede.run(at, why, sku).changes;
+    },
+    get: (approvalId: string): ApprovalRecord | undefined => byId.get(approvalId),
+    list: (status: ApprovalStatus = "pending"): ApprovalRecord[] => byStatus.all(status),
+    /** Returns false when the approval is not (any longer) pending. */
+    decide(
+      approvalId: string,
+      status: "approved" | "rejected",
+      by: string,
+      at: number,
+      reason: string | null,
+    ): boolean {
+      return decide.run({ approvalId, status, by, at, reason }).changes > 0;
+    },
+  };
+}
+export type ApprovalStore = ReturnType<typeof approvalStore>;

@@ -1,0 +1,69 @@
+import type { Db } from "./db.ts";
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  reason: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+/** The append-only audit log (the database refuses UPDATE and DELETE on it; see migration 0002). */
+export function auditStore(db: Db) {
+  const sql = db.$client;
+  const insert = sql.prepare(
+    `INSERT INTO audit_log (at, actor, action, entity, entity_id, reason, before_json, after_json)
+     VALUES (@at, @actor, @action, @entity, @entityId, @reason, @before, @after)`,
+  );
+  const recent = sql.prepare<
+    [{ entity: string | null; entityId: string | null; action: string | null; limit: number }],
+    Omit<AuditEntry, "before" | "after"> & { beforeJson: string | null; afterJson: string | null }
+  >(
+    `SELECT id, at, actor, action, entity, entity_id AS entityId, reason, before_json AS beforeJson, after_json AS afterJson
+     FROM audit_log WHERE (@entity IS NULL OR entity = @entity) AND (@entityId IS NULL OR entity_id = @entityId)
+       AND (@action IS NULL OR action = @action)
+     ORDER BY id DESC LIMIT @limit`,
+  );
+  return {
+    record(e: {
+      at: number;
+      actor: string;
+      action: string;
+      entity: string;
+      entityId?: string | null;
+      reason?: string | null;
+      before?: unknown;
+      after?: unknown;
+    }): void {
+      insert.run({
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        entity: e.entity,
+        entityId: e.entityId ?? null,
+        reason: e.reason ?? null,
+        before: e.before === undefined ? null : JSON.stringify(e.before),
+        after: e.after === undefined ? null : JSON.stringify(e.after),
+      });
+    },
+    list(filter: { entity?: string; entityId?: string; action?: string; limit?: number } = {}): AuditEntry[] {
+      return recent
+        .all({
+          entity: filter.entity ?? null,
+          entityId: filter.entityId ?? null,
+          action: filter.action ?? null,
+          limit: Math.min(filter.limit ?? 100, 1000),
+        })
+        .map(({ beforeJson, afterJson, ...rest }) => ({
+          ...rest,
+          before: beforeJson === null ? null : JSON.parse(beforeJson),
+          after: afterJson === null ? null : JSON.parse(afterJson),
+        }));
+    },
+  };
+}
+export type AuditStore = ReturnType<typeof auditStore>;
