@@ -56,7 +56,9 @@ async function benchOneBroker(url: string, brokerName: string, dir: string): Pro
     null,
     now,
   );
-  ids.forEach((id, i) => labels.setLink(id, `SKU${i}`));
+  stores.transaction(() => {
+    for (const [i, id] of ids.entries()) labels.setLink(id, `SKU${i}`);
+  });
 
   const log = createLogger("silent");
   const link = connectControllerLink({
