@@ -6,6 +6,7 @@ import mqtt from "mqtt";
 import { type Controller, startController } from "../../controller/app.ts";
 import { loadConfig } from "../../controller/config.ts";
 import { createLogger } from "../../controller/log.ts";
+import type { Clock } from "../../controller/scheduler/index.ts";
 
 export const MOSQUITTO_URL = process.env.SHELFSYNC_TEST_MOSQUITTO_URL ?? "mqtt://127.0.0.1:1883";
 
@@ -20,9 +21,11 @@ export function tempDir(prefix = "shelfsync-test-"): { path: string; cleanup(): 
 export const uniqueStoreId = () => `t${randomUUID().slice(0, 8)}`;
 
 /** A real controller: SQLite file in a temp dir, HTTP on a free port, the chosen real broker. */
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
+
 export async function startTestController(
   broker: BrokerKind,
-  overrides: { dbPath?: string; storeId?: string } = {},
+  overrides: { dbPath?: string; storeId?: string; clock?: Clock } = {},
 ): Promise<Controller & { cleanup(): Promise<void> }> {
   const dir = tempDir();
   const config = loadConfig({}, [], {
@@ -33,8 +36,12 @@ export async function startTestController(
     mqttPort: 0,
     ...(broker === "mosquitto" ? { mqttUrl: MOSQUITTO_URL } : {}),
     logLevel: "warn",
+    adminToken: TEST_ADMIN_TOKEN,
   });
-  const controller = await startController(config, { log: createLogger("warn") });
+  const controller = await startController(config, {
+    log: createLogger("warn"),
+    ...(overrides.clock ? { clock: overrides.clock } : {}),
+  });
   return Object.assign(controller, {
     cleanup: async () => {
       await controller.stop();
@@ -88,4 +95,23 @@ export async function recorder(url: string, filters: string[]) {
   );
   await client.subscribeAsync(filters, { qos: 1 });
   return { client, messages, close: () => client.endAsync() };
+}
+
+/** JSON request helper: method, path under /api/v1, optional body and bearer token. */
+export async function api(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${baseUrl}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: await res.json() };
 }
