@@ -82,6 +82,29 @@ export const labelCommandSchema = z.discriminatedUnion("command", [
 ]);
 export type LabelCommand = z.infer<typeof labelCommandSchema>;
 
+/**
+ * `…/label/{labelId}/image`, retained, QoS 1, published by the bitmap bridge for labels that want
+ * pixels: the label's content rendered to its panel's native planes. Each plane is 1 bit per pixel,
+ * row-major, most significant bit first, rows padded to whole bytes, bit 1 = ink; plane 0 is black,
+ * plane 1 red (bwr) or yellow (bwy), for bwry plane 1 red and plane 2 yellow (docs/rendering.md).
+ * Each plane is compressed with raw DEFLATE (RFC 1951, no zlib header) and base64-encoded.
+ */
+export const labelImageSchema = z.object({
+  v: protocolVersion,
+  labelId: idSchema,
+  /** The content this image shows: the label reports it back as `displayedHash` once drawn. */
+  contentHash: contentHashSchema,
+  version: z.number().int().nonnegative(),
+  width: z.number().int().positive().max(4096),
+  height: z.number().int().positive().max(4096),
+  colors: colorModeSchema,
+  /** Clockwise rotation already applied to the planes (they are in the panel's native orientation). */
+  rotation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]),
+  encoding: z.literal("deflate-raw+base64"),
+  planes: z.array(z.string()).min(1).max(3),
+});
+export type LabelImage = z.infer<typeof labelImageSchema>;
+
 /** `…/controller/status` and `…/bridge/{bridgeId}/status`: retained availability, Last Will `offline`. */
 export const availabilitySchema = z.object({
   v: protocolVersion,
