@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { OeplAdapter, type OeplPanel } from "../firmware-bridge/oepl/adapter.ts";
+import { OeplAdapter, type OeplAdapterOptions, type OeplPanel } from "../firmware-bridge/oepl/adapter.ts";
 import type { RgbaImage } from "../firmware-bridge/oepl/jpeg.ts";
 import { ledFlashForCommand, ledPatternHex } from "../firmware-bridge/oepl/led.ts";
 import {
@@ -62,7 +62,7 @@ interface Harness {
   renders: string[];
   /** Called with each state report before it is recorded. */
   onReport?: (labelId: string, state: LabelState) => void;
-  newAdapter(): OeplAdapter;
+  newAdapter(overrides?: Partial<OeplAdapterOptions>): OeplAdapter;
 }
 
 const open: Array<{ fake: FakeOeplAp; adapters: OeplAdapter[] }> = [];
@@ -74,7 +74,14 @@ afterEach(async () => {
   }
 });
 
-async function harness(setup: (fake: FakeOeplAp) => void): Promise<Harness> {
+/**
+ * Timeouts are generous (a loaded CI machine must not trigger retries the test does not expect);
+ * the test about retries shortens its own.
+ */
+async function harness(
+  setup: (fake: FakeOeplAp) => void,
+  overrides: Partial<OeplAdapterOptions> = {},
+): Promise<Harness> {
   const fake = await FakeOeplAp.start({
     runnerIntervalMs: 40,
     checkinIntervalMs: 120,
@@ -90,7 +97,7 @@ async function harness(setup: (fake: FakeOeplAp) => void): Promise<Harness> {
     inventories: [],
     renders: [],
     adapter: undefined as unknown as OeplAdapter,
-    newAdapter() {
+    newAdapter(more = {}) {
       const adapter = new OeplAdapter({
         aps: [fake.url],
         render: (c, panel) => {
@@ -112,18 +119,20 @@ async function harness(setup: (fake: FakeOeplAp) => void): Promise<Harness> {
         pollIntervalMs: 100,
         flightPollMs: 30,
         coalesceMs: 30,
-        acceptTimeoutMs: 600,
+        acceptTimeoutMs: 5_000,
         confirmTimeoutMs: 3_000,
         retryInitialMs: 100,
         retryMaxMs: 300,
         clientOptions: { retries: 1, backoffMs: 20 },
+        ...overrides,
+        ...more,
       });
       adapters.push(adapter);
       h.adapter = adapter;
       return adapter;
     },
   };
-  h.newAdapter();
+  h.newAdapter(overrides);
   return h;
 }
 
@@ -261,7 +270,7 @@ describe("OEPL adapter against the fake AP", () => {
   });
 
   it("retries an upload the AP did not take", async () => {
-    const h = await harness((fake) => fake.addTag({ mac: MAC_A, hwType: 0x01 }));
+    const h = await harness((fake) => fake.addTag({ mac: MAC_A, hwType: 0x01 }), { acceptTimeoutMs: 400 });
     await h.adapter.start();
     h.fake.runStatus = "stop";
     const c1 = content(MAC_A, 249);

@@ -52,6 +52,15 @@ export type OeplCommandResult =
   | { ok: true; pattern: string; approxDurationMs: number }
   | { ok: false; reason: "unknown-label" | "no-led" | "unsupported-command" | "ap-error"; message: string };
 
+/**
+ * How {@link OeplAdapter.submitContent} ends: `shown` once `/get_db` shows it on the tag, `queued` once
+ * the AP has it queued for a tag that has not fetched it yet (a sleeping tag may take minutes; the
+ * state report follows on delivery), or a failure the caller may retry.
+ */
+export type OeplApplyOutcome =
+  | { ok: true; state: "shown" | "queued" }
+  | { ok: false; reason: string; retry: boolean; retryAfterMs?: number };
+
 export interface OeplAdapterOptions {
   /** AP base URLs (e.g. `http://192.168.1.40`) or ready clients. */
   aps: Array<string | OeplApClient>;
@@ -140,6 +149,8 @@ interface TagEntry {
   hwWarned: boolean;
   /** Sequence number of the request the current `tag` came from; older answers are ignored. */
   seenSeq: number;
+  /** submitContent calls waiting for their content (by target) to be queued or shown. */
+  waiters: Array<{ target: string | null; resolve: (outcome: OeplApplyOutcome) => void }>;
 }
 
 export interface OeplAdapterStats {
@@ -243,7 +254,10 @@ export class OeplAdapter {
     this.stopped = true;
     clearTimeout(this.pollTimer);
     clearTimeout(this.flightTimer);
-    for (const entry of this.entries.values()) clearTimeout(entry.kick);
+    for (const entry of this.entries.values()) {
+      clearTimeout(entry.kick);
+      this.settle(entry, () => true, { ok: false, reason: "the OEPL adapter stopped", retry: false });
+    }
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
@@ -269,14 +283,56 @@ export class OeplAdapter {
       this.waiting.set(labelId, content);
       return;
     }
+    const sameTarget = entry.desired !== undefined && targetOf(entry.desired) === targetOf(content);
     entry.desired = content;
-    entry.attempts = 0;
-    entry.retryAt = 0;
+    if (!sameTarget) {
+      // New content starts afresh; the same content again (a runtime retry) keeps the backoff.
+      entry.attempts = 0;
+      entry.retryAt = 0;
+      this.settle(entry, (target) => target !== targetOf(content), {
+        ok: false,
+        reason: "superseded by newer content",
+        retry: false,
+      });
+    }
     clearTimeout(entry.kick);
     entry.kick = setTimeout(() => {
       entry.kick = undefined;
       this.reconsider(entry);
     }, this.o.coalesceMs);
+  }
+
+  /**
+   * {@link applyContent}, resolving once the AP has taken the content: queued for the tag, or shown
+   * (identical or delivered). Failures resolve too, with whether a retry can help; the adapter keeps
+   * trying on its own either way, so a retry with the same content only waits again.
+   */
+  submitContent(labelId: string, content: LabelContent | null): Promise<OeplApplyOutcome> {
+    if (this.stopped)
+      return Promise.resolve({ ok: false, reason: "the OEPL adapter is stopped", retry: false });
+    if (!isOeplLabelId(labelId)) {
+      return Promise.resolve({ ok: false, reason: `${labelId} is not an OEPL MAC`, retry: false });
+    }
+    this.applyContent(labelId, content);
+    const entry = this.entries.get(labelId);
+    if (!entry) {
+      // Kept: drawn as soon as an AP lists the tag.
+      return Promise.resolve({ ok: false, reason: "no AP lists this tag (yet)", retry: false });
+    }
+    const target = targetOf(content);
+    if (!entry.flight && !entry.working && entry.displayed && entry.displayed.contentHash === target) {
+      this.report(entry, true);
+      return Promise.resolve({ ok: true, state: "shown" });
+    }
+    if (content === null && !this.o.blankOnClear) return Promise.resolve({ ok: true, state: "shown" });
+    if (!entry.hw) {
+      return Promise.resolve({
+        ok: false,
+        reason: `hardware type 0x${hwTypeHex(entry.tag.hwType)} is unknown to the AP`,
+        retry: false,
+      });
+    }
+    return new Promise((resolve) => entry.waiters.push({ target, resolve }));
   }
 
   async command(labelId: string, cmd: LabelCommand): Promise<OeplCommandResult> {
@@ -322,6 +378,17 @@ export class OeplAdapter {
     await this.track(this.pollAll());
   }
 
+  private settle(
+    entry: TagEntry,
+    which: (target: string | null) => boolean,
+    outcome: OeplApplyOutcome,
+  ): void {
+    const due = entry.waiters.filter((w) => which(w.target));
+    if (due.length === 0) return;
+    entry.waiters = entry.waiters.filter((w) => !which(w.target));
+    for (const w of due) w.resolve(outcome);
+  }
+
   // ── polling ───────────────────────────────────────────────────────────────────────────────────
 
   private track<T>(promise: Promise<T>): Promise<T> {
@@ -365,16 +432,21 @@ export class OeplAdapter {
       }),
     );
     if (this.stopped) return;
-    for (const [labelId, { ap, tag, seq }] of seen) await this.upsert(labelId, ap, tag, seq);
+    const touched: Array<{ entry: TagEntry; tag: OeplTag; seq: number }> = [];
+    for (const [labelId, { ap, tag, seq }] of seen)
+      touched.push({ entry: await this.upsert(labelId, ap, tag, seq), tag, seq });
     for (const [labelId, entry] of this.entries) {
       if (!seen.has(labelId) && answered.has(entry.ap)) {
         clearTimeout(entry.kick);
+        this.settle(entry, () => true, { ok: false, reason: "the tag left its AP", retry: false });
         this.entries.delete(labelId);
         if (entry.desired !== undefined) this.waiting.set(labelId, entry.desired);
         this.logger.info("oepl: tag no longer listed by its AP", { labelId, ap: entry.ap.client.baseUrl });
       }
     }
+    // The inventory goes out before any state report, so a host never hears of a label it does not list.
     this.publishLabelsIfChanged();
+    for (const { entry, tag, seq } of touched) this.observe(entry, tag, seq);
   }
 
   private async tagsBeyondPaging(ap: ApHandle, listed: OeplTag[]): Promise<OeplTag[]> {
@@ -434,7 +506,7 @@ export class OeplAdapter {
     }
   }
 
-  private async upsert(labelId: string, ap: ApHandle, tag: OeplTag, seq: number): Promise<void> {
+  private async upsert(labelId: string, ap: ApHandle, tag: OeplTag, seq: number): Promise<TagEntry> {
     let entry = this.entries.get(labelId);
     if (!entry) {
       entry = {
@@ -449,6 +521,7 @@ export class OeplAdapter {
         lastReportAt: Number.NEGATIVE_INFINITY,
         hwWarned: false,
         seenSeq: seq,
+        waiters: [],
       };
       if (this.waiting.has(labelId)) {
         entry.desired = this.waiting.get(labelId);
@@ -475,7 +548,7 @@ export class OeplAdapter {
         });
       }
     }
-    this.observe(entry, tag, seq);
+    return entry;
   }
 
   // ── the sync state machine ────────────────────────────────────────────────────────────────────
@@ -631,6 +704,12 @@ export class OeplAdapter {
     const cap = Math.min(this.o.retryMaxMs, this.o.retryInitialMs * 2 ** Math.min(entry.attempts - 1, 20));
     entry.retryAt = this.now() + Math.round(cap / 2 + (Math.random() * cap) / 2);
     this.counters.failed++;
+    this.settle(entry, () => true, {
+      ok: false,
+      reason,
+      retry: true,
+      retryAfterMs: Math.max(0, entry.retryAt - this.now()),
+    });
     this.logger.warn("oepl: upload not confirmed, will upload again", {
       labelId: entry.labelId,
       reason,
@@ -669,6 +748,7 @@ export class OeplAdapter {
       }
       flight.processed = true;
       flight.confirmBy = now + this.o.confirmTimeoutMs;
+      if (tag.pending > 0) this.settle(entry, (t) => t === flight.target, { ok: true, state: "queued" });
     }
     if (tag.pending > 0) {
       flight.sawPending = true;
@@ -737,13 +817,14 @@ export class OeplAdapter {
       contentHash: flight.target,
       identical,
     });
+    this.settle(entry, (t) => t === flight.target, { ok: true, state: "shown" });
     this.report(entry);
     this.schedule(entry);
   }
 
   // ── reporting ─────────────────────────────────────────────────────────────────────────────────
 
-  private report(entry: TagEntry): void {
+  private report(entry: TagEntry, force = false): void {
     const tag = entry.tag;
     const chemistry = this.battery.byHwType[tag.hwType] ?? this.battery.chemistry;
     const battery = batteryPercent(tag.batteryMv, chemistry);
@@ -759,7 +840,7 @@ export class OeplAdapter {
     const key = JSON.stringify([state.displayedHash, state.version, state.battery, state.rssi]);
     const heartbeat =
       this.now() - entry.lastReportAt >= this.o.stateHeartbeatMs && state.ts !== entry.lastReportTs;
-    if (key === entry.lastReportKey && !heartbeat) return;
+    if (key === entry.lastReportKey && !heartbeat && !force) return;
     entry.lastReportKey = key;
     entry.lastReportAt = this.now();
     entry.lastReportTs = state.ts as number;
