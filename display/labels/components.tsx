@@ -1,9 +1,15 @@
 /** @jsxRuntime automatic */
 /** @jsxImportSource preact */
 import { labelFont } from "../render/font/fonts.ts";
-import type { LinearCode, MatrixCode } from "./codes.ts";
+import {
+  type BarcodeElement,
+  barcodeBoxes,
+  barcodeDigits,
+  type QrElement,
+  qrBoxes,
+} from "./code-geometry.ts";
 import type { FittedText } from "./fit.ts";
-import { INK, type LabelElement, type LabelLayout } from "./layout.ts";
+import { INK, type LabelElement, type LabelLayout, strikeBoxes } from "./layout.ts";
 import type { Rotation } from "./panels.ts";
 import type { FittedPrice } from "./price.ts";
 
@@ -26,20 +32,12 @@ export function TextBlock({
 }) {
   const font = labelFont(fitted.weight);
   const d = fitted.lines.map((l) => font.path(l.text, fitted.size, l.x, l.baseline)).join("");
-  const thickness = Math.max(1, Math.round(fitted.size * 0.09));
   return (
     <g>
       <path d={d} fill={fill} />
       {strike
-        ? fitted.lines.map((l) => (
-            <rect
-              key={l.baseline}
-              x={n(l.x - 1)}
-              y={Math.round(l.baseline - font.capHeight(fitted.size) * 0.5 - thickness / 2)}
-              width={n(l.width + 2)}
-              height={thickness}
-              fill={strike}
-            />
+        ? strikeBoxes(fitted).map((b) => (
+            <rect key={b.y} x={b.x} y={b.y} width={b.w} height={b.h} fill={strike} />
           ))
         : null}
     </g>
@@ -52,92 +50,34 @@ export function Price({ fitted, fill }: { fitted: FittedPrice; fill: string }) {
   return <path d={d} fill={fill} />;
 }
 
-/** EAN-13 / EAN-8 bars on whole pixels (a bar that straddles pixels would threshold unevenly), digits under them. */
-export function Barcode(props: {
-  code: LinearCode;
-  x: number;
-  y: number;
-  module: number;
-  barHeight: number;
-  digitSize: number;
-}) {
-  const { code, x, y, module: m, barHeight, digitSize } = props;
-  const ean13 = code.symbology === "ean13";
-  const x0 = x + (ean13 ? 11 : 7) * m;
-  const guardExtra = Math.round(digitSize * 0.5);
-  const guards = new Set(code.guards);
-  let d = "";
-  let cx = x0;
-  let bar = 0;
-  code.runs.forEach((run, i) => {
-    const w = run * m;
-    if (i % 2 === 0) {
-      const h = barHeight + (guards.has(bar) ? guardExtra : 0);
-      d += `M${cx} ${y}h${w}v${h}h${-w}z`;
-      bar++;
-    }
-    cx += w;
-  });
+/** EAN-13 / EAN-8: bars on whole pixels (a bar straddling pixels would threshold unevenly), digits under them. */
+export function Barcode({ el }: { el: BarcodeElement }) {
   const bold = labelFont("bold");
-  const baseline = y + barHeight + Math.ceil(bold.capHeight(digitSize)) + 1;
-  const groups: [string, number, number][] = ean13
-    ? [
-        [code.digits.slice(0, 1), x, x0 - m],
-        [code.digits.slice(1, 7), x0 + 3 * m, x0 + 45 * m],
-        [code.digits.slice(7), x0 + 50 * m, x0 + 92 * m],
-      ]
-    : [
-        [code.digits.slice(0, 4), x0 + 3 * m, x0 + 31 * m],
-        [code.digits.slice(4), x0 + 36 * m, x0 + 64 * m],
-      ];
-  for (const [digits, from, to] of groups) {
-    const size = Math.min(digitSize, ((to - from) / bold.measure(digits, 1)) * 0.98);
-    const w = bold.measure(digits, size);
-    d += bold.path(digits, size, from + (to - from - w) / 2, baseline);
-  }
+  let d = "";
+  for (const b of barcodeBoxes(el)) d += `M${b.x} ${b.y}h${b.w}v${b.h}h${-b.w}z`;
+  for (const t of barcodeDigits(el)) d += bold.path(t.text, t.size, t.x, t.baseline);
   return <path d={d} fill={INK.black} />;
 }
 
-/** QR modules merged into horizontal runs, one path; one module of quiet zone on each side. */
-export function QrCode({
-  code,
-  x,
-  y,
-  module: m,
-}: {
-  code: MatrixCode;
-  x: number;
-  y: number;
-  module: number;
-}) {
+/** QR modules merged into horizontal runs, one path. */
+export function QrCode({ el }: { el: QrElement }) {
   let d = "";
-  for (let row = 0; row < code.size; row++) {
-    let col = 0;
-    while (col < code.size) {
-      if (!code.modules[row * code.size + col]) {
-        col++;
-        continue;
-      }
-      const start = col;
-      while (col < code.size && code.modules[row * code.size + col]) col++;
-      d += `M${x + (start + 1) * m} ${y + (row + 1) * m}h${(col - start) * m}v${m}h${-(col - start) * m}z`;
-    }
-  }
+  for (const b of qrBoxes(el)) d += `M${b.x} ${b.y}h${b.w}v${b.h}h${-b.w}z`;
   return <path d={d} fill={INK.black} />;
 }
 
 function Element({ el }: { el: LabelElement }) {
   switch (el.kind) {
     case "rect":
-      return <rect x={n(el.box.x)} y={n(el.box.y)} width={n(el.box.w)} height={n(el.box.h)} fill={el.fill} />;
+      return <rect x={el.box.x} y={el.box.y} width={el.box.w} height={el.box.h} fill={el.fill} />;
     case "text":
       return <TextBlock fitted={el.fitted} fill={el.fill} strike={el.strike} />;
     case "price":
       return <Price fitted={el.fitted} fill={el.fill} />;
     case "barcode":
-      return <Barcode {...el} />;
+      return <Barcode el={el} />;
     case "qr":
-      return <QrCode code={el.code} x={el.x} y={el.y} module={el.module} />;
+      return <QrCode el={el} />;
     case "picture":
       return (
         <image

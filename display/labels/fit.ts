@@ -1,4 +1,4 @@
-import { type FontWeight, labelFont } from "../render/font/fonts.ts";
+import { type FontWeight, labelFont, quantizeSize } from "../render/font/fonts.ts";
 
 export interface Box {
   x: number;
@@ -137,7 +137,8 @@ export function fitText(text: string, box: Box, style: TextStyle): FittedText | 
     return [last ? (head ? head + ELLIPSIS : ELLIPSIS) : head || chars.slice(0, 1).join(""), tail];
   }
 
-  function place(lines: string[], size: number, truncated: boolean): FittedText {
+  function place(lines: string[], unquantized: number, truncated: boolean): FittedText {
+    const size = quantizeSize(unquantized);
     const ascent = font.ascent(size);
     const blockH = lineBox(size) + (lines.length - 1) * size * pitch;
     const valign = style.valign ?? "top";

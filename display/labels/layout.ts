@@ -103,6 +103,24 @@ export interface LayoutOptions {
   picture?: string;
 }
 
+/** A box snapped outwards-or-inwards to whole pixels (edges rounded), so fills never straddle a pixel. */
+export function pixelBox(b: Box): Box {
+  const x = Math.round(b.x);
+  const y = Math.round(b.y);
+  return { x, y, w: Math.round(b.x + b.w) - x, h: Math.round(b.y + b.h) - y };
+}
+
+/** The strike-through bars of struck text (a previous price), whole pixels, one per line. */
+export function strikeBoxes(fitted: FittedText): Box[] {
+  const font = labelFont(fitted.weight);
+  const thickness = Math.max(1, Math.round(fitted.size * 0.09));
+  return fitted.lines.map((l) => {
+    const y = Math.round(Math.round(l.baseline) - font.capHeight(fitted.size) * 0.5 - thickness / 2);
+    const x0 = Math.round(l.x - 1);
+    return { x: x0, y, w: Math.round(l.x + l.width + 1) - x0, h: thickness };
+  });
+}
+
 /** Legibility floors, px of em size: below these, 1-bit text stops being readable. */
 export const MIN_TEXT_PX = 10;
 /** Price digits shorter than this are considered illegible at arm's length on any panel here. */
@@ -262,7 +280,7 @@ function layoutAttempt(
     top += brandH;
   }
   const nameH = lineBox(nameMax) + (sacrifices.nameLines - 1) * nameMax * 1.12;
-  text(
+  const name = text(
     "name",
     content.name,
     { x: pad, y: top, w: W - 2 * pad, h: nameH },
@@ -275,7 +293,8 @@ function layoutAttempt(
     INK.black,
   );
 
-  const regionTop = top + nameH + gap;
+  // A name shorter than its room gives the rest to the price and notes.
+  const regionTop = (name ? name.bounds.y + name.bounds.h : top + nameH) + gap;
   const regionBottom = H - pad;
   const regionH = regionBottom - regionTop;
   const main = mainPrice(content, kind);
@@ -346,7 +365,7 @@ function layoutAttempt(
     const b = price.bounds;
     elements.push({
       kind: "rect",
-      box: { x: b.x - m, y: b.y - m, w: b.w + 2 * m, h: b.h + 2 * m },
+      box: pixelBox({ x: b.x - m, y: b.y - m, w: b.w + 2 * m, h: b.h + 2 * m }),
       fill: pal.plate,
     });
   }
@@ -577,10 +596,24 @@ function stackLines(
     }
     return { lines: placed.reverse(), top: y + lineGap, ok, size };
   };
-  for (let size = maxSize; size >= MIN_TEXT_PX; size -= 0.5) {
-    const laid = at(size);
-    if (laid.ok) return laid;
+  // Largest fitting size on a half-pixel grid, by bisection (fitting only gets easier as text shrinks).
+  const steps = Math.floor((maxSize - MIN_TEXT_PX) * 2);
+  const first = at(maxSize);
+  if (first.ok) return first;
+  let lo = 0; // steps below maxSize known not to fit: none yet beyond 0
+  let hi = steps + 1;
+  let found: PlacedLines | undefined;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    const laid = at(maxSize - mid / 2);
+    if (laid.ok) {
+      hi = mid;
+      found = laid;
+    } else {
+      lo = mid;
+    }
   }
+  if (found && hi <= steps) return found;
   const last = at(MIN_TEXT_PX);
   // Optional notes may be cut; the result is only "not ok" when a required one is.
   return {

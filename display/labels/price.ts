@@ -1,4 +1,4 @@
-import { labelFont } from "../render/font/fonts.ts";
+import { labelFont, quantizeSize } from "../render/font/fonts.ts";
 import type { Align, Box } from "./fit.ts";
 
 /**
@@ -157,7 +157,7 @@ export function fitPrice(
   const baseline = top + digitHeight;
   const runs = shape.runs.map((r) => ({
     text: r.text,
-    size: r.scale * size,
+    size: quantizeSize(r.scale * size),
     x: x0 + r.dx * size,
     baseline: baseline - r.raise * size,
   }));

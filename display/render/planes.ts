@@ -53,7 +53,7 @@ const INK_COVERAGE = 0.42;
  * inks whose blend it lies closest to, then take the nearer end. A grey edge of black text is a
  * black/paper blend, never red, however close grey is to red in plain RGB distance.
  */
-function classify(inks: Ink[], r: number, g: number, b: number): Ink {
+export function classify(inks: Ink[], r: number, g: number, b: number): Ink {
   let best = inks[0] ?? WHITE;
   let bestD = Number.POSITIVE_INFINITY;
   for (let i = 0; i < inks.length; i++) {
@@ -226,4 +226,31 @@ export function planesToPng(
   const png = new PNG({ width, height, colorType: 2, inputColorType: 6, inputHasAlpha: true });
   png.data = Buffer.from(planesToRgba(planes, width, height, colors));
   return PNG.sync.write(png, { colorType: 2, inputColorType: 6, inputHasAlpha: true });
+}
+
+/** Turn planes drawn upright (width × height) clockwise by `rotation` into the panel's scan order. */
+export function rotatePlanes(
+  planes: Uint8Array[],
+  width: number,
+  height: number,
+  rotation: 0 | 90 | 180 | 270,
+): Uint8Array[] {
+  if (rotation === 0) return planes;
+  const quarter = rotation === 90 || rotation === 270;
+  const nw = quarter ? height : width;
+  const nh = quarter ? width : height;
+  const src = rowBytes(width);
+  const dst = rowBytes(nw);
+  return planes.map((plane) => {
+    const out = new Uint8Array(dst * nh);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (!((plane[y * src + (x >> 3)] ?? 0) & (0x80 >> (x & 7)))) continue;
+        const nx = rotation === 90 ? height - 1 - y : rotation === 180 ? width - 1 - x : y;
+        const ny = rotation === 90 ? x : rotation === 180 ? height - 1 - y : width - 1 - x;
+        out[ny * dst + (nx >> 3)]! |= 0x80 >> (nx & 7);
+      }
+    }
+    return out;
+  });
 }

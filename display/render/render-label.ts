@@ -11,8 +11,9 @@ import {
   layoutLabel,
   type TemplateName,
 } from "../labels/layout.ts";
-import { logicalSize, type Panel, type Rotation } from "../labels/panels.ts";
-import { planesToPng, planesToRgba, type Rect, rgbaToPlanes } from "./planes.ts";
+import { logicalSize, type Panel } from "../labels/panels.ts";
+import { canvasToPlanes, composeLayout } from "./compose.ts";
+import { planesToPng, planesToRgba, rgbaToPlanes, rotatePlanes } from "./planes.ts";
 
 /**
  * Bump when the same content and panel would come out as different pixels (layout rules, font,
@@ -20,7 +21,14 @@ import { planesToPng, planesToRgba, type Rect, rgbaToPlanes } from "./planes.ts"
  */
 export const RENDERER_VERSION = "labels-1";
 
-export type RenderOptions = LayoutOptions;
+export interface RenderOptions extends LayoutOptions {
+  /**
+   * `compose` (default): rectangles filled directly and glyph bitmaps rasterised once by resvg and
+   * reused; `svg`: the whole label's SVG through resvg. Both give the same pixels; labels with a
+   * picture always take `svg` (the picture is resampled and dithered there).
+   */
+  raster?: "compose" | "svg";
+}
 
 export interface RenderedLabel {
   /** Native panel size (after rotation). */
@@ -57,18 +65,26 @@ export function templateFor(content: LabelContent, options: RenderOptions = {}):
   return content.template && isTemplateName(content.template) ? content.template : "standard";
 }
 
+function layoutFor(content: LabelContent, panel: Panel, options: RenderOptions): LabelLayout {
+  const { raster: _raster, ...layoutOptions } = options;
+  return layoutLabel(content, logicalSize(panel), panel.colors, {
+    ...layoutOptions,
+    template: templateFor(content, options),
+  });
+}
+
+function svgOf(layout: LabelLayout, panel: Panel): string {
+  return renderToString(h(LabelSvg, { layout, rotation: panel.rotation ?? 0 }));
+}
+
 /** The label as SVG (native panel orientation) plus the layout it came from. */
 export function labelSvg(
   content: LabelContent,
   panel: Panel,
   options: RenderOptions = {},
 ): { svg: string; layout: LabelLayout } {
-  const layout = layoutLabel(content, logicalSize(panel), panel.colors, {
-    ...options,
-    template: templateFor(content, options),
-  });
-  const svg = renderToString(h(LabelSvg, { layout, rotation: panel.rotation ?? 0 }));
-  return { svg, layout };
+  const layout = layoutFor(content, panel, options);
+  return { svg: svgOf(layout, panel), layout };
 }
 
 /** SVG → RGBA with resvg, at the SVG's own size (the panel's native pixels). */
@@ -77,33 +93,33 @@ export function rasterise(svg: string): { rgba: Uint8Array; width: number; heigh
   return { rgba: image.pixels, width: image.width, height: image.height };
 }
 
-/** Turn a drawing-space box into native panel coordinates. */
-export function rotateBox(box: Rect, rotation: Rotation, logicalW: number, logicalH: number): Rect {
-  switch (rotation) {
-    case 90:
-      return { x: logicalH - box.y - box.h, y: box.x, w: box.h, h: box.w };
-    case 180:
-      return { x: logicalW - box.x - box.w, y: logicalH - box.y - box.h, w: box.w, h: box.h };
-    case 270:
-      return { x: box.y, y: logicalW - box.x - box.w, w: box.h, h: box.w };
-    default:
-      return box;
-  }
-}
-
-/** Render label content for a panel: layout, SVG, rasterise, quantise to the panel's inks. */
+/** Render label content for a panel: layout, rasterise, quantise to the panel's inks. */
 export function renderLabel(content: LabelContent, panel: Panel, options: RenderOptions = {}): RenderedLabel {
-  const { svg, layout } = labelSvg(content, panel, options);
-  const { rgba, width, height } = rasterise(svg);
+  const layout = layoutFor(content, panel, options);
   const rotation = panel.rotation ?? 0;
-  const dither = layout.ditherBoxes.map((b) => rotateBox(b, rotation, layout.width, layout.height));
-  const planes = rgbaToPlanes(rgba, width, height, panel.colors, dither);
+  let svg: string | undefined;
+  const quarter = rotation === 90 || rotation === 270;
+  const width = quarter ? layout.height : layout.width;
+  const height = quarter ? layout.width : layout.height;
+  let planes: Uint8Array[];
+  if (options.raster === "svg" || layout.ditherBoxes.length > 0) {
+    // The upright drawing is rasterised and the bitmap turned, as the compositor does: turning the
+    // vector drawing instead would move a few pixels whose centres sit exactly on an edge.
+    const raster = rasterise(svgOf(layout, { ...panel, rotation: 0 }));
+    const upright = rgbaToPlanes(raster.rgba, raster.width, raster.height, panel.colors, layout.ditherBoxes);
+    planes = rotatePlanes(upright, raster.width, raster.height, rotation);
+  } else {
+    planes = canvasToPlanes(composeLayout(layout), panel.colors, rotation);
+  }
   return {
     width,
     height,
     colors: panel.colors,
     planes,
-    svg,
+    get svg() {
+      svg ??= svgOf(layout, panel);
+      return svg;
+    },
     layout,
     png: () => planesToPng(planes, width, height, panel.colors),
     rgba: () => planesToRgba(planes, width, height, panel.colors),

@@ -88,49 +88,120 @@ export class LabelFont {
   }
 
   /**
-   * SVG path data of `text` at `size` px with its baseline's left end at (x, y). Each glyph is an
-   * absolute move to its pen position followed by its outline in relative commands, which depend
-   * only on the glyph and the size and so are built once and reused. Coordinates are kept to
-   * 1/100 px (far below what a panel pixel can show), computed on a whole-hundredths grid so the
-   * relative steps add up exactly.
+   * Where each visible glyph of `text` goes at `size` px with the baseline's left end at (x, y).
+   * Pen positions snap to a quarter pixel across (a whole one from 40 px) and the baseline to a whole pixel (a light form of
+   * hinting: stems and baselines land the same way every time), which also bounds how many distinct
+   * glyph bitmaps the compositor ever needs.
    */
-  path(text: string, size: number, x: number, y: number): string {
+  placements(text: string, size: number, x: number, y: number): GlyphPlacement[] {
     const shaped = this.shape(text);
     const scale = size / this.unitsPerEm;
-    let out = "";
+    const baseline = Math.round(y);
+    // Large glyphs gain nothing visible from sub-pixel positions; whole pixels keep their bitmaps few.
+    const phases = size >= 40 ? 1 : X_PHASES;
+    const out: GlyphPlacement[] = [];
     for (let i = 0; i < shaped.glyphs.length; i++) {
-      const rel = this.glyphPath(shaped.glyphs[i] ?? 0, size);
-      if (rel) out += `M${r(x + (shaped.xs[i] ?? 0) * scale)} ${r(y)}${rel}`;
+      const glyph = shaped.glyphs[i] ?? 0;
+      const outline = this.glyphOutline(glyph, size);
+      if (!outline.path) continue;
+      out.push({
+        glyph,
+        outline,
+        x: Math.round((x + (shaped.xs[i] ?? 0) * scale) * phases) / phases,
+        y: baseline,
+      });
     }
     return out;
   }
 
-  private readonly glyphPaths = new Map<string, string>();
+  /**
+   * SVG path data of `text` (see `placements`): per glyph an absolute move to its pen position and
+   * then its outline in relative commands, cached per glyph and size. All coordinates lie on a
+   * 1/64 px grid, exact in binary floating point, so a glyph drawn alone and the same glyph drawn
+   * inside a whole label cover exactly the same pixels.
+   */
+  path(text: string, size: number, x: number, y: number): string {
+    let out = "";
+    for (const p of this.placements(text, size, x, y)) out += `M${p.x} ${p.y}${p.outline.path}`;
+    return out;
+  }
 
-  private glyphPath(glyph: number, size: number): string {
-    const key = `${glyph}@${size}`;
-    let p = this.glyphPaths.get(key);
-    if (p === undefined) {
+  private readonly glyphOutlines = new Map<number | string, GlyphOutlineAtSize>();
+
+  glyphOutline(glyph: number, size: number): GlyphOutlineAtSize {
+    // Quantised sizes (whole quarter pixels) get a numeric key: cheaper than building a string per glyph.
+    const q = size * 4;
+    const key = Number.isInteger(q) && q < 16384 ? glyph * 16384 + q : `${glyph}@${size}`;
+    let o = this.glyphOutlines.get(key);
+    if (o === undefined) {
       const scale = size / this.unitsPerEm;
       const cmds: Command[] = [];
       for (const contour of this.ttf.outline(glyph)) appendContour(cmds, contour, scale);
-      p = toRelative(cmds);
-      if (this.glyphPaths.size > 50_000) this.glyphPaths.clear();
-      this.glyphPaths.set(key, p);
+      let minX = 0;
+      let minY = 0;
+      let maxX = 0;
+      let maxY = 0;
+      for (const c of cmds) {
+        if (c.op === "Z") continue;
+        const xs = c.op === "Q" ? [c.cx, c.x] : [c.x];
+        const ys = c.op === "Q" ? [c.cy, c.y] : [c.y];
+        minX = Math.min(minX, ...xs);
+        maxX = Math.max(maxX, ...xs);
+        minY = Math.min(minY, ...ys);
+        maxY = Math.max(maxY, ...ys);
+      }
+      o = {
+        path: toRelative(cmds),
+        minX: minX / GRID,
+        minY: minY / GRID,
+        maxX: maxX / GRID,
+        maxY: maxY / GRID,
+      };
+      if (this.glyphOutlines.size > 50_000) this.glyphOutlines.clear();
+      this.glyphOutlines.set(key, o);
     }
-    return p;
+    return o;
   }
+}
+
+/** Sub-pixel pen positions across for text under 40 px: quarter pixels. */
+export const X_PHASES = 4;
+/** Outline coordinates are whole multiples of 1/GRID px. */
+const GRID = 64;
+
+/**
+ * Text sizes step by a quarter pixel below 16 px, half a pixel below 40 px, one pixel below 80 px
+ * and two above: steps no eye can tell apart on a panel, so equal-looking text is equal and a
+ * store's labels share a bounded set of glyph bitmaps. Always rounds down, so fitted text never grows.
+ */
+export function quantizeSize(size: number): number {
+  const perPx = size < 16 ? 4 : size < 40 ? 2 : size < 80 ? 1 : 0.5;
+  return Math.floor(size * perPx + 1e-9) / perPx;
+}
+
+export interface GlyphOutlineAtSize {
+  /** Relative path data from the pen position; "" for a glyph with no ink (a space). */
+  path: string;
+  /** Control-point bounds relative to the pen position, px, y down. */
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+export interface GlyphPlacement {
+  glyph: number;
+  outline: GlyphOutlineAtSize;
+  /** Pen position, px (x on quarter pixels, y whole). */
+  x: number;
+  y: number;
 }
 
 function isSpace(cp: number): boolean {
   return cp === 0xa0 || cp === 0x202f || cp === 0x2009 || cp === 0x2007 || cp === 0x2008 || cp === 0x3000;
 }
 
-function r(n: number): string {
-  return String(Math.round(n * 100) / 100);
-}
-
-/** A path command with points in whole hundredths of a pixel, glyph origin at (0, 0), y down. */
+/** A path command with points in whole 1/GRID px, glyph origin at (0, 0), y down. */
 type Command =
   | { op: "M" | "L"; x: number; y: number }
   | { op: "Q"; cx: number; cy: number; x: number; y: number }
@@ -145,8 +216,8 @@ function appendContour(
   const n = contour.length;
   if (n === 0) return;
   const at = (i: number) => contour[(i + n) % n] ?? { x: 0, y: 0, onCurve: true };
-  const px = (i: number) => at(i).x * scale * 100;
-  const py = (i: number) => -at(i).y * scale * 100;
+  const px = (i: number) => at(i).x * scale * GRID;
+  const py = (i: number) => -at(i).y * scale * GRID;
   const R = Math.round;
 
   const start = contour.findIndex((p) => p.onCurve);
@@ -188,14 +259,14 @@ function appendContour(
   out.push({ op: "Z" });
 }
 
-/** Relative path data from the glyph origin; integer hundredths keep every step exact. */
+/** Relative path data from the glyph origin; whole grid units keep every step exact. */
 function toRelative(cmds: Command[]): string {
   let out = "";
   let cx = 0;
   let cy = 0;
   let sx = 0;
   let sy = 0;
-  const h = (v: number) => String(v / 100);
+  const h = (v: number) => String(v / GRID);
   for (const c of cmds) {
     if (c.op === "Z") {
       out += "z";
