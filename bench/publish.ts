@@ -87,6 +87,30 @@ async function benchOneBroker(url: string, brokerName: string, dir: string): Pro
     Promise.all(topics.map((t, i) => bare.publishAsync(t, payloads[i] ?? "", { qos: 1, retain: true }))),
   );
   await bare.endAsync();
+
+  // Reprice fan-out: one chain-wide promotion naming all 20,000 SKUs, starting now. Saved, every
+  // linked label resolved (promotion, Omnibus look-back, unit price), recorded and published, all acked.
+  const fanOut = await timed(async () => {
+    const now = Date.now();
+    const touched = stores.promotions.save(
+      {
+        promotionId: "CHAINWIDE",
+        kind: "percent",
+        skus: ids.map((_, i) => `SKU${i}`),
+        value: "15",
+        start: now,
+        end: now + 7 * 86_400_000,
+        priority: 1,
+        source: "central",
+      },
+      now,
+      1,
+    );
+    const r = sync.refreshSkus(touched, now);
+    await r.delivered;
+    return r.changed;
+  });
+  if (fanOut.value !== LABELS) throw new Error(`fan-out changed ${fanOut.value} labels, expected ${LABELS}`);
   await link.close();
   db.$client.close();
   await clearRetained(url, [...topics, ...ids.map((id) => storeTopics(storeId).label(id, "content"))]);
@@ -97,6 +121,9 @@ async function benchOneBroker(url: string, brokerName: string, dir: string): Pro
     row(`publish (${brokerName}): Shelfsync label contents`, LABELS, ours.ms, {
       ratio,
       note: "goal ≥ 0.5; incl. resolve + hash + SQLite",
+    }),
+    row(`reprice fan-out (${brokerName}): chain-wide promotion, 20k labels`, LABELS, fanOut.ms, {
+      note: "save + resolve + record + publish, all acked",
     }),
   ];
 }

@@ -1,4 +1,5 @@
 import type { BridgeAdapter, Logger } from "./core/index.ts";
+import { oeplKind } from "./oepl/kind.ts";
 import { simulatedKind } from "./simulated/kind.ts";
 
 /** One command-line flag of a bridge kind (parsed with node:util parseArgs, values arrive as strings). */
@@ -38,9 +39,10 @@ export interface BridgeKind {
 }
 
 /**
- * Every kind the CLI knows. A new device family registers here: the OpenEPaperLink bridge adds
- * `oepl: oeplKind` (from ./oepl/), which reads `--ap <url>` (repeatable) or SHELFSYNC_OEPL_AP.
+ * Every kind the CLI knows; a new device family registers here. `oepl` reads `--ap <url>`
+ * (repeatable) or SHELFSYNC_OEPL_AP (comma-separated).
  */
 export const BRIDGE_KINDS: Record<string, BridgeKind> = {
   simulated: simulatedKind,
+  oepl: oeplKind,
 };

@@ -81,6 +81,30 @@ export function promotionStore(db: Db) {
   );
   const knownSku = sql.prepare<[string], { x: number }>("SELECT 1 AS x FROM products WHERE sku = ?");
 
+  function saveNow(p: Promotion, now: number, sequence: number | null): Set<string> {
+    const before = store.get(p.promotionId);
+    upsert.run({
+      promotionId: p.promotionId,
+      kind: p.kind,
+      skusJson: JSON.stringify(p.skus),
+      category: p.category ?? null,
+      value: p.value,
+      buyQuantity: p.buyQuantity ?? null,
+      currency: p.currency ?? null,
+      start: p.start,
+      end: p.end,
+      priority: p.priority,
+      source: p.source,
+      author: p.author ?? null,
+      reason: p.reason ?? null,
+      now,
+      sequence,
+    });
+    clearSkus.run(p.promotionId);
+    for (const sku of p.skus) addSku.run(p.promotionId, sku);
+    return new Set([...(before ? store.targetSkus(before) : []), ...store.targetSkus(p)]);
+  }
+
   const store = {
     get(promotionId: string): (Promotion & { deleted: boolean }) | undefined {
       const r = byId.get(promotionId);
@@ -95,28 +119,14 @@ export function promotionStore(db: Db) {
 
     /** Insert or replace; returns the SKUs whose shelf may change (old and new targets). */
     save(p: Promotion, now: number, sequence: number | null): Set<string> {
-      const before = store.get(p.promotionId);
-      upsert.run({
-        promotionId: p.promotionId,
-        kind: p.kind,
-        skusJson: JSON.stringify(p.skus),
-        category: p.category ?? null,
-        value: p.value,
-        buyQuantity: p.buyQuantity ?? null,
-        currency: p.currency ?? null,
-        start: p.start,
-        end: p.end,
-        priority: p.priority,
-        source: p.source,
-        author: p.author ?? null,
-        reason: p.reason ?? null,
-        now,
-        sequence,
-      });
-      clearSkus.run(p.promotionId);
-      for (const sku of p.skus) addSku.run(p.promotionId, sku);
-      return new Set([...(before ? store.targetSkus(before) : []), ...store.targetSkus(p)]);
+      // Its own transaction (a savepoint inside a feed batch): a 20,000-SKU promotion is one commit.
+      return sql.transaction(() => saveNow(p, now, sequence))();
     },
+
+    /**
+     * Remove a promotion. One that already started is ended now (its price was applied and stays in
+     * the Omnibus look-back); one that has not started is marked deleted and never shows.
+     */
 
     /**
      * Remove a promotion. One that already started is ended now (its price was applied and stays in
