@@ -178,7 +178,7 @@ export function createApi(s: ControllerServices): Hono {
     return c.json({ labelId: label.labelId, ...command }, 202);
   });
 
-  api.get("/sync", (c) => c.json(syncSummary(s.labels.all(), s.syncContext())));
+  api.get("/sync", (c) => c.json(syncSummary(s.labels.statusRows(), s.syncContext())));
 
   app.route("/api/v1", api);
   app.route("/api/v1", pricingRoutes(s));

@@ -7,7 +7,7 @@ import type { ControllerServices } from "../services.ts";
  * before the staff console (a separate web app) exists. It refreshes itself every 5 s.
  */
 export function statusPage(s: ControllerServices) {
-  const sync = syncSummary(s.labels.all(), s.syncContext());
+  const sync = syncSummary(s.labels.statusRows(), s.syncContext());
   const rows = sync.notRight.slice(0, 200);
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">

@@ -2,7 +2,7 @@ import type { LabelContent } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
 import type { ControllerLink } from "../mqtt/controller-link.ts";
 import type { CatalogSnapshot, CatalogStore } from "../store/catalog.ts";
-import type { ContentUpdate, LabelRecord, LabelStore } from "../store/labels.ts";
+import type { ContentUpdate, LabelLink, LabelRecord, LabelStore } from "../store/labels.ts";
 import { buildLabelBody, type ContentContext, contentHash, type LabelBody, resolveFor } from "./content.ts";
 
 export interface RefreshOutcome {
@@ -36,7 +36,7 @@ export function labelSync(deps: {
   function contentsFor(
     source: CatalogSnapshot,
     sku: string,
-    linked: LabelRecord[],
+    linked: LabelLink[],
     now: number,
   ): (LabelContent | null)[] {
     const product = source.product(sku);
@@ -56,7 +56,7 @@ export function labelSync(deps: {
     });
   }
 
-  function commit(updates: { label: LabelRecord; content: LabelContent | null }[]): RefreshOutcome {
+  function commit(updates: { label: LabelLink; content: LabelContent | null }[]): RefreshOutcome {
     const changed = updates.filter(
       ({ label, content }) => (content?.contentHash ?? null) !== label.contentHash,
     );
@@ -91,8 +91,8 @@ export function labelSync(deps: {
     ).then(() => undefined);
   }
 
-  function refreshGroups(groups: ReadonlyMap<string | null, LabelRecord[]>, now: number): RefreshOutcome {
-    const updates: { label: LabelRecord; content: LabelContent | null }[] = [];
+  function refreshGroups(groups: ReadonlyMap<string | null, LabelLink[]>, now: number): RefreshOutcome {
+    const updates: { label: LabelLink; content: LabelContent | null }[] = [];
     const skus = new Set<string>();
     for (const sku of groups.keys()) if (sku !== null) skus.add(sku);
     const source = catalog.snapshot(skus, now);
@@ -107,8 +107,8 @@ export function labelSync(deps: {
     return outcome;
   }
 
-  const groupBySku = (list: LabelRecord[]) => {
-    const groups = new Map<string | null, LabelRecord[]>();
+  const groupBySku = (list: LabelLink[]) => {
+    const groups = new Map<string | null, LabelLink[]>();
     for (const l of list) {
       const g = groups.get(l.sku);
       if (g) g.push(l);
@@ -169,7 +169,7 @@ export function labelSync(deps: {
 
     /** At start: anything that changed while the controller was down (e.g. a price that began) goes out. */
     refreshAll(now = clock()): RefreshOutcome {
-      return refreshGroups(groupBySku(labels.all()), now);
+      return refreshGroups(groupBySku(labels.links()), now);
     },
 
     /**

@@ -1,5 +1,5 @@
 import type { SyncStatus } from "../../schemas/index.ts";
-import type { LabelRecord } from "../store/labels.ts";
+import type { LabelStatusRow } from "../store/labels.ts";
 
 export interface SyncContext {
   now: number;
@@ -26,7 +26,7 @@ const ago = (ms: number) => {
  * content is in sync even while unreachable (e-paper keeps its image), so "offline" only names labels
  * that are wrong AND cannot be reached.
  */
-export function labelSyncStatus(label: LabelRecord, ctx: SyncContext): LabelSyncStatus {
+export function labelSyncStatus(label: LabelStatusRow, ctx: SyncContext): LabelSyncStatus {
   if (label.sku === null) return { status: "unlinked", detail: "not linked to a product" };
   if (label.contentHash === null) {
     return { status: "pending", detail: `no price in force for SKU ${label.sku}: nothing to show yet` };

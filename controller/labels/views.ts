@@ -1,5 +1,5 @@
 import type { ColorMode, LabelContent, LabelReply, SyncReply } from "../../schemas/index.ts";
-import type { LabelRecord } from "../store/labels.ts";
+import type { LabelRecord, LabelStatusRow } from "../store/labels.ts";
 import { labelSyncStatus, type SyncContext } from "./sync-status.ts";
 
 /** The API's view of one label (DESIGN.md §3a names). */
@@ -24,7 +24,7 @@ export function labelReply(label: LabelRecord, ctx: SyncContext): LabelReply {
 }
 
 /** Totals per sync status and every label that is not right, with why. */
-export function syncSummary(all: LabelRecord[], ctx: SyncContext): SyncReply {
+export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply {
   const reply: SyncReply = {
     total: all.length,
     inSync: 0,

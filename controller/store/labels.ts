@@ -20,6 +20,11 @@ export interface LabelRecord {
   createdAt: number;
 }
 
+/** What a content refresh needs of a label: not its content or device state. */
+export type LabelLink = Pick<LabelRecord, "labelId" | "sku" | "contentHash" | "contentVersion">;
+/** A label without its published content (sync views of thousands of labels do not need it). */
+export type LabelStatusRow = Omit<LabelRecord, "contentJson">;
+
 export interface LabelStateUpdate {
   labelId: string;
   displayedHash: string | null;
@@ -60,8 +65,14 @@ export function labelStore(db: Db) {
   const byId = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE label_id = ?`);
   const bySku = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE sku = ?`);
   const all = sql.prepare<[], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels ORDER BY label_id`);
-  const anyLinked = sql.prepare<[string], { x: number }>("SELECT 1 AS x FROM labels WHERE sku = ? LIMIT 1");
-  const allLinked = sql.prepare<[], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE sku IS NOT NULL`);
+  const LINK_COLUMNS =
+    "label_id AS labelId, sku, content_hash AS contentHash, content_version AS contentVersion";
+  const linksBySku = sql.prepare<[string], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels WHERE sku = ?`);
+  const allLinks = sql.prepare<[], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels`);
+  const allLinked = sql.prepare<[], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels WHERE sku IS NOT NULL`);
+  const allStatus = sql.prepare<[], LabelStatusRow>(
+    `SELECT ${LABEL_COLUMNS.replace("content_json AS contentJson,", "")} FROM labels ORDER BY label_id`,
+  );
   const setSku = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ?");
   const setContent = sql.prepare(
     "UPDATE labels SET content_hash = @contentHash, content_version = @contentVersion, content_json = @contentJson WHERE label_id = @labelId",
@@ -87,25 +98,28 @@ export function labelStore(db: Db) {
      * Labels linked to any of these SKUs, grouped by SKU. A large set (a whole-catalogue feed) is
      * answered by one scan of the linked labels instead of one lookup per SKU.
      */
-    linkedToAny(skus: ReadonlySet<string>): Map<string, LabelRecord[]> {
-      const groups = new Map<string, LabelRecord[]>();
-      const add = (l: LabelRecord & { sku: string }) => {
+    linkedToAny(skus: ReadonlySet<string>): Map<string, LabelLink[]> {
+      const groups = new Map<string, LabelLink[]>();
+      const add = (l: LabelLink & { sku: string }) => {
         const g = groups.get(l.sku);
         if (g) g.push(l);
         else groups.set(l.sku, [l]);
       };
       if (skus.size > 512) {
-        for (const l of allLinked.all())
-          if (l.sku !== null && skus.has(l.sku)) add(l as LabelRecord & { sku: string });
-      } else {
-        for (const sku of skus) {
-          if (anyLinked.get(sku)) for (const l of bySku.all(sku)) add(l as LabelRecord & { sku: string });
+        for (const l of allLinked.iterate()) {
+          if (l.sku !== null && skus.has(l.sku)) add(l as LabelLink & { sku: string });
         }
+      } else {
+        for (const sku of skus) for (const l of linksBySku.all(sku)) add(l as LabelLink & { sku: string });
       }
       return groups;
     },
     linkedTo: (sku: string): LabelRecord[] => bySku.all(sku),
     all: (): LabelRecord[] => all.all(),
+    /** Every label with its link and last published hash (for a full refresh). */
+    links: (): LabelLink[] => allLinks.all(),
+    /** Every label without its content JSON (for sync views). */
+    statusRows: (): LabelStatusRow[] => allStatus.all(),
 
     /** Register or update labels as announced by a bridge or the API. Returns the ids that were new or changed. */
     upsertDescriptors(descriptors: LabelDescriptor[], bridgeId: string | null, now: number): string[] {
