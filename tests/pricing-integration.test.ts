@@ -78,7 +78,17 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
 
     const coffeeLabel = ap.labelIds[0] as string;
     const rec = await recorder(ctl.mqttUrl, [storeTopics(ctl.config.storeId).label(coffeeLabel, "content")]);
-    const before = ap.displayedHash(coffeeLabel);
+    // The label shows its pre-midnight content first.
+    const before = await waitFor(
+      async () => {
+        const current = (await api(ctl.httpUrl, "GET", `/labels/${coffeeLabel}`)).json.content
+          .contentHash as string;
+        return ap.displayedHash(coffeeLabel) === current ? current : undefined;
+      },
+      5_000,
+      "label in sync before midnight",
+    );
+    expect(fakeNow()).toBeLessThan(MIDNIGHT);
     // Watch the simulated label itself: note the (store) instant it first shows a new image.
     const shownAt = await waitFor(
       () => (ap.displayedHash(coffeeLabel) !== before ? fakeNow() : 0),
