@@ -13,8 +13,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Every child started, so a failing test still leaves no controller running behind it. */
+const children: ChildProcess[] = [];
+
 function startControllerProcess(dbPath: string, httpPort: number): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "controller/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "controller/main.ts"], {
     env: {
       ...process.env,
       SHELFSYNC_DB: dbPath,
@@ -26,11 +29,17 @@ function startControllerProcess(dbPath: string, httpPort: number): ChildProcess 
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
+  children.push(child);
+  return child;
 }
 
 describe("an acknowledged write survives kill -9", () => {
   const dir = tempDir();
-  afterAll(() => dir.cleanup());
+  afterAll(() => {
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    dir.cleanup();
+  });
 
   it("every batch answered 200 is in the SQLite file after SIGKILL, and the controller restarts on it", async () => {
     const dbPath = join(dir.path, "shelfsync.db");
