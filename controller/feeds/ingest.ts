@@ -5,6 +5,7 @@ import {
   type FeedName,
   type FeedReply,
   type FeedRowError,
+  fastPriceRowSchema,
   feedRowSchemas,
   type PriceRow,
   type ProductRow,
@@ -59,6 +60,15 @@ export function feedIngestor(deps: {
   now?: () => number;
 }) {
   const schemas = feedRowSchemas(deps.timeZone);
+  const fastPrices = fastPriceRowSchema(deps.timeZone);
+  /** Validate one row: price rows take the fast path first and the full schema only to explain a failure. */
+  const validate = (feed: FeedName, row: unknown): z.ZodSafeParseResult<AnyFeedRow> => {
+    if (feed === "prices") {
+      const fast = fastPrices.safeParse(row);
+      if (fast.success && fast.data !== null) return { success: true, data: fast.data };
+    }
+    return (schemas[feed] as z.ZodType<AnyFeedRow>).safeParse(row);
+  };
 
   return async function ingest(batch: FeedBatch): Promise<FeedReply> {
     const started = performance.now();
@@ -92,7 +102,6 @@ export function feedIngestor(deps: {
       );
     }
 
-    const schema = schemas[feed] as z.ZodType<AnyFeedRow>;
     const rows: Lined<AnyFeedRow>[] = [];
     const errors: FeedRowError[] = [];
     let rowsRead = 0;
@@ -100,7 +109,7 @@ export function feedIngestor(deps: {
       outer: for await (const chunk of parseFeed(batch.body, batch.format)) {
         for (const { line, row } of chunk) {
           rowsRead++;
-          const r = schema.safeParse(row);
+          const r = validate(feed, row);
           if (r.success) {
             rows.push({ line, row: r.data });
             continue;

@@ -41,6 +41,9 @@ export function approvalStore(db: Db) {
     `UPDATE approvals SET status = 'superseded', decided_at = ?, decision_reason = ?
      WHERE sku = ? AND status = 'pending'`,
   );
+  const pending = sql.prepare<[], { sku: string }>(
+    "SELECT DISTINCT sku FROM approvals WHERE status = 'pending'",
+  );
   const byId = sql.prepare<[string], ApprovalRecord>(
     `SELECT ${COLUMNS} FROM approvals WHERE approval_id = ?`,
   );
@@ -66,6 +69,7 @@ export function approvalStore(db: Db) {
     supersedeFor(sku: string, at: number, why: string): number {
       return supersede.run(at, why, sku).changes;
     },
+    pendingSkus: (): Set<string> => new Set(pending.all().map((r) => r.sku)),
     get: (approvalId: string): ApprovalRecord | undefined => byId.get(approvalId),
     list: (status: ApprovalStatus = "pending"): ApprovalRecord[] => byStatus.all(status),
     /** Returns false when the approval is not (any longer) pending. */

@@ -67,6 +67,13 @@ export interface CatalogSnapshot {
   overrides(sku: string): PriceOverride[];
 }
 
+/** A price in force as the store layer reads it: amount, currency, end. */
+interface InForce {
+  a: number;
+  c: string;
+  to: number | null;
+}
+
 export type AnyFeedRow = ProductRow | PriceRow | StockRow | Promotion;
 
 export interface CatalogDeps {
@@ -107,7 +114,15 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
        OR products.url IS NOT excluded.url`,
   );
 
-  const priceInForce = sql.prepare<[string, number, number], { a: number; c: string; to: number | null }>(
+  const inForceScan = sql.prepare<[number, number], InForce & { sku: string }>(
+    `SELECT sku, amount_minor AS a, currency AS c, effective_to AS "to" FROM price_history
+     WHERE effective_from <= ? AND (effective_to IS NULL OR effective_to > ?)
+     ORDER BY sku, effective_from DESC, feed_sequence DESC, id DESC`,
+  );
+  const maxHistoryId = sql.prepare<[], { n: number | null }>("SELECT MAX(id) AS n FROM price_history");
+  /** Rows in the price history (from the rowid: entries are never deleted). */
+  const historySize = () => maxHistoryId.get()?.n ?? 0;
+  const priceInForce = sql.prepare<[string, number, number], InForce>(
     `SELECT amount_minor AS a, currency AS c, effective_to AS "to" FROM price_history
      WHERE sku = ? AND effective_from <= ? AND (effective_to IS NULL OR effective_to > ?)
      ORDER BY effective_from DESC, feed_sequence DESC, id DESC LIMIT 1`,
@@ -171,10 +186,43 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     reason: `unknown SKU "${sku}": not in the product catalogue (send it in the products feed first)`,
   });
 
-  function applyPrice(p: PriceRow, line: number, sequence: number, now: number): "changed" | "same" | "held" {
+  /**
+   * SKUs with a change waiting for approval, read once per batch: superseding is then a set lookup
+   * per row instead of an UPDATE per row (a 100,000-row feed usually has none pending).
+   */
+  interface PriceBatchState {
+    /** SKUs with a change waiting for approval. */
+    pendingSkus: Set<string>;
+    /** The price in force at the batch's instant per SKU, when read in bulk (see currentPricesAt). */
+    inForceNow: Map<string, InForce> | null;
+  }
+
+  /**
+   * The price in force at `now` for every SKU, by one ordered scan of the history: for a batch that
+   * is large compared with the history (a first load, a full feed into a young store), far cheaper
+   * than a point query per row. The first row per SKU in this order is the one in force.
+   */
+  function currentPricesAt(now: number): Map<string, InForce> {
+    const out = new Map<string, InForce>();
+    for (const r of inForceScan.iterate(now, now))
+      if (!out.has(r.sku)) out.set(r.sku, { a: r.a, c: r.c, to: r.to });
+    return out;
+  }
+
+  function applyPrice(
+    p: PriceRow,
+    line: number,
+    sequence: number,
+    now: number,
+    batch: PriceBatchState,
+  ): "changed" | "same" | "held" {
+    const { pendingSkus } = batch;
     const to = p.effectiveTo ?? null;
     const at = p.effectiveFrom ?? now;
-    const current = priceInForce.get(p.sku, at, at);
+    const current =
+      p.effectiveFrom === undefined && batch.inForceNow
+        ? batch.inForceNow.get(p.sku)
+        : priceInForce.get(p.sku, at, at);
     if (p.effectiveFrom === undefined) {
       // A feed that resends the whole catalogue daily must not grow the history: a row equal to the
       // open-ended price already in force is no change.
@@ -196,6 +244,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       deps.guardRail,
     );
     if (hold) {
+      pendingSkus.add(p.sku);
       const approvalId = deps.approvals.hold({
         sku: p.sku,
         currentAmountMinor: current?.a ?? null,
@@ -222,7 +271,13 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       return "held";
     }
     insertPrice.run(p.sku, p.amountMinor, p.currency, at, to, sequence, now);
-    deps.approvals.supersedeFor(p.sku, now, `a later price came with feed:prices#${sequence}`);
+    // Keep the bulk view equal to what a point query would now see (a SKU may come twice in a batch).
+    if (batch.inForceNow && at <= now && (to === null || to > now)) {
+      batch.inForceNow.set(p.sku, { a: p.amountMinor, c: p.currency, to });
+    }
+    if (pendingSkus.delete(p.sku)) {
+      deps.approvals.supersedeFor(p.sku, now, `a later price came with feed:prices#${sequence}`);
+    }
     return "changed";
   }
 
@@ -236,6 +291,14 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     const errors: FeedRowError[] = [];
     let changed = 0;
     let held = 0;
+    const priceBatch: PriceBatchState = {
+      pendingSkus: feed === "prices" ? deps.approvals.pendingSkus() : new Set<string>(),
+      // A query planner's choice: one scan when the batch is large next to the history, else per row.
+      inForceNow:
+        feed === "prices" && rows.length >= BULK_READ_THRESHOLD && historySize() <= rows.length * 4
+          ? currentPricesAt(now)
+          : null,
+    };
     for (const { line, row } of rows) {
       try {
         if (feed === "promotions") {
@@ -262,7 +325,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
               sequence,
             }).changes > 0;
         } else if (feed === "prices") {
-          const outcome = applyPrice(row as PriceRow, line, sequence, now);
+          const outcome = applyPrice(row as PriceRow, line, sequence, now, priceBatch);
           if (outcome === "held") held++;
           didChange = outcome === "changed";
         } else {

@@ -1,0 +1,98 @@
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Lined } from "../controller/store/catalog.ts";
+import { openStores } from "../controller/store/index.ts";
+import type { PriceRow } from "../schemas/index.ts";
+import { tempDir } from "./support/harness.ts";
+
+const dir = tempDir();
+afterAll(() => dir.cleanup());
+const NOW = Date.parse("2026-06-01T10:00:00Z");
+
+function storeWith(products: number, name: string) {
+  const stores = openStores(join(dir.path, `${name}.db`), {
+    guardRail: { maxCutShare: 0.5, maxRaiseShare: 0.5 },
+  });
+  stores.catalog.applyBatch(
+    "products",
+    1,
+    "csv",
+    Array.from({ length: products }, (_, i) => ({ line: i + 2, row: { sku: `S${i}`, name: `P${i}` } })),
+    NOW,
+  );
+  return stores;
+}
+const prices = (entries: [string, number][]): Lined<PriceRow>[] =>
+  entries.map(([sku, amountMinor], i) => ({ line: i + 2, row: { sku, amountMinor, currency: "EUR" } }));
+
+// Large batches read the prices in force with one scan; small ones query per row. Same answers.
+describe.each([
+  ["one scan (batch of 600)", 600],
+  ["point queries (batch of 10)", 10],
+])("price batches via %s", (_name, size) => {
+  const stores = storeWith(size, `catalog-${size}`);
+  const skus = Array.from({ length: size }, (_, i) => `S${i}`);
+  afterAll(() => stores.close());
+
+  it("appends new prices, skips unchanged ones, and lets the last row of a SKU win", () => {
+    const first = stores.catalog.applyBatch("prices", 1, "csv", prices(skus.map((s) => [s, 1000])), NOW);
+    expect(first).toMatchObject({ applied: true, rowsChanged: size, held: 0 });
+    const again = stores.catalog.applyBatch(
+      "prices",
+      2,
+      "csv",
+      prices(skus.map((s) => [s, 1000])),
+      NOW + 1000,
+    );
+    expect(again).toMatchObject({ applied: true, rowsChanged: 0, held: 0 });
+    expect(again.changedSkus.size).toBe(0);
+    // S0 twice: 900 then 1000 — the second row is compared with the first (now in force), so it counts.
+    const twice = prices([
+      ["S0", 900],
+      ...skus.slice(1).map((s): [string, number] => [s, 1000]),
+      ["S0", 1000],
+    ]);
+    const third = stores.catalog.applyBatch("prices", 3, "csv", twice, NOW + 2000);
+    expect(third).toMatchObject({ rowsChanged: 2, held: 0 });
+    expect(stores.catalog.priceHistory("S0").map((h) => h.amountMinor)).toEqual([1000, 900, 1000]);
+  });
+
+  it("holds a cut over 50 % and supersedes it when a later price arrives", () => {
+    const cut = stores.catalog.applyBatch(
+      "prices",
+      4,
+      "csv",
+      prices([["S1", 400], ...skus.slice(2).map((s): [string, number] => [s, 1000])]),
+      NOW + 3000,
+    );
+    expect(cut).toMatchObject({ rowsChanged: 0, held: 1 });
+    expect(
+      stores.approvals.list("pending").map((a) => [a.sku, a.currentAmountMinor, a.proposedAmountMinor]),
+    ).toEqual([["S1", 1000, 400]]);
+    const later = stores.catalog.applyBatch("prices", 5, "csv", prices([["S1", 950]]), NOW + 4000);
+    expect(later).toMatchObject({ rowsChanged: 1, held: 0 });
+    expect(stores.approvals.list("pending")).toEqual([]);
+    expect(stores.approvals.list("superseded")).toHaveLength(1);
+  });
+
+  it("rolls the whole batch back on an unknown SKU and names its line", () => {
+    const before = stores.catalog.priceHistory("S2").length;
+    expect(() =>
+      stores.catalog.applyBatch(
+        "prices",
+        6,
+        "csv",
+        prices([...skus.slice(2).map((s): [string, number] => [s, 1100]), ["NOPE", 1]]),
+        NOW + 5000,
+      ),
+    ).toThrow(/row\(s\) rejected/);
+    expect(stores.catalog.priceHistory("S2")).toHaveLength(before);
+    expect(stores.catalog.lastSequence("prices")).toBe(5);
+  });
+
+  it("keeps the audit log append-only", () => {
+    expect(stores.audit.list({ entity: "feed" }).length).toBeGreaterThan(0);
+    expect(() => stores.db.$client.prepare("UPDATE audit_log SET actor = 'x'").run()).toThrow(/append-only/);
+    expect(() => stores.db.$client.prepare("DELETE FROM audit_log").run()).toThrow(/append-only/);
+  });
+});
