@@ -97,6 +97,24 @@ const priceRowShape = z.object({
   effectiveTo: z.string().nullish(),
 });
 
+/** An optional instant field; a top-level function, since a closure per row showed up in profiles. */
+function readInstant(
+  value: string | null | undefined,
+  field: string,
+  timeZone: string,
+  report: (problem: RowProblem) => void,
+): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  try {
+    return parseInstant(text, timeZone);
+  } catch (e) {
+    if (!(e instanceof InstantError)) throw e;
+    report({ path: [field], message: e.message });
+    return undefined;
+  }
+}
+
 /**
  * Every rule of a price row beyond field types, in one place. `report` receives each problem; the
  * return value is only meaningful when nothing was reported.
@@ -121,19 +139,8 @@ function convertPriceRow(
       report({ path: ["price"], message: e.message });
     }
   }
-  const instant = (field: "effectiveFrom" | "effectiveTo") => {
-    const text = row[field]?.trim();
-    if (!text) return undefined;
-    try {
-      return parseInstant(text, timeZone);
-    } catch (e) {
-      if (!(e instanceof InstantError)) throw e;
-      report({ path: [field], message: e.message });
-      return undefined;
-    }
-  };
-  const effectiveFrom = instant("effectiveFrom");
-  const effectiveTo = instant("effectiveTo");
+  const effectiveFrom = readInstant(row.effectiveFrom, "effectiveFrom", timeZone, report);
+  const effectiveTo = readInstant(row.effectiveTo, "effectiveTo", timeZone, report);
   if (effectiveFrom !== undefined && effectiveTo !== undefined && effectiveTo <= effectiveFrom) {
     report({ path: ["effectiveTo"], message: "must be after effectiveFrom" });
   }
@@ -148,18 +155,25 @@ export function priceRowSchema(timeZone: string): z.ZodType<PriceRow> {
 }
 
 /**
- * The same rules without zod's per-row issue context, for the ingest hot path: a transform that
- * takes `ctx` costs more than all the checks (measured: ~15× on 100,000 rows). A row that fails is
- * re-validated with `priceRowSchema` to get zod's issues, so both paths report identically.
+ * The same rules as `priceRowSchema`, as a plain function for the ingest hot path: returns the row,
+ * or null when anything is wrong (then `priceRowSchema` explains it, so both report identically).
+ * The field-type checks mirror `priceRowShape`. Measured on 100,000 rows, going through zod here
+ * cost more than all the checks themselves.
  */
-export function fastPriceRowSchema(timeZone: string): z.ZodType<PriceRow | null> {
-  return priceRowShape.transform((row): PriceRow | null => {
+export function fastPriceRow(timeZone: string): (row: unknown) => PriceRow | null {
+  const optional = (v: unknown) => v === undefined || v === null || typeof v === "string";
+  return (row) => {
+    if (typeof row !== "object" || row === null) return null;
+    const r = row as Record<string, unknown>;
+    if (typeof r.sku !== "string" || typeof r.price !== "string" || typeof r.currency !== "string")
+      return null;
+    if (!optional(r.effectiveFrom) || !optional(r.effectiveTo)) return null;
     let ok = true;
-    const out = convertPriceRow(row, timeZone, () => {
+    const out = convertPriceRow(r as z.infer<typeof priceRowShape>, timeZone, () => {
       ok = false;
     });
     return ok ? out : null;
-  });
+  };
 }
 
 export function feedRowSchemas(timeZone: string) {

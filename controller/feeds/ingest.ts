@@ -5,7 +5,7 @@ import {
   type FeedName,
   type FeedReply,
   type FeedRowError,
-  fastPriceRowSchema,
+  fastPriceRow,
   feedRowSchemas,
   type PriceRow,
   type ProductRow,
@@ -60,12 +60,12 @@ export function feedIngestor(deps: {
   now?: () => number;
 }) {
   const schemas = feedRowSchemas(deps.timeZone);
-  const fastPrices = fastPriceRowSchema(deps.timeZone);
+  const fastPrices = fastPriceRow(deps.timeZone);
   /** Validate one row: price rows take the fast path first and the full schema only to explain a failure. */
   const validate = (feed: FeedName, row: unknown): z.ZodSafeParseResult<AnyFeedRow> => {
     if (feed === "prices") {
-      const fast = fastPrices.safeParse(row);
-      if (fast.success && fast.data !== null) return { success: true, data: fast.data };
+      const fast = fastPrices(row);
+      if (fast !== null) return { success: true, data: fast };
     }
     return (schemas[feed] as z.ZodType<AnyFeedRow>).safeParse(row);
   };

@@ -36,8 +36,6 @@ export function checkGuardRail(
   proposed: Money,
   policy: Partial<GuardRailPolicy> = DEFAULT_GUARD_RAIL,
 ): GuardRailHold | null {
-  const cut = parseShare(policy.maxCutShare ?? DEFAULT_GUARD_RAIL.maxCutShare);
-  const raise = parseShare(policy.maxRaiseShare ?? DEFAULT_GUARD_RAIL.maxRaiseShare);
   if (proposed.amountMinor <= 0) {
     if (current && current.amountMinor === proposed.amountMinor && current.currency === proposed.currency) {
       return null;
@@ -51,6 +49,9 @@ export function checkGuardRail(
       reason: `changes the currency from ${current.currency} to ${proposed.currency}`,
     };
   }
+  // Parsed only here: most rows of a feed (new or unchanged prices) never get this far.
+  const cut = parseShare(policy.maxCutShare ?? DEFAULT_GUARD_RAIL.maxCutShare);
+  const raise = parseShare(policy.maxRaiseShare ?? DEFAULT_GUARD_RAIL.maxRaiseShare);
   const before = BigInt(current.amountMinor);
   const after = BigInt(proposed.amountMinor);
   if (before === 0n) {
