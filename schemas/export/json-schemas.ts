@@ -133,6 +133,7 @@ const labelContentFields: Record<string, string> = {
 };
 
 const labelImageFields: Record<string, string> = {
+  labelId: "The label this image is for (same as the topic's `{labelId}`).",
   contentHash: "The content this image shows. The label reports it back as `displayedHash` once drawn.",
   version: "The content version this image was rendered from.",
   width: "Panel width in native pixels (the planes' row length, before padding).",
@@ -392,7 +393,6 @@ export const EXPORTED_SCHEMAS: readonly ExportedSchema[] = [
       author: "Who makes the change (kept in the audit log).",
     },
     patch: (s) => {
-      setOn(s, "buyQuantity", { minimum: undefined, maximum: undefined });
       for (const branch of propertiesAt(s, "buyQuantity").flatMap((b) => (b.anyOf ?? []) as JsonSchema[])) {
         if (branch.type === "integer")
           Object.assign(branch, { minimum: MIN_BUY_QUANTITY, maximum: MAX_BUY_QUANTITY });
