@@ -1,9 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { buildLabelBody, contentHash, resolveFor, stockState } from "../controller/labels/content.ts";
+import {
+  contentHash,
+  labelBody,
+  labelContentJson,
+  resolveFor,
+  shownContent,
+  stockState,
+} from "../controller/labels/content.ts";
 import { labelSyncStatus } from "../controller/labels/sync-status.ts";
 import { pricingPolicy } from "../controller/pricing/index.ts";
 import type { CatalogSnapshot, PriceHistoryEntry, ProductRecord } from "../controller/store/catalog.ts";
 import type { LabelRecord } from "../controller/store/labels.ts";
+import { labelContentSchema } from "../schemas/index.ts";
 
 const h = (
   id: number,
@@ -41,23 +49,46 @@ describe("label content", () => {
     promotions: () => [],
     overrides: () => [],
   });
-  const body = (labelId: string, history: PriceHistoryEntry[], onHand: number) =>
-    buildLabelBody(labelId, product, resolveFor(snapshot(history), product, 1, policy), onHand, ctx);
-  it("hash depends on what is shown, not on the label or key order", () => {
-    const a = body("L1", [h(1, 219, 0)], 10);
-    const b = body("L2", [h(1, 219, 0)], 10);
-    const c = body("L1", [h(1, 229, 0)], 10);
-    const d = body("L1", [h(1, 219, 0)], 0);
-    if (!a || !b || !c || !d) throw new Error("expected content");
-    expect(contentHash(a)).toBe(contentHash(b));
-    expect(contentHash(a)).toBe(contentHash({ ...a, stock: a.stock, name: a.name }));
-    expect(contentHash(a)).not.toBe(contentHash(c));
-    expect(contentHash(a)).not.toBe(contentHash(d));
-    expect(a.price).toEqual({ amountMinor: 219, currency: "EUR", text: "2,19\u00a0€" });
+  const shownFor = (history: PriceHistoryEntry[], onHand: number) =>
+    shownContent(product, resolveFor(snapshot(history), product, 1, policy), onHand, ctx);
+
+  it("hash depends on what is shown, not on which label shows it", () => {
+    const shown = shownFor([h(1, 219, 0)], 10);
+    if (!shown) throw new Error("expected content");
+    const l1 = labelBody("L1", shown);
+    const l2 = labelBody("L2", shown);
+    expect(l1.contentHash).toBe(l2.contentHash);
+    expect(l1.contentHash).toMatch(/^[0-9a-f]{32}$/);
+    expect(labelBody("L1", shownFor([h(1, 229, 0)], 10) ?? shown).contentHash).not.toBe(l1.contentHash);
+    expect(labelBody("L1", shownFor([h(1, 219, 0)], 0) ?? shown).contentHash).not.toBe(l1.contentHash);
+    expect(l1.price).toEqual({ amountMinor: 219, currency: "EUR", text: "2,19\u00a0€" });
   });
+
+  it("writes its JSON canonically, whatever order the engine built its objects in", () => {
+    const resolved = resolveFor(snapshot([h(1, 219, 0)]), product, 1, policy);
+    if (!resolved) throw new Error("expected a price");
+    const reordered = {
+      ...resolved,
+      price: { text: resolved.price.text, currency: "EUR", amountMinor: 219 },
+    };
+    const a = JSON.stringify(shownContent(product, resolved, 10, ctx));
+    const b = JSON.stringify(shownContent(product, reordered, 10, ctx));
+    expect(a).toBe(b);
+  });
+
+  it("assembles the full payload around the shown JSON, and it parses as label content", () => {
+    const shown = shownFor([h(1, 219, 0)], 2);
+    if (!shown) throw new Error("expected content");
+    const json = JSON.stringify(shown);
+    const payload = JSON.parse(labelContentJson("L9", json, contentHash(json), 4));
+    expect(labelContentSchema.parse(payload)).toEqual({ ...labelBody("L9", shown), version: 4 });
+    expect(payload.stock).toBe("low");
+  });
+
   it("has nothing to show without a price", () => {
-    expect(body("L1", [], 10)).toBeNull();
+    expect(shownFor([], 10)).toBeNull();
   });
+
   it("derives stock states from thresholds", () => {
     expect([undefined, -1, 0, 1, 3, 4].map((n) => stockState(n, 3))).toEqual([
       "in_stock",

@@ -1,9 +1,16 @@
-import type { LabelContent } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
 import type { ControllerLink } from "../mqtt/controller-link.ts";
 import type { CatalogSnapshot, CatalogStore } from "../store/catalog.ts";
 import type { ContentUpdate, LabelLink, LabelRecord, LabelStore } from "../store/labels.ts";
-import { buildLabelBody, type ContentContext, contentHash, type LabelBody, resolveFor } from "./content.ts";
+import {
+  type ContentContext,
+  contentHash,
+  type LabelBody,
+  labelBody,
+  labelContentJson,
+  resolveFor,
+  shownContent,
+} from "./content.ts";
 
 export interface RefreshOutcome {
   /** Labels whose content changed and was (re)published. */
@@ -33,44 +40,52 @@ export function labelSync(deps: {
   /** When each SKU was last resolved, and the next instant its shelf may change (for the scheduler). */
   const nextChange = new Map<string, { resolvedAt: number; at: number | undefined }>();
 
+  /** A label's new content, or null when it must show nothing (unlinked, or no price in force). */
+  interface Pending {
+    label: LabelLink;
+    hash: string | null;
+    json: string | null;
+  }
+
   function contentsFor(
     source: CatalogSnapshot,
     sku: string,
     linked: LabelLink[],
     now: number,
-  ): (LabelContent | null)[] {
+    out: Pending[],
+  ): void {
     const product = source.product(sku);
-    if (!product) return linked.map(() => null);
-    const resolved = resolveFor(source, product, now, deps.ctx.policy);
+    const resolved = product ? resolveFor(source, product, now, deps.ctx.policy) : null;
     nextChange.set(sku, { resolvedAt: now, at: resolved?.validUntil });
-    const onHand = source.stock(sku);
-    return linked.map((label) => {
-      const body = buildLabelBody(label.labelId, product, resolved, onHand, deps.ctx);
-      if (!body) return null;
-      const hash = contentHash(body);
-      return {
-        ...body,
-        contentHash: hash,
-        version: hash === label.contentHash ? label.contentVersion : label.contentVersion + 1,
-      };
-    });
+    const shown = product ? shownContent(product, resolved, source.stock(sku), deps.ctx) : null;
+    // Stringified and hashed once per product, whatever the number of labels showing it.
+    const shownJson = shown ? JSON.stringify(shown) : null;
+    const hash = shownJson ? contentHash(shownJson) : null;
+    for (const label of linked) {
+      if (hash === label.contentHash) continue;
+      out.push({
+        label,
+        hash,
+        json:
+          shownJson && hash
+            ? labelContentJson(label.labelId, shownJson, hash, label.contentVersion + 1)
+            : null,
+      });
+    }
   }
 
-  function commit(updates: { label: LabelLink; content: LabelContent | null }[]): RefreshOutcome {
-    const changed = updates.filter(
-      ({ label, content }) => (content?.contentHash ?? null) !== label.contentHash,
-    );
+  function commit(changed: Pending[]): RefreshOutcome {
     const rows = changed.map(
-      ({ label, content }): ContentUpdate => ({
+      ({ label, hash, json }): ContentUpdate => ({
         labelId: label.labelId,
-        contentHash: content?.contentHash ?? null,
-        contentVersion: content?.version ?? label.contentVersion + 1,
-        contentJson: content ? JSON.stringify(content) : null,
+        contentHash: hash,
+        contentVersion: label.contentVersion + 1,
+        contentJson: json,
       }),
     );
     labels.setContents(rows);
     return {
-      changed: changed.length,
+      changed: rows.length,
       delivered: publishAll(rows.map((r) => [r.labelId, r.contentJson])),
     };
   }
@@ -92,17 +107,17 @@ export function labelSync(deps: {
   }
 
   function refreshGroups(groups: ReadonlyMap<string | null, LabelLink[]>, now: number): RefreshOutcome {
-    const updates: { label: LabelLink; content: LabelContent | null }[] = [];
+    const changed: Pending[] = [];
     const skus = new Set<string>();
     for (const sku of groups.keys()) if (sku !== null) skus.add(sku);
     const source = catalog.snapshot(skus, now);
     for (const [sku, linked] of groups) {
-      const contents = sku === null ? linked.map(() => null) : contentsFor(source, sku, linked, now);
-      linked.forEach((label, i) => {
-        updates.push({ label, content: contents[i] ?? null });
-      });
+      if (sku !== null) contentsFor(source, sku, linked, now, changed);
+      else
+        for (const label of linked)
+          if (label.contentHash !== null) changed.push({ label, hash: null, json: null });
     }
-    const outcome = commit(updates);
+    const outcome = commit(changed);
     if (skus.size > 0) deps.onResolved?.([...skus]);
     return outcome;
   }
@@ -135,14 +150,13 @@ export function labelSync(deps: {
       const source = snapshotFor(label.sku, at);
       const product = source.product(label.sku);
       if (!product) return null;
-      const body = buildLabelBody(
-        label.labelId,
+      const shown = shownContent(
         product,
         resolveFor(source, product, at, deps.ctx.policy),
         source.stock(label.sku),
         deps.ctx,
       );
-      return body ? { ...body, contentHash: contentHash(body) } : null;
+      return shown ? labelBody(label.labelId, shown) : null;
     },
 
     /**
