@@ -20,6 +20,7 @@ import { stockState } from "../labels/content.ts";
 import { labelReply, syncSummary } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
 import { apiError, readBody } from "./errors.ts";
+import { previewRoutes } from "./preview-routes.ts";
 import { pricingRoutes } from "./pricing-routes.ts";
 import { statusPage } from "./status-page.ts";
 
@@ -182,6 +183,7 @@ export function createApi(s: ControllerServices): Hono {
 
   app.route("/api/v1", api);
   app.route("/api/v1", pricingRoutes(s));
+  app.route("/api/v1", previewRoutes(s));
   app.get("/", (c) => c.html(statusPage(s)));
   return app;
 }

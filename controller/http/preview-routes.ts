@@ -1,0 +1,90 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import {
+  isTemplateName,
+  type Panel,
+  parsePanelSpec,
+  renderKey,
+  renderLabel,
+  SAMPLES,
+  TEMPLATE_NAMES,
+} from "../../display/render/index.ts";
+import { type ColorMode, ID_PATTERN, type LabelContent } from "../../schemas/index.ts";
+import type { ControllerServices } from "../services.ts";
+import type { LabelRecord } from "../store/labels.ts";
+import { apiError } from "./errors.ts";
+
+/** The panel a label without a known geometry is previewed on: the most common shelf size. */
+const DEFAULT_PANEL = "2.9in-bwr";
+
+/**
+ * PNG previews of exactly the planes a panel gets (docs/rendering.md), for staff and for support:
+ * `GET /labels/{labelId}/preview.png[?panel=…]` and `GET /templates/{template}/preview.png?sku=…&panel=…`.
+ * PNGs are cached by content hash, template and panel, so a console polling a wall of labels does
+ * not re-render what did not change.
+ */
+export function previewRoutes(s: ControllerServices): Hono {
+  const api = new Hono();
+  /** Insertion-ordered, so the oldest entry is dropped first; 512 previews are a few MB. */
+  const cache = new Map<string, Buffer>();
+
+  const png = (c: Context, content: LabelContent, panel: Panel, template?: string) => {
+    const key = renderKey(content, panel, template ? { template: template as never } : {});
+    let body = cache.get(key);
+    if (!body) {
+      body = renderLabel(content, panel, template ? { template: template as never } : {}).png();
+      if (cache.size >= 512) cache.delete(cache.keys().next().value as string);
+      cache.set(key, body);
+    }
+    return c.body(new Uint8Array(body), 200, { "Content-Type": "image/png", "Cache-Control": "no-cache" });
+  };
+
+  const panelOf = (c: Context, label?: LabelRecord): Panel | Response => {
+    const spec = c.req.query("panel");
+    if (spec) {
+      const p = parsePanelSpec(spec);
+      return (
+        p ??
+        apiError(c, 400, "invalid_panel", `panel "${spec}" is not a size like 2.9in-bwr or 296x128-bwy-90`)
+      );
+    }
+    if (label?.width && label.height) {
+      return { width: label.width, height: label.height, colors: (label.colors ?? "bw") as ColorMode };
+    }
+    return parsePanelSpec(DEFAULT_PANEL) as Panel;
+  };
+
+  api.get("/labels/:labelId/preview.png", (c) => {
+    const id = c.req.param("labelId");
+    const label = ID_PATTERN.test(id) ? s.labels.get(id) : undefined;
+    if (!label) return apiError(c, 404, "unknown_label", `no label "${id}"`);
+    if (!label.contentJson)
+      return apiError(c, 404, "no_content", `label "${id}" has nothing to show (not linked, or no price)`);
+    const panel = panelOf(c, label);
+    if (panel instanceof Response) return panel;
+    return png(c, JSON.parse(label.contentJson) as LabelContent, panel);
+  });
+
+  api.get("/templates/:template/preview.png", (c) => {
+    const template = c.req.param("template");
+    if (!isTemplateName(template)) {
+      return apiError(
+        c,
+        404,
+        "unknown_template",
+        `no template "${template}"; templates are ${TEMPLATE_NAMES.join(", ")}`,
+      );
+    }
+    const panel = panelOf(c);
+    if (panel instanceof Response) return panel;
+    const sku = c.req.query("sku");
+    if (!sku) return png(c, SAMPLES.regular, panel, template);
+    const label = { labelId: "preview", sku } as LabelRecord;
+    if (!s.catalog.product(sku)) return apiError(c, 404, "unknown_sku", `no product with SKU "${sku}"`);
+    const body = s.sync.contentAt(label, s.clock.now());
+    if (!body) return apiError(c, 404, "no_price", `no price in force for SKU "${sku}"`);
+    return png(c, { ...body, version: 0 }, panel, template);
+  });
+
+  return api;
+}
