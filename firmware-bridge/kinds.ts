@@ -1,4 +1,6 @@
+import { bitmapKind } from "./bitmap/kind.ts";
 import type { BridgeAdapter, Logger } from "./core/index.ts";
+import { nativeKind } from "./native/kind.ts";
 import { oeplKind } from "./oepl/kind.ts";
 import { simulatedKind } from "./simulated/kind.ts";
 
@@ -45,4 +47,5 @@ export interface BridgeKind {
 export const BRIDGE_KINDS: Record<string, BridgeKind> = {
   simulated: simulatedKind,
   oepl: oeplKind,
+  native: nativeKind,
 };

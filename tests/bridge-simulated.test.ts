@@ -336,6 +336,7 @@ describe("simulated adapter alone", () => {
       logger: silentLogger,
       reportState: (labelId, report) => reports.push({ labelId, report }),
       labelsChanged: () => {},
+      publishImage: async () => {},
     });
     expect(reports.map((r) => r.labelId)).toEqual(["ap9-00001", "ap9-00002"]);
     expect(reports.every((r) => r.report.displayedHash === null)).toBe(true);
@@ -373,6 +374,7 @@ describe("simulated adapter alone", () => {
       logger: silentLogger,
       reportState() {},
       labelsChanged() {},
+      async publishImage() {},
     });
     const pending = adapter.applyContent("ap9-00001", content("ap9-00001", 1));
     expect(adapter.stats.inFlight).toBe(1);

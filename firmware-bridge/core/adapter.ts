@@ -1,4 +1,4 @@
-import type { LabelCommand, LabelContent, LabelDescriptor } from "../../schemas/index.ts";
+import type { LabelCommand, LabelContent, LabelDescriptor, LabelImage } from "../../schemas/index.ts";
 import type { Logger } from "./logger.ts";
 
 /** What an adapter says about a label; the runtime adds `v` (and `ts` when missing) and publishes it. */
@@ -33,6 +33,11 @@ export interface BridgeContext {
   reportState(labelId: string, report: LabelStateReport): void;
   /** Call when `labels()` would now answer differently: the runtime republishes the inventory. */
   labelsChanged(): void;
+  /**
+   * Publish a rendered image on `…/label/{labelId}/image` (retained, QoS 1; null clears it), for
+   * labels that want pixels. Resolves when the broker has it; rejects for an invalid image.
+   */
+  publishImage(labelId: string, image: LabelImage | null): Promise<void>;
 }
 
 /**

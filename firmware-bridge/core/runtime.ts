@@ -4,8 +4,10 @@ import {
   type BridgeLabels,
   bridgeLabelsSchema,
   type LabelContent,
+  type LabelImage,
   labelCommandSchema,
   labelContentSchema,
+  labelImageSchema,
   labelStateSchema,
   PROTOCOL_VERSION,
   parseTopic,
@@ -205,6 +207,21 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
       const payload = JSON.stringify(checked.data);
       if (online) publishState(labelId, payload);
       else heldStates.set(labelId, payload);
+    },
+    publishImage(labelId: string, image: LabelImage | null): Promise<void> {
+      if (image) {
+        const checked = labelImageSchema.safeParse(image);
+        if (!checked.success) {
+          const problems = checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+          return Promise.reject(new Error(`adapter produced an invalid label image: ${problems}`));
+        }
+      }
+      const payload = image ? JSON.stringify(image) : Buffer.alloc(0);
+      return new Promise((resolve, reject) =>
+        client.publish(topics.label(labelId, "image"), payload, { qos: 1, retain: true }, (error) =>
+          error ? reject(error) : resolve(),
+        ),
+      );
     },
     labelsChanged() {
       if (labelsRefresh || stopping) return;
