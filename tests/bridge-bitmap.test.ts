@@ -90,9 +90,9 @@ describe("bitmap bridge: content → panel planes on …/label/{id}/image → th
       const planes = decodeImagePayload(image);
       const expected = renderLabel(label.content, panel).planes;
       expect(planes.length).toBe(expected.length);
-      planes.forEach((plane, p) =>
-        expect(Buffer.from(plane).equals(Buffer.from(expected[p] as Uint8Array))).toBe(true),
-      );
+      for (const [p, plane] of planes.entries()) {
+        expect(Buffer.from(plane).equals(Buffer.from(expected[p] as Uint8Array))).toBe(true);
+      }
       // Rows are padded to whole bytes: the payload is exactly height × ceil(width / 8) per plane.
       expect(planes[0]?.length).toBe(image.height * Math.ceil(image.width / 8));
     }
