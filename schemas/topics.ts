@@ -96,3 +96,63 @@ export function parseTopic(topic: string): ParsedTopic | null {
   if (a === "screen" && ID_PATTERN.test(c)) return { kind: "screen", storeId, screenId: b, leaf: c };
   return null;
 }
+
+/**
+ * Device side of the native JSON bridge (firmware-bridge/native): labels that render themselves talk
+ * to the bridge on their own broker, under a prefix of the installer's choosing.
+ *
+ *   {prefix}/{labelId}/hello | content | state | command
+ */
+export const NATIVE_DEVICE_ROOT = "shelfsync-native";
+export const DEVICE_LEAVES = ["hello", "content", "state", "command"] as const;
+export type DeviceLeaf = (typeof DEVICE_LEAVES)[number];
+export interface ParsedDeviceTopic {
+  labelId: string;
+  leaf: DeviceLeaf;
+}
+
+/** The native bridge's default device prefix: `shelfsync-native/{storeId}`. */
+export function defaultDevicePrefix(storeId: string): string {
+  return `${NATIVE_DEVICE_ROOT}/${id("storeId", storeId)}`;
+}
+
+/**
+ * Why a device prefix is unusable, or undefined when it is fine. Inside the canonical tree
+ * (`shelfsync/…`) a device topic could be a canonical one (`shelfsync/s1/label` + `/L1/content`),
+ * and the bridge would feed its own output back to itself.
+ */
+export function devicePrefixProblem(prefix: string): string | undefined {
+  const levels = prefix.split("/");
+  if (prefix.length === 0 || prefix.length > 200) return "must be 1–200 characters";
+  if (levels.some((level) => level.length === 0)) return "must not start or end with '/' or contain '//'";
+  if (/[+#]/.test(prefix)) return "must not contain MQTT wildcards (+, #)";
+  if (prefix.includes("\u0000")) return "must not contain a NUL character";
+  if (prefix.startsWith("$")) return "must not start with '$' (broker-reserved topics)";
+  if (levels[0] === TOPIC_ROOT) return `must not lie inside the canonical '${TOPIC_ROOT}/' tree`;
+  return undefined;
+}
+
+const isDeviceLeaf = (s: string): s is DeviceLeaf => (DEVICE_LEAVES as readonly string[]).includes(s);
+
+/** Topic builders and the parser for the native bridge's device side under one prefix. */
+export function deviceTopics(prefix: string) {
+  const problem = devicePrefixProblem(prefix);
+  if (problem) throw new TopicError(`device prefix "${prefix}" ${problem}`);
+  const start = `${prefix}/`;
+  return {
+    prefix,
+    label: (labelId: string, leaf: DeviceLeaf) => `${prefix}/${id("labelId", labelId)}/${leaf}`,
+    /** Subscription filter for one leaf across every label. */
+    anyLabel: (leaf: DeviceLeaf) => `${prefix}/+/${leaf}`,
+    /** `{prefix}/{labelId}/{leaf}` → its parts; null for anything else. */
+    parse(topic: string): ParsedDeviceTopic | null {
+      if (!topic.startsWith(start)) return null;
+      const rest = topic.slice(start.length).split("/");
+      if (rest.length !== 2) return null;
+      const [labelId = "", leaf = ""] = rest;
+      if (!ID_PATTERN.test(labelId) || !isDeviceLeaf(leaf)) return null;
+      return { labelId, leaf };
+    },
+  };
+}
+export type DeviceTopics = ReturnType<typeof deviceTopics>;
