@@ -48,4 +48,5 @@ export const BRIDGE_KINDS: Record<string, BridgeKind> = {
   simulated: simulatedKind,
   oepl: oeplKind,
   native: nativeKind,
+  bitmap: bitmapKind,
 };
