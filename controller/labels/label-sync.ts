@@ -95,15 +95,14 @@ export function labelSync(deps: {
     if (!link || items.length === 0) return Promise.resolve();
     // Publishes are queued by the MQTT client (also while offline) and re-sent in full on reconnect,
     // so a failure here is logged, not retried by hand.
-    return Promise.all(
-      items.map(([labelId, content]) =>
-        link
-          .publishContent(labelId, content)
-          .catch((e: unknown) =>
-            log.warn("content publish failed; will be resent on reconnect", { labelId, error: String(e) }),
-          ),
-      ),
-    ).then(() => undefined);
+    return link.publishContents(items).then((failed) => {
+      if (failed.length > 0) {
+        log.warn("content publishes failed; they are resent on reconnect", {
+          labels: failed.length,
+          first: failed[0],
+        });
+      }
+    });
   }
 
   function refreshGroups(groups: ReadonlyMap<string | null, LabelLink[]>, now: number): RefreshOutcome {

@@ -26,10 +26,13 @@ export interface ControllerLink {
   readonly client: MqttClient;
   connected(): boolean;
   /**
-   * Retained QoS 1 of an already serialised LabelContent; `null` clears the retained content (label
-   * unlinked). Resolves when the broker has it.
+   * Publish already serialised label contents, retained at QoS 1 (`null` clears a label's retained
+   * content, e.g. when it is unlinked). One promise for the batch, not one per message: a reprice
+   * publishes tens of thousands. Settles when the broker has acknowledged all; lists the failures.
    */
-  publishContent(labelId: string, contentJson: string | null): Promise<void>;
+  publishContents(
+    items: readonly (readonly [labelId: string, contentJson: string | null])[],
+  ): Promise<string[]>;
   sendCommand(labelId: string, command: LabelCommand): Promise<void>;
   close(): Promise<void>;
 }
@@ -123,8 +126,23 @@ export function connectControllerLink(options: {
   return {
     client,
     connected: () => client.connected,
-    publishContent: (labelId, contentJson) =>
-      publish(topics.label(labelId, "content"), contentJson ?? Buffer.alloc(0), true),
+    publishContents: (items) =>
+      new Promise<string[]>((resolve) => {
+        const failed: string[] = [];
+        let outstanding = items.length;
+        if (outstanding === 0) resolve(failed);
+        for (const [labelId, json] of items) {
+          client.publish(
+            topics.label(labelId, "content"),
+            json ?? Buffer.alloc(0),
+            { qos: 1, retain: true },
+            (err) => {
+              if (err) failed.push(labelId);
+              if (--outstanding === 0) resolve(failed);
+            },
+          );
+        }
+      }),
     sendCommand: (labelId, command) =>
       publish(topics.label(labelId, "command"), JSON.stringify(command), false),
     close: async () => {
