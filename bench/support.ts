@@ -49,6 +49,7 @@ export const BENCH_CONFIG = {
   stockLowThreshold: 3,
   omnibus: true,
   omnibusDays: 30,
+  unitBases: {},
   guardMaxCut: 0.5,
   guardMaxRaise: 0.5,
 };

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { assertTimeZone, idSchema } from "../schemas/index.ts";
+import { UNIT_BASES, type UnitBase } from "./pricing/index.ts";
 
 /**
  * Controller configuration: environment variables, overridden by CLI flags, validated in one place.
@@ -41,6 +42,31 @@ export const configSchema = z.object({
     .default("on")
     .transform((v) => v === "on" || v === "true" || v === "1"),
   omnibusDays: z.coerce.number().int().min(1).max(365).default(30),
+  /**
+   * Unit-price base per product category, e.g. `spices=100 g, coffee=kg`; other categories get the
+   * default for their unit (per kg, per l, per piece).
+   */
+  unitBases: z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      const out: Record<string, UnitBase> = {};
+      for (const entry of text
+        .split(",")
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const [category, base] = entry.split("=").map((p) => p.trim());
+        if (!category || !base || !(UNIT_BASES as readonly string[]).includes(base)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `"${entry}" is not category=base with base one of ${UNIT_BASES.join(", ")}`,
+          });
+          continue;
+        }
+        out[category] = base as UnitBase;
+      }
+      return out;
+    }),
   /** A price cut by more than this share (or to zero) waits for an approval. */
   guardMaxCut: z.coerce.number().gt(0).max(1).default(0.5),
   /** A price raise by more than this share waits for an approval. */
@@ -68,6 +94,7 @@ const ENV: Record<keyof Config, string> = {
   offlineAfterSeconds: "SHELFSYNC_OFFLINE_AFTER_SECONDS",
   omnibus: "SHELFSYNC_OMNIBUS",
   omnibusDays: "SHELFSYNC_OMNIBUS_DAYS",
+  unitBases: "SHELFSYNC_UNIT_BASES",
   guardMaxCut: "SHELFSYNC_GUARD_MAX_CUT",
   guardMaxRaise: "SHELFSYNC_GUARD_MAX_RAISE",
   adminToken: "SHELFSYNC_ADMIN_TOKEN",

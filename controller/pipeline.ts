@@ -8,7 +8,14 @@ import type { Stores } from "./store/index.ts";
 
 export type PipelineConfig = Pick<
   Config,
-  "locale" | "timeZone" | "stockLowThreshold" | "omnibus" | "omnibusDays" | "guardMaxCut" | "guardMaxRaise"
+  | "locale"
+  | "timeZone"
+  | "stockLowThreshold"
+  | "omnibus"
+  | "omnibusDays"
+  | "unitBases"
+  | "guardMaxCut"
+  | "guardMaxRaise"
 >;
 
 /** Guard-rail policy from the configuration (used when the stores are opened). */
@@ -35,6 +42,7 @@ export function feedPipeline(
     locale: config.locale,
     timeZone: config.timeZone,
     omnibus: { enabled: config.omnibus, lookbackDays: config.omnibusDays },
+    unitPrice: { byCategory: config.unitBases },
   });
   const sync = labelSync({
     catalog: stores.catalog,

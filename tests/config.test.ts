@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../controller/config.ts";
+
+describe("configuration", () => {
+  it("has the documented defaults", () => {
+    const defaults = loadConfig({}, []);
+    expect(defaults.mqttUrl).toBeUndefined();
+    expect(defaults).toMatchObject({
+      storeId: "store-1",
+      httpPort: 8080,
+      dbPath: "./data/shelfsync.db",
+      mqttPort: 1883,
+      timeZone: "Europe/Berlin",
+      omnibus: true,
+      omnibusDays: 30,
+      guardMaxCut: 0.5,
+      unitBases: {},
+    });
+  });
+
+  it("takes env vars, and flags over env vars", () => {
+    const c = loadConfig({ SHELFSYNC_STORE_ID: "berlin-7", SHELFSYNC_HTTP_PORT: "9000" }, [
+      "--http-port",
+      "9100",
+      "--db",
+      "/tmp/x.db",
+    ]);
+    expect([c.storeId, c.httpPort, c.dbPath]).toEqual(["berlin-7", 9100, "/tmp/x.db"]);
+    expect(
+      loadConfig({ SHELFSYNC_UNIT_BASES: "spices=100 g, coffee=kg", SHELFSYNC_OMNIBUS: "off" }, []),
+    ).toMatchObject({
+      unitBases: { spices: "100 g", coffee: "kg" },
+      omnibus: false,
+    });
+  });
+
+  it("names every bad setting in one error, and never echoes a secret", () => {
+    let error: unknown;
+    try {
+      loadConfig(
+        {
+          SHELFSYNC_STORE_ID: "a/b",
+          SHELFSYNC_TIMEZONE: "Mars/Olympus",
+          SHELFSYNC_MQTT_URL: "http://x",
+          SHELFSYNC_ADMIN_TOKEN: "short-secret",
+          SHELFSYNC_UNIT_BASES: "tea=lb",
+        },
+        [],
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of [
+      "SHELFSYNC_STORE_ID",
+      "SHELFSYNC_TIMEZONE",
+      "SHELFSYNC_MQTT_URL",
+      "SHELFSYNC_ADMIN_TOKEN",
+      "SHELFSYNC_UNIT_BASES",
+    ]) {
+      expect(message).toContain(name);
+    }
+    expect(message).not.toContain("short-secret");
+  });
+});
