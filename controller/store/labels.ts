@@ -74,8 +74,9 @@ export function labelStore(db: Db) {
     `SELECT ${LABEL_COLUMNS.replace("content_json AS contentJson,", "")} FROM labels ORDER BY label_id`,
   );
   const setSku = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ?");
+  // Positional parameters: binding by name costs measurably on a 20,000-label reprice.
   const setContent = sql.prepare(
-    "UPDATE labels SET content_hash = @contentHash, content_version = @contentVersion, content_json = @contentJson WHERE label_id = @labelId",
+    "UPDATE labels SET content_hash = ?, content_version = ?, content_json = ? WHERE label_id = ?",
   );
   const ensureLabel = sql.prepare("INSERT OR IGNORE INTO labels (label_id, created_at) VALUES (?, ?)");
   const setState = sql.prepare(
@@ -149,7 +150,7 @@ export function labelStore(db: Db) {
     setContents(updates: ContentUpdate[]): void {
       if (updates.length === 0) return;
       sql.transaction(() => {
-        for (const u of updates) setContent.run(u);
+        for (const u of updates) setContent.run(u.contentHash, u.contentVersion, u.contentJson, u.labelId);
       })();
     },
 
