@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { colorModeSchema, idSchema, moneySchema, skuSchema, stockStateSchema } from "./common.ts";
+import {
+  colorModeSchema,
+  idSchema,
+  moneySchema,
+  promoDisplaySchema,
+  skuSchema,
+  stockStateSchema,
+  unitPriceSchema,
+} from "./common.ts";
 import { FEED_NAMES } from "./feeds.ts";
 import { flashOptionsSchema, labelContentSchema, labelDescriptorSchema } from "./mqtt.ts";
 
@@ -125,15 +133,8 @@ export const priceReplySchema = z.object({
   price: moneySchema,
   regularPrice: moneySchema,
   referencePrice: moneySchema.optional(),
-  unitPrice: moneySchema.extend({ per: z.string() }).optional(),
-  promo: z
-    .object({
-      promotionId: z.string(),
-      kind: z.string(),
-      text: z.string(),
-      validUntil: z.string().optional(),
-    })
-    .optional(),
+  unitPrice: unitPriceSchema.optional(),
+  promo: promoDisplaySchema.optional(),
   memberPrice: moneySchema.optional(),
   validUntil: z.string().optional(),
   warnings: z.array(z.string()).optional(),

@@ -22,6 +22,17 @@ export const moneySchema = z.object({
 });
 export type MoneyObject = z.infer<typeof moneySchema>;
 
+/** A price per unit of measure: a money object plus what it is per ("kg", "l", "100 g", "piece"…). */
+export const unitPriceSchema = moneySchema.extend({ per: z.string() });
+
+/** The promotion a shelf shows: which, what kind, its text, and until when (ISO 8601). */
+export const promoDisplaySchema = z.object({
+  promotionId: z.string(),
+  kind: z.string(),
+  text: z.string(),
+  validUntil: z.string().optional(),
+});
+
 export const STOCK_STATES = ["in_stock", "low", "out"] as const;
 export const stockStateSchema = z.enum(STOCK_STATES);
 export type StockState = z.infer<typeof stockStateSchema>;

@@ -5,9 +5,11 @@ import {
   currencySchema,
   idSchema,
   moneySchema,
+  promoDisplaySchema,
   protocolVersion,
   skuSchema,
   stockStateSchema,
+  unitPriceSchema,
 } from "./common.ts";
 
 /** `…/label/{labelId}/content`, retained, QoS 1: what the label must show. */
@@ -25,15 +27,8 @@ export const labelContentSchema = z.object({
   /** Filled by the pricing engine once promotions land (DESIGN.md §3a). */
   regularPrice: moneySchema.optional(),
   referencePrice: moneySchema.optional(),
-  unitPrice: moneySchema.extend({ per: z.string() }).optional(),
-  promo: z
-    .object({
-      promotionId: z.string(),
-      kind: z.string(),
-      text: z.string(),
-      validUntil: z.string().optional(),
-    })
-    .optional(),
+  unitPrice: unitPriceSchema.optional(),
+  promo: promoDisplaySchema.optional(),
   memberPrice: moneySchema.optional(),
   /** Hash of everything above: equal content ⇔ equal hash, whatever the version. */
   contentHash: contentHashSchema,

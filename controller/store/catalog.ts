@@ -6,7 +6,12 @@ import type {
   Promotion,
   StockRow,
 } from "../../schemas/index.ts";
-import { checkGuardRail, type GuardRailPolicy, type PriceOverride } from "../pricing/index.ts";
+import {
+  checkGuardRail,
+  type GuardRailPolicy,
+  type PriceEntry,
+  type PriceOverride,
+} from "../pricing/index.ts";
 import type { ApprovalStore } from "./approvals.ts";
 import type { AuditStore } from "./audit.ts";
 import type { Db } from "./db.ts";
@@ -18,15 +23,8 @@ export interface Lined<T> {
   row: T;
 }
 
-export interface PriceHistoryEntry {
-  id: number;
-  sku: string;
-  amountMinor: number;
-  currency: string;
-  effectiveFrom: number;
-  effectiveTo: number | null;
-  sequence: number;
-}
+/** A price history row is exactly the pricing engine's price entry. */
+export type PriceHistoryEntry = PriceEntry;
 
 export interface ProductRecord {
   sku: string;
