@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
@@ -14,6 +15,21 @@ import { FeedRejected } from "./feeds/ingest.ts";
  * The embedded broker moves to the next free port when 1883 is taken (many machines run Mosquitto).
  */
 const CATALOGUE = join(dirname(fileURLToPath(import.meta.url)), "demo", "catalogue");
+
+/**
+ * Promotions running from today (store time) for two weeks, so the demo shows reductions with their
+ * Omnibus reference price, a multi-buy and a member price whenever it is started.
+ */
+function demoPromotions(today: Date): string {
+  const day = (offset: number) => new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+  return [
+    "promotionId,kind,skus,value,buyQuantity,start,end,priority",
+    `DEMO-COFFEE-20,percent,SKU-1001|SKU-1016,20,,${day(0)},${day(14)},1`,
+    `DEMO-PASTA-3FOR,multibuy,SKU-1007|SKU-1008,2.50,3,${day(0)},${day(14)},1`,
+    `DEMO-HONEY-MEMBER,member,SKU-1018,5.99,,${day(0)},${day(14)},1`,
+    "",
+  ].join("\n");
+}
 
 async function main() {
   const { values } = parseArgs({
@@ -45,12 +61,11 @@ async function main() {
   for (const feed of FEED_NAMES) {
     const sequence = (controller.catalog.lastSequence(feed) ?? 0) + 1;
     try {
-      const reply = await controller.ingest({
-        feed,
-        sequence,
-        format: "csv",
-        body: createReadStream(join(CATALOGUE, `${feed}.csv`)),
-      });
+      const body =
+        feed === "promotions"
+          ? Readable.from([Buffer.from(demoPromotions(new Date(controller.clock.now())))])
+          : createReadStream(join(CATALOGUE, `${feed}.csv`));
+      const reply = await controller.ingest({ feed, sequence, format: "csv", body });
       controller.log.info(`sample ${feed} loaded`, { rows: reply.rowsRead, changed: reply.rowsChanged });
     } catch (e) {
       if (e instanceof FeedRejected) throw new Error(`sample ${feed} feed is invalid: ${e.message}`);

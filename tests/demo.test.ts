@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { getJson, tempDir, waitFor } from "./support/harness.ts";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+// `npm run demo` as a new user runs it: a real process, its own embedded broker, sample data.
+describe("npm run demo", () => {
+  const dir = tempDir();
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill("SIGKILL");
+    dir.cleanup();
+  });
+
+  it("serves /api/v1/health and its simulated labels reach in sync with no further steps", async () => {
+    const port = await freePort();
+    let output = "";
+    child = spawn(
+      process.execPath,
+      ["--import", "tsx", "controller/demo.ts", "--labels", "12", "--failure-rate", "0"],
+      {
+        env: {
+          ...process.env,
+          SHELFSYNC_HTTP_PORT: String(port),
+          SHELFSYNC_HTTP_HOST: "127.0.0.1",
+          SHELFSYNC_DB: join(dir.path, "demo.db"),
+          SHELFSYNC_MQTT_PORT: String(await freePort()),
+          SHELFSYNC_LOG_LEVEL: "warn",
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    child.stdout?.on("data", (d) => {
+      output += String(d);
+    });
+    child.stderr?.on("data", (d) => {
+      output += String(d);
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(() => output.includes("Shelfsync demo running"), 30_000, "the demo's banner");
+    expect(output).toContain(`console:  ${base}/`);
+    expect((await getJson(`${base}/api/v1/health`)).status).toBe("ok");
+    const sync = await waitFor(
+      async () => {
+        const s = await getJson(`${base}/api/v1/sync`);
+        return s.inSync === 12 ? s : undefined;
+      },
+      20_000,
+      "all demo labels in sync",
+    );
+    expect(sync).toMatchObject({ total: 12, inSync: 12, notRight: [] });
+    // The sample promotions are on: a reduction with its regular and Omnibus reference price.
+    const coffee = await getJson(`${base}/api/v1/products/SKU-1001/price`);
+    expect(coffee).toMatchObject({
+      price: { amountMinor: 599 },
+      regularPrice: { amountMinor: 749 },
+      referencePrice: { amountMinor: 749 },
+      promo: { promotionId: "DEMO-COFFEE-20" },
+    });
+  });
+});
