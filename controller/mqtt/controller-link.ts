@@ -74,9 +74,16 @@ export function connectControllerLink(options: {
   client.on("connect", () => {
     log.info("connected to MQTT broker", { url: options.url });
     client.publish(topics.controllerStatus, status("online"), { qos: 1, retain: true });
+    // Label states at QoS 0: after a reprice thousands arrive at once, and a broker holds only so
+    // many QoS 1 messages per client (Mosquitto: 1,000 beyond those in flight) before dropping them;
+    // QoS 0 goes straight to the socket. A state lost anyway is repeated at the label's next check-in.
+    // Bridge availability and inventories are few and retained: QoS 1.
     client.subscribe(
-      [topics.anyLabel("state"), topics.anyBridge("status"), topics.anyBridge("labels")],
-      { qos: 1 },
+      {
+        [topics.anyLabel("state")]: { qos: 0 },
+        [topics.anyBridge("status")]: { qos: 1 },
+        [topics.anyBridge("labels")]: { qos: 1 },
+      },
       (err) => {
         if (err) log.error("subscribe failed", { error: String(err) });
       },
