@@ -1,16 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { getJson, tempDir, waitFor } from "./support/harness.ts";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { freePort, getJson, tempDir, waitFor } from "./support/harness.ts";
 
 // `npm run demo` as a new user runs it: a real process, its own embedded broker, sample data.
 describe("npm run demo", () => {

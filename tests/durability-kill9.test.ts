@@ -1,17 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStores } from "../controller/store/index.ts";
-import { postFeed, tempDir, waitFor } from "./support/harness.ts";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { freePort, postFeed, tempDir, waitFor } from "./support/harness.ts";
 
 /** Every child started, so a failing test still leaves no controller running behind it. */
 const children: ChildProcess[] = [];
