@@ -143,6 +143,8 @@ export type PriceReply = z.infer<typeof priceReplySchema>;
 
 export const approvalReplySchema = z.object({
   approvalId: z.string(),
+  /** A feed's price row, or a staff override. */
+  change: z.enum(["price", "override"]),
   sku: skuSchema,
   current: moneySchema.nullable(),
   proposed: moneySchema,

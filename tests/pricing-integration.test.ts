@@ -242,4 +242,46 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
     expect(trail[1].after.value).toBe("0.35");
     expect(trail[2].actor).toBe("Maria (store manager)");
   });
+
+  it("holds a staff override that cuts the price by more than half; a modest one applies at once", async () => {
+    const regular = async () =>
+      (await api(ctl.httpUrl, "GET", "/products/COFFEE/price")).json.regularPrice.amountMinor;
+    expect(await regular()).toBe(249);
+    const big = await api(ctl.httpUrl, "POST", "/overrides", {
+      sku: "COFFEE",
+      price: "0.99",
+      author: "Sam (floor)",
+      reason: "damaged pack",
+    });
+    expect(big.status).toBe(202);
+    expect(big.json).toMatchObject({ held: true, amountMinor: 99 });
+    expect(await regular()).toBe(249);
+    const pending = (await api(ctl.httpUrl, "GET", "/approvals")).json.find(
+      (a: { approvalId: string }) => a.approvalId === big.json.approvalId,
+    );
+    expect(pending).toMatchObject({
+      change: "override",
+      sku: "COFFEE",
+      source: "staff:Sam (floor)",
+      proposed: { amountMinor: 99 },
+    });
+    const approved = await api(
+      ctl.httpUrl,
+      "POST",
+      `/approvals/${big.json.approvalId}/approve`,
+      {},
+      TEST_ADMIN_TOKEN,
+    );
+    expect(approved.status).toBe(200);
+    expect(await regular()).toBe(99);
+
+    const small = await api(ctl.httpUrl, "POST", "/overrides", {
+      sku: "MILK",
+      price: "0.45",
+      author: "Sam (floor)",
+      reason: "price match",
+    });
+    expect(small.status).toBe(201);
+    expect((await api(ctl.httpUrl, "GET", "/products/MILK/price")).json.regularPrice.amountMinor).toBe(45);
+  });
 });

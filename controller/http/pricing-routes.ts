@@ -19,6 +19,7 @@ import {
 } from "../../schemas/index.ts";
 import { APPROVER_ROLES } from "../auth.ts";
 import { money } from "../labels/content.ts";
+import { checkGuardRail } from "../pricing/index.ts";
 import type { ControllerServices } from "../services.ts";
 import type { ApprovalRecord } from "../store/approvals.ts";
 import type { TokenIdentity } from "../store/tokens.ts";
@@ -40,6 +41,7 @@ const overrideBodySchema = z.object({
 
 /** Promotions, overrides, approvals, audit and price replay (issue 3). */
 export function pricingRoutes(s: ControllerServices): Hono {
+  const guardRail = { maxCutShare: s.config.guardMaxCut, maxRaiseShare: s.config.guardMaxRaise };
   const api = new Hono();
   const tz = s.config.timeZone;
   const createSchema = promotionCreateBodySchema(tz);
@@ -236,6 +238,41 @@ export function pricingRoutes(s: ControllerServices): Hono {
         { field: "end", reason: "must be after start" },
       ]);
     const override = { sku: b.sku, amountMinor, currency, start, end, author: b.author, reason: b.reason };
+    // A staff price is a price change like any other: a fat-fingered 0.09 waits for an approver.
+    const current = s.sync.resolveSku(b.sku, start)?.regularPrice;
+    const hold = checkGuardRail(current, { amountMinor, currency }, guardRail);
+    if (hold) {
+      const approvalId = s.stores.transaction(() => {
+        const heldId = approvals.hold({
+          change: "override",
+          sku: b.sku,
+          currentAmountMinor: current?.amountMinor ?? null,
+          currentCurrency: current?.currency ?? null,
+          proposedAmountMinor: amountMinor,
+          proposedCurrency: currency,
+          effectiveFrom: start,
+          effectiveTo: end,
+          reason: hold.reason,
+          source: `staff:${b.author}`,
+          feedSequence: null,
+          author: b.author,
+          changeReason: b.reason,
+          createdAt: now,
+        });
+        audit.record({
+          at: now,
+          actor: b.author,
+          action: "approval.held",
+          entity: "approval",
+          entityId: heldId,
+          reason: hold.reason,
+          before: current ?? null,
+          after: override,
+        });
+        return heldId;
+      });
+      return c.json({ ...override, held: true, approvalId, holdReason: hold.reason }, 202);
+    }
     const id = s.stores.transaction(() => {
       const newId = catalog.addOverride(override, now);
       audit.record({
@@ -277,6 +314,7 @@ export function pricingRoutes(s: ControllerServices): Hono {
   // ── approvals ──
   const approvalReply = (a: ApprovalRecord): ApprovalReply => ({
     approvalId: a.approvalId,
+    change: a.change,
     sku: a.sku,
     current:
       a.currentAmountMinor === null || a.currentCurrency === null
@@ -326,19 +364,7 @@ export function pricingRoutes(s: ControllerServices): Hono {
     const decided = s.stores.transaction(() => {
       if (!approvals.decide(approval.approvalId, verdict, who.name, now, body.value.reason ?? null))
         return false;
-      if (verdict === "approved") {
-        catalog.insertApprovedPrice(
-          {
-            sku: approval.sku,
-            amountMinor: approval.proposedAmountMinor,
-            currency: approval.proposedCurrency,
-            from: Math.max(approval.effectiveFrom ?? now, now),
-            to: approval.effectiveTo,
-            sequence: approval.feedSequence,
-          },
-          now,
-        );
-      }
+      if (verdict === "approved") catalog.applyApproved(approval, now);
       audit.record({
         at: now,
         actor: `${who.name} (${who.role})`,

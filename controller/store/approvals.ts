@@ -5,6 +5,8 @@ export type ApprovalStatus = "pending" | "approved" | "rejected" | "superseded";
 
 export interface ApprovalRecord {
   approvalId: string;
+  /** A feed's `price` row, or a staff `override`. */
+  change: "price" | "override";
   sku: string;
   currentAmountMinor: number | null;
   currentCurrency: string | null;
@@ -14,7 +16,9 @@ export interface ApprovalRecord {
   effectiveTo: number | null;
   reason: string;
   source: string;
-  feedSequence: number;
+  feedSequence: number | null;
+  author: string | null;
+  changeReason: string | null;
   status: ApprovalStatus;
   decidedBy: string | null;
   decidedAt: number | null;
@@ -22,20 +26,29 @@ export interface ApprovalRecord {
   createdAt: number;
 }
 
-const COLUMNS = `approval_id AS approvalId, sku, current_amount_minor AS currentAmountMinor,
+/** What is held: everything but the decision, which comes later; author and reason only for overrides. */
+export type HoldRequest = Omit<
+  ApprovalRecord,
+  "approvalId" | "status" | "decidedBy" | "decidedAt" | "decisionReason" | "author" | "changeReason"
+> &
+  Partial<Pick<ApprovalRecord, "author" | "changeReason">>;
+
+const COLUMNS = `approval_id AS approvalId, change, sku, current_amount_minor AS currentAmountMinor,
   current_currency AS currentCurrency, proposed_amount_minor AS proposedAmountMinor,
   proposed_currency AS proposedCurrency, effective_from AS effectiveFrom, effective_to AS effectiveTo,
-  reason, source, feed_sequence AS feedSequence, status, decided_by AS decidedBy, decided_at AS decidedAt,
+  reason, source, feed_sequence AS feedSequence, author, change_reason AS changeReason, status, decided_by AS decidedBy, decided_at AS decidedAt,
   decision_reason AS decisionReason, created_at AS createdAt`;
 
 /** Price changes held by a guard rail, waiting for an ops or manager decision. */
 export function approvalStore(db: Db) {
   const sql = db.$client;
   const insert = sql.prepare(
-    `INSERT INTO approvals (approval_id, sku, current_amount_minor, current_currency, proposed_amount_minor,
-       proposed_currency, effective_from, effective_to, reason, source, feed_sequence, status, created_at)
-     VALUES (@approvalId, @sku, @currentAmountMinor, @currentCurrency, @proposedAmountMinor, @proposedCurrency,
-       @effectiveFrom, @effectiveTo, @reason, @source, @feedSequence, 'pending', @createdAt)`,
+    `INSERT INTO approvals (approval_id, change, sku, current_amount_minor, current_currency, proposed_amount_minor,
+       proposed_currency, effective_from, effective_to, reason, source, feed_sequence, author, change_reason,
+       status, created_at)
+     VALUES (@approvalId, @change, @sku, @currentAmountMinor, @currentCurrency, @proposedAmountMinor,
+       @proposedCurrency, @effectiveFrom, @effectiveTo, @reason, @source, @feedSequence, @author, @changeReason,
+       'pending', @createdAt)`,
   );
   const supersede = sql.prepare(
     `UPDATE approvals SET status = 'superseded', decided_at = ?, decision_reason = ?
@@ -57,12 +70,10 @@ export function approvalStore(db: Db) {
 
   return {
     /** Hold a change; any older pending change for the same SKU is superseded by it. */
-    hold(
-      a: Omit<ApprovalRecord, "approvalId" | "status" | "decidedBy" | "decidedAt" | "decisionReason">,
-    ): string {
+    hold(a: HoldRequest): string {
       const approvalId = randomUUID();
       supersede.run(a.createdAt, `superseded by approval ${approvalId}`, a.sku);
-      insert.run({ ...a, approvalId });
+      insert.run({ author: null, changeReason: null, ...a, approvalId });
       return approvalId;
     },
     /** A later price for the SKU went through: older held changes no longer apply. */

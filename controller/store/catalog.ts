@@ -12,7 +12,7 @@ import {
   type PriceEntry,
   type PriceOverride,
 } from "../pricing/index.ts";
-import type { ApprovalStore } from "./approvals.ts";
+import type { ApprovalRecord, ApprovalStore } from "./approvals.ts";
 import type { AuditStore } from "./audit.ts";
 import type { Db } from "./db.ts";
 import type { PromotionStore } from "./promotions.ts";
@@ -244,6 +244,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     if (hold) {
       pendingSkus.add(p.sku);
       const approvalId = deps.approvals.hold({
+        change: "price",
         sku: p.sku,
         currentAmountMinor: current?.a ?? null,
         currentCurrency: current?.c ?? null,
@@ -497,19 +498,34 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       const o = overrideById.get(id);
       if (o) endOverride.run(Math.max(o.start, Math.min(now, o.end ?? now)), id);
     },
-    /** Insert an approved price change as history (it takes effect from `from`). */
-    insertApprovedPrice(
-      p: {
-        sku: string;
-        amountMinor: number;
-        currency: string;
-        from: number;
-        to: number | null;
-        sequence: number;
-      },
-      now: number,
-    ): void {
-      insertPrice.run(p.sku, p.amountMinor, p.currency, p.from, p.to, p.sequence, now);
+    /**
+     * Put an approved change into force: a price row into the history (keeping its feed sequence), an
+     * override into the overrides; either from its own start or from now, whichever is later.
+     */
+    applyApproved(a: ApprovalRecord, now: number): void {
+      const from = Math.max(a.effectiveFrom ?? now, now);
+      if (a.change === "override") {
+        insertOverride.run({
+          sku: a.sku,
+          amountMinor: a.proposedAmountMinor,
+          currency: a.proposedCurrency,
+          start: from,
+          end: a.effectiveTo,
+          author: a.author ?? "unknown",
+          reason: a.changeReason,
+          now,
+        });
+      } else {
+        insertPrice.run(
+          a.sku,
+          a.proposedAmountMinor,
+          a.proposedCurrency,
+          from,
+          a.effectiveTo,
+          a.feedSequence ?? 0,
+          now,
+        );
+      }
     },
 
     /** Every SKU in the catalogue, in SKU order. */

@@ -163,6 +163,8 @@ export const approvals = sqliteTable(
   "approvals",
   {
     approvalId: text("approval_id").primaryKey(),
+    /** What is held: a feed's `price` row, or a staff `override`. */
+    change: text("change").notNull().default("price"),
     sku: text("sku")
       .notNull()
       .references(() => products.sku),
@@ -174,9 +176,13 @@ export const approvals = sqliteTable(
     effectiveFrom: integer("effective_from"),
     effectiveTo: integer("effective_to"),
     reason: text("reason").notNull(),
-    /** Where the change came from, e.g. `feed:prices#42 line 7`. */
+    /** Where the change came from, e.g. `feed:prices#42 line 7` or `staff:Maria`. */
     source: text("source").notNull(),
-    feedSequence: integer("feed_sequence").notNull(),
+    /** The feed batch of a held price row (its history entry keeps this sequence once approved). */
+    feedSequence: integer("feed_sequence"),
+    /** Who asked for a held override, and why (an override needs both). */
+    author: text("author"),
+    changeReason: text("change_reason"),
     status: text("status").notNull().default("pending"),
     decidedBy: text("decided_by"),
     decidedAt: integer("decided_at"),

@@ -7,6 +7,7 @@ CREATE TABLE `api_tokens` (
 --> statement-breakpoint
 CREATE TABLE `approvals` (
 	`approval_id` text PRIMARY KEY NOT NULL,
+	`change` text DEFAULT 'price' NOT NULL,
 	`sku` text NOT NULL,
 	`current_amount_minor` integer,
 	`current_currency` text,
@@ -16,7 +17,9 @@ CREATE TABLE `approvals` (
 	`effective_to` integer,
 	`reason` text NOT NULL,
 	`source` text NOT NULL,
-	`feed_sequence` integer NOT NULL,
+	`feed_sequence` integer,
+	`author` text,
+	`change_reason` text,
 	`status` text DEFAULT 'pending' NOT NULL,
 	`decided_by` text,
 	`decided_at` integer,
