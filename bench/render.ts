@@ -6,6 +6,7 @@ import { LabelRenderer } from "../display/render/label-renderer.ts";
 import { renderLabel } from "../display/render/render-label.ts";
 import type { RenderJob } from "../display/render/render-pool.ts";
 import type { LabelContent } from "../schemas/mqtt.ts";
+import type { BenchRow } from "./support.ts";
 
 /**
  * Label rendering throughput.
@@ -16,14 +17,7 @@ import type { LabelContent } from "../schemas/mqtt.ts";
  * - the same store unchanged: what "render only what changed" costs when nothing did.
  */
 
-export interface RenderBenchRow {
-  name: string;
-  ops: number;
-  ms: number;
-  opsPerSec: number;
-  ratio?: number;
-  note?: string;
-}
+export type RenderBenchRow = BenchRow;
 
 const WORDS = [
   "Organic",

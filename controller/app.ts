@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
@@ -6,6 +5,7 @@ import type { LabelState } from "../schemas/index.ts";
 import { seedAdminToken } from "./auth.ts";
 import type { Config } from "./config.ts";
 import { createApi } from "./http/routes.ts";
+import { AddressInUseError, listenOn } from "./listen.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { connectControllerLink } from "./mqtt/controller-link.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
@@ -178,25 +178,17 @@ export async function startController(
 
   const app = createApi(services);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  server.listen(config.httpPort, config.httpHost);
   try {
-    await Promise.race([
-      once(server, "listening"),
-      once(server, "error").then(([e]) => {
-        throw e;
-      }),
-    ]);
+    services.httpPort = await listenOn(server, config.httpPort, config.httpHost);
   } catch (e) {
     await closeAll();
-    if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    if (e instanceof AddressInUseError) {
       throw new HttpPortInUseError(
         `HTTP port ${config.httpPort} is already in use; choose another with SHELFSYNC_HTTP_PORT or --http-port`,
       );
     }
     throw e;
   }
-  const address = server.address();
-  services.httpPort = typeof address === "object" && address ? address.port : config.httpPort;
   services.httpUrl = `http://127.0.0.1:${services.httpPort}`;
   services.stop = async () => {
     server.closeAllConnections();

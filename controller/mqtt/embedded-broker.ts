@@ -1,6 +1,6 @@
-import { once } from "node:events";
-import { createServer, type Server } from "node:net";
+import { createServer } from "node:net";
 import { Aedes } from "aedes";
+import { AddressInUseError, listenOn } from "../listen.ts";
 
 export interface EmbeddedBroker {
   port: number;
@@ -16,23 +16,6 @@ export class PortInUseError extends Error {
         `or pick another port for the embedded broker with SHELFSYNC_MQTT_PORT.`,
     );
   }
-}
-
-async function listen(server: Server, port: number, host: string): Promise<number> {
-  server.listen(port, host);
-  try {
-    await Promise.race([
-      once(server, "listening"),
-      once(server, "error").then(([e]) => {
-        throw e;
-      }),
-    ]);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") throw new PortInUseError(port);
-    throw e;
-  }
-  const address = server.address();
-  return typeof address === "object" && address ? address.port : port;
 }
 
 /**
@@ -52,7 +35,9 @@ export async function startEmbeddedBroker(options: {
   for (let attempt = 0; ; attempt++) {
     const server = createServer(broker.handle);
     try {
-      port = await listen(server, port, host);
+      port = await listenOn(server, port, host).catch((e: unknown) => {
+        throw e instanceof AddressInUseError ? new PortInUseError(port) : e;
+      });
       const url = `mqtt://127.0.0.1:${port}`;
       return {
         port,
