@@ -7,7 +7,12 @@ import { UNIT_BASES, type UnitBase } from "./pricing/index.ts";
  * Controller configuration: environment variables, overridden by CLI flags, validated in one place.
  * A bad value stops the start with a message naming the variable, never a stack trace.
  */
-const port = z.coerce.number().int().min(0).max(65535);
+const PORT_MESSAGE = "must be a port number from 0 to 65535";
+const port = z.coerce
+  .number({ error: PORT_MESSAGE })
+  .int(PORT_MESSAGE)
+  .min(0, PORT_MESSAGE)
+  .max(65535, PORT_MESSAGE);
 
 export const configSchema = z.object({
   storeId: idSchema.default("store-1"),
