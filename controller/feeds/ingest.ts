@@ -7,9 +7,6 @@ import {
   type FeedRowError,
   fastPriceRow,
   feedRowSchemas,
-  type PriceRow,
-  type ProductRow,
-  type StockRow,
 } from "../../schemas/index.ts";
 import type { LabelSync } from "../labels/label-sync.ts";
 import { type AnyFeedRow, BatchRejected, type CatalogStore, type Lined } from "../store/catalog.ts";

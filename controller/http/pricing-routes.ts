@@ -274,7 +274,7 @@ export function pricingRoutes(s: ControllerServices): Hono {
       return c.json({ ...override, held: true, approvalId, holdReason: hold.reason }, 202);
     }
     const id = s.stores.transaction(() => {
-      const newId = catalog.addOverride(override, now);
+      const newId = s.stores.overrides.add(override, now);
       audit.record({
         at: now,
         actor: b.author,
@@ -291,13 +291,13 @@ export function pricingRoutes(s: ControllerServices): Hono {
 
   api.delete("/overrides/:id", async (c) => {
     const id = Number(c.req.param("id"));
-    const existing = Number.isInteger(id) ? catalog.override(id) : undefined;
+    const existing = Number.isInteger(id) ? s.stores.overrides.get(id) : undefined;
     if (!existing) return apiError(c, 404, "unknown_override", `no override ${c.req.param("id")}`);
     const body = await readBody(c, actorBodySchema);
     if (!body.ok) return body.response;
     const now = s.clock.now();
     s.stores.transaction(() => {
-      catalog.endOverride(id, now);
+      s.stores.overrides.end(id, now);
       audit.record({
         at: now,
         actor: body.value.author,

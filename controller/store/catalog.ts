@@ -15,6 +15,7 @@ import {
 import type { ApprovalRecord, ApprovalStore } from "./approvals.ts";
 import type { AuditStore } from "./audit.ts";
 import type { Db } from "./db.ts";
+import type { OverrideStore } from "./overrides.ts";
 import type { PromotionStore } from "./promotions.ts";
 
 /** A validated feed row with the line it came from (for error messages). */
@@ -76,6 +77,7 @@ export type AnyFeedRow = ProductRow | PriceRow | StockRow | Promotion;
 
 export interface CatalogDeps {
   promotions: PromotionStore;
+  overrides: OverrideStore;
   approvals: ApprovalStore;
   audit: AuditStore;
   guardRail: GuardRailPolicy;
@@ -159,20 +161,6 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   const allStock = sql.prepare<[], { sku: string; onHand: number }>(
     "SELECT sku, on_hand AS onHand FROM stock",
   );
-  const overridesBySku = sql.prepare<[string], PriceOverride>(
-    `SELECT id, sku, amount_minor AS amountMinor, currency, start, "end", author, reason FROM price_overrides WHERE sku = ?`,
-  );
-  const allOverrides = sql.prepare<[], PriceOverride>(
-    `SELECT id, sku, amount_minor AS amountMinor, currency, start, "end", author, reason FROM price_overrides`,
-  );
-  const insertOverride = sql.prepare(
-    `INSERT INTO price_overrides (sku, amount_minor, currency, start, "end", author, reason, created_at)
-     VALUES (@sku, @amountMinor, @currency, @start, @end, @author, @reason, @now)`,
-  );
-  const overrideById = sql.prepare<[number], PriceOverride>(
-    `SELECT id, sku, amount_minor AS amountMinor, currency, start, "end", author, reason FROM price_overrides WHERE id = ?`,
-  );
-  const endOverride = sql.prepare(`UPDATE price_overrides SET "end" = ? WHERE id = ?`);
   const allSkus = sql.prepare<[], { sku: string }>("SELECT sku FROM products ORDER BY sku");
   const countProducts = sql.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM products");
 
@@ -440,7 +428,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
           priceHistory: (sku) => historyBySku.all(sku),
           stock: (sku) => stockBySku.get(sku)?.onHand,
           promotions: (sku, category) => deps.promotions.forSku(sku, category, since),
-          overrides: (sku) => overridesBySku.all(sku),
+          overrides: (sku) => deps.overrides.forSku(sku),
         };
       }
       const products = new Map<string, ProductRecord>();
@@ -465,13 +453,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         if (p.category !== undefined) push(byCategory, p.category, p);
         else for (const sku of p.skus) if (skus.has(sku)) push(bySku, sku, p);
       }
-      const overrides = new Map<string, PriceOverride[]>();
-      for (const o of allOverrides.iterate()) {
-        if (!skus.has(o.sku)) continue;
-        const list = overrides.get(o.sku);
-        if (list) list.push(o);
-        else overrides.set(o.sku, [o]);
-      }
+      const overrides = deps.overrides.forSkus(skus);
       return {
         product: (sku) => products.get(sku),
         priceHistory: (sku) => history.get(sku) ?? [],
@@ -488,16 +470,6 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
 
     stock: (sku: string): { onHand: number } | undefined => stockBySku.get(sku),
 
-    overrides: (sku: string): PriceOverride[] => overridesBySku.all(sku),
-    override: (id: number): PriceOverride | undefined => overrideById.get(id),
-    addOverride(o: Omit<PriceOverride, "id">, now: number): number {
-      return Number(insertOverride.run({ ...o, reason: o.reason ?? null, now }).lastInsertRowid);
-    },
-    /** Ends an override now (or removes a future one by ending it at its start). */
-    endOverride(id: number, now: number): void {
-      const o = overrideById.get(id);
-      if (o) endOverride.run(Math.max(o.start, Math.min(now, o.end ?? now)), id);
-    },
     /**
      * Put an approved change into force: a price row into the history (keeping its feed sequence), an
      * override into the overrides; either from its own start or from now, whichever is later.
@@ -505,16 +477,18 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     applyApproved(a: ApprovalRecord, now: number): void {
       const from = Math.max(a.effectiveFrom ?? now, now);
       if (a.change === "override") {
-        insertOverride.run({
-          sku: a.sku,
-          amountMinor: a.proposedAmountMinor,
-          currency: a.proposedCurrency,
-          start: from,
-          end: a.effectiveTo,
-          author: a.author ?? "unknown",
-          reason: a.changeReason,
+        deps.overrides.add(
+          {
+            sku: a.sku,
+            amountMinor: a.proposedAmountMinor,
+            currency: a.proposedCurrency,
+            start: from,
+            end: a.effectiveTo,
+            author: a.author ?? "unknown",
+            reason: a.changeReason ?? undefined,
+          },
           now,
-        });
+        );
       } else {
         insertPrice.run(
           a.sku,

@@ -4,6 +4,7 @@ import { auditStore } from "./audit.ts";
 import { catalogStore } from "./catalog.ts";
 import { type Db, openDb } from "./db.ts";
 import { labelStore } from "./labels.ts";
+import { overrideStore } from "./overrides.ts";
 import { promotionStore } from "./promotions.ts";
 import { tokenStore } from "./tokens.ts";
 
@@ -13,11 +14,13 @@ export function openStores(path: string, options: { guardRail: GuardRailPolicy }
   const promotions = promotionStore(db);
   const approvals = approvalStore(db);
   const audit = auditStore(db);
+  const overrides = overrideStore(db);
   return {
     db,
     promotions,
     approvals,
-    catalog: catalogStore(db, { promotions, approvals, audit, guardRail: options.guardRail }),
+    overrides,
+    catalog: catalogStore(db, { promotions, overrides, approvals, audit, guardRail: options.guardRail }),
     labels: labelStore(db),
     audit,
     tokens: tokenStore(db),
