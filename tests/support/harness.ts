@@ -35,7 +35,7 @@ export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
 
 export async function startTestController(
   broker: BrokerKind,
-  overrides: { dbPath?: string; storeId?: string; clock?: Clock } = {},
+  overrides: { dbPath?: string; storeId?: string; clock?: Clock; mqttUrl?: string } = {},
 ): Promise<Controller & { cleanup(): Promise<void> }> {
   const dir = tempDir();
   const config = loadConfig({}, [], {
@@ -44,7 +44,11 @@ export async function startTestController(
     httpHost: "127.0.0.1",
     dbPath: overrides.dbPath ?? join(dir.path, "shelfsync.db"),
     mqttPort: 0,
-    ...(broker === "mosquitto" ? { mqttUrl: MOSQUITTO_URL } : {}),
+    ...(overrides.mqttUrl
+      ? { mqttUrl: overrides.mqttUrl }
+      : broker === "mosquitto"
+        ? { mqttUrl: MOSQUITTO_URL }
+        : {}),
     logLevel: "warn",
     adminToken: TEST_ADMIN_TOKEN,
   });
