@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   formatMoney,
   type LabelContent,
@@ -95,7 +95,8 @@ export function shownContent(
 
 /** SHA-256 (first 128 bits, hex) of the canonical JSON of what the label shows. */
 export function contentHash(shownJson: string): string {
-  return createHash("sha256").update(shownJson).digest("hex").slice(0, 32);
+  // The one-shot form: no Hash object per label (measurably cheaper over a 20,000-label reprice).
+  return hash("sha256", shownJson, "hex").slice(0, 32);
 }
 
 /**

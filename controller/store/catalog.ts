@@ -432,7 +432,9 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         };
       }
       const products = new Map<string, ProductRecord>();
-      for (const p of allProducts.iterate()) if (skus.has(p.sku)) products.set(p.sku, p);
+      // Products and stock are read whole (faster than stepping; bounded by the catalogue), the
+      // history is streamed (it grows without bound).
+      for (const p of allProducts.all()) if (skus.has(p.sku)) products.set(p.sku, p);
       const history = new Map<string, PriceHistoryEntry[]>();
       for (const h of allHistory.iterate()) {
         if (!skus.has(h.sku)) continue;
@@ -441,7 +443,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         else history.set(h.sku, [h]);
       }
       const stock = new Map<string, number>();
-      for (const s of allStock.iterate()) if (skus.has(s.sku)) stock.set(s.sku, s.onHand);
+      for (const s of allStock.all()) if (skus.has(s.sku)) stock.set(s.sku, s.onHand);
       const bySku = new Map<string, Promotion[]>();
       const byCategory = new Map<string, Promotion[]>();
       const push = <K>(m: Map<K, Promotion[]>, k: K, p: Promotion) => {
