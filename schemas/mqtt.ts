@@ -118,6 +118,14 @@ export const labelDescriptorSchema = z.object({
 });
 export type LabelDescriptor = z.infer<typeof labelDescriptorSchema>;
 
+/**
+ * `{prefix}/{labelId}/hello` on the native bridge's device broker (topics from `deviceTopics`),
+ * retained, published by a label that renders itself: the label is there while this is. The
+ * descriptor's fields without the id, which is the topic's level; an empty retained payload = it left.
+ */
+export const nativeHelloSchema = labelDescriptorSchema.omit({ labelId: true }).extend({ v: protocolVersion });
+export type NativeHello = z.infer<typeof nativeHelloSchema>;
+
 /** `…/bridge/{bridgeId}/labels`, retained: every label this bridge serves (its inventory). */
 export const bridgeLabelsSchema = z.object({
   v: protocolVersion,

@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { buildAsyncApi, CHANNEL_ADDRESSES } from "../schemas/export/asyncapi.ts";
+import {
+  buildAsyncApi,
+  CHANNEL_ADDRESSES,
+  DEFAULT_DEVICE_PREFIX,
+  DEVICE_CHANNEL_ADDRESSES,
+} from "../schemas/export/asyncapi.ts";
 import { canonicalize } from "../schemas/export/canonical.ts";
 import {
   availabilityExamples,
@@ -14,6 +19,7 @@ import {
   labelContentExamples,
   labelImageExamples,
   labelStateExamples,
+  nativeHelloExamples,
 } from "../schemas/export/examples.ts";
 import {
   diffProtocolDocs,
@@ -26,10 +32,15 @@ import { EXPORTED_SCHEMAS, type JsonSchema } from "../schemas/export/json-schema
 import { assertSupported, validate } from "../schemas/export/mini-validator.ts";
 import {
   BRIDGE_LEAVES,
+  DEVICE_LEAVES,
+  defaultDevicePrefix,
+  devicePrefixProblem,
+  deviceTopics,
   LABEL_LEAVES,
   labelCommandSchema,
   labelContentSchema,
   labelImageSchema,
+  nativeHelloSchema,
   parseTopic,
 } from "../schemas/index.ts";
 
@@ -200,6 +211,7 @@ describe("generated protocol documents", () => {
       "label-image",
       "availability",
       "bridge-labels",
+      "native-hello",
       "feed-product-row",
       "feed-price-row",
       "feed-stock-row",
@@ -226,6 +238,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   "label-image": labelImageExamples[0]?.payload as Record<string, unknown>,
   availability: availabilityExamples[0]?.payload as Record<string, unknown>,
   "bridge-labels": bridgeLabelsExamples[0]?.payload as Record<string, unknown>,
+  "native-hello": nativeHelloExamples[0]?.payload as Record<string, unknown>,
   "feed-product-row": {
     sku: "100234",
     gtin: "4006381333931",
@@ -317,6 +330,11 @@ const REFUSED: [string, string, Record<string, unknown>][] = [
   ["label-image", "no planes", { ...SAMPLES["label-image"], planes: [] }],
   ["label-image", "a rotation off the quarter turns", { ...SAMPLES["label-image"], rotation: 45 }],
   ["availability", "an unknown state", { v: 1, state: "away" }],
+  ["native-hello", "no protocol version", { model: "selfdraw-29", width: 296, height: 128 }],
+  ["native-hello", "an unknown colour mode", { ...SAMPLES["native-hello"], colors: "rgb" }],
+  ["native-hello", "a panel 0 pixels wide", { ...SAMPLES["native-hello"], width: 0 }],
+  ["native-hello", "a fractional height", { ...SAMPLES["native-hello"], height: 127.5 }],
+  ["native-hello", "a model name of 65 characters", { ...SAMPLES["native-hello"], model: "m".repeat(65) }],
   ["feed-price-row", "a JSON number price", { ...SAMPLES["feed-price-row"], price: 2.49 }],
   ["feed-price-row", "a comma decimal", { ...SAMPLES["feed-price-row"], price: "2,49" }],
   ["feed-stock-row", "a fractional quantity", { sku: "100234", onHand: 1.5 }],
@@ -389,7 +407,7 @@ describe("JSON Schemas against real payloads", () => {
   });
 
   it("receivers may ignore members added later: wire payloads are open objects", () => {
-    for (const name of ["label-content", "label-state", "availability", "api-label-reply"]) {
+    for (const name of ["label-content", "label-state", "availability", "native-hello", "api-label-reply"]) {
       const extended = { ...wire(SAMPLES[name]), addedLater: { any: "thing" } };
       expect(validate(checkedInSchema(name) as Record<string, unknown>, extended), name).toEqual([]);
     }
@@ -406,10 +424,17 @@ interface AsyncApiDoc {
       protocolVersion: string;
       bindings: { mqtt: { lastWill: { topic: string; qos: number; retain: boolean; message: string } } };
     };
+    device: { protocol: string; protocolVersion: string; bindings: { mqtt: { clientId: string } } };
   };
   channels: Record<
     string,
-    { address: string; description: string; parameters: Record<string, unknown>; messages: object }
+    {
+      address: string;
+      description: string;
+      servers: { $ref: string }[];
+      parameters: Record<string, unknown>;
+      messages: object;
+    }
   >;
   operations: Record<
     string,
@@ -421,7 +446,7 @@ interface AsyncApiDoc {
     }
   >;
   components: {
-    parameters: Record<string, { description: string }>;
+    parameters: Record<string, { description: string; default?: string; examples?: string[] }>;
     messages: Record<
       string,
       { name: string; payload: Record<string, unknown>; examples?: { name: string; payload: unknown }[] }
@@ -452,28 +477,76 @@ describe("AsyncAPI document", () => {
   });
 
   it("has a channel for every topic the topic module builds, and each address parses back", () => {
-    const ids = { storeId: "store-7", bridgeId: "ap1", labelId: "0000021EDB3F7A9C" };
-    const parsed = Object.values(doc.channels).map((channel) => {
+    const prefix = "shop-12/labels";
+    const ids = { storeId: "store-7", bridgeId: "ap1", labelId: "0000021EDB3F7A9C", prefix };
+    const device = deviceTopics(prefix);
+    const leaves = Object.values(doc.channels).map((channel) => {
       let address = channel.address;
       for (const [name, id] of Object.entries(ids)) address = address.replaceAll(`{${name}}`, id);
       for (const param of Object.keys(channel.parameters)) {
         expect(channel.address).toContain(`{${param}}`);
+        if (param === "prefix") continue;
         expect(doc.components.parameters[param]?.description).toContain("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
       }
-      const topic = parseTopic(address);
-      expect(topic, address).not.toBeNull();
-      return topic;
+      if (channel.servers[0]?.$ref === "#/servers/device") {
+        expect(Object.keys(channel.parameters).sort()).toEqual(["labelId", "prefix"]);
+        const topic = device.parse(address);
+        expect(topic, address).toMatchObject({ labelId: ids.labelId });
+        return `native/${topic?.leaf}`;
+      }
+      expect(channel.servers).toEqual([{ $ref: "#/servers/store" }]);
+      const t = parseTopic(address);
+      expect(t, address).not.toBeNull();
+      return t?.kind === "label" || t?.kind === "bridge" ? `${t.kind}/${t.leaf}` : String(t?.kind);
     });
-    const leaves = parsed.map((t) =>
-      t?.kind === "label" || t?.kind === "bridge" ? `${t.kind}/${t.leaf}` : String(t?.kind),
-    );
     expect(leaves.sort()).toEqual(
       [
         "controllerStatus",
         ...LABEL_LEAVES.map((l) => `label/${l}`),
         ...BRIDGE_LEAVES.map((l) => `bridge/${l}`),
+        ...DEVICE_LEAVES.map((l) => `native/${l}`),
       ].sort(),
     );
+  });
+
+  it("describes the native bridge's device side: its broker, prefix and relayed payloads", () => {
+    expect(doc.servers.device).toMatchObject({ protocol: "mqtt", protocolVersion: "3.1.1" });
+    expect(Object.values(DEVICE_CHANNEL_ADDRESSES).sort()).toEqual(
+      DEVICE_LEAVES.map((leaf) => `{prefix}/{labelId}/${leaf}`).sort(),
+    );
+    const prefix = doc.components.parameters.prefix;
+    expect(prefix?.default).toBe(DEFAULT_DEVICE_PREFIX);
+    expect(DEFAULT_DEVICE_PREFIX).toBe(defaultDevicePrefix("STOREID").replace("STOREID", "{storeId}"));
+    for (const example of prefix?.examples ?? [])
+      expect(devicePrefixProblem(example), example).toBeUndefined();
+    expect(prefix?.examples).toContain(defaultDevicePrefix("store-0042"));
+    // Each rule the description states is one the topic module enforces.
+    for (const [phrase, refused] of [
+      ["1 to 200 characters", "x".repeat(201)],
+      ["no empty level", "a//b"],
+      ["no MQTT wildcard", "a/+/b"],
+      ["no leading `$`", "$SYS/labels"],
+      ["not inside `shelfsync/`", "shelfsync/store-7"],
+    ] as const) {
+      expect(prefix?.description).toContain(phrase);
+      expect(devicePrefixProblem(refused), refused).toBeDefined();
+    }
+    for (const name of Object.keys(DEVICE_CHANNEL_ADDRESSES)) {
+      expect(doc.channels[name]?.description, name).toMatch(
+        /native bridge's device side, on the device broker/,
+      );
+    }
+    expect(doc.channels.nativeState?.description).toMatch(/device reports `displayedHash` itself/);
+    // The device side carries the canonical payloads unchanged: the same message components.
+    expect(Object.keys(doc.channels.nativeContent?.messages ?? {})).toEqual(
+      Object.keys(doc.channels.labelContent?.messages ?? {}),
+    );
+    expect(doc.channels.nativeState?.messages).toEqual(doc.channels.labelState?.messages);
+    expect(doc.channels.nativeCommand?.messages).toEqual(doc.channels.labelCommand?.messages);
+    expect(doc.channels.nativeHello?.messages).toHaveProperty("nativeHelloLeft");
+    expect(doc.info.description).toContain("## Native bridge, device side");
+    // What a label sends validates through the same schema the bridge decodes it with.
+    expect(nativeHelloSchema.parse(wire(SAMPLES["native-hello"]))).toEqual(nativeHelloExamples[0]?.payload);
   });
 
   it("states QoS, retain and direction for every channel", () => {
@@ -491,6 +564,10 @@ describe("AsyncAPI document", () => {
       labelState: { action: "receive", qos: 1, retain: false },
       labelCommand: { action: "send", qos: 1, retain: false, publisher: "controller" },
       labelImage: { action: "send", qos: 1, retain: true, publisher: "bitmap bridge" },
+      nativeHello: { action: "receive", qos: 1, retain: true, publisher: "a label that renders itself" },
+      nativeContent: { action: "send", qos: 1, retain: true, publisher: "native bridge" },
+      nativeState: { action: "receive", qos: 1, retain: false, publisher: "the label itself" },
+      nativeCommand: { action: "send", qos: 1, retain: false, publisher: "native bridge" },
     });
     expect(Object.keys(byChannel).sort()).toEqual(Object.keys(doc.channels).sort());
   });
@@ -517,7 +594,8 @@ describe("AsyncAPI document", () => {
         labelContentExamples.length +
         labelStateExamples.length +
         labelCommandExamples.length +
-        labelImageExamples.length,
+        labelImageExamples.length +
+        nativeHelloExamples.length,
     );
   });
 

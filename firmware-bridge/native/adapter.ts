@@ -6,16 +6,16 @@ import {
   type LabelContent,
   type LabelDescriptor,
   labelStateSchema,
+  nativeHelloSchema,
 } from "../../schemas/index.ts";
 import type { ApplyResult, BridgeAdapter, BridgeContext } from "../core/adapter.ts";
 import { type BackoffOptions, backoffDelay } from "../core/backoff.ts";
 import { decodeJson, describeProblems } from "../core/payloads.ts";
-import { deviceHelloSchema } from "./protocol.ts";
 
 export interface NativeAdapterOptions {
   /** The device broker, e.g. mqtt://127.0.0.1:1883 (credentials may ride in the URL). */
   deviceUrl: string;
-  /** Device topic prefix; see protocol.ts. */
+  /** Device topic prefix (`deviceTopics` in schemas/topics.ts; the protocol is in README.md). */
   devicePrefix: string;
   /** Stable by default (`shelfsync-native-{storeId}-{bridgeId}`) so a restarted bridge takes over its session. */
   clientId?: string;
@@ -215,7 +215,7 @@ export class NativeBridgeAdapter implements BridgeAdapter {
       this.inventoryChanged();
       return;
     }
-    const decoded = decodeJson(payload, deviceHelloSchema);
+    const decoded = decodeJson(payload, nativeHelloSchema);
     if (!decoded.ok) {
       logger?.warn("invalid device hello ignored", {
         topic,

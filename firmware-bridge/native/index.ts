@@ -5,4 +5,3 @@ export {
   NATIVE_DEVICE_URL_ENV,
   nativeKind,
 } from "./kind.ts";
-export { type DeviceHello, deviceHelloSchema } from "./protocol.ts";

@@ -1,5 +1,5 @@
 import { PROTOCOL_VERSION } from "../common.ts";
-import { ID_PATTERN, storeTopics, TOPIC_ROOT } from "../topics.ts";
+import { defaultDevicePrefix, deviceTopics, ID_PATTERN, storeTopics, TOPIC_ROOT } from "../topics.ts";
 import {
   availabilityExamples,
   bridgeLabelsExamples,
@@ -8,6 +8,7 @@ import {
   labelContentExamples,
   labelImageExamples,
   labelStateExamples,
+  nativeHelloExamples,
   type PayloadExample,
 } from "./examples.ts";
 import { buildJsonSchema, EXPORTED_SCHEMAS, type JsonSchema } from "./json-schemas.ts";
@@ -15,16 +16,18 @@ import { buildJsonSchema, EXPORTED_SCHEMAS, type JsonSchema } from "./json-schem
 /**
  * The AsyncAPI 3.0 document of the store MQTT protocol (DESIGN.md §3), seen from the controller:
  * `send` is what the controller side publishes, `receive` what it takes from bridges and labels.
- * Every operation also names its publisher and subscribers (`x-publisher`, `x-subscribers`) because
- * a firmware engineer reads the document from the other end.
+ * The native bridge's device side (its own broker and prefix) is in the same document, seen from
+ * the bridge. Every operation also names its publisher and subscribers (`x-publisher`,
+ * `x-subscribers`) because a firmware engineer reads the document from the other end.
  */
 
 export const MQTT_BINDING_VERSION = "0.2.0";
 
 /** Placeholders that pass the id rule, so the addresses come from the topic module itself. */
-const SENTINELS = { storeId: "STOREID", bridgeId: "BRIDGEID", labelId: "LABELID" } as const;
+const SENTINELS = { storeId: "STOREID", bridgeId: "BRIDGEID", labelId: "LABELID", prefix: "PREFIX" } as const;
+type ParameterName = keyof typeof SENTINELS;
 
-/** A topic from `storeTopics`, with the sentinel levels turned into AsyncAPI `{parameters}`. */
+/** A topic from `storeTopics` or `deviceTopics`, with the sentinel levels turned into AsyncAPI `{parameters}`. */
 function address(topic: string): string {
   const byLevel = new Map<string, string>(
     Object.entries(SENTINELS).map(([name, level]) => [level, `{${name}}`]),
@@ -45,7 +48,21 @@ export const CHANNEL_ADDRESSES = {
   labelCommand: address(t.label(SENTINELS.labelId, "command")),
   labelImage: address(t.label(SENTINELS.labelId, "image")),
 } as const;
-export type ChannelName = keyof typeof CHANNEL_ADDRESSES;
+
+const d = deviceTopics(SENTINELS.prefix);
+/** The native bridge's device side: on the device broker, under `{prefix}`. */
+export const DEVICE_CHANNEL_ADDRESSES = {
+  nativeHello: address(d.label(SENTINELS.labelId, "hello")),
+  nativeContent: address(d.label(SENTINELS.labelId, "content")),
+  nativeState: address(d.label(SENTINELS.labelId, "state")),
+  nativeCommand: address(d.label(SENTINELS.labelId, "command")),
+} as const;
+
+const ADDRESSES = { ...CHANNEL_ADDRESSES, ...DEVICE_CHANNEL_ADDRESSES };
+export type ChannelName = keyof typeof ADDRESSES;
+
+/** `shelfsync-native/{storeId}`, from the topic module like every address. */
+export const DEFAULT_DEVICE_PREFIX = address(defaultDevicePrefix(SENTINELS.storeId));
 
 const ref = (path: string) => ({ $ref: `#/${path}` });
 
@@ -71,12 +88,13 @@ const INFO_DESCRIPTION = `The open MQTT protocol between a Shelfsync store contr
 - **Controller**: one per store. Publishes what each label must show (\`content\`) and one-off commands (\`command\`); reads what labels show (\`state\`) and which bridges are there (\`status\`, \`labels\`).
 - **Bridge** (access point): serves many labels, speaking this protocol for them on one side and a device protocol (radio, HTTP to an OpenEPaperLink access point, …) on the other. A label that connects to the broker itself is its own bridge: it does the label's part of everything below.
 - **Bitmap bridge**: renders content to panel planes for labels that want pixels and publishes them on \`image\`.
+- **Native bridge**: serves labels that render themselves and speak JSON, on a device broker of their own (see *Native bridge, device side*).
 
 ## Topics and ids
-Every topic is under \`${TOPIC_ROOT}/{storeId}/\`. \`storeId\`, \`bridgeId\` and \`labelId\` are ${ID_RULE} An OpenEPaperLink tag's label id is its MAC as 16 upper-case hex digits (\`0000021EDB3F7A9C\`).
+Every topic on the store broker is under \`${TOPIC_ROOT}/{storeId}/\`; the native bridge's device side is under its own \`{prefix}/\` (see below). \`storeId\`, \`bridgeId\` and \`labelId\` are ${ID_RULE} An OpenEPaperLink tag's label id is its MAC as 16 upper-case hex digits (\`0000021EDB3F7A9C\`).
 
 ## Payloads
-UTF-8 JSON objects, each with \`v\` (protocol version, now ${PROTOCOL_VERSION}). Later versions add members, never rename them: ignore members you do not know. A receiver logs and drops a payload that is not valid JSON or does not match its schema, and carries on. The only non-JSON payload is the empty (zero-byte) one that clears a retained \`content\`.
+UTF-8 JSON objects, each with \`v\` (protocol version, now ${PROTOCOL_VERSION}). Later versions add members, never rename them: ignore members you do not know. A receiver logs and drops a payload that is not valid JSON or does not match its schema, and carries on. The only non-JSON payloads are the empty (zero-byte) ones that clear a retained \`content\` or, on the native bridge's device side, a retained \`hello\`.
 
 ## What a label shows: contentHash and version
 \`content\` carries \`contentHash\` (what is shown, independent of label and version: equal content, equal hash) and \`version\` (goes up by one at each change of this label's content). Compare hashes for equality only; never compute one. Once a label shows a content, its \`state\` reports \`displayedHash\` = that \`contentHash\` (and \`version\`). Content that arrives again with the hash already shown needs no redraw, but does need a state report: the controller resends all content after reconnects.
@@ -93,20 +111,30 @@ MQTT 3.1.1 (the controller's embedded Aedes broker speaks 3.1.1; an external bro
 ## Image encoding
 \`image\` carries the label's content rendered to the panel's native planes (docs/rendering.md): each plane 1 bit per pixel, row-major, most significant bit first, rows padded to whole bytes, bit 1 = ink, so ceil(width / 8) × height bytes. Plane 0 is black; plane 1 red (\`bwr\`) or yellow (\`bwy\`); for \`bwry\` plane 1 red and plane 2 yellow. A pixel has at most one bit set across planes; none set is white; padding bits are 0. Many panel controllers want the opposite polarity (1 = white) or another scan order: the device converts, the planes stay as documented. Each plane is compressed with raw DEFLATE (RFC 1951, no zlib header, no gzip header) and base64-encoded (RFC 4648, with padding): \`encoding: "deflate-raw+base64"\`. \`width\` × \`height\` are the panel's native pixels, and \`rotation\` (clockwise, for a label mounted turned) is already applied: draw the planes as they are. Example: 16 × 4 \`bwr\`, a black frame and a red 2 × 2 dot: plane 0 inflates to \`${hexBytes(IMAGE_EXAMPLE_PLANES_HEX[0])}\`, plane 1 to \`${hexBytes(IMAGE_EXAMPLE_PLANES_HEX[1])}\` (the \`labelImage\` example below).
 
+## Native bridge, device side
+Labels that render themselves but do not join the store's topics connect to the native bridge's **device broker** (server \`device\`; by default the store broker itself) and speak under a prefix, \`${DEFAULT_DEVICE_PREFIX}\` unless the installer chose another. The channels \`nativeHello\`, \`nativeContent\`, \`nativeState\` and \`nativeCommand\` are \`{prefix}/{labelId}/hello | content | state | command\`. A label publishes \`hello\` retained when it connects (an empty retained \`hello\` when it leaves), subscribes to its \`content\` and \`command\`, and reports \`state\`. Payloads are the canonical ones, unchanged: the bridge relays the controller's content JSON byte for byte, and relays the label's state to the controller. The bridge never claims what a panel shows: the device reports \`displayedHash\` itself, and the in-sync rule above applies to it as to any label. The bridge publishes the same content again after reconnects, so compare \`contentHash\` before redrawing (and report \`state\` anyway).
+
 ## Not in this document yet
 Bridge request/response topics (\`bridge/{bridgeId}/request/{op}\` and \`response/{op}\`, MQTT 5 correlation data), signage screens (\`screen/{screenId}/…\`) and the chain broker topics (\`${TOPIC_ROOT}/chain/…\`).`;
 
-const channelParams = (...names: (keyof typeof SENTINELS)[]) =>
+const NATIVE_SIDE =
+  "The native bridge's device side, on the device broker (not the store's canonical topics).";
+
+const PREFIX_RULE = `The native bridge's device topic prefix (--device-prefix / SHELFSYNC_NATIVE_DEVICE_PREFIX), by default \`${DEFAULT_DEVICE_PREFIX}\`. It may have several levels, but 1 to 200 characters, no empty level (no leading or trailing \`/\`, no \`//\`), no MQTT wildcard (\`+\`, \`#\`), no NUL, no leading \`$\` (broker-reserved), and not inside \`${TOPIC_ROOT}/\` (a device topic could then be a canonical one and the bridge would feed itself).`;
+
+const channelParams = (...names: ParameterName[]) =>
   Object.fromEntries(names.map((n) => [n, ref(`components/parameters/${n}`)]));
 
 function channel(name: ChannelName, title: string, description: string, messages: string[]) {
-  const params = (["storeId", "bridgeId", "labelId"] as const).filter((p) =>
-    CHANNEL_ADDRESSES[name].includes(`{${p}}`),
+  const params = (["prefix", "storeId", "bridgeId", "labelId"] as const).filter((p) =>
+    ADDRESSES[name].includes(`{${p}}`),
   );
+  const server = name in DEVICE_CHANNEL_ADDRESSES ? "device" : "store";
   return {
-    address: CHANNEL_ADDRESSES[name],
+    address: ADDRESSES[name],
     title,
     description,
+    servers: [ref(`servers/${server}`)],
     parameters: channelParams(...params),
     messages: Object.fromEntries(messages.map((m) => [m, ref(`components/messages/${m}`)])),
   };
@@ -185,6 +213,29 @@ export function buildAsyncApi(): Record<string, unknown> {
           },
         },
       },
+      device: {
+        host: "{host}:{port}",
+        protocol: "mqtt",
+        protocolVersion: "3.1.1",
+        title: "The native bridge's device broker",
+        description:
+          "Where labels that render themselves connect to the native bridge (`npm run bridge -- native`): --device-url / SHELFSYNC_NATIVE_DEVICE_URL, by default the store broker itself (the device topics then live beside the canonical ones, under their own prefix). Credentials, where the broker wants them, ride in that URL. The binding shows the native bridge's own session; a label uses a stable client id of its own.",
+        variables: {
+          host: {
+            default: "localhost",
+            description: "The device broker's host; by default the store broker's.",
+          },
+          port: { default: "1883", description: "The device broker's port." },
+        },
+        bindings: {
+          mqtt: {
+            clientId: "shelfsync-native-{storeId}-{bridgeId}",
+            cleanSession: true,
+            keepAlive: 30,
+            bindingVersion: MQTT_BINDING_VERSION,
+          },
+        },
+      },
     },
     channels: {
       controllerStatus: channel(
@@ -228,6 +279,30 @@ export function buildAsyncApi(): Record<string, unknown> {
         "Label image",
         "Retained, QoS 1: the content rendered to the panel's planes, for labels that want pixels rather than JSON. Carries the `contentHash` to report back once drawn.",
         ["labelImage"],
+      ),
+      nativeHello: channel(
+        "nativeHello",
+        "Native label hello",
+        `${NATIVE_SIDE} Retained, QoS 1, published by a label that renders itself once connected: the label is there while its hello is. An empty retained payload means it left. The bridge lists every label with a hello in its inventory (\`bridge/{bridgeId}/labels\`).`,
+        ["nativeHello", "nativeHelloLeft"],
+      ),
+      nativeContent: channel(
+        "nativeContent",
+        "Native label content",
+        `${NATIVE_SIDE} Retained, QoS 1: the canonical label content JSON, unchanged (byte for byte what the controller published on \`${CHANNEL_ADDRESSES.labelContent}\`, same schema and contentHash). Published again after reconnects: redraw only when the contentHash differs from what the panel shows. An empty payload clears it: show nothing, report \`displayedHash: null\`.`,
+        ["labelContent", "labelContentCleared"],
+      ),
+      nativeState: channel(
+        "nativeState",
+        "Native label state",
+        `${NATIVE_SIDE} QoS 1, not retained: the canonical label state. The device reports \`displayedHash\` itself (the bridge relays it to the controller and never claims what a panel shows): after every draw, when content arrives that is already shown, and at every wake-up. A state from a label without a hello is ignored.`,
+        ["labelState"],
+      ),
+      nativeCommand: channel(
+        "nativeCommand",
+        "Native label command",
+        `${NATIVE_SIDE} QoS 1, not retained: the canonical command JSON (\`flash\`, \`page\`) as the controller sent it. Not queued: while the device broker is unreachable the bridge drops commands.`,
+        ["labelCommand"],
       ),
     },
     operations: {
@@ -313,6 +388,53 @@ export function buildAsyncApi(): Record<string, unknown> {
         publisher: "bitmap bridge",
         subscribers: "labels (or access points) that draw pixels they are given",
       }),
+      receiveNativeHello: operation({
+        action: "receive",
+        channel: "nativeHello",
+        title: "Native label hello",
+        description:
+          "A self-rendering label publishes its hello retained once connected, and an empty retained payload to leave. The native bridge reads it on the device broker.",
+        messages: ["nativeHello", "nativeHelloLeft"],
+        qos: 1,
+        retain: true,
+        publisher: "a label that renders itself",
+        subscribers: "native bridge",
+      }),
+      sendNativeContent: operation({
+        action: "send",
+        channel: "nativeContent",
+        title: "Native label content",
+        description:
+          "The native bridge relays each content change of a label with a hello, and publishes all of them again after reconnecting to either broker.",
+        messages: ["labelContent", "labelContentCleared"],
+        qos: 1,
+        retain: true,
+        publisher: "native bridge",
+        subscribers: "the label (its own content topic)",
+      }),
+      receiveNativeState: operation({
+        action: "receive",
+        channel: "nativeState",
+        title: "Native label state",
+        description:
+          "The label publishes its own state on the device broker; the native bridge relays it to the controller as the label's canonical state.",
+        messages: ["labelState"],
+        qos: 1,
+        retain: false,
+        publisher: "the label itself",
+        subscribers: "native bridge",
+      }),
+      sendNativeCommand: operation({
+        action: "send",
+        channel: "nativeCommand",
+        title: "Native label command",
+        description: "The native bridge relays a command the controller sent for the label. Never retained.",
+        messages: ["labelCommand"],
+        qos: 1,
+        retain: false,
+        publisher: "native bridge",
+        subscribers: "the label (its own command topic)",
+      }),
     },
     components: {
       parameters: {
@@ -321,6 +443,11 @@ export function buildAsyncApi(): Record<string, unknown> {
         labelId: {
           description: `A label. ${ID_RULE} OpenEPaperLink tags: the MAC as 16 upper-case hex digits.`,
           examples: ["0000021EDB3F7A9C", "aisle3-0017"],
+        },
+        prefix: {
+          description: PREFIX_RULE,
+          default: DEFAULT_DEVICE_PREFIX,
+          examples: [defaultDevicePrefix("store-0042"), "shop-12/labels"],
         },
       },
       messages: {
@@ -373,6 +500,20 @@ export function buildAsyncApi(): Record<string, unknown> {
           payloadOf("label-image"),
           examples(labelImageExamples),
         ),
+        nativeHello: message(
+          "nativeHello",
+          "Native label hello",
+          "A self-rendering label is there, with its panel.",
+          payloadOf("native-hello"),
+          examples(nativeHelloExamples),
+        ),
+        nativeHelloLeft: {
+          name: "nativeHelloLeft",
+          title: "Native label left",
+          summary: "Empty retained payload: the retained hello is removed, the label left the store.",
+          contentType: "application/octet-stream",
+          payload: { type: "string", maxLength: 0, description: "Zero bytes." },
+        },
       },
       securitySchemes: {
         perDevice: {

@@ -13,6 +13,8 @@ import {
   labelContentSchema,
   labelImageSchema,
   labelStateSchema,
+  type NativeHello,
+  nativeHelloSchema,
 } from "../mqtt.ts";
 
 /**
@@ -166,5 +168,18 @@ export const labelImageExamples = checked<LabelImage>(labelImageSchema, [
       encoding: "deflate-raw+base64",
       planes: ["+/+/gbGB8f9/AA==", "Y2BgbGBsYGAAAA=="],
     },
+  },
+]);
+
+export const nativeHelloExamples = checked<NativeHello>(nativeHelloSchema, [
+  {
+    name: "panel",
+    summary: 'A self-rendering 2.9" bwr label announcing itself on the device broker.',
+    payload: { v, model: "selfdraw-29", width: 296, height: 128, colors: "bwr" },
+  },
+  {
+    name: "minimal",
+    summary: "Only the version: the label is there, its panel unknown.",
+    payload: { v },
   },
 ]);

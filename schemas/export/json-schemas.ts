@@ -14,7 +14,7 @@ import {
   productReplySchema,
   syncReplySchema,
 } from "../api.ts";
-import { currencySchema, PROTOCOL_VERSION } from "../common.ts";
+import { COLOR_MODES, currencySchema, PROTOCOL_VERSION } from "../common.ts";
 import { priceRowSchema, productRowSchema, stockRowSchema } from "../feeds.ts";
 import {
   availabilitySchema,
@@ -23,6 +23,7 @@ import {
   labelContentSchema,
   labelImageSchema,
   labelStateSchema,
+  nativeHelloSchema,
 } from "../mqtt.ts";
 import {
   MAX_BUY_QUANTITY,
@@ -31,7 +32,7 @@ import {
   promotionPatchBodySchema,
   promotionRowSchema,
 } from "../promotions.ts";
-import { ID_PATTERN } from "../topics.ts";
+import { ID_PATTERN, NATIVE_DEVICE_ROOT } from "../topics.ts";
 
 /** A JSON Schema document or subschema, as zod emits it and the patches below edit it. */
 export interface JsonSchema {
@@ -262,6 +263,20 @@ export const EXPORTED_SCHEMAS: readonly ExportedSchema[] = [
       "labels.width": "Panel width, native pixels.",
       "labels.height": "Panel height, native pixels.",
       "labels.colors": "Panel colour mode.",
+    },
+  },
+  {
+    name: "native-hello",
+    group: "mqtt",
+    title: "Native label hello",
+    description: `The native bridge's device side, on the device broker (not the store's canonical topics): topic {prefix}/{labelId}/hello, prefix ${NATIVE_DEVICE_ROOT}/{storeId} unless the installer chose another. Published retained (QoS 1) by a label that renders itself: the label is there while it is. An empty (zero-byte) retained payload on this topic means the label left. ${MQTT_RULE}`,
+    zod: nativeHelloSchema,
+    io: "input",
+    fields: {
+      model: "Hardware model name, free text, at most 64 characters.",
+      width: "Panel width, native pixels.",
+      height: "Panel height, native pixels.",
+      colors: `Panel colour mode: ${COLOR_MODES.map((m) => `\`${m}\``).join(", ")}.`,
     },
   },
 
