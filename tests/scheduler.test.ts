@@ -65,6 +65,20 @@ describe("reprice scheduler on a manual clock", () => {
     scheduler.stop();
   });
 
+  // Found by the property test below (seed 1652905747): a step too small to log still moved the wall
+  // clock under a timer that counts monotonic time, so the firing came 1 ms late.
+  it("a wall-clock step too small to log is still corrected at the next watchdog tick", () => {
+    const { clock, scheduler, fired } = setup(table({ S: [T0] }));
+    clock.advance(1739);
+    clock.jump(-3117);
+    scheduler.track(["S"]);
+    clock.advance(261);
+    clock.jump(1);
+    clock.advance(1116);
+    expect(fired.map(({ skus, at }) => ({ skus, at }))).toEqual([{ skus: ["S"], at: T0 }]);
+    scheduler.stop();
+  });
+
   it("hands a chain-wide promotion on 20,000 SKUs to onDue in one call", () => {
     const midnight = T0 + HOUR;
     const skus = Array.from({ length: 20_000 }, (_, i) => `SKU-${i}`);

@@ -174,10 +174,12 @@ export function createRepriceScheduler(options: RepriceSchedulerOptions): Repric
         now: new Date(wall).toISOString(),
       });
     }
-    // Also a safety net for a timer that was armed against the wall clock before it stepped.
+    // Also a safety net for a timer that was armed against the wall clock before it stepped. Any
+    // drift re-arms, not only logged jumps: a timer counts monotonic time, so even a 1 ms step would
+    // otherwise make the next firing that much late.
     const top = heap.peek();
     if (top && top.at <= wall) fireDue();
-    else if (jumped) arm();
+    else if (jumpMs !== 0) arm();
     if (jumped && onClockJump) {
       try {
         onClockJump(jumpMs, wall);
