@@ -266,7 +266,9 @@ describe("OEPL adapter against the fake AP", () => {
     expect(hashesReported(h, MAC_A)).toEqual([null, c1.contentHash, null, c1.contentHash]);
     expect(h.fake.uploads).toHaveLength(2);
     expect(h.fake.tag(MAC_A).shown?.kind).toBe("image");
-    expect(h.fake.events.some((e) => e.kind === "file-not-found")).toBe(true);
+    // Whether the fake AP's own content runner got to the tag (and found its copy gone) before our
+    // second upload arrived depends on timing; either way the tag shows our image only because we
+    // uploaded again, which is what the two uploads above prove.
   });
 
   it("retries an upload the AP did not take", async () => {
