@@ -1,6 +1,6 @@
 import type { BackoffOptions, BridgeHandle, Logger } from "../core/index.ts";
 import { createConsoleLogger, startBridge } from "../core/index.ts";
-import { createSimulatedAdapter, type FlashRecord, type SimulatedStats } from "./adapter.ts";
+import { createSimulatedAdapter, type SimulatedAdapter } from "./adapter.ts";
 import type { SimulatedFleetOptions } from "./options.ts";
 
 export const DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883";
@@ -26,16 +26,13 @@ export interface SimulatedAccessPointOptions extends Omit<SimulatedFleetOptions,
   waitUntilOnline?: boolean;
 }
 
-export interface SimulatedAccessPoint {
-  readonly bridgeId: string;
+/** A running simulated access point: its fleet's view (as the adapter has it) and the runtime. */
+export interface SimulatedAccessPoint
+  extends Pick<
+    SimulatedAdapter,
+    "bridgeId" | "labelIds" | "displayedHash" | "page" | "flashes" | "stats" | "setFailureRate"
+  > {
   readonly storeId: string;
-  readonly labelIds: readonly string[];
-  /** `contentHash` the label shows; null if nothing yet; undefined for a label this AP does not have. */
-  displayedHash(labelId: string): string | null | undefined;
-  page(labelId: string): number | undefined;
-  readonly flashes: readonly FlashRecord[];
-  readonly stats: SimulatedStats;
-  setFailureRate(rate: number): void;
   /** The runtime underneath: MQTT client, `online`, `ready`, message counters. */
   readonly bridge: BridgeHandle;
   stop(): Promise<void>;
