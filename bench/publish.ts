@@ -32,7 +32,7 @@ async function clearRetained(url: string, topics: string[]) {
 /** A store with LABELS products, prices and labels, each label linked to its own product. */
 function seededStore(path: string) {
   const stores = openStores(path, { guardRail: guardRailOf(BENCH_CONFIG) });
-  const { db, catalog, labels } = stores;
+  const { catalog, labels } = stores;
   const now = Date.now();
   const lines = (n: number, f: (i: number) => object) =>
     Array.from({ length: n }, (_, i) => ({ line: i + 2, row: f(i) as never }));

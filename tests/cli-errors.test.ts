@@ -53,7 +53,9 @@ describe("npm start refuses bad set-ups clearly", () => {
   it("a bad setting", () => {
     const r = start({ SHELFSYNC_HTTP_PORT: "eighty", SHELFSYNC_TIMEZONE: "Mars/Olympus" });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('SHELFSYNC_HTTP_PORT / --http-port: must be a port number from 0 to 65535 (got "eighty")');
+    expect(r.stderr).toContain(
+      'SHELFSYNC_HTTP_PORT / --http-port: must be a port number from 0 to 65535 (got "eighty")',
+    );
     expect(r.stderr).toContain("SHELFSYNC_TIMEZONE / --timezone: must be an IANA time zone");
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
