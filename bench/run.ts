@@ -3,6 +3,7 @@ import { benchIngest } from "./ingest.ts";
 import { benchParse } from "./parse.ts";
 import { benchPricing } from "./pricing.ts";
 import { benchPublish } from "./publish.ts";
+import { benchStoreReprice } from "./store-reprice.ts";
 import type { BenchRow } from "./support.ts";
 
 /**
@@ -20,6 +21,7 @@ const suites: Suite[] = [
   { name: "ingest", run: benchIngest },
   { name: "publish", run: benchPublish },
   { name: "pricing", run: benchPricing },
+  { name: "store", run: benchStoreReprice },
 ];
 
 const optional: { name: string; module: string; fn: string }[] = [
