@@ -160,3 +160,22 @@ export type ApprovalReply = z.infer<typeof approvalReplySchema>;
 
 export const decisionBodySchema = z.object({ reason: z.string().max(500).optional() });
 export type DecisionBody = z.infer<typeof decisionBodySchema>;
+
+/** Who does a removal and why: `DELETE /api/v1/promotions/{id}` and `DELETE /api/v1/overrides/{id}`. */
+export const actorBodySchema = z.object({
+  author: z.string().min(1).max(100),
+  reason: z.string().max(500).optional(),
+});
+export type ActorBody = z.infer<typeof actorBodySchema>;
+
+/** `POST /api/v1/overrides`: a staff price replacing the regular price from `start` to `end` (store time without an offset). */
+export const overrideBodySchema = z.object({
+  sku: skuSchema,
+  price: z.string({ error: 'must be a decimal string such as "2.49"' }),
+  currency: z.string().length(3).optional(),
+  start: z.string().optional(),
+  end: z.string().optional(),
+  author: z.string().min(1).max(100),
+  reason: z.string().min(1).max(500),
+});
+export type OverrideBody = z.infer<typeof overrideBodySchema>;

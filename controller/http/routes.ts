@@ -19,9 +19,12 @@ import { formatFromContentType } from "../feeds/parse/index.ts";
 import { stockState } from "../labels/content.ts";
 import { labelReply, syncSummary } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
+import { approvalRoutes } from "./approval-routes.ts";
 import { apiError, readBody } from "./errors.ts";
+import { overrideRoutes } from "./override-routes.ts";
 import { previewRoutes } from "./preview-routes.ts";
-import { pricingRoutes } from "./pricing-routes.ts";
+import { promotionRoutes } from "./promotion-routes.ts";
+import { replayRoutes } from "./replay-routes.ts";
 import { statusPage } from "./status-page.ts";
 
 /** The HTTP API, `/api/v1/...` (names fixed in DESIGN.md §3a). */
@@ -182,7 +185,8 @@ export function createApi(s: ControllerServices): Hono {
   api.get("/sync", (c) => c.json(syncSummary(s.labels.statusRows(), s.syncContext())));
 
   app.route("/api/v1", api);
-  app.route("/api/v1", pricingRoutes(s));
+  for (const routes of [replayRoutes, promotionRoutes, overrideRoutes, approvalRoutes])
+    app.route("/api/v1", routes(s));
   app.route("/api/v1", previewRoutes(s));
   app.get("/", (c) => c.html(statusPage(s)));
   return app;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  actorBodySchema,
   approvalReplySchema,
   decisionBodySchema,
   errorReplySchema,
@@ -10,6 +11,7 @@ import {
   labelCreateBodySchema,
   labelReplySchema,
   linkBodySchema,
+  overrideBodySchema,
   priceReplySchema,
   productReplySchema,
   syncReplySchema,
@@ -376,6 +378,24 @@ export const EXPORTED_SCHEMAS: readonly ExportedSchema[] = [
     title: "Approval decision body",
     description: "Body of POST /api/v1/approvals/{approvalId}/approve and …/reject.",
     zod: decisionBodySchema,
+    io: "input",
+  },
+  {
+    name: "api-override-body",
+    group: "api",
+    title: "Staff override body",
+    description:
+      "Body of POST /api/v1/overrides: a staff price replacing the regular price from start to end (store time without an offset). A change beyond the guard rails is answered 202 and waits for approval.",
+    zod: overrideBodySchema,
+    io: "input",
+  },
+  {
+    name: "api-actor-body",
+    group: "api",
+    title: "Removal body",
+    description:
+      "Body of DELETE /api/v1/promotions/{id} and DELETE /api/v1/overrides/{id}: who removes it, and why.",
+    zod: actorBodySchema,
     io: "input",
   },
   {
