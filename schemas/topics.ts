@@ -54,6 +54,8 @@ export function storeTopics(storeId: string) {
     anyLabel: (leaf: LabelLeaf) => `${base}/label/+/${leaf}`,
     anyBridge: (leaf: BridgeLeaf) => `${base}/bridge/+/${leaf}`,
     anyBridgeRequest: (bridgeId: string) => `${base}/bridge/${id("bridgeId", bridgeId)}/request/+`,
+    /** Everything under this store (tools, tests, a broker bridge's topic pattern). */
+    everything: `${base}/#`,
   };
 }
 export type StoreTopics = ReturnType<typeof storeTopics>;

@@ -8,6 +8,7 @@ import { type Controller, startController } from "../../controller/app.ts";
 import { loadConfig } from "../../controller/config.ts";
 import { createLogger } from "../../controller/log.ts";
 import type { Clock } from "../../controller/scheduler/index.ts";
+import { storeTopics } from "../../schemas/index.ts";
 
 export const MOSQUITTO_URL = process.env.SHELFSYNC_TEST_MOSQUITTO_URL ?? "mqtt://127.0.0.1:1883";
 
@@ -59,6 +60,8 @@ export async function startTestController(
   return Object.assign(controller, {
     cleanup: async () => {
       await controller.stop();
+      // The machine's Mosquitto keeps retained messages (persistence on): leave nothing behind.
+      if (config.mqttUrl) await clearRetained(config.mqttUrl, config.storeId);
       dir.cleanup();
     },
   });
@@ -128,4 +131,24 @@ export async function api(
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, json: await res.json() };
+}
+
+/** Remove every retained message under one store's topic tree on a shared broker. */
+export async function clearRetained(url: string, storeId: string): Promise<void> {
+  const client = await mqtt.connectAsync(url, { clientId: `clean-${randomUUID().slice(0, 8)}`, clean: true });
+  const topics = new Set<string>();
+  client.on("message", (topic, payload, packet) => {
+    if (packet.retain && payload.length > 0) topics.add(topic);
+  });
+  await client.subscribeAsync(storeTopics(storeId).everything, { qos: 0 });
+  // Retained messages arrive right after the subscription; wait until they stop coming.
+  let seen = -1;
+  while (seen !== topics.size) {
+    seen = topics.size;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  await Promise.all(
+    [...topics].map((t) => client.publishAsync(t, Buffer.alloc(0), { qos: 1, retain: true })),
+  );
+  await client.endAsync();
 }
