@@ -18,16 +18,7 @@ import {
   storeTopics,
   TopicError,
 } from "../schemas/index.ts";
-
-const MOSQUITTO_URL = "mqtt://127.0.0.1:1883";
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { MOSQUITTO_URL, waitUntil } from "./support/harness.ts";
 
 interface LogLine {
   level: string;
@@ -221,7 +212,7 @@ describe.each(layouts)("native bridge: $name", ({ deviceBroker }) => {
       await clearRetained(MOSQUITTO_URL, leftovers);
     });
     await bridge.ready;
-    await waitFor("the device side to connect", () => adapter.deviceOnline);
+    await waitUntil("the device side to connect", () => adapter.deviceOnline);
     const inventoryTopic = topics.bridge(bridgeId, "labels");
     expect(latestInventory(ctl.seen, inventoryTopic)?.labels ?? []).toEqual([]);
 
@@ -231,7 +222,7 @@ describe.each(layouts)("native bridge: $name", ({ deviceBroker }) => {
       JSON.stringify({ v: 1, model: "NL-29", width: 296, height: 128, colors: "bwr" }),
       { qos: 1, retain: true },
     );
-    await waitFor(
+    await waitUntil(
       "L1 in the inventory",
       () => (latestInventory(ctl.seen, inventoryTopic)?.labels.length ?? 0) > 0,
     );
@@ -245,10 +236,10 @@ describe.each(layouts)("native bridge: $name", ({ deviceBroker }) => {
     const { json, hash } = controllerContent("L1", 249, 1);
     await ctl.mqtt.publishAsync(topics.label("L1", "content"), json, { qos: 1, retain: true });
     const contentTopic = dev.label("L1", "content");
-    await waitFor("content at the device", () => device.seen.some((m) => m.topic === contentTopic));
+    await waitUntil("content at the device", () => device.seen.some((m) => m.topic === contentTopic));
     expect(device.seen.filter((m) => m.topic === contentTopic).map((m) => m.text)).toEqual([json]);
     const late = await client(deviceUrl, [contentTopic]);
-    await waitFor("retained content for a late subscriber", () => late.seen.length > 0);
+    await waitUntil("retained content for a late subscriber", () => late.seen.length > 0);
     expect(late.seen[0]).toEqual({ topic: contentTopic, text: json, retain: true });
 
     // The bridge never claims what the panel shows; the device's own state does.
@@ -266,7 +257,7 @@ describe.each(layouts)("native bridge: $name", ({ deviceBroker }) => {
       }),
       { qos: 1 },
     );
-    await waitFor("state at the controller", () => statesOf(ctl.seen, stateTopic).length > 0);
+    await waitUntil("state at the controller", () => statesOf(ctl.seen, stateTopic).length > 0);
     expect(statesOf(ctl.seen, stateTopic)).toEqual([
       { v: 1, displayedHash: hash, version: 1, battery: 87, rssi: -61, ts: 1_700_000_000_000 },
     ]);
@@ -275,7 +266,7 @@ describe.each(layouts)("native bridge: $name", ({ deviceBroker }) => {
     const flash = { v: 1, command: "flash", commandId: "c-1", color: "red", pattern: "pulse", seconds: 5 };
     await ctl.mqtt.publishAsync(topics.label("L1", "command"), JSON.stringify(flash), { qos: 1 });
     const commandTopic = dev.label("L1", "command");
-    await waitFor("command at the device", () => device.seen.some((m) => m.topic === commandTopic));
+    await waitUntil("command at the device", () => device.seen.some((m) => m.topic === commandTopic));
     const command = device.seen.find((m) => m.topic === commandTopic)!;
     expect(JSON.parse(command.text)).toEqual(flash);
     expect(command.retain).toBe(false);
@@ -297,10 +288,10 @@ describe.each(layouts)("native bridge: $name", ({ deviceBroker }) => {
         qos: 1,
       },
     );
-    await waitFor("the bad hello logged", () =>
+    await waitUntil("the bad hello logged", () =>
       logger.lines.some((l) => l.message === "invalid device hello ignored"),
     );
-    await waitFor("the bad state logged", () =>
+    await waitUntil("the bad state logged", () =>
       logger.lines.some((l) => l.message === "invalid device state ignored"),
     );
     expect(logger.lines.find((l) => l.message === "invalid device hello ignored")?.fields).toMatchObject({
@@ -317,13 +308,13 @@ describe.each(layouts)("native bridge: $name", ({ deviceBroker }) => {
 
     // Cleared content reaches the device as an empty retained payload.
     await ctl.mqtt.publishAsync(topics.label("L1", "content"), "", { qos: 1, retain: true });
-    await waitFor("cleared content at the device", () =>
+    await waitUntil("cleared content at the device", () =>
       device.seen.some((m) => m.topic === contentTopic && m.text === ""),
     );
 
     // An empty retained hello: the label left, and the inventory says so.
     await device.mqtt.publishAsync(dev.label("L1", "hello"), "", { qos: 1, retain: true });
-    await waitFor(
+    await waitUntil(
       "L1 gone from the inventory",
       () => latestInventory(ctl.seen, inventoryTopic)?.labels.length === 0,
     );
@@ -332,7 +323,7 @@ describe.each(layouts)("native bridge: $name", ({ deviceBroker }) => {
     await device.mqtt.publishAsync(dev.label("L1", "state"), JSON.stringify({ v: 1, displayedHash: hash }), {
       qos: 1,
     });
-    await waitFor("the orphan state logged", () =>
+    await waitUntil("the orphan state logged", () =>
       logger.lines.some((l) => l.message.startsWith("state from a label that sent no hello")),
     );
     expect(statesOf(ctl.seen, stateTopic)).toHaveLength(1);
@@ -371,25 +362,25 @@ describe("native bridge: device broker outage", () => {
       ]);
     });
     await bridge.ready;
-    await waitFor("the device side to connect", () => adapter.deviceOnline);
+    await waitUntil("the device side to connect", () => adapter.deviceOnline);
     const hello = JSON.stringify({ v: 1, width: 250, height: 122, colors: "bw" });
     const first = await client(deviceBroker.url, []);
     await first.mqtt.publishAsync(dev.label("L1", "hello"), hello, { qos: 1, retain: true });
-    await waitFor("L1 known", () => adapter.labels().length === 1);
+    await waitUntil("L1 known", () => adapter.labels().length === 1);
 
     await deviceBroker.close();
     first.mqtt.end(true);
-    await waitFor("the device side to notice", () => !adapter.deviceOnline);
+    await waitUntil("the device side to notice", () => !adapter.deviceOnline);
     const { json, hash } = controllerContent("L1", 199, 2);
     await ctl.mqtt.publishAsync(topics.label("L1", "content"), json, { qos: 1, retain: true });
-    await waitFor("a failed apply", () => bridge.stats.applyFailures > 0);
+    await waitUntil("a failed apply", () => bridge.stats.applyFailures > 0);
     expect(adapter.labels().map((l) => l.labelId)).toEqual(["L1"]);
 
     // The device broker comes back empty (no persistence); the label reconnects and says hello again.
     deviceBroker = await startAedes(port);
     const device = await client(deviceBroker.url, [dev.anyLabel("content")]);
     await device.mqtt.publishAsync(dev.label("L1", "hello"), hello, { qos: 1, retain: true });
-    await waitFor("content after the outage", () => device.seen.some((m) => m.text === json), 20_000);
+    await waitUntil("content after the outage", () => device.seen.some((m) => m.text === json), 20_000);
     await device.mqtt.publishAsync(
       dev.label("L1", "state"),
       JSON.stringify({ v: 1, displayedHash: hash, version: 2 }),
@@ -398,7 +389,7 @@ describe("native bridge: device broker outage", () => {
       },
     );
     const stateTopic = topics.label("L1", "state");
-    await waitFor("state after the outage", () => statesOf(ctl.seen, stateTopic).length > 0);
+    await waitUntil("state after the outage", () => statesOf(ctl.seen, stateTopic).length > 0);
     expect(statesOf(ctl.seen, stateTopic)[0]).toMatchObject({ displayedHash: hash, version: 2 });
     expect(logger.lines.some((l) => l.message === "device broker connection lost")).toBe(true);
   });

@@ -31,18 +31,9 @@ import {
   parseTopic,
   storeTopics,
 } from "../schemas/index.ts";
-
-const MOSQUITTO_URL = "mqtt://127.0.0.1:1883";
+import { MOSQUITTO_URL, waitUntil } from "./support/harness.ts";
 
 // ---------------------------------------------------------------- helpers
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function content(labelId: string, version: number, name = `Product ${version}`): LabelContent {
   const body = { labelId, sku: "sku-1", name, version };
@@ -224,12 +215,12 @@ describe("bridge core building blocks", () => {
     queue.submit("b", "w1");
     expect(started).toEqual(["v1", "w1"]);
     finish.shift()!();
-    await waitFor("v3 to start", () => started.length === 3);
+    await waitUntil("v3 to start", () => started.length === 3);
     expect(started).toEqual(["v1", "w1", "v3"]);
     finish.splice(0).forEach((f) => {
       f();
     });
-    await waitFor("queue to drain", () => queue.stats.running === 0);
+    await waitUntil("queue to drain", () => queue.stats.running === 0);
     expect(started).toEqual(["v1", "w1", "v3"]);
   });
 
@@ -247,8 +238,8 @@ describe("bridge core building blocks", () => {
     });
     queue.submit("a", "v1");
     queue.submit("b", "w1");
-    await waitFor("retries to succeed", () => attempts.filter((a) => a === "a:v1").length === 3);
-    await waitFor("idle", () => queue.stats.running + queue.stats.retrying + queue.stats.waiting === 0);
+    await waitUntil("retries to succeed", () => attempts.filter((a) => a === "a:v1").length === 3);
+    await waitUntil("idle", () => queue.stats.running + queue.stats.retrying + queue.stats.waiting === 0);
     expect(attempts[0]).toBe("a:v1");
     expect(attempts).toContain("b:w1");
 
@@ -262,10 +253,10 @@ describe("bridge core building blocks", () => {
       },
     });
     q2.submit("x", "old");
-    await waitFor("the failure to schedule a retry", () => q2.stats.retrying === 1);
+    await waitUntil("the failure to schedule a retry", () => q2.stats.retrying === 1);
     fail = false;
     q2.submit("x", "new");
-    await waitFor("the new value to be applied", () => seen.includes("new"));
+    await waitUntil("the new value to be applied", () => seen.includes("new"));
     expect(q2.stats.retrying).toBe(0);
     expect(seen).toEqual(["old", "new"]);
     q2.stop();
@@ -418,23 +409,23 @@ describe("bridge runtime with another adapter", () => {
     });
     try {
       await bridge.ready;
-      await waitFor("the first inventory", () => ctl.inventories("native1").length === 1);
+      await waitUntil("the first inventory", () => ctl.inventories("native1").length === 1);
       expect(ctl.inventories("native1")[0]).toMatchObject({ kind: "native-test", labels: present });
       expect(applied).toEqual([]);
 
       present.push({ labelId: "n-2", model: "native-4.2", width: 400, height: 300, colors: "bwr" });
       ctx!.labelsChanged();
-      await waitFor("the new inventory", () => ctl.inventories("native1").length === 2);
+      await waitUntil("the new inventory", () => ctl.inventories("native1").length === 2);
       expect(ctl.inventories("native1")[1]!.labels.map((l) => l.labelId)).toEqual(["n-1", "n-2"]);
-      await waitFor("the new label's retained content", () => applied.includes("n-2:7"));
-      await waitFor("its state", () => ctl.latestState.get("n-2")?.displayedHash === late.contentHash);
+      await waitUntil("the new label's retained content", () => applied.includes("n-2:7"));
+      await waitUntil("its state", () => ctl.latestState.get("n-2")?.displayedHash === late.contentHash);
 
       present.splice(0, 1);
       ctx!.labelsChanged();
-      await waitFor("the shrunk inventory", () => ctl.inventories("native1").length === 3);
+      await waitUntil("the shrunk inventory", () => ctl.inventories("native1").length === 3);
       await ctl.publishContent("n-1", content("n-1", 1));
       await ctl.publishContent("n-2", content("n-2", 8));
-      await waitFor("n-2's update", () => applied.includes("n-2:8"));
+      await waitUntil("n-2's update", () => applied.includes("n-2:8"));
       expect(applied.some((a) => a.startsWith("n-1"))).toBe(false);
     } finally {
       await bridge.stop();
@@ -484,17 +475,17 @@ describe("bridge CLI", () => {
         },
       );
       const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
-      await waitFor("the CLI bridge inventory", () => ctl.inventories("sim-ap").length > 0);
+      await waitUntil("the CLI bridge inventory", () => ctl.inventories("sim-ap").length > 0);
       expect(ctl.inventories("sim-ap")[0]!.labels.map((l) => l.labelId)).toEqual([
         "sim-ap-00001",
         "sim-ap-00002",
         "sim-ap-00003",
       ]);
       await ctl.publishContent("sim-ap-00002", content("sim-ap-00002", 1));
-      await waitFor("the label to show it", () => ctl.latestState.get("sim-ap-00002")?.version === 1);
+      await waitUntil("the label to show it", () => ctl.latestState.get("sim-ap-00002")?.version === 1);
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
-      await waitFor("offline", () => ctl.statuses("sim-ap").at(-1)?.state === "offline");
+      await waitUntil("offline", () => ctl.statuses("sim-ap").at(-1)?.state === "offline");
     } finally {
       if (child && child.exitCode === null) child.kill("SIGKILL");
       await ctl.close(["sim-ap"]);
@@ -549,7 +540,7 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
     // A controller that comes later still learns both, from the retained messages.
     const late = await FakeController.connect(url(), storeId);
     try {
-      await waitFor(
+      await waitUntil(
         "retained status and inventory",
         () => late.inventories("ap1").length > 0 && late.statuses("ap1").length > 0,
       );
@@ -572,7 +563,7 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
 
   it("reports every label at start (nothing shown), then the new hash once content is over the air", async () => {
     const { ctl, ap } = await setUp();
-    await waitFor("start-up reports", () => ap.labelIds.every((id) => ctl.latestState.has(id)));
+    await waitUntil("start-up reports", () => ap.labelIds.every((id) => ctl.latestState.has(id)));
     for (const id of ap.labelIds) {
       const state = ctl.latestState.get(id)!;
       expect(state.displayedHash).toBeNull();
@@ -581,7 +572,10 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
     }
     const c = content("ap1-00002", 3);
     await ctl.publishContent("ap1-00002", c);
-    await waitFor("the label state", () => ctl.latestState.get("ap1-00002")?.displayedHash === c.contentHash);
+    await waitUntil(
+      "the label state",
+      () => ctl.latestState.get("ap1-00002")?.displayedHash === c.contentHash,
+    );
     expect(ctl.latestState.get("ap1-00002")).toMatchObject({ v: 1, version: 3 });
     expect(ap.displayedHash("ap1-00002")).toBe(c.contentHash);
     expect(ap.displayedHash("ap1-00001")).toBeNull();
@@ -589,18 +583,18 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
 
     // Cleared content (empty retained payload) blanks the label.
     await ctl.publishContent("ap1-00002", null);
-    await waitFor("the cleared state", () => ap.displayedHash("ap1-00002") === null);
-    await waitFor("the cleared report", () => ctl.latestState.get("ap1-00002")?.displayedHash === null);
+    await waitUntil("the cleared state", () => ap.displayedHash("ap1-00002") === null);
+    await waitUntil("the cleared report", () => ctl.latestState.get("ap1-00002")?.displayedHash === null);
   });
 
   it("coalesces: content arriving during a transfer is replaced by the newest, the middle one never shows", async () => {
     const { ctl, ap } = await setUp({ radioDelayMs: 800, radioJitterMs: 0 });
     const [v1, v2, v3] = [1, 2, 3].map((v) => content("ap1-00001", v));
     await ctl.publishContent("ap1-00001", v1!);
-    await waitFor("the first transfer to start", () => ap.stats.inFlight === 1);
+    await waitUntil("the first transfer to start", () => ap.stats.inFlight === 1);
     await ctl.publishContent("ap1-00001", v2!);
     await ctl.publishContent("ap1-00001", v3!);
-    await waitFor(
+    await waitUntil(
       "the newest content",
       () => ctl.latestState.get("ap1-00001")?.displayedHash === v3!.contentHash,
     );
@@ -615,17 +609,17 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
     const { ctl, ap } = await setUp({ failureRate: 1 });
     const c = content("ap1-00003", 9);
     await ctl.publishContent("ap1-00003", c);
-    await waitFor("several failed attempts", () => ap.stats.failures >= 3);
+    await waitUntil("several failed attempts", () => ap.stats.failures >= 3);
     expect(ap.displayedHash("ap1-00003")).toBeNull();
     expect(ctl.states("ap1-00003").some((s) => s.displayedHash === c.contentHash)).toBe(false);
     expect(ap.bridge.stats.retrying).toBe(1);
     ap.setFailureRate(0);
-    await waitFor(
+    await waitUntil(
       "the retry to get through",
       () => ctl.latestState.get("ap1-00003")?.displayedHash === c.contentHash,
     );
     expect(ap.stats.applies).toBe(1);
-    await waitFor("no retry left", () => ap.bridge.stats.retrying === 0);
+    await waitUntil("no retry left", () => ap.bridge.stats.retrying === 0);
   });
 
   it("logs a bad payload with its topic and field and keeps working", async () => {
@@ -635,7 +629,7 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
     await ctl.publishContent("ap1-00002", "{not json");
     await ctl.publishContent("ap1-00003", content("ap1-00001", 1)); // labelId disagrees with the topic
     await ctl.publishCommand("ap1-00001", { v: 1, command: "flash", commandId: "c1", color: "purple" });
-    await waitFor("four warnings", () => logger.lines.filter((l) => l.level === "warn").length >= 4);
+    await waitUntil("four warnings", () => logger.lines.filter((l) => l.level === "warn").length >= 4);
     const warnings = logger.lines.filter((l) => l.level === "warn");
     expect(warnings[0]!.fields).toMatchObject({
       topic: ctl.topics.label("ap1-00001", "content"),
@@ -654,7 +648,7 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
 
     const good = content("ap1-00001", 2);
     await ctl.publishContent("ap1-00001", good);
-    await waitFor(
+    await waitUntil(
       "good content after bad",
       () => ctl.latestState.get("ap1-00001")?.displayedHash === good.contentHash,
     );
@@ -674,7 +668,7 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
     await ctl.publishCommand("ap1-00003", { v: 1, command: "page", commandId: "p1", page: 2 });
     await ctl.publishContent("other-00001", content("other-00001", 1));
     await ctl.publishContent("ap1-00001", content("ap1-00001", 1));
-    await waitFor("the commands", () => ap.flashes.length === 1 && ap.page("ap1-00003") === 2);
+    await waitUntil("the commands", () => ap.flashes.length === 1 && ap.page("ap1-00003") === 2);
     expect(ap.flashes[0]).toMatchObject({
       labelId: "ap1-00002",
       commandId: "f1",
@@ -682,36 +676,36 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
       pattern: "pulse",
       seconds: 5,
     });
-    await waitFor("own content", () => ap.displayedHash("ap1-00001") !== null);
+    await waitUntil("own content", () => ap.displayedHash("ap1-00001") !== null);
     expect(ctl.states("other-00001")).toEqual([]);
     expect(ap.bridge.stats.contentReceived).toBe(1);
   });
 
   it("periodic check-ins report each label again", async () => {
     const { ctl, ap } = await setUp({ checkInSeconds: 0.3 });
-    await waitFor("two check-in rounds", () => ap.stats.checkIns >= 6);
+    await waitUntil("two check-in rounds", () => ap.stats.checkIns >= 6);
     for (const id of ap.labelIds) expect(ctl.states(id).length).toBeGreaterThanOrEqual(2);
   });
 
   it("the broker publishes the Last Will when the link dies, and the bridge comes back by itself", async () => {
     const { ctl, ap } = await setUp();
-    await waitFor("online", () => ctl.statuses("ap1").some((s) => s.state === "online"));
+    await waitUntil("online", () => ctl.statuses("ap1").some((s) => s.state === "online"));
     const before = ctl.inventories("ap1").length;
     ap.bridge.client.stream.destroy();
-    await waitFor("the Last Will", () => ctl.statuses("ap1").some((s) => s.state === "offline"));
+    await waitUntil("the Last Will", () => ctl.statuses("ap1").some((s) => s.state === "offline"));
     const offlineAt = ctl.statuses("ap1").findIndex((s) => s.state === "offline");
-    await waitFor("back online", () =>
+    await waitUntil("back online", () =>
       ctl
         .statuses("ap1")
         .slice(offlineAt)
         .some((s) => s.state === "online"),
     );
-    await waitFor("inventory again", () => ctl.inventories("ap1").length > before);
+    await waitUntil("inventory again", () => ctl.inventories("ap1").length > before);
     expect(ap.bridge.stats.connects).toBe(2);
 
     const c = content("ap1-00001", 5);
     await ctl.publishContent("ap1-00001", c);
-    await waitFor(
+    await waitUntil(
       "content after reconnect",
       () => ctl.latestState.get("ap1-00001")?.displayedHash === c.contentHash,
     );
@@ -720,12 +714,12 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
   it("stop publishes a retained offline status and disconnects", async () => {
     const { ctl, ap, storeId } = await setUp();
     await ap.stop();
-    await waitFor("offline", () => ctl.statuses("ap1").at(-1)?.state === "offline");
+    await waitUntil("offline", () => ctl.statuses("ap1").at(-1)?.state === "offline");
     expect(ap.bridge.online).toBe(false);
     expect(ap.bridge.client.connected).toBe(false);
     const late = await FakeController.connect(url(), storeId);
     try {
-      await waitFor("retained offline", () => late.statuses("ap1").length > 0);
+      await waitUntil("retained offline", () => late.statuses("ap1").length > 0);
       expect(late.statuses("ap1")[0]).toMatchObject({ state: "offline", retain: true });
     } finally {
       await late.client.endAsync();
@@ -736,16 +730,16 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
     // Check-ins every 2 s: a broker may drop some of a 2,000-report burst to a slow subscriber
     // (Mosquitto does, even at QoS 0), and the periodic reports are how a controller still converges.
     const { ctl, ap } = await setUp({ labels: 2_000, radioDelayMs: 5, checkInSeconds: 2 });
-    await waitFor("the inventory", () => ctl.inventories("ap1").length > 0);
+    await waitUntil("the inventory", () => ctl.inventories("ap1").length > 0);
     expect(ctl.inventories("ap1")[0]!.labels).toHaveLength(2_000);
     expect(ap.labelIds.at(-1)).toBe("ap1-02000");
     const contents = ap.labelIds.map((id) => content(id, 1));
     await Promise.all(contents.map((c) => ctl.publishContent(c.labelId, c)));
-    await waitFor("every label to show its content", () =>
+    await waitUntil("every label to show its content", () =>
       contents.every((c) => ap.displayedHash(c.labelId) === c.contentHash),
     );
     expect(ap.stats.applies).toBe(2_000);
-    await waitFor("the controller to see every label right", () =>
+    await waitUntil("the controller to see every label right", () =>
       contents.every((c) => ctl.latestState.get(c.labelId)?.displayedHash === c.contentHash),
     );
     expect(ap.bridge.stats.connects).toBe(1);
@@ -757,8 +751,11 @@ describe.each(brokers)("simulated access point on $name", ({ url, aedes: inProce
     const { ctl, ap } = await setUp({ contentResyncSeconds: 0.3 });
     const c = content("ap1-00001", 1);
     await ctl.publishContent("ap1-00001", c);
-    await waitFor("the content", () => ap.displayedHash("ap1-00001") === c.contentHash);
-    await waitFor("a resync to redeliver it", () => ap.stats.unchanged >= 1 && ap.bridge.stats.resyncs >= 1);
+    await waitUntil("the content", () => ap.displayedHash("ap1-00001") === c.contentHash);
+    await waitUntil(
+      "a resync to redeliver it",
+      () => ap.stats.unchanged >= 1 && ap.bridge.stats.resyncs >= 1,
+    );
     expect(ap.stats.applies).toBe(1);
     expect(ap.bridge.stats.contentReceived).toBeGreaterThanOrEqual(2);
   });
@@ -780,17 +777,17 @@ describe("broker loss", () => {
     });
     try {
       await broker.close();
-      await waitFor("the bridge to notice", () => !ap.bridge.online);
-      await waitFor("a few failed reconnects", () =>
+      await waitUntil("the bridge to notice", () => !ap.bridge.online);
+      await waitUntil("a few failed reconnects", () =>
         logger.lines.some((l) => l.message === "broker still unreachable"),
       );
       broker = await startAedes(port);
       const ctl = await FakeController.connect(broker.url, storeId);
       try {
-        await waitFor("the bridge back online", () => ap.bridge.online);
+        await waitUntil("the bridge back online", () => ap.bridge.online);
         const c = content("ap1-00002", 4);
         await ctl.publishContent("ap1-00002", c);
-        await waitFor(
+        await waitUntil(
           "content after the restart",
           () => ctl.latestState.get("ap1-00002")?.displayedHash === c.contentHash,
         );

@@ -11,6 +11,7 @@ import {
   labelStateSchema,
 } from "../schemas/mqtt.ts";
 import { FakeOeplAp } from "./fakes/oepl-ap.ts";
+import { waitUntil } from "./support/harness.ts";
 
 const MAC_A = "0000021EDB3F7A9C";
 const MAC_B = "00000A1B2C3D4E5F";
@@ -44,14 +45,6 @@ function render(c: LabelContent, panel: OeplPanel): RgbaImage {
     }
   }
   return { data, width: panel.width, height: panel.height };
-}
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
 }
 
 interface Harness {
@@ -182,7 +175,7 @@ describe("OEPL adapter against the fake AP", () => {
     await h.adapter.start();
     const c1 = content(MAC_A, 249);
     h.adapter.applyContent(MAC_A, c1);
-    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitUntil("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
 
     expect(claimedEarly).toBe(false);
     expect(hashesReported(h, MAC_A)).toEqual([null, c1.contentHash]);
@@ -207,7 +200,7 @@ describe("OEPL adapter against the fake AP", () => {
     await h.adapter.start();
     const c1 = content(MAC_A, 249);
     h.adapter.applyContent(MAC_A, c1);
-    await waitFor("first confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitUntil("first confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
     await h.adapter.stop();
     const updates = h.fake.tag(MAC_A).updateCount;
 
@@ -216,7 +209,7 @@ describe("OEPL adapter against the fake AP", () => {
     const second = h.newAdapter();
     await second.start();
     second.applyContent(MAC_A, c1);
-    await waitFor("confirmation after restart", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitUntil("confirmation after restart", () => hashesReported(h, MAC_A).includes(c1.contentHash));
     expect(h.fake.uploads).toHaveLength(2);
     expect(h.fake.events.filter((e) => e.kind === "identical")).toHaveLength(1);
     expect(h.fake.tag(MAC_A).updateCount).toBe(updates);
@@ -229,7 +222,7 @@ describe("OEPL adapter against the fake AP", () => {
     await h.adapter.start();
     const versions = [content(MAC_A, 299, 1), content(MAC_A, 279, 2), content(MAC_A, 249, 3)];
     for (const c of versions) h.adapter.applyContent(MAC_A, c);
-    await waitFor("newest confirmed", () => hashesReported(h, MAC_A).includes(versions[2]!.contentHash));
+    await waitUntil("newest confirmed", () => hashesReported(h, MAC_A).includes(versions[2]!.contentHash));
     expect(h.renders).toEqual([versions[2]!.contentHash]);
     expect(h.fake.uploads).toHaveLength(1);
     expect(hashesReported(h, MAC_A)).toEqual([null, versions[2]!.contentHash]);
@@ -242,13 +235,13 @@ describe("OEPL adapter against the fake AP", () => {
     const c1 = content(MAC_A, 299, 1);
     const c2 = content(MAC_A, 249, 2);
     h.adapter.applyContent(MAC_A, c1);
-    await waitFor("first image queued", () => h.fake.tag(MAC_A).queue.length === 1);
+    await waitUntil("first image queued", () => h.fake.tag(MAC_A).queue.length === 1);
     h.adapter.applyContent(MAC_A, c2);
-    await waitFor("queue cleared and refilled", () =>
+    await waitUntil("queue cleared and refilled", () =>
       h.fake.events.some((e) => e.kind === "queued" && e.uploadSeq === 2),
     );
     h.fake.pauseCheckins(MAC_A, false);
-    await waitFor("newest confirmed", () => hashesReported(h, MAC_A).includes(c2.contentHash));
+    await waitUntil("newest confirmed", () => hashesReported(h, MAC_A).includes(c2.contentHash));
     const transfers = h.fake.events.filter((e) => e.kind === "transfer-complete");
     expect(transfers.map((e) => e.uploadSeq)).toEqual([2]);
     expect(hashesReported(h, MAC_A)).toEqual([null, c2.contentHash]);
@@ -260,9 +253,9 @@ describe("OEPL adapter against the fake AP", () => {
     await h.adapter.start();
     const c1 = content(MAC_A, 249);
     h.adapter.applyContent(MAC_A, c1);
-    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitUntil("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
     h.fake.firstBoot(MAC_A);
-    await waitFor("re-upload confirmed", () => hashesReported(h, MAC_A).length === 4);
+    await waitUntil("re-upload confirmed", () => hashesReported(h, MAC_A).length === 4);
     expect(hashesReported(h, MAC_A)).toEqual([null, c1.contentHash, null, c1.contentHash]);
     expect(h.fake.uploads).toHaveLength(2);
     expect(h.fake.tag(MAC_A).shown?.kind).toBe("image");
@@ -277,11 +270,11 @@ describe("OEPL adapter against the fake AP", () => {
     h.fake.runStatus = "stop";
     const c1 = content(MAC_A, 249);
     h.adapter.applyContent(MAC_A, c1);
-    await waitFor("a refused upload", () => h.fake.uploads.some((u) => u.outcome === "come-back-later"));
+    await waitUntil("a refused upload", () => h.fake.uploads.some((u) => u.outcome === "come-back-later"));
     // The AP answered 200 all the same: only /get_db tells.
     expect(hashesReported(h, MAC_A)).toEqual([null]);
     h.fake.runStatus = "run";
-    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitUntil("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
     expect(h.fake.uploads.at(-1)!.outcome).toBe("saved");
     expect(h.adapter.stats().failed).toBeGreaterThanOrEqual(1);
   });
@@ -294,7 +287,7 @@ describe("OEPL adapter against the fake AP", () => {
     await h.adapter.start();
     const c1 = content(MAC_A, 249);
     h.adapter.applyContent(MAC_A, c1);
-    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitUntil("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
 
     const flash = {
       v: 1 as const,
@@ -307,7 +300,7 @@ describe("OEPL adapter against the fake AP", () => {
     const result = await h.adapter.command(MAC_A, flash);
     const expected = ledFlashForCommand(flash);
     expect(result).toMatchObject({ ok: true, pattern: ledPatternHex(expected) });
-    await waitFor("flash delivered", () => h.fake.tag(MAC_A).ledFlashes.length === 1);
+    await waitUntil("flash delivered", () => h.fake.tag(MAC_A).ledFlashes.length === 1);
     expect([...h.fake.tag(MAC_A).ledFlashes[0]!]).toEqual([...expected]);
     // After the flash the AP's hash is the pattern; the image on the panel is unchanged.
     expect(h.fake.tag(MAC_A).md5.subarray(0, 8)).toEqual(Buffer.from(expected.subarray(0, 8)));
@@ -332,16 +325,16 @@ describe("OEPL adapter against the fake AP", () => {
     await h.adapter.start();
     const c1 = content(MAC_A, 249);
     h.adapter.applyContent(MAC_A, c1);
-    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitUntil("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
     h.adapter.applyContent(MAC_A, null);
-    await waitFor(
+    await waitUntil(
       "blank shown",
       () =>
         h.fake.uploads.length === 2 &&
         h.fake.tag(MAC_A).shown?.kind === "image" &&
         (h.fake.tag(MAC_A).shown as { uploadSeq: number }).uploadSeq === 2,
     );
-    await waitFor("null reported", () => hashesReported(h, MAC_A).at(-1) === null);
+    await waitUntil("null reported", () => hashesReported(h, MAC_A).at(-1) === null);
     const shown = h.fake.tag(MAC_A).shown as { pixels: Uint8Array };
     expect(shown.pixels.every((p) => p === 0)).toBe(true);
   });
@@ -369,7 +362,7 @@ describe("OEPL adapter against the fake AP", () => {
     await adapter.start();
     const c1 = content(MAC_A, 249);
     adapter.applyContent(MAC_A, c1);
-    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitUntil("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
     expect(other.uploads).toHaveLength(0);
     expect(h.fake.uploads).toHaveLength(1);
     expect(adapter.labels()).toHaveLength(1);
@@ -384,7 +377,7 @@ describe("OEPL adapter against the fake AP", () => {
     expect(h.fake.uploads).toHaveLength(0);
     expect(h.reports.find((r) => r.labelId === MAC_A)?.state.rssi).toBeUndefined();
     h.fake.pauseCheckins(MAC_A, false);
-    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitUntil("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
     expect(h.fake.uploads).toHaveLength(1);
   });
 
@@ -394,7 +387,7 @@ describe("OEPL adapter against the fake AP", () => {
     h.fake.pauseCheckins(MAC_A);
     const c1 = content(MAC_A, 249);
     h.adapter.applyContent(MAC_A, c1);
-    await waitFor("image queued", () => h.fake.tag(MAC_A).queue.length === 1);
+    await waitUntil("image queued", () => h.fake.tag(MAC_A).queue.length === 1);
     const flash = {
       v: 1 as const,
       command: "flash" as const,
@@ -406,8 +399,8 @@ describe("OEPL adapter against the fake AP", () => {
     expect(await h.adapter.command(MAC_A, flash)).toMatchObject({ ok: true });
     expect(h.fake.tag(MAC_A).queue.length).toBe(2);
     h.fake.pauseCheckins(MAC_A, false);
-    await waitFor("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
-    await waitFor("both delivered", () => h.fake.tag(MAC_A).queue.length === 0);
+    await waitUntil("confirmation", () => hashesReported(h, MAC_A).includes(c1.contentHash));
+    await waitUntil("both delivered", () => h.fake.tag(MAC_A).queue.length === 0);
     await h.adapter.pollOnce();
     // The AP's hash now holds the LED pattern, yet the panel still shows our image.
     expect(h.fake.record(MAC_A).hash).toBe(

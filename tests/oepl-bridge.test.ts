@@ -8,6 +8,7 @@ import { OeplBridgeAdapter } from "../firmware-bridge/oepl/bridge-adapter.ts";
 import { oeplKind, parseApUrl } from "../firmware-bridge/oepl/kind.ts";
 import { bridgeLabelsSchema, type LabelContent, labelStateSchema, storeTopics } from "../schemas/index.ts";
 import { FakeOeplAp } from "./fakes/oepl-ap.ts";
+import { waitUntil } from "./support/harness.ts";
 
 const MAC_LED = "0000021EDB3F7A9C";
 const MAC_PLAIN = "00000A1B2C3D4E5F";
@@ -30,14 +31,6 @@ function content(labelId: string, amountMinor: number): LabelContent {
     contentHash: createHash("sha256").update(`${labelId}:${amountMinor}`).digest("hex").slice(0, 32),
     version: 1,
   };
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
 }
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -94,7 +87,7 @@ describe("OEPL bridge on the bridge runtime", () => {
     await new Promise<void>((resolve) => client.on("connect", () => resolve()));
     await client.subscribeAsync(`shelfsync/${storeId}/#`);
 
-    await waitFor("inventory", () => seen.some((m) => m.topic === topics.bridge("oepl", "labels")));
+    await waitUntil("inventory", () => seen.some((m) => m.topic === topics.bridge("oepl", "labels")));
     const inventory = bridgeLabelsSchema.parse(
       JSON.parse(seen.find((m) => m.topic === topics.bridge("oepl", "labels"))!.text),
     );
@@ -109,7 +102,7 @@ describe("OEPL bridge on the bridge runtime", () => {
     const stateTopic = topics.label(MAC_LED, "state");
     const states = () =>
       seen.filter((m) => m.topic === stateTopic).map((m) => labelStateSchema.parse(JSON.parse(m.text)));
-    await waitFor("confirmed state", () => states().some((s) => s.displayedHash === c.contentHash));
+    await waitUntil("confirmed state", () => states().some((s) => s.displayedHash === c.contentHash));
     const confirmed = states().find((s) => s.displayedHash === c.contentHash)!;
     expect(confirmed).toMatchObject({ version: 1, battery: 60, rssi: -62 });
 
@@ -128,7 +121,7 @@ describe("OEPL bridge on the bridge runtime", () => {
       JSON.stringify({ ...flash, commandId: "f2" }),
       { qos: 1 },
     );
-    await waitFor("LED delivered", () => fake.tag(MAC_LED).ledFlashes.length === 1);
+    await waitUntil("LED delivered", () => fake.tag(MAC_LED).ledFlashes.length === 1);
     expect(fake.tag(MAC_LED).ledFlashes[0]![1]).toBe(0xe0);
     expect(fake.requests.filter((r) => r.url.startsWith("/led_flash") && r.url.includes(MAC_PLAIN))).toEqual(
       [],

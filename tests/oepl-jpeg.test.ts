@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { OEPL_NEVER, OeplApClient } from "../firmware-bridge/oepl/ap-client.ts";
 import { encodePanelJpeg, OeplImageError } from "../firmware-bridge/oepl/jpeg.ts";
 import { checkTjpgdJpeg, FakeOeplAp } from "./fakes/oepl-ap.ts";
+import { waitFor } from "./support/harness.ts";
 
 /** Markers and segment lengths, walked by hand: independent of the fake AP's checker. */
 function markers(buf: Uint8Array): Array<{ marker: string; length: number; data: Uint8Array }> {
@@ -154,11 +155,3 @@ describe("JPEG for the AP's TJpgDec", () => {
     expect(fake.violations.map((v) => v.kind)).toEqual(["size"]);
   });
 });
-
-async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -87,20 +87,28 @@ export async function getJson(url: string): Promise<any> {
   return res.json();
 }
 
-/** Poll until `check` returns a truthy value; fail with the last value seen after `timeoutMs`. */
-export async function waitFor<T>(
+/**
+ * Poll every 10 ms until `check` returns a truthy value (sync or async) and return it; fail naming
+ * `what` and the last value seen after `timeoutMs`.
+ */
+export async function waitUntil<T>(
+  what: string,
   check: () => T | Promise<T>,
-  timeoutMs = 10_000,
-  what = "condition",
+  timeoutMs = 15_000,
 ): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < until) {
     last = await check();
     if (last) return last;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+/** `waitUntil` with the condition first (the order the controller suites read best in). */
+export function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = "condition"): Promise<T> {
+  return waitUntil(what, check, timeoutMs);
 }
 
 /** A plain MQTT.js client that records every message on the given filters. */
