@@ -5,7 +5,7 @@ import { connect, type MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
 import { contentHash, labelContentJson } from "../controller/labels/content.ts";
 import { CliUsageError } from "../firmware-bridge/cli-options.ts";
-import { type Logger, startBridge } from "../firmware-bridge/core/index.ts";
+import { startBridge } from "../firmware-bridge/core/index.ts";
 import { parseCommandLine } from "../firmware-bridge/main.ts";
 import { NativeBridgeAdapter, nativeKind } from "../firmware-bridge/native/index.ts";
 import {
@@ -18,21 +18,7 @@ import {
   storeTopics,
   TopicError,
 } from "../schemas/index.ts";
-import { MOSQUITTO_URL, waitUntil } from "./support/harness.ts";
-
-interface LogLine {
-  level: string;
-  message: string;
-  fields: Record<string, unknown> | undefined;
-}
-
-function captureLogger(): Logger & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    lines.push({ level, message, fields });
-  };
-  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
+import { captureLogger, MOSQUITTO_URL, waitUntil } from "./support/harness.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -13,7 +13,6 @@ import {
   createSimulatedAdapter,
   type LabelStateReport,
   LatestApplyQueue,
-  type Logger,
   type SimulatedAccessPoint,
   type SimulatedAccessPointOptions,
   silentLogger,
@@ -31,7 +30,7 @@ import {
   parseTopic,
   storeTopics,
 } from "../schemas/index.ts";
-import { MOSQUITTO_URL, waitUntil } from "./support/harness.ts";
+import { captureLogger, MOSQUITTO_URL, waitUntil } from "./support/harness.ts";
 
 // ---------------------------------------------------------------- helpers
 
@@ -47,20 +46,6 @@ function content(labelId: string, version: number, name = `Product ${version}`):
     contentHash: createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 32),
     version,
   };
-}
-
-interface LogLine {
-  level: string;
-  message: string;
-  fields: Record<string, unknown> | undefined;
-}
-
-function captureLogger(): Logger & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    lines.push({ level, message, fields });
-  };
-  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
 interface Seen {

@@ -8,6 +8,7 @@ import { type Controller, startController } from "../../controller/app.ts";
 import { loadConfig } from "../../controller/config.ts";
 import { createLogger } from "../../controller/log.ts";
 import type { Clock } from "../../controller/scheduler/index.ts";
+import type { Logger as BridgeLogger } from "../../firmware-bridge/core/index.ts";
 import { storeTopics } from "../../schemas/index.ts";
 
 export const MOSQUITTO_URL = process.env.SHELFSYNC_TEST_MOSQUITTO_URL ?? "mqtt://127.0.0.1:1883";
@@ -159,4 +160,19 @@ export async function clearRetained(url: string, storeId: string): Promise<void>
     [...topics].map((t) => client.publishAsync(t, Buffer.alloc(0), { qos: 1, retain: true })),
   );
   await client.endAsync();
+}
+
+export interface LogLine {
+  level: string;
+  message: string;
+  fields: Record<string, unknown> | undefined;
+}
+
+/** A bridge logger that keeps every line, for tests that assert on what was logged. */
+export function captureLogger(): BridgeLogger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    lines.push({ level, message, fields });
+  };
+  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
