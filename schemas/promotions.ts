@@ -264,42 +264,57 @@ function report(result: PromotionResult, ctx: Ctx): Promotion {
   return z.NEVER;
 }
 
+/** The terms every promotion has, whoever sends it (feed row or staff body), in the §3a order. */
+const termsShape = {
+  kind: fields.kind,
+  skus: fields.skus,
+  category: fields.category,
+  value: fields.value,
+  buyQuantity: fields.buyQuantity,
+  currency: fields.currency,
+  start: fields.instant,
+  end: z.preprocess(absentIfEmpty, fields.instant.optional()),
+  priority: fields.priority,
+};
+type Terms = z.infer<z.ZodObject<typeof termsShape>>;
+
+/** Terms (instants read in store time) plus who sends them → a normalized promotion, or issues. */
+function withTerms(
+  terms: Terms,
+  sender: Pick<Promotion, "promotionId" | "source" | "author" | "reason">,
+  timeZone: string,
+  ctx: Ctx,
+): Promotion {
+  const start = instantOrIssue(terms.start, timeZone, "start", ctx);
+  const end = terms.end === undefined ? null : instantOrIssue(terms.end, timeZone, "end", ctx);
+  if (Number.isNaN(start) || Number.isNaN(end)) return z.NEVER;
+  return report(
+    finishPromotion({
+      promotionId: sender.promotionId,
+      kind: terms.kind,
+      skus: terms.skus ?? [],
+      category: terms.category,
+      value: terms.value,
+      buyQuantity: terms.buyQuantity,
+      currency: terms.currency,
+      start,
+      end,
+      priority: terms.priority ?? 0,
+      source: sender.source,
+      ...(sender.author === undefined ? {} : { author: sender.author }),
+      ...(sender.reason === undefined ? {} : { reason: sender.reason }),
+    }),
+    ctx,
+  );
+}
+
 /** A row of the central promotions feed; store-time instants are read in `timeZone`. */
 export function promotionRowSchema(timeZone: string): z.ZodType<Promotion> {
   return z
-    .object({
-      promotionId: fields.promotionId,
-      kind: fields.kind,
-      skus: fields.skus,
-      category: fields.category,
-      value: fields.value,
-      buyQuantity: fields.buyQuantity,
-      currency: fields.currency,
-      start: fields.instant,
-      end: z.preprocess(absentIfEmpty, fields.instant.optional()),
-      priority: fields.priority,
-    })
-    .transform((row, ctx) => {
-      const start = instantOrIssue(row.start, timeZone, "start", ctx);
-      const end = row.end === undefined ? null : instantOrIssue(row.end, timeZone, "end", ctx);
-      if (Number.isNaN(start) || Number.isNaN(end)) return z.NEVER;
-      return report(
-        finishPromotion({
-          promotionId: row.promotionId,
-          kind: row.kind,
-          skus: row.skus ?? [],
-          category: row.category,
-          value: row.value,
-          buyQuantity: row.buyQuantity,
-          currency: row.currency,
-          start,
-          end,
-          priority: row.priority ?? 0,
-          source: "central",
-        }),
-        ctx,
-      );
-    });
+    .object({ promotionId: fields.promotionId, ...termsShape })
+    .transform(({ promotionId, ...terms }, ctx) =>
+      withTerms(terms, { promotionId, source: "central" }, timeZone, ctx),
+    );
 }
 
 /**
@@ -310,42 +325,14 @@ export function promotionCreateBodySchema(timeZone: string): z.ZodType<Promotion
   return z
     .object({
       promotionId: fields.promotionId.optional(),
-      kind: fields.kind,
-      skus: fields.skus,
-      category: fields.category,
-      value: fields.value,
-      buyQuantity: fields.buyQuantity,
-      currency: fields.currency,
-      start: fields.instant,
-      end: z.preprocess(absentIfEmpty, fields.instant.optional()),
-      priority: fields.priority,
+      ...termsShape,
       source: fields.source.default("store"),
       author: fields.author,
       reason: fields.reason,
     })
-    .transform((body, ctx) => {
-      const start = instantOrIssue(body.start, timeZone, "start", ctx);
-      const end = body.end === undefined ? null : instantOrIssue(body.end, timeZone, "end", ctx);
-      if (Number.isNaN(start) || Number.isNaN(end)) return z.NEVER;
-      return report(
-        finishPromotion({
-          promotionId: body.promotionId ?? "",
-          kind: body.kind,
-          skus: body.skus ?? [],
-          category: body.category,
-          value: body.value,
-          buyQuantity: body.buyQuantity,
-          currency: body.currency,
-          start,
-          end,
-          priority: body.priority ?? 0,
-          source: body.source,
-          author: body.author,
-          reason: body.reason,
-        }),
-        ctx,
-      );
-    });
+    .transform(({ promotionId, source, author, reason, ...terms }, ctx) =>
+      withTerms(terms, { promotionId: promotionId ?? "", source, author, reason }, timeZone, ctx),
+    );
 }
 export type PromotionCreateBody = z.input<ReturnType<typeof promotionCreateBodySchema>>;
 
