@@ -92,9 +92,11 @@ export function labelSync(deps: {
 
   function publishAll(items: [string, string | null][]): Promise<void> {
     const link = deps.link();
-    if (!link || items.length === 0) return Promise.resolve();
-    // Publishes are queued by the MQTT client (also while offline) and re-sent in full on reconnect,
-    // so a failure here is logged, not retried by hand.
+    // Without a broker nothing is queued: the contents are already recorded, and every (re)connect
+    // republishes all of them from the store. Queuing as well would send each one twice and let the
+    // client's offline queue grow with every reprice during an outage. A publish that fails while
+    // connected is logged, not retried by hand, for the same reason.
+    if (!link || items.length === 0 || !link.connected()) return Promise.resolve();
     return link.publishContents(items).then((failed) => {
       if (failed.length > 0) {
         log.warn("content publishes failed; they are resent on reconnect", {
