@@ -1,14 +1,14 @@
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { createLogger } from "../controller/log.ts";
-import { feedPipeline, guardRailOf } from "../controller/pipeline.ts";
+import { feedPipeline } from "../controller/pipeline.ts";
 import { openStores } from "../controller/store/index.ts";
 import { BENCH_CONFIG, type BenchRow, bestOf, row, scratchDir, timed } from "./support.ts";
 
 const ROWS = 100_000;
 
 function seededStore(path: string) {
-  const stores = openStores(path, { guardRail: guardRailOf(BENCH_CONFIG) });
+  const stores = openStores(path);
   const { db, catalog } = stores;
   const products = Array.from({ length: ROWS }, (_, i) => ({
     line: i + 2,

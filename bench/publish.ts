@@ -4,7 +4,7 @@ import mqtt from "mqtt";
 import { createLogger } from "../controller/log.ts";
 import { connectControllerLink } from "../controller/mqtt/controller-link.ts";
 import { startEmbeddedBroker } from "../controller/mqtt/embedded-broker.ts";
-import { feedPipeline, guardRailOf } from "../controller/pipeline.ts";
+import { feedPipeline } from "../controller/pipeline.ts";
 import { openStores } from "../controller/store/index.ts";
 import { storeTopics } from "../schemas/index.ts";
 import { BENCH_CONFIG, type BenchRow, row, scratchDir, timed } from "./support.ts";
@@ -31,7 +31,7 @@ async function clearRetained(url: string, topics: string[]) {
 
 /** A store with LABELS products, prices and labels, each label linked to its own product. */
 function seededStore(path: string) {
-  const stores = openStores(path, { guardRail: guardRailOf(BENCH_CONFIG) });
+  const stores = openStores(path);
   const { catalog, labels } = stores;
   const now = Date.now();
   const lines = (n: number, f: (i: number) => object) =>

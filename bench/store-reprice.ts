@@ -3,7 +3,7 @@ import { Readable } from "node:stream";
 import { createLogger } from "../controller/log.ts";
 import { connectControllerLink } from "../controller/mqtt/controller-link.ts";
 import { startEmbeddedBroker } from "../controller/mqtt/embedded-broker.ts";
-import { feedPipeline, guardRailOf } from "../controller/pipeline.ts";
+import { feedPipeline } from "../controller/pipeline.ts";
 import { openStores } from "../controller/store/index.ts";
 import { BENCH_CONFIG, type BenchRow, row, scratchDir, timed } from "./support.ts";
 
@@ -18,7 +18,7 @@ const LABELS = 50_000;
 export async function benchStoreReprice(): Promise<BenchRow[]> {
   const dir = scratchDir();
   const broker = await startEmbeddedBroker({ port: 0, host: "127.0.0.1" });
-  const stores = openStores(join(dir.path, "store.db"), { guardRail: guardRailOf(BENCH_CONFIG) });
+  const stores = openStores(join(dir.path, "store.db"));
   const log = createLogger("silent");
   const link = connectControllerLink({
     url: broker.url,

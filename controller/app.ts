@@ -9,7 +9,7 @@ import { AddressInUseError, listenOn } from "./listen.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { connectControllerLink } from "./mqtt/controller-link.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
-import { feedPipeline, guardRailOf } from "./pipeline.ts";
+import { feedPipeline } from "./pipeline.ts";
 import { type Clock, createRepriceScheduler, type RepriceScheduler, systemClock } from "./scheduler/index.ts";
 import type { ControllerServices } from "./services.ts";
 import { openStores } from "./store/index.ts";
@@ -50,7 +50,7 @@ export async function startController(
 ): Promise<Controller> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const stores = openStores(config.dbPath, { guardRail: guardRailOf(config) });
+  const stores = openStores(config.dbPath);
   const { catalog, labels } = stores;
   seedAdminToken(stores.tokens, {
     adminToken: config.adminToken,
@@ -75,7 +75,7 @@ export async function startController(
 
   const services = {} as Controller;
   let scheduler: RepriceScheduler | null = null;
-  const { sync, ingest } = feedPipeline(stores, config, {
+  const { sync, changes, ingest } = feedPipeline(stores, config, {
     log: log.child("labels"),
     link: () => services.link ?? null,
     now: () => clock.now(),
@@ -153,6 +153,7 @@ export async function startController(
     catalog,
     labels,
     sync,
+    changes,
     ingest,
     link,
     mqttUrl,

@@ -1,3 +1,4 @@
+import { changeSet } from "./changes/index.ts";
 import type { Config } from "./config.ts";
 import { feedIngestor } from "./feeds/ingest.ts";
 import { labelSync } from "./labels/label-sync.ts";
@@ -18,7 +19,7 @@ export type PipelineConfig = Pick<
   | "guardMaxRaise"
 >;
 
-/** Guard-rail policy from the configuration (used when the stores are opened). */
+/** Guard-rail policy from the configuration. */
 export const guardRailOf = (c: Pick<Config, "guardMaxCut" | "guardMaxRaise">) => ({
   maxCutShare: c.guardMaxCut,
   maxRaiseShare: c.guardMaxRaise,
@@ -26,7 +27,8 @@ export const guardRailOf = (c: Pick<Config, "guardMaxCut" | "guardMaxRaise">) =>
 
 /**
  * The path from a feed to label content, assembled once for the controller, the import CLI and the
- * benchmarks alike: pricing policy → label sync (resolve, hash, record, publish) → feed ingestion.
+ * benchmarks alike: pricing policy → label sync (resolve, hash, record, publish) → the change layer
+ * (apply → audit → refresh, for every change) → feed ingestion.
  */
 export function feedPipeline(
   stores: Stores,
@@ -53,11 +55,18 @@ export function feedPipeline(
     ...(options.now ? { now: options.now } : {}),
     ...(options.onResolved ? { onResolved: options.onResolved } : {}),
   });
+  const changes = changeSet({
+    stores,
+    sync,
+    guardRail: guardRailOf(config),
+    locale: config.locale,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const ingest = feedIngestor({
     catalog: stores.catalog,
-    sync,
+    changes,
     timeZone: config.timeZone,
     ...(options.now ? { now: options.now } : {}),
   });
-  return { policy, sync, ingest };
+  return { policy, sync, changes, ingest };
 }

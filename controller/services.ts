@@ -1,3 +1,4 @@
+import type { Changes } from "./changes/index.ts";
 import type { Config } from "./config.ts";
 import type { FeedIngestor } from "./feeds/ingest.ts";
 import type { LabelSync } from "./labels/label-sync.ts";
@@ -23,6 +24,8 @@ export interface ControllerServices {
   catalog: CatalogStore;
   labels: LabelStore;
   sync: LabelSync;
+  /** Every change to the store's data: apply → audit → refresh the labels (controller/changes). */
+  changes: Changes;
   ingest: FeedIngestor;
   link: ControllerLink;
   mqttUrl: string;

@@ -35,6 +35,17 @@ export type ErrorReply = z.infer<typeof errorReplySchema>;
 export const feedRowErrorSchema = z.object({ line: z.number().int(), field: z.string(), reason: z.string() });
 export type FeedRowError = z.infer<typeof feedRowErrorSchema>;
 
+/**
+ * Something the author of an accepted change is told beside the outcome (e.g. a reduction claim the
+ * controller suppressed). Replies to changes carry a `notes` array when there is any.
+ */
+export const changeNoteSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+export type ChangeNote = z.infer<typeof changeNoteSchema>;
+
 export const feedReplySchema = z.object({
   feed: z.enum(FEED_NAMES),
   sequence: z.number().int(),
@@ -47,6 +58,8 @@ export const feedReplySchema = z.object({
   held: z.number().int(),
   labelsAffected: z.number().int(),
   durationMs: z.number(),
+  /** What the sender should know about the applied batch (see api-change-note); absent when nothing. */
+  notes: z.array(changeNoteSchema).optional(),
 });
 export type FeedReply = z.infer<typeof feedReplySchema>;
 

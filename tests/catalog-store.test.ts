@@ -1,8 +1,12 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Lined } from "../controller/store/catalog.ts";
+import { feedActor } from "../controller/changes/index.ts";
+import { loadConfig } from "../controller/config.ts";
+import { createLogger } from "../controller/log.ts";
+import { feedPipeline } from "../controller/pipeline.ts";
+import type { AnyFeedRow, Lined } from "../controller/store/catalog.ts";
 import { openStores } from "../controller/store/index.ts";
-import type { PriceRow } from "../schemas/index.ts";
+import type { FeedName, PriceRow } from "../schemas/index.ts";
 import { tempDir } from "./support/harness.ts";
 
 const dir = tempDir();
@@ -10,17 +14,26 @@ afterAll(() => dir.cleanup());
 const NOW = Date.parse("2026-06-01T10:00:00Z");
 
 function storeWith(products: number, name: string) {
-  const stores = openStores(join(dir.path, `${name}.db`), {
-    guardRail: { maxCutShare: 0.5, maxRaiseShare: 0.5 },
-  });
-  stores.catalog.applyBatch(
+  const stores = openStores(join(dir.path, `${name}.db`));
+  // Batches go the way the controller applies them: the change layer puts the guard rail (50 % either
+  // way by default) to the store's write and records the audit entries.
+  const { changes } = feedPipeline(stores, loadConfig({}, []), { log: createLogger("silent") });
+  const applyBatch = (
+    feed: FeedName,
+    sequence: number,
+    format: string,
+    rows: Lined<AnyFeedRow>[],
+    now: number,
+  ) => changes.applyFeedBatch({ feed, sequence, format, rows }, feedActor(feed, sequence), now).value;
+  const catalog = { ...stores.catalog, applyBatch };
+  applyBatch(
     "products",
     1,
     "csv",
     Array.from({ length: products }, (_, i) => ({ line: i + 2, row: { sku: `S${i}`, name: `P${i}` } })),
     NOW,
   );
-  return stores;
+  return { ...stores, catalog };
 }
 const prices = (entries: [string, number][]): Lined<PriceRow>[] =>
   entries.map(([sku, amountMinor], i) => ({ line: i + 2, row: { sku, amountMinor, currency: "EUR" } }));

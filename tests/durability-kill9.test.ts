@@ -66,7 +66,7 @@ describe("an acknowledged write survives kill -9", () => {
     child.kill("SIGKILL");
     expect(await exited).toBe("SIGKILL");
 
-    const stores = openStores(dbPath, { guardRail: { maxCutShare: 0.5, maxRaiseShare: 10 } });
+    const stores = openStores(dbPath);
     const { catalog } = stores;
     expect(catalog.lastSequence("prices")).toBe(acknowledged);
     expect(catalog.productCount()).toBe(500);

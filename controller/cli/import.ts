@@ -13,7 +13,7 @@ import {
 import { ConfigError, loadConfig } from "../config.ts";
 import { FeedRejected } from "../feeds/ingest.ts";
 import { createLogger } from "../log.ts";
-import { feedPipeline, guardRailOf } from "../pipeline.ts";
+import { feedPipeline } from "../pipeline.ts";
 import { openStores } from "../store/index.ts";
 
 /**
@@ -114,7 +114,7 @@ async function main() {
     reply = json;
     process.stdout.write(`via controller at ${apiUrl}\n`);
   } else {
-    const stores = openStores(config.dbPath, { guardRail: guardRailOf(config) });
+    const stores = openStores(config.dbPath);
     const { ingest } = feedPipeline(stores, config, { log: createLogger("warn") });
     const { catalog } = stores;
     const sequence = explicitSequence ?? (catalog.lastSequence(feed as FeedName) ?? 0) + 1;

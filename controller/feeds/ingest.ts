@@ -8,8 +8,14 @@ import {
   fastPriceRow,
   feedRowSchemas,
 } from "../../schemas/index.ts";
-import type { LabelSync } from "../labels/label-sync.ts";
-import { type AnyFeedRow, BatchRejected, type CatalogStore, type Lined } from "../store/catalog.ts";
+import { type Actor, type Applied, type Changes, feedActor } from "../changes/index.ts";
+import {
+  type AnyFeedRow,
+  type AppliedBatch,
+  BatchRejected,
+  type CatalogStore,
+  type Lined,
+} from "../store/catalog.ts";
 import { FeedSyntaxError, parseFeed } from "./parse/index.ts";
 
 /** Row errors reported at most per rejected batch. */
@@ -40,6 +46,8 @@ export interface FeedBatch {
   now?: number;
   /** Called with the number of rows read so far (the CLI's progress bar). */
   onProgress?: (rowsRead: number) => void;
+  /** Who sends the batch (recorded in the audit log); without one, the feed itself (`feed:prices#42`). */
+  actor?: Actor;
 }
 
 function issueToError(line: number, issue: z.core.$ZodIssue): FeedRowError {
@@ -47,12 +55,12 @@ function issueToError(line: number, issue: z.core.$ZodIssue): FeedRowError {
 }
 
 /**
- * The ingestion path shared by HTTP and the CLI: stream-parse the body, validate every row, apply the
- * batch in one transaction (or not at all), then bring the affected labels up to date.
+ * The ingestion path shared by HTTP and the CLI: stream-parse the body, validate every row, then hand
+ * the batch to the change layer (applied in one transaction or not at all, audited, labels refreshed).
  */
 export function feedIngestor(deps: {
   catalog: CatalogStore;
-  sync: LabelSync;
+  changes: Pick<Changes, "applyFeedBatch">;
   timeZone: string;
   now?: () => number;
 }) {
@@ -126,20 +134,25 @@ export function feedIngestor(deps: {
     if (errors.length > 0) throw new FeedRejected(errors, rowsRead);
 
     const now = batch.now ?? (deps.now ?? Date.now)();
-    let applied: ReturnType<CatalogStore["applyBatch"]>;
+    let change: Applied<AppliedBatch>;
     try {
-      applied = deps.catalog.applyBatch(feed, sequence, batch.format, rows, now);
+      change = deps.changes.applyFeedBatch(
+        { feed, sequence, format: batch.format, rows },
+        batch.actor ?? feedActor(feed, sequence),
+        now,
+      );
     } catch (e) {
       if (e instanceof BatchRejected) throw new FeedRejected(e.details, rowsRead);
       throw e;
     }
+    const applied = change.value;
     if (!applied.applied) {
       // Another batch of the same feed took this sequence while this one's body was being read.
       return reply(false, rowsRead, 0, 0, `sequence ${sequence} was applied meanwhile by another batch`);
     }
-    const refresh = deps.sync.refreshSkus(applied.changedSkus, now);
-    const out = reply(true, rowsRead, applied.rowsChanged, refresh.changed, undefined, applied.held);
-    deps.catalog.recordBatchOutcome(feed, sequence, refresh.changed, out.durationMs);
+    const out = reply(true, rowsRead, applied.rowsChanged, change.labelsAffected, undefined, applied.held);
+    if (change.notes.length > 0) out.notes = change.notes;
+    deps.catalog.recordBatchOutcome(feed, sequence, change.labelsAffected, out.durationMs);
     return out;
   };
 }

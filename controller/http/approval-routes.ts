@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { type ApprovalReply, decisionBodySchema } from "../../schemas/index.ts";
+import { decisionBodySchema } from "../../schemas/index.ts";
 import { APPROVER_ROLES } from "../auth.ts";
-import { money } from "../labels/content.ts";
+import { approvalReply as approvalView, replyNotes } from "../changes/index.ts";
 import type { ControllerServices } from "../services.ts";
 import type { ApprovalRecord } from "../store/approvals.ts";
 import type { TokenIdentity } from "../store/tokens.ts";
@@ -11,30 +11,14 @@ import { apiError, readBody } from "./errors.ts";
 /** Held price changes and their decisions (ops or manager tokens only), and the audit log. */
 export function approvalRoutes(s: ControllerServices): Hono {
   const api = new Hono();
-  const { approvals, audit, tokens, catalog } = s.stores;
+  const { approvals, audit, tokens } = s.stores;
   const identity = (c: Context): TokenIdentity | undefined => {
     const header = c.req.header("Authorization");
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
     return token ? tokens.identify(token) : undefined;
   };
 
-  const approvalReply = (a: ApprovalRecord): ApprovalReply => ({
-    approvalId: a.approvalId,
-    change: a.change,
-    sku: a.sku,
-    current:
-      a.currentAmountMinor === null || a.currentCurrency === null
-        ? null
-        : money(a.currentAmountMinor, a.currentCurrency, s.config.locale),
-    proposed: money(a.proposedAmountMinor, a.proposedCurrency, s.config.locale),
-    reason: a.reason,
-    source: a.source,
-    status: a.status,
-    effectiveFrom: a.effectiveFrom === null ? null : new Date(a.effectiveFrom).toISOString(),
-    createdAt: new Date(a.createdAt).toISOString(),
-    decidedBy: a.decidedBy,
-    decidedAt: a.decidedAt === null ? null : new Date(a.decidedAt).toISOString(),
-  });
+  const approvalReply = (a: ApprovalRecord) => approvalView(a, s.config.locale);
 
   api.get("/approvals", (c) => {
     const status = c.req.query("status") ?? "pending";
@@ -66,33 +50,22 @@ export function approvalRoutes(s: ControllerServices): Hono {
     if (!approval) return apiError(c, 404, "unknown_approval", `no approval "${c.req.param("approvalId")}"`);
     const body = await readBody(c, decisionBodySchema);
     if (!body.ok) return body.response;
-    const now = s.clock.now();
-    const decided = s.stores.transaction(() => {
-      if (!approvals.decide(approval.approvalId, verdict, who.name, now, body.value.reason ?? null))
-        return false;
-      if (verdict === "approved") catalog.applyApproved(approval, now);
-      audit.record({
-        at: now,
-        actor: `${who.name} (${who.role})`,
-        action: `approval.${verdict}`,
-        entity: "approval",
-        entityId: approval.approvalId,
-        reason: body.value.reason ?? null,
-        before: approvalReply(approval),
-        after: { status: verdict },
-      });
-      return true;
-    });
-    if (!decided)
+    const r = s.changes.decideApproval(
+      approval,
+      verdict,
+      { name: who.name, role: who.role },
+      body.value.reason ?? null,
+    );
+    if (!r.value.decided)
       return apiError(
         c,
         409,
         "already_decided",
         `approval is ${approvals.get(approval.approvalId)?.status}, not pending`,
       );
-    const labelsAffected = verdict === "approved" ? s.sync.refreshSkus(new Set([approval.sku])).changed : 0;
+    const labelsAffected = r.labelsAffected;
     const after = approvals.get(approval.approvalId);
-    return c.json({ ...(after ? approvalReply(after) : {}), labelsAffected });
+    return c.json({ ...(after ? approvalReply(after) : {}), labelsAffected, ...replyNotes(r) });
   };
   api.post("/approvals/:approvalId/approve", decide("approved"));
   api.post("/approvals/:approvalId/reject", decide("rejected"));

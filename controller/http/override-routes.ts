@@ -7,16 +7,15 @@ import {
   parseDecimalToMinor,
   parseInstant,
 } from "../../schemas/index.ts";
-import { checkGuardRail } from "../pricing/index.ts";
+import { replyNotes } from "../changes/index.ts";
 import type { ControllerServices } from "../services.ts";
 import { apiError, readBody } from "./errors.ts";
 
 /** Staff price overrides; one that trips a guard rail waits for an approver like a feed row. */
 export function overrideRoutes(s: ControllerServices): Hono {
   const api = new Hono();
-  const { approvals, audit, catalog } = s.stores;
+  const { catalog } = s.stores;
   const tz = s.config.timeZone;
-  const guardRail = { maxCutShare: s.config.guardMaxCut, maxRaiseShare: s.config.guardMaxRaise };
   api.post("/overrides", async (c) => {
     const body = await readBody(c, overrideBodySchema);
     if (!body.ok) return body.response;
@@ -51,56 +50,18 @@ export function overrideRoutes(s: ControllerServices): Hono {
       return apiError(c, 400, "invalid_body", "end: must be after start", [
         { field: "end", reason: "must be after start" },
       ]);
-    const override = { sku: b.sku, amountMinor, currency, start, end, author: b.author, reason: b.reason };
-    // A staff price is a price change like any other: a fat-fingered 0.09 waits for an approver.
-    const current = s.sync.resolveSku(b.sku, start)?.regularPrice;
-    const hold = checkGuardRail(current, { amountMinor, currency }, guardRail);
-    if (hold) {
-      const approvalId = s.stores.transaction(() => {
-        const heldId = approvals.hold({
-          change: "override",
-          sku: b.sku,
-          currentAmountMinor: current?.amountMinor ?? null,
-          currentCurrency: current?.currency ?? null,
-          proposedAmountMinor: amountMinor,
-          proposedCurrency: currency,
-          effectiveFrom: start,
-          effectiveTo: end,
-          reason: hold.reason,
-          source: `staff:${b.author}`,
-          feedSequence: null,
-          author: b.author,
-          changeReason: b.reason,
-          createdAt: now,
-        });
-        audit.record({
-          at: now,
-          actor: b.author,
-          action: "approval.held",
-          entity: "approval",
-          entityId: heldId,
-          reason: hold.reason,
-          before: current ?? null,
-          after: override,
-        });
-        return heldId;
-      });
-      return c.json({ ...override, held: true, approvalId, holdReason: hold.reason }, 202);
+    const r = s.changes.addOverride(
+      { sku: b.sku, amountMinor, currency, start, end, reason: b.reason },
+      { name: b.author },
+    );
+    const o = r.value;
+    if (o.held) {
+      return c.json(
+        { ...o.override, held: true, approvalId: o.approvalId, holdReason: o.holdReason, ...replyNotes(r) },
+        202,
+      );
     }
-    const id = s.stores.transaction(() => {
-      const newId = s.stores.overrides.add(override, now);
-      audit.record({
-        at: now,
-        actor: b.author,
-        action: "override.created",
-        entity: "override",
-        entityId: String(newId),
-        reason: b.reason,
-        after: override,
-      });
-      return newId;
-    });
-    return c.json({ id, ...override, labelsAffected: s.sync.refreshSkus(new Set([b.sku])).changed }, 201);
+    return c.json({ id: o.id, ...o.override, labelsAffected: r.labelsAffected, ...replyNotes(r) }, 201);
   });
 
   api.delete("/overrides/:id", async (c) => {
@@ -109,20 +70,12 @@ export function overrideRoutes(s: ControllerServices): Hono {
     if (!existing) return apiError(c, 404, "unknown_override", `no override ${c.req.param("id")}`);
     const body = await readBody(c, actorBodySchema);
     if (!body.ok) return body.response;
-    const now = s.clock.now();
-    s.stores.transaction(() => {
-      s.stores.overrides.end(id, now);
-      audit.record({
-        at: now,
-        actor: body.value.author,
-        action: "override.ended",
-        entity: "override",
-        entityId: String(id),
-        reason: body.value.reason ?? null,
-        before: existing,
-      });
-    });
-    return c.json({ id, labelsAffected: s.sync.refreshSkus(new Set([existing.sku])).changed });
+    const r = s.changes.endOverride(
+      { ...existing, id },
+      { name: body.value.author },
+      body.value.reason ?? null,
+    );
+    return c.json({ id, labelsAffected: r.labelsAffected, ...replyNotes(r) });
   });
 
   return api;

@@ -7,13 +7,14 @@ import {
   promotionCreateBodySchema,
   promotionPatchBodySchema,
 } from "../../schemas/index.ts";
+import { replyNotes } from "../changes/index.ts";
 import type { ControllerServices } from "../services.ts";
 import { apiError, readBody } from "./errors.ts";
 
 /** Promotions from staff (and the list of those that can still matter): create, change, remove. */
 export function promotionRoutes(s: ControllerServices): Hono {
   const api = new Hono();
-  const { promotions, audit } = s.stores;
+  const { promotions } = s.stores;
   const tz = s.config.timeZone;
   const createSchema = promotionCreateBodySchema(tz);
   const patchSchema = promotionPatchBodySchema(tz);
@@ -41,21 +42,8 @@ export function promotionRoutes(s: ControllerServices): Hono {
         `promotion "${promotion.promotionId}" exists; PATCH it instead`,
       );
     }
-    const now = s.clock.now();
-    const touched = s.stores.transaction(() => {
-      const skus = promotions.save(promotion, now, null);
-      audit.record({
-        at: now,
-        actor: promotion.author ?? "unknown",
-        action: "promotion.created",
-        entity: "promotion",
-        entityId: promotion.promotionId,
-        reason: promotion.reason ?? null,
-        after: promotion,
-      });
-      return skus;
-    });
-    return c.json({ promotion, labelsAffected: s.sync.refreshSkus(touched).changed }, 201);
+    const r = s.changes.createPromotion(promotion, { name: promotion.author ?? "unknown" });
+    return c.json({ promotion, labelsAffected: r.labelsAffected, ...replyNotes(r) }, 201);
   });
 
   api.patch("/promotions/:promotionId", async (c) => {
@@ -71,22 +59,10 @@ export function promotionRoutes(s: ControllerServices): Hono {
       const first = patched.issues[0];
       return apiError(c, 400, "invalid_body", `${first?.field}: ${first?.reason}`, patched.issues);
     }
-    const now = s.clock.now();
-    const touched = s.stores.transaction(() => {
-      const skus = promotions.save(patched.promotion, now, null);
-      audit.record({
-        at: now,
-        actor: patched.promotion.author ?? "unknown",
-        action: "promotion.changed",
-        entity: "promotion",
-        entityId: before.promotionId,
-        reason: patched.promotion.reason ?? null,
-        before,
-        after: patched.promotion,
-      });
-      return skus;
+    const r = s.changes.changePromotion(before, patched.promotion, {
+      name: patched.promotion.author ?? "unknown",
     });
-    return c.json({ promotion: patched.promotion, labelsAffected: s.sync.refreshSkus(touched).changed });
+    return c.json({ promotion: patched.promotion, labelsAffected: r.labelsAffected, ...replyNotes(r) });
   });
 
   api.delete("/promotions/:promotionId", async (c) => {
@@ -96,21 +72,8 @@ export function promotionRoutes(s: ControllerServices): Hono {
     }
     const body = await readBody(c, actorBodySchema);
     if (!body.ok) return body.response;
-    const now = s.clock.now();
-    const touched = s.stores.transaction(() => {
-      const skus = promotions.remove(existing.promotionId, now);
-      audit.record({
-        at: now,
-        actor: body.value.author,
-        action: "promotion.removed",
-        entity: "promotion",
-        entityId: existing.promotionId,
-        reason: body.value.reason ?? null,
-        before: existing,
-      });
-      return skus;
-    });
-    return c.json({ promotionId: existing.promotionId, labelsAffected: s.sync.refreshSkus(touched).changed });
+    const r = s.changes.removePromotion(existing, { name: body.value.author }, body.value.reason ?? null);
+    return c.json({ promotionId: existing.promotionId, labelsAffected: r.labelsAffected, ...replyNotes(r) });
   });
 
   return api;

@@ -14,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   type ProductReply,
 } from "../../schemas/index.ts";
+import type { Actor } from "../changes/index.ts";
 import { FeedRejected, FeedTooLarge } from "../feeds/ingest.ts";
 import { formatFromContentType } from "../feeds/parse/index.ts";
 import { stockState } from "../labels/content.ts";
@@ -132,6 +133,8 @@ export function createApi(s: ControllerServices): Hono {
     return c.json(labelReply(label, s.syncContext()), existed ? 200 : 201);
   });
 
+  // Until every route knows who calls it (the token's person and role), links are made by "api".
+  const linkActor: Actor = { name: "api" };
   const labelParam = (id: string) => (ID_PATTERN.test(id) ? s.labels.get(id) : undefined);
 
   api.get("/labels/:labelId", (c) => {
@@ -150,8 +153,7 @@ export function createApi(s: ControllerServices): Hono {
         { field: "sku", reason: "not in the product catalogue" },
       ]);
     }
-    s.labels.setLink(label.labelId, body.value.sku);
-    s.sync.refreshLabels([label.labelId]);
+    s.changes.linkLabel(label.labelId, body.value.sku, linkActor);
     s.log.info("label linked", { labelId: label.labelId, sku: body.value.sku });
     return c.json(labelReply(s.labels.get(label.labelId) ?? label, s.syncContext()));
   });
@@ -159,8 +161,7 @@ export function createApi(s: ControllerServices): Hono {
   api.delete("/labels/:labelId/link", (c) => {
     const label = labelParam(c.req.param("labelId"));
     if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
-    s.labels.setLink(label.labelId, null);
-    s.sync.refreshLabels([label.labelId]);
+    s.changes.unlinkLabel(label.labelId, linkActor);
     s.log.info("label unlinked", { labelId: label.labelId });
     return c.json(labelReply(s.labels.get(label.labelId) ?? label, s.syncContext()));
   });

@@ -6,14 +6,9 @@ import type {
   Promotion,
   StockRow,
 } from "../../schemas/index.ts";
-import {
-  checkGuardRail,
-  type GuardRailPolicy,
-  type PriceEntry,
-  type PriceOverride,
-} from "../pricing/index.ts";
+import type { Money } from "../../schemas/money.ts";
+import type { PriceEntry, PriceOverride } from "../pricing/index.ts";
 import type { ApprovalRecord, ApprovalStore } from "./approvals.ts";
-import type { AuditStore } from "./audit.ts";
 import type { Db } from "./db.ts";
 import type { OverrideStore } from "./overrides.ts";
 import type { PromotionStore } from "./promotions.ts";
@@ -45,11 +40,28 @@ export class BatchRejected extends Error {
   }
 }
 
+/**
+ * Whether a price row must wait for an approval, and why (the guard rail, supplied by the change
+ * layer): asked with the price in force where the row would take effect, inside the batch's write.
+ */
+export type PriceScreen = (current: Money | null, proposed: Money) => { reason: string } | null;
+
+/** A price row the screen held: it now waits in /api/v1/approvals instead of the history. */
+export interface HeldPrice {
+  approvalId: string;
+  sku: string;
+  line: number;
+  current: Money | null;
+  proposed: Money;
+  reason: string;
+}
+
 export interface AppliedBatch {
   applied: boolean;
   rowsChanged: number;
   /** Price rows held by a guard rail, each now waiting in /api/v1/approvals. */
   held: number;
+  heldPrices: HeldPrice[];
   /** SKUs whose product, price or stock changed: the labels showing them need new content. */
   changedSkus: Set<string>;
 }
@@ -79,8 +91,6 @@ export interface CatalogDeps {
   promotions: PromotionStore;
   overrides: OverrideStore;
   approvals: ApprovalStore;
-  audit: AuditStore;
-  guardRail: GuardRailPolicy;
 }
 
 /**
@@ -181,6 +191,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     pendingSkus: Set<string>;
     /** The price in force at the batch's instant per SKU, when read in bulk (see currentPricesAt). */
     inForceNow: Map<string, InForce> | null;
+    screen: PriceScreen | undefined;
+    held: HeldPrice[];
   }
 
   /**
@@ -224,11 +236,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     } else if (samePriceEntry.get(p.sku, p.effectiveFrom, p.amountMinor, p.currency, to)) {
       return "same";
     }
-    const hold = checkGuardRail(
-      current ? { amountMinor: current.a, currency: current.c } : null,
-      { amountMinor: p.amountMinor, currency: p.currency },
-      deps.guardRail,
-    );
+    const currentMoney = current ? { amountMinor: current.a, currency: current.c } : null;
+    const hold = batch.screen?.(currentMoney, { amountMinor: p.amountMinor, currency: p.currency });
     if (hold) {
       pendingSkus.add(p.sku);
       const approvalId = deps.approvals.hold({
@@ -245,15 +254,13 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         feedSequence: sequence,
         createdAt: now,
       });
-      deps.audit.record({
-        at: now,
-        actor: `feed:prices#${sequence}`,
-        action: "approval.held",
-        entity: "approval",
-        entityId: approvalId,
+      batch.held.push({
+        approvalId,
+        sku: p.sku,
+        line,
+        current: currentMoney,
+        proposed: { amountMinor: p.amountMinor, currency: p.currency },
         reason: hold.reason,
-        before: current ? { amountMinor: current.a, currency: current.c } : null,
-        after: { sku: p.sku, amountMinor: p.amountMinor, currency: p.currency, line },
       });
       return "held";
     }
@@ -273,11 +280,11 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     rows: Lined<AnyFeedRow>[],
     sequence: number,
     now: number,
-  ): { changed: number; held: number; skus: Set<string>; errors: FeedRowError[] } {
+    screen: PriceScreen | undefined,
+  ): { changed: number; held: HeldPrice[]; skus: Set<string>; errors: FeedRowError[] } {
     const skus = new Set<string>();
     const errors: FeedRowError[] = [];
     let changed = 0;
-    let held = 0;
     const priceBatch: PriceBatchState = {
       pendingSkus: feed === "prices" ? deps.approvals.pendingSkus() : new Set<string>(),
       // A query planner's choice: one scan when the batch is large next to the history, else per row.
@@ -285,6 +292,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         feed === "prices" && rows.length >= BULK_READ_THRESHOLD && historySize() <= rows.length * 4
           ? currentPricesAt(now)
           : null,
+      screen,
+      held: [],
     };
     for (const { line, row } of rows) {
       try {
@@ -313,7 +322,6 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
             }).changes > 0;
         } else if (feed === "prices") {
           const outcome = applyPrice(row as PriceRow, line, sequence, now, priceBatch);
-          if (outcome === "held") held++;
           didChange = outcome === "changed";
         } else {
           const st = row as StockRow;
@@ -329,7 +337,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         if (errors.length >= MAX_ERRORS) break;
       }
     }
-    return { changed, held, skus, errors };
+    return { changed, held: priceBatch.held, skus, errors };
   }
 
   return {
@@ -340,6 +348,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     /**
      * Apply one validated batch atomically. A sequence not above the last applied one for this feed
      * changes nothing (applied: false). Store-level row errors roll everything back (BatchRejected).
+     * Price rows are put to `screen` (the guard rail); those it holds wait for an approval. The batch's
+     * audit entries are the caller's (controller/changes), written in the same transaction.
      */
     applyBatch(
       feed: FeedName,
@@ -347,13 +357,14 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       format: string,
       rows: Lined<AnyFeedRow>[],
       now: number,
+      options: { screen?: PriceScreen } = {},
     ): AppliedBatch {
       return sql
         .transaction((): AppliedBatch => {
           const last = lastSequenceStmt.get(feed)?.s ?? null;
           if (last !== null && sequence <= last)
-            return { applied: false, rowsChanged: 0, held: 0, changedSkus: new Set() };
-          const { changed, held, skus, errors } = applyRows(feed, rows, sequence, now);
+            return { applied: false, rowsChanged: 0, held: 0, heldPrices: [], changedSkus: new Set() };
+          const { changed, held, skus, errors } = applyRows(feed, rows, sequence, now, options.screen);
           if (errors.length > 0) throw new BatchRejected(errors);
           insertBatch.run({
             feed,
@@ -363,22 +374,13 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
             rowsChanged: changed,
             appliedAt: now,
           });
-          // One entry per batch: the rows themselves are the audit of prices (history is append-only).
-          deps.audit.record({
-            at: now,
-            actor: `feed:${feed}#${sequence}`,
-            action: "feed.applied",
-            entity: "feed",
-            entityId: `${feed}#${sequence}`,
-            after: {
-              format,
-              rowsRead: rows.length,
-              rowsChanged: changed,
-              held,
-              skus: [...skus].slice(0, 50),
-            },
-          });
-          return { applied: true, rowsChanged: changed, held, changedSkus: skus };
+          return {
+            applied: true,
+            rowsChanged: changed,
+            held: held.length,
+            heldPrices: held,
+            changedSkus: skus,
+          };
         })
         .immediate();
     },

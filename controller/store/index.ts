@@ -1,4 +1,3 @@
-import type { GuardRailPolicy } from "../pricing/index.ts";
 import { approvalStore } from "./approvals.ts";
 import { auditStore } from "./audit.ts";
 import { catalogStore } from "./catalog.ts";
@@ -9,7 +8,7 @@ import { promotionStore } from "./promotions.ts";
 import { tokenStore } from "./tokens.ts";
 
 /** Every store over one SQLite file: the controller's whole persistence layer. */
-export function openStores(path: string, options: { guardRail: GuardRailPolicy }) {
+export function openStores(path: string) {
   const db: Db = openDb(path);
   const promotions = promotionStore(db);
   const approvals = approvalStore(db);
@@ -20,12 +19,15 @@ export function openStores(path: string, options: { guardRail: GuardRailPolicy }
     promotions,
     approvals,
     overrides,
-    catalog: catalogStore(db, { promotions, overrides, approvals, audit, guardRail: options.guardRail }),
+    catalog: catalogStore(db, { promotions, overrides, approvals }),
     labels: labelStore(db),
     audit,
     tokens: tokenStore(db),
-    /** Run several store calls as one transaction. */
-    transaction: <T>(fn: () => T): T => db.$client.transaction(fn)(),
+    /**
+     * Run several store calls as one write transaction. IMMEDIATE: the write lock is taken at BEGIN,
+     * so a second writer on the file (the import CLI) waits instead of failing half-way.
+     */
+    transaction: <T>(fn: () => T): T => db.$client.transaction(fn).immediate(),
     close: () => db.$client.close(),
   };
 }

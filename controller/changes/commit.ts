@@ -1,0 +1,91 @@
+import type { ChangeNote } from "../../schemas/index.ts";
+import type { LabelSync } from "../labels/label-sync.ts";
+import type { Stores } from "../store/index.ts";
+import { type Actor, actorLabel } from "./actor.ts";
+
+export type { ChangeNote };
+
+/** An audit entry as a change writes it; the instant and the actor are filled in by `commit`. */
+export interface AuditDraft {
+  action: string;
+  entity: string;
+  entityId?: string | null;
+  reason?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** What the write step of a change did, inside its transaction. */
+export interface Written<T> {
+  value: T;
+  audit: AuditDraft[];
+  /** SKUs whose labels may need new content. */
+  skus?: Iterable<string>;
+  /** Labels to recompute whatever their SKU (a link or unlink). */
+  labels?: string[];
+  notes?: ChangeNote[];
+}
+
+/** A committed change: its value, how many labels got new content, and notes for its author. */
+export interface Applied<T> {
+  value: T;
+  labelsAffected: number;
+  notes: ChangeNote[];
+  /** Settles when the broker has acknowledged every content publish of the change. */
+  delivered: Promise<void>;
+}
+
+export interface CommitDeps {
+  stores: Pick<Stores, "transaction" | "audit">;
+  sync: Pick<LabelSync, "refreshSkus" | "refreshLabels">;
+  /** The controller's clock: the instant a change is made at. */
+  now: () => number;
+  /**
+   * Notes that depend on what the shelf shows after a change, asked for the SKUs the change touched
+   * (e.g. a promotion accepted whose reduction claim the controller suppressed).
+   */
+  review?: (skus: ReadonlySet<string>, at: number) => ChangeNote[];
+}
+
+export type Commit = <T>(actor: Actor, write: (now: number) => Written<T>, at?: number) => Applied<T>;
+
+/**
+ * The one path of every change: write it and its audit entries in one transaction (nothing
+ * half-applied: the audit entry exists exactly when the change does), then bring the labels it
+ * touched up to date, then collect what its author should be told.
+ */
+export function committer(deps: CommitDeps): Commit {
+  return (actor, write, at) => {
+    const now = at ?? deps.now();
+    const who = actorLabel(actor);
+    const written = deps.stores.transaction(() => {
+      const w = write(now);
+      for (const entry of w.audit) deps.stores.audit.record({ ...entry, at: now, actor: who });
+      return w;
+    });
+    const skus = new Set(written.skus ?? []);
+    let labelsAffected = 0;
+    const delivered: Promise<void>[] = [];
+    if (skus.size > 0) {
+      const r = deps.sync.refreshSkus(skus, now);
+      labelsAffected += r.changed;
+      delivered.push(r.delivered);
+    }
+    if (written.labels && written.labels.length > 0) {
+      const r = deps.sync.refreshLabels(written.labels, now);
+      labelsAffected += r.changed;
+      delivered.push(r.delivered);
+    }
+    const notes = [...(written.notes ?? []), ...(skus.size > 0 ? (deps.review?.(skus, now) ?? []) : [])];
+    return {
+      value: written.value,
+      labelsAffected,
+      notes,
+      delivered: Promise.all(delivered).then(() => undefined),
+    };
+  };
+}
+
+/** The notes of a change as a reply field: `{ notes }` when there are any, else nothing. */
+export const replyNotes = (a: Pick<Applied<unknown>, "notes">): { notes?: ChangeNote[] } =>
+  a.notes.length > 0 ? { notes: a.notes } : {};

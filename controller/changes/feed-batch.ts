@@ -1,0 +1,69 @@
+import type { FeedName } from "../../schemas/index.ts";
+import type { GuardRailPolicy } from "../pricing/index.ts";
+import type { AnyFeedRow, AppliedBatch, CatalogStore, Lined } from "../store/catalog.ts";
+import type { Actor } from "./actor.ts";
+import type { Applied, AuditDraft, Commit } from "./commit.ts";
+import { guardRailScreen } from "./guard-rail.ts";
+
+/** The actor of a batch with no person behind it: the feed and its sequence, e.g. `feed:prices#42`. */
+export const feedActor = (feed: FeedName, sequence: number): Actor => ({ name: `feed:${feed}#${sequence}` });
+
+/** A validated feed batch into the store, its held prices and the batch itself into the audit log. */
+export function feedBatchChanges(deps: {
+  commit: Commit;
+  catalog: CatalogStore;
+  guardRail: GuardRailPolicy;
+}) {
+  const screen = guardRailScreen(deps.guardRail);
+  return {
+    /**
+     * Apply one validated batch (all or nothing; see CatalogStore.applyBatch) at `now`, then refresh
+     * the labels of every SKU it changed. Throws BatchRejected for rows the store refuses.
+     */
+    applyFeedBatch(
+      batch: { feed: FeedName; sequence: number; format: string; rows: Lined<AnyFeedRow>[] },
+      actor: Actor,
+      now: number,
+    ): Applied<AppliedBatch> {
+      const { feed, sequence, format, rows } = batch;
+      return deps.commit(
+        actor,
+        (at) => {
+          const applied = deps.catalog.applyBatch(feed, sequence, format, rows, at, { screen });
+          if (!applied.applied) return { value: applied, audit: [] };
+          const held = applied.heldPrices.map(
+            (h): AuditDraft => ({
+              action: "approval.held",
+              entity: "approval",
+              entityId: h.approvalId,
+              reason: h.reason,
+              before: h.current,
+              after: { sku: h.sku, ...h.proposed, line: h.line },
+            }),
+          );
+          return {
+            value: applied,
+            skus: applied.changedSkus,
+            audit: [
+              ...held,
+              // One entry per batch: the rows themselves are the audit of prices (history is append-only).
+              {
+                action: "feed.applied",
+                entity: "feed",
+                entityId: `${feed}#${sequence}`,
+                after: {
+                  format,
+                  rowsRead: rows.length,
+                  rowsChanged: applied.rowsChanged,
+                  held: applied.held,
+                  skus: [...applied.changedSkus].slice(0, 50),
+                },
+              },
+            ],
+          };
+        },
+        now,
+      );
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { LabelSync } from "../labels/label-sync.ts";
+import type { GuardRailPolicy } from "../pricing/index.ts";
+import type { Stores } from "../store/index.ts";
+import { approvalChanges } from "./approvals.ts";
+import { type ChangeNote, committer } from "./commit.ts";
+import { feedBatchChanges } from "./feed-batch.ts";
+import { linkChanges } from "./links.ts";
+import { overrideChanges } from "./overrides.ts";
+import { promotionChanges } from "./promotions.ts";
+
+export { type Actor, actorLabel } from "./actor.ts";
+export { approvalReply, type Verdict } from "./approvals.ts";
+export {
+  type Applied,
+  type AuditDraft,
+  type ChangeNote,
+  type Commit,
+  replyNotes,
+  type Written,
+} from "./commit.ts";
+export { feedActor } from "./feed-batch.ts";
+export type { OverrideOutcome, OverrideRequest } from "./overrides.ts";
+
+export interface ChangeDeps {
+  stores: Stores;
+  sync: LabelSync;
+  guardRail: GuardRailPolicy;
+  /** How held changes' money is written in audit entries (the store's locale). */
+  locale: string;
+  /** The controller's clock. */
+  now?: () => number;
+  /** Notes for a change's author that depend on the shelf after it (see CommitDeps.review). */
+  review?: (skus: ReadonlySet<string>, at: number) => ChangeNote[];
+}
+
+/**
+ * Every change to the store's data that staff, ops, feeds or devices make, each written once as
+ * "apply → audit → refresh the labels" (see commit.ts). HTTP routes and the CLI parse and authorise;
+ * they call these and shape the reply. Each takes the Actor that makes it.
+ */
+export function changeSet(deps: ChangeDeps) {
+  const { stores, sync } = deps;
+  const commit = committer({
+    stores,
+    sync,
+    now: deps.now ?? Date.now,
+    ...(deps.review ? { review: deps.review } : {}),
+  });
+  return {
+    commit,
+    ...feedBatchChanges({ commit, catalog: stores.catalog, guardRail: deps.guardRail }),
+    ...promotionChanges({ commit, promotions: stores.promotions }),
+    ...overrideChanges({
+      commit,
+      overrides: stores.overrides,
+      approvals: stores.approvals,
+      sync,
+      guardRail: deps.guardRail,
+    }),
+    ...approvalChanges({ commit, approvals: stores.approvals, catalog: stores.catalog, locale: deps.locale }),
+    ...linkChanges({ commit, labels: stores.labels }),
+  };
+}
+export type Changes = ReturnType<typeof changeSet>;
