@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
-import type { LabelState } from "../schemas/index.ts";
 import { seedAdminToken } from "./auth.ts";
 import type { Config } from "./config.ts";
 import { createApi } from "./http/routes.ts";
+import { labelReports } from "./labels/state-reports.ts";
+import { currentSyncContext } from "./labels/sync-status.ts";
 import { AddressInUseError, listenOn } from "./listen.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { connectControllerLink } from "./mqtt/controller-link.ts";
@@ -13,7 +14,6 @@ import { feedPipeline } from "./pipeline.ts";
 import { type Clock, createRepriceScheduler, type RepriceScheduler, systemClock } from "./scheduler/index.ts";
 import type { ControllerServices } from "./services.ts";
 import { openStores } from "./store/index.ts";
-import type { LabelStateUpdate } from "./store/labels.ts";
 
 export interface Controller extends ControllerServices {
   httpPort: number;
@@ -30,14 +30,6 @@ export class HttpPortInUseError extends Error {}
 const VERSION = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
-
-/** How often buffered label state reports are written: one transaction per burst, not per message. */
-const STATE_FLUSH_MS = 100;
-
-function toMs(ts: LabelState["ts"], fallback: number): number {
-  if (ts === undefined) return fallback;
-  return typeof ts === "number" ? ts : Date.parse(ts);
-}
 
 /**
  * Start a store controller: SQLite store, MQTT (embedded Aedes unless a broker URL is configured),
@@ -96,14 +88,7 @@ export async function startController(
     log: log.child("scheduler"),
   });
 
-  let pendingStates: LabelStateUpdate[] = [];
-  const flushStates = () => {
-    if (pendingStates.length === 0) return;
-    const batch = pendingStates;
-    pendingStates = [];
-    labels.recordStates(batch);
-  };
-  const flushTimer = setInterval(flushStates, STATE_FLUSH_MS);
+  const reports = labelReports({ labels, log: log.child("labels") });
 
   const link = connectControllerLink({
     url: mqttUrl,
@@ -115,24 +100,9 @@ export async function startController(
       onConnect: () => {
         void sync.republishAll();
       },
-      onLabelState: (labelId, state, receivedAt) => {
-        pendingStates.push({
-          labelId,
-          displayedHash: state.displayedHash,
-          displayedVersion: state.version ?? null,
-          battery: state.battery ?? null,
-          rssi: state.rssi ?? null,
-          seenAt: Math.min(toMs(state.ts, receivedAt), receivedAt),
-        });
-      },
-      onBridgeStatus: (bridgeId, availability) => {
-        labels.setBridgeOnline(bridgeId, availability.state === "online", null, Date.now());
-      },
-      onBridgeLabels: (bridgeId, inventory) => {
-        labels.setBridgeOnline(bridgeId, true, inventory.kind, Date.now());
-        const changed = labels.upsertDescriptors(inventory.labels, bridgeId, Date.now());
-        if (changed.length > 0) log.info("bridge announced labels", { bridgeId, changed: changed.length });
-      },
+      onLabelState: reports.onLabelState,
+      onBridgeStatus: reports.onBridgeStatus,
+      onBridgeLabels: reports.onBridgeLabels,
     },
   });
 
@@ -160,18 +130,13 @@ export async function startController(
     embeddedBroker: broker !== null,
     broker,
     scheduler,
-    flushStates,
-    syncContext: () => ({
-      now: Date.now(),
-      offlineAfterMs: config.offlineAfterSeconds * 1000,
-      offlineBridges: labels.offlineBridgeIds(),
-    }),
+    flushStates: reports.flush,
+    syncContext: () => currentSyncContext(labels, config.offlineAfterSeconds * 1000),
   } satisfies Omit<Controller, "httpPort" | "httpUrl" | "stop">);
 
   const closeAll = async () => {
-    clearInterval(flushTimer);
     scheduler.stop();
-    flushStates();
+    reports.close();
     await link.close();
     await broker?.close();
     stores.close();

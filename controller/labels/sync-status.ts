@@ -1,11 +1,21 @@
 import type { SyncStatus } from "../../schemas/index.ts";
-import type { LabelStatusRow } from "../store/labels.ts";
+import type { LabelStatusRow, LabelStore } from "../store/labels.ts";
 
 export interface SyncContext {
   now: number;
   offlineAfterMs: number;
   offlineBridges: ReadonlySet<string>;
 }
+
+/** The inputs for judging whether labels are right, now: the clock, the silence limit, bridges down. */
+export const currentSyncContext = (
+  labels: Pick<LabelStore, "offlineBridgeIds">,
+  offlineAfterMs: number,
+): SyncContext => ({
+  now: Date.now(),
+  offlineAfterMs,
+  offlineBridges: labels.offlineBridgeIds(),
+});
 
 export interface LabelSyncStatus {
   status: SyncStatus;

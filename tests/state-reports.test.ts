@@ -1,0 +1,49 @@
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { labelReports } from "../controller/labels/state-reports.ts";
+import { createLogger } from "../controller/log.ts";
+import { openStores } from "../controller/store/index.ts";
+import { PROTOCOL_VERSION } from "../schemas/index.ts";
+import { tempDir } from "./support/harness.ts";
+
+const dir = tempDir();
+afterAll(() => dir.cleanup());
+
+describe("label state reports", () => {
+  it("buffers states until a flush, registers unknown labels, and never dates a report in the future", () => {
+    const stores = openStores(join(dir.path, "reports.db"));
+    const reports = labelReports({ labels: stores.labels, log: createLogger("silent") });
+    const received = Date.parse("2026-06-01T10:00:00Z");
+    reports.onLabelState(
+      "NEW-1",
+      { v: PROTOCOL_VERSION, displayedHash: "abc", battery: 2.9, ts: received + 60_000 },
+      received,
+    );
+    expect(stores.labels.get("NEW-1")).toBeUndefined();
+    reports.flush();
+    expect(stores.labels.get("NEW-1")).toMatchObject({
+      displayedHash: "abc",
+      battery: 2.9,
+      lastSeen: received,
+    });
+    reports.close();
+    stores.close();
+  });
+
+  it("records bridge availability and registers the labels of an inventory under the bridge", () => {
+    const stores = openStores(join(dir.path, "bridges.db"));
+    const reports = labelReports({ labels: stores.labels, log: createLogger("silent"), now: () => 5 });
+    reports.onBridgeLabels("ap1", {
+      v: PROTOCOL_VERSION,
+      bridgeId: "ap1",
+      kind: "simulated",
+      labels: [{ labelId: "L1", model: "m", width: 296, height: 128, colors: "bwr" }],
+    });
+    expect(stores.labels.get("L1")).toMatchObject({ bridgeId: "ap1", width: 296 });
+    expect(stores.labels.offlineBridgeIds().has("ap1")).toBe(false);
+    reports.onBridgeStatus("ap1", { v: PROTOCOL_VERSION, state: "offline", ts: 5 });
+    expect(stores.labels.offlineBridgeIds().has("ap1")).toBe(true);
+    reports.close();
+    stores.close();
+  });
+});
