@@ -49,6 +49,8 @@ export const BENCH_CONFIG = {
   stockLowThreshold: 3,
   omnibus: true,
   omnibusDays: 30,
+  omnibusProgressive: true,
+  omnibusPerishable: [],
   unitBases: {},
   guardMaxCut: 0.5,
   guardMaxRaise: 0.5,

@@ -48,6 +48,28 @@ export const configSchema = z.object({
     .transform((v) => v === "on" || v === "true" || v === "1"),
   omnibusDays: z.coerce.number().int().min(1).max(365).default(30),
   /**
+   * Art. 6a(5): a reduction that deepens a running one without a gap keeps the prior price from
+   * before the first stage. On by default (Germany, PAngV § 11(3), and most member states use it).
+   */
+  omnibusProgressive: z
+    .enum(["on", "off", "true", "false", "1", "0"])
+    .default("on")
+    .transform((v) => v === "on" || v === "true" || v === "1"),
+  /**
+   * Art. 6a(3): product categories of perishable goods whose reductions the store's law exempts
+   * from the prior-price rule (e.g. PAngV § 11(4) for markdowns because of imminent spoilage),
+   * comma-separated. Empty by default: the general rule applies to every product.
+   */
+  omnibusPerishable: z
+    .string()
+    .default("")
+    .transform((text) =>
+      text
+        .split(",")
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ),
+  /**
    * Unit-price base per product category, e.g. `spices=100 g, coffee=kg`; other categories get the
    * default for their unit (per kg, per l, per piece).
    */
@@ -99,6 +121,8 @@ const ENV: Record<keyof Config, string> = {
   offlineAfterSeconds: "SHELFSYNC_OFFLINE_AFTER_SECONDS",
   omnibus: "SHELFSYNC_OMNIBUS",
   omnibusDays: "SHELFSYNC_OMNIBUS_DAYS",
+  omnibusProgressive: "SHELFSYNC_OMNIBUS_PROGRESSIVE",
+  omnibusPerishable: "SHELFSYNC_OMNIBUS_PERISHABLE",
   unitBases: "SHELFSYNC_UNIT_BASES",
   guardMaxCut: "SHELFSYNC_GUARD_MAX_CUT",
   guardMaxRaise: "SHELFSYNC_GUARD_MAX_RAISE",

@@ -14,6 +14,8 @@ export type PipelineConfig = Pick<
   | "stockLowThreshold"
   | "omnibus"
   | "omnibusDays"
+  | "omnibusProgressive"
+  | "omnibusPerishable"
   | "unitBases"
   | "guardMaxCut"
   | "guardMaxRaise"
@@ -43,7 +45,12 @@ export function feedPipeline(
   const policy = pricingPolicy({
     locale: config.locale,
     timeZone: config.timeZone,
-    omnibus: { enabled: config.omnibus, lookbackDays: config.omnibusDays },
+    omnibus: {
+      enabled: config.omnibus,
+      lookbackDays: config.omnibusDays,
+      progressiveExemption: config.omnibusProgressive,
+      perishableCategories: config.omnibusPerishable,
+    },
     unitPrice: { byCategory: config.unitBases },
   });
   const sync = labelSync({

@@ -25,11 +25,16 @@ export type MoneyObject = z.infer<typeof moneySchema>;
 /** A price per unit of measure: a money object plus what it is per ("kg", "l", "100 g", "piece"…). */
 export const unitPriceSchema = moneySchema.extend({ per: z.string() });
 
-/** The promotion a shelf shows: which, what kind, its text, and until when (ISO 8601). */
+/**
+ * The promotion a shelf shows: which, what kind, its text, and until when (ISO 8601). `percent` is
+ * the one percentage a reduction announces (whole percent, rounded down, measured from the art. 6a
+ * prior price): a badge shows this number, never one of its own.
+ */
 export const promoDisplaySchema = z.object({
   promotionId: z.string(),
   kind: z.string(),
   text: z.string(),
+  percent: z.number().int().min(1).max(100).optional(),
   validUntil: z.string().optional(),
 });
 

@@ -24,8 +24,13 @@ export const labelContentSchema = z.object({
   price: moneySchema,
   stock: stockStateSchema,
   template: z.string().optional(),
-  /** Filled by the pricing engine once promotions land (DESIGN.md §3a). */
+  /**
+   * Present only while a reduction is announced: the price it is measured from, shown struck
+   * through. With the Omnibus rule (98/6/EC art. 6a) that is the prior price, equal to
+   * `referencePrice`; never a higher regular price the product had just before (CJEU C-330/23).
+   */
   regularPrice: moneySchema.optional(),
+  /** The art. 6a prior price (lowest in the look-back), present with an announced reduction. */
   referencePrice: moneySchema.optional(),
   unitPrice: unitPriceSchema.optional(),
   promo: promoDisplaySchema.optional(),

@@ -13,6 +13,8 @@ describe("configuration", () => {
       timeZone: "Europe/Berlin",
       omnibus: true,
       omnibusDays: 30,
+      omnibusProgressive: true,
+      omnibusPerishable: [],
       guardMaxCut: 0.5,
       unitBases: {},
     });
@@ -27,10 +29,20 @@ describe("configuration", () => {
     ]);
     expect([c.storeId, c.httpPort, c.dbPath]).toEqual(["berlin-7", 9100, "/tmp/x.db"]);
     expect(
-      loadConfig({ SHELFSYNC_UNIT_BASES: "spices=100 g, coffee=kg", SHELFSYNC_OMNIBUS: "off" }, []),
+      loadConfig(
+        {
+          SHELFSYNC_UNIT_BASES: "spices=100 g, coffee=kg",
+          SHELFSYNC_OMNIBUS: "off",
+          SHELFSYNC_OMNIBUS_PROGRESSIVE: "off",
+          SHELFSYNC_OMNIBUS_PERISHABLE: "bakery, fresh fish",
+        },
+        [],
+      ),
     ).toMatchObject({
       unitBases: { spices: "100 g", coffee: "kg" },
       omnibus: false,
+      omnibusProgressive: false,
+      omnibusPerishable: ["bakery", "fresh fish"],
     });
   });
 

@@ -59,15 +59,27 @@ describe("Omnibus reference price: the lowest price in the 30 days before the re
     expect(regularOnly?.referencePrice?.amountMinor).toBe(1000);
   });
 
-  it("warns when the prior price is not above the reduced price", () => {
+  it("charges a price not below the prior price but announces no reduction, and says why", () => {
     const flat = [entry(1000, T - 200 * DAY)];
     const promotions = [
       promo("EARLIER", "fixed", "7", T - 17 * DAY, T - 10 * DAY),
       promo("NOW", "fixed", "8", T, null),
     ];
     const r = resolve({ history: flat, promotions }, T);
-    expect(r?.referencePrice?.amountMinor).toBe(700);
-    expect(r?.warnings?.[0]).toMatch(/cannot be announced as a reduction/);
+    expect(r?.price.amountMinor).toBe(800);
+    expect(r?.promo).toBeUndefined();
+    expect(r?.claim).toBeUndefined();
+    expect(r?.referencePrice).toBeUndefined();
+    expect(r?.notAReduction).toMatchObject({
+      reason: "not_a_reduction",
+      promotionId: "NOW",
+      kind: "fixed",
+      promotionalPrice: { amountMinor: 800 },
+      priorPrice: { amountMinor: 700 },
+      lookbackDays: 30,
+      reductionStart: T,
+    });
+    expect(r?.warnings?.[0]).toMatch(/^not_a_reduction: promotion NOW .*€7\.00, not above it/);
   });
 
   it("takes the look-back length from the policy", () => {
@@ -90,13 +102,15 @@ describe("Omnibus reference price: the lowest price in the 30 days before the re
     expect(r?.referencePrice).toBeUndefined();
   });
 
-  it("has no prior price for a product reduced from its first day, and says so", () => {
+  it("has no prior price for a product reduced from its first day: no claim, and says so", () => {
     const r = resolve(
       { history: [entry(1000, T)], promotions: [promo("LAUNCH", "percent", "10", T, null)] },
       T,
     );
     expect(r?.price.amountMinor).toBe(900);
     expect(r?.referencePrice).toBeUndefined();
+    expect(r?.promo).toBeUndefined();
+    expect(r?.notAReduction?.priorPrice).toBeUndefined();
     expect(r?.warnings?.[0]).toMatch(/no price was in force/);
   });
 
@@ -108,10 +122,10 @@ describe("Omnibus reference price: the lowest price in the 30 days before the re
       promo("FLASH", "fixed", "5", T - 5 * DAY, T, { priority: 1 }),
     ];
     const r = resolve({ history: flat, promotions }, T + DAY);
-    expect(r?.promo?.promotionId).toBe("LONG");
+    expect(r?.price.amountMinor).toBe(800);
     expect(r?.trace.reductionStart).toBe(T);
-    // FLASH 5.00 ran right before and was deeper: LONG is a new, shallower reduction.
-    expect(r?.referencePrice?.amountMinor).toBe(500);
+    // FLASH 5.00 ran right before and was deeper: LONG is a new, shallower reduction, not one at all.
+    expect(r?.notAReduction).toMatchObject({ promotionId: "LONG", priorPrice: { amountMinor: 500 } });
   });
 });
 
@@ -164,8 +178,8 @@ describe("progressive reductions keep the pre-campaign reference (art. 6a(5))", 
     ];
     const r = resolve({ history, promotions: shallower }, T + 8 * DAY);
     expect(r?.trace.campaignStart).toBe(T + 7 * DAY);
-    expect(r?.referencePrice?.amountMinor).toBe(700);
-    expect(r?.warnings?.[0]).toMatch(/cannot be announced/);
+    expect(r?.notAReduction?.priorPrice?.amountMinor).toBe(700);
+    expect(r?.warnings?.[0]).toMatch(/not announced as a reduction/);
   });
 });
 
@@ -189,6 +203,7 @@ describe("the look-back counts calendar days in the store's time zone", () => {
   });
 
   it("without a zone, days are 24 hours and that hour counts", () => {
-    expect(resolve({ history, promotions }, start)?.referencePrice?.amountMinor).toBe(500);
+    // 5.00 is then the prior price, and 9.00 is no reduction from it.
+    expect(resolve({ history, promotions }, start)?.notAReduction?.priorPrice?.amountMinor).toBe(500);
   });
 });

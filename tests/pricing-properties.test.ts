@@ -139,13 +139,32 @@ describe("price resolution properties", () => {
         expect(isMinor(r.price.amountMinor)).toBe(true);
         expect(isMinor(r.regularPrice.amountMinor)).toBe(true);
         expect(r.price.amountMinor).toBeLessThanOrEqual(r.regularPrice.amountMinor);
-        if (r.promo && ["percent", "amount", "fixed"].includes(r.promo.kind)) {
+        if ((r.promo && ["percent", "amount", "fixed"].includes(r.promo.kind)) || r.notAReduction) {
           expect(r.price.amountMinor).toBeLessThan(r.regularPrice.amountMinor);
         } else {
           expect(r.price.amountMinor).toBe(r.regularPrice.amountMinor);
         }
         if (r.memberPrice) expect(r.memberPrice.amountMinor).toBeLessThan(r.price.amountMinor);
         if (r.referencePrice) expect(isMinor(r.referencePrice.amountMinor)).toBe(true);
+        // A claim is measured from one compare price, strictly above the price, and says so once.
+        if (r.claim) {
+          const { comparePrice, saving, percent, basis } = r.claim;
+          expect(comparePrice.amountMinor).toBeGreaterThan(r.price.amountMinor);
+          expect(saving.amountMinor).toBe(comparePrice.amountMinor - r.price.amountMinor);
+          if (percent !== undefined) {
+            expect(percent * comparePrice.amountMinor).toBeLessThanOrEqual(saving.amountMinor * 100);
+            expect((percent + 1) * comparePrice.amountMinor).toBeGreaterThan(saving.amountMinor * 100);
+          }
+          expect(r.promo?.percent).toBe(percent);
+          if (basis === "prior") expect(r.referencePrice).toEqual(comparePrice);
+          else expect(r.referencePrice).toBeUndefined();
+        } else {
+          expect(r.referencePrice).toBeUndefined();
+        }
+        if (r.notAReduction) {
+          expect(r.promo).toBeUndefined();
+          expect(r.notAReduction.priorPrice?.amountMinor ?? 0).toBeLessThanOrEqual(r.price.amountMinor);
+        }
         if (r.unitPrice) expect(isMinor(r.unitPrice.amountMinor)).toBe(true);
         if (r.validUntil !== undefined) expect(r.validUntil).toBeGreaterThan(at);
         const currencies = [r.price, r.regularPrice, r.referencePrice, r.memberPrice, r.unitPrice]

@@ -69,6 +69,8 @@ describe("promotion kinds (regular 2.49 EUR)", () => {
     p: Promotion;
     price: number;
     text: string;
+    /** The one percentage the reduction announces: measured from the prior price, rounded down. */
+    percent?: number;
     reference?: number;
     member?: number;
   }[] = [
@@ -77,14 +79,16 @@ describe("promotion kinds (regular 2.49 EUR)", () => {
       p: promo("P", "percent", "20", start, end),
       price: 199,
       text: "20% off",
+      percent: 20,
       reference: 249,
     },
-    // 12.5 % of 249 = 31.125 → 31 off
+    // 12.5 % of 249 = 31.125 → 31 off, which is 12.45 % of 2.49: announced as 12 %, never rounded up.
     {
       name: "percent 12.5",
       p: promo("P", "percent", "12.5", start, end),
       price: 218,
-      text: "12.5% off",
+      text: "12% off",
+      percent: 12,
       reference: 249,
     },
     {
@@ -92,6 +96,7 @@ describe("promotion kinds (regular 2.49 EUR)", () => {
       p: promo("P", "amount", "0.5", start, end),
       price: 199,
       text: "€0.50 off",
+      percent: 20,
       reference: 249,
     },
     {
@@ -99,6 +104,7 @@ describe("promotion kinds (regular 2.49 EUR)", () => {
       p: promo("P", "amount", "3", start, end),
       price: 0,
       text: "€2.49 off",
+      percent: 100,
       reference: 249,
     },
     {
@@ -106,6 +112,7 @@ describe("promotion kinds (regular 2.49 EUR)", () => {
       p: promo("P", "fixed", "1.99", start, end),
       price: 199,
       text: "Save €0.50",
+      percent: 20,
       reference: 249,
     },
     {
@@ -142,8 +149,10 @@ describe("promotion kinds (regular 2.49 EUR)", () => {
         promotionId: "P",
         kind: c.p.kind,
         text: c.text,
+        ...(c.percent === undefined ? {} : { percent: c.percent }),
         validUntil: new Date(end).toISOString(),
       });
+      expect(r?.claim?.percent).toBe(c.percent);
       expect(r?.referencePrice?.amountMinor).toBe(c.reference);
       expect(r?.memberPrice).toBeUndefined();
     });
@@ -457,7 +466,7 @@ describe("texts follow the policy's locale", () => {
   const history = [entry(249, SINCE)];
   const s = T - DAY;
   it.each([
-    ["de-DE", promo("P", "percent", "12.5", s, null), "12,5 % Rabatt", "2,18 €"],
+    ["de-DE", promo("P", "percent", "12.5", s, null), "12 % Rabatt", "2,18 €"],
     ["de-DE", promo("P", "multibuy", "5", s, null, { buyQuantity: 3 }), "3 für 5,00 €", "2,49 €"],
     ["de-DE", promo("P", "multibuy", "50%", s, null, { buyQuantity: 2 }), "2. zum halben Preis", "2,49 €"],
     ["fr-FR", promo("P", "multibuy", "100%", s, null, { buyQuantity: 3 }), "3e offert", "2,49 €"],

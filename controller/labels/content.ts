@@ -80,14 +80,17 @@ export function shownContent(
   if (product.url) shown.url = product.url;
   shown.price = moneyOf(resolved.price);
   shown.stock = stockState(onHand, ctx.stockLowThreshold);
-  // The regular price is shown (struck through) only when something else is charged.
-  if (resolved.regularPrice.amountMinor !== resolved.price.amountMinor)
-    shown.regularPrice = moneyOf(resolved.regularPrice);
+  // A struck price only with an announced reduction, and then the one it is measured from (the art.
+  // 6a prior price): a reduction that may not be announced shows its price and nothing else.
+  if (resolved.claim) shown.regularPrice = moneyOf(resolved.claim.comparePrice);
   if (resolved.referencePrice) shown.referencePrice = moneyOf(resolved.referencePrice);
   if (resolved.unitPrice) shown.unitPrice = { ...moneyOf(resolved.unitPrice), per: resolved.unitPrice.per };
   if (resolved.promo) {
-    const { promotionId, kind, text, validUntil } = resolved.promo;
-    shown.promo = validUntil ? { promotionId, kind, text, validUntil } : { promotionId, kind, text };
+    const { promotionId, kind, text, percent, validUntil } = resolved.promo;
+    const promo: NonNullable<ShownContent["promo"]> = { promotionId, kind, text };
+    if (percent !== undefined) promo.percent = percent;
+    if (validUntil) promo.validUntil = validUntil;
+    shown.promo = promo;
   }
   if (resolved.memberPrice) shown.memberPrice = moneyOf(resolved.memberPrice);
   return shown;

@@ -7,6 +7,7 @@ export const DEFAULT_PRICING_POLICY: PricingPolicy = Object.freeze({
     lookbackDays: 30,
     basis: "lowestApplied",
     progressiveExemption: true,
+    perishableCategories: Object.freeze([]),
   }),
   unitPrice: Object.freeze({ enabled: true, byCategory: Object.freeze({}) }),
 }) as PricingPolicy;

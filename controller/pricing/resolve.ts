@@ -1,9 +1,10 @@
 import type { Promotion } from "../../schemas/promotions.ts";
 import { localToInstant, zoneOffsetMs } from "../../schemas/time.ts";
+import { type ClaimFigures, claimFigures } from "./claims.ts";
 import { inWindow, isReduction, type Offer, type OfferSelection, selectOffers, targets } from "./offers.ts";
 import { pricingPolicy } from "./policy.ts";
 import { type RegularPrice, regularPriceAt } from "./regular.ts";
-import { moneyText, offerText } from "./texts.ts";
+import { moneyText, offerText, reductionText } from "./texts.ts";
 import type {
   PricedMoney,
   PriceEntry,
@@ -14,6 +15,7 @@ import type {
   PricingPolicy,
   PricingProduct,
   PromoDisplay,
+  ReductionClaim,
   ResolvedPrice,
 } from "./types.ts";
 import { unitPriceMinor } from "./unit-price.ts";
@@ -195,7 +197,6 @@ interface Reference {
   reductionStart: number;
   campaignStart: number;
   window: { from: number; to: number };
-  warnings: string[];
 }
 
 /**
@@ -233,32 +234,99 @@ function omnibusReference(ctx: Context, t: number, offer: Offer, currency: strin
       consider(bps[i] as number);
     }
   }
-  const warnings: string[] = [];
-  if (lowest === undefined) {
-    warnings.push(
-      `no price was in force in the ${omnibus.lookbackDays} days before the reduction started: there is no prior price to show`,
-    );
-  } else if (lowest <= offer.priceMinor) {
-    warnings.push(
-      `the prior price (${lowest} minor units) is not above the reduced price (${offer.priceMinor}): this cannot be announced as a reduction`,
-    );
-  }
-  return {
-    referenceMinor: lowest,
-    reductionStart,
-    campaignStart,
-    window: { from, to: campaignStart },
-    warnings,
-  };
+  return { referenceMinor: lowest, reductionStart, campaignStart, window: { from, to: campaignStart } };
 }
 
-function promoDisplay(offer: Offer, currency: string, locale: string): PromoDisplay {
+/** Why a reduction's price is charged but not announced, for the audit log and the people told. */
+function suppressedDetail(
+  promotionId: string,
+  price: PricedMoney,
+  prior: PricedMoney | undefined,
+  days: number,
+  since: number,
+): string {
+  const start = new Date(since).toISOString();
+  const why = prior
+    ? `its prior price, the lowest in the ${days} days before it started (${start}), is ${prior.text}, not above it`
+    : `no price was in force in the ${days} days before it started (${start}), so there is no prior price to measure it from`;
+  return `promotion ${promotionId} is charged (${price.text}) but not announced as a reduction: ${why}`;
+}
+
+/**
+ * What a shown reduction may announce. With the Omnibus rule on, it is measured from the art. 6a
+ * prior price, and a price not below that (or no prior price at all) is charged without any claim.
+ */
+function applyReduction(
+  ctx: Context,
+  t: number,
+  offer: Offer,
+  regularMinor: number,
+  currency: string,
+  result: ResolvedPrice,
+): void {
+  const { locale, omnibus } = ctx.policy;
+  const category = ctx.product.category;
+  let figures: ClaimFigures | null;
+  if (!omnibus.enabled) {
+    figures = claimFigures("regular", regularMinor, offer.priceMinor);
+  } else if (category !== undefined && omnibus.perishableCategories.includes(category)) {
+    figures = claimFigures("perishable", regularMinor, offer.priceMinor);
+  } else {
+    const ref = omnibusReference(ctx, t, offer, currency);
+    const trace = result.trace;
+    trace.reductionStart = ref.reductionStart;
+    trace.campaignStart = ref.campaignStart;
+    trace.referenceWindow = ref.window;
+    figures =
+      ref.referenceMinor === undefined ? null : claimFigures("prior", ref.referenceMinor, offer.priceMinor);
+    if (!figures) {
+      const prior =
+        ref.referenceMinor === undefined ? undefined : money(ref.referenceMinor, currency, locale);
+      const p = offer.promotion;
+      const detail = suppressedDetail(
+        p.promotionId,
+        result.price,
+        prior,
+        omnibus.lookbackDays,
+        ref.campaignStart,
+      );
+      result.notAReduction = {
+        reason: "not_a_reduction",
+        promotionId: p.promotionId,
+        kind: p.kind,
+        promotionalPrice: result.price,
+        ...(prior ? { priorPrice: prior } : {}),
+        lookbackDays: omnibus.lookbackDays,
+        reductionStart: ref.campaignStart,
+        detail,
+      };
+      result.warnings = [`not_a_reduction: ${detail}`];
+      return;
+    }
+    result.referencePrice = money(figures.compareMinor, currency, locale);
+  }
+  // An offer always lowers the price below the regular one, so only the prior price can refuse a claim.
+  if (!figures) return;
+  const claim: ReductionClaim = {
+    basis: figures.basis,
+    comparePrice: money(figures.compareMinor, currency, locale),
+    saving: money(figures.savingMinor, currency, locale),
+  };
+  if (figures.percent !== undefined) claim.percent = figures.percent;
+  result.claim = claim;
+  result.promo = promoDisplay(offer, currency, locale, figures);
+}
+
+function promoDisplay(offer: Offer, currency: string, locale: string, figures?: ClaimFigures): PromoDisplay {
   const p = offer.promotion;
   const display: PromoDisplay = {
     promotionId: p.promotionId,
     kind: p.kind,
-    text: offerText(offer.detail, offer.priceMinor, currency, locale),
+    text: figures
+      ? reductionText(p.kind, figures, currency, locale)
+      : offerText(offer.detail, offer.priceMinor, currency, locale),
   };
+  if (figures?.percent !== undefined) display.percent = figures.percent;
   if (p.end !== null) display.validUntil = new Date(p.end).toISOString();
   return display;
 }
@@ -287,16 +355,9 @@ function resolveAt(ctx: Context, t: number): ResolvedPrice | null {
   }
   const offers = state.offers;
   if (offers?.public) {
-    result.promo = promoDisplay(offers.public, currency, locale);
-    if (isReduction(offers.public) && ctx.policy.omnibus.enabled) {
-      const ref = omnibusReference(ctx, t, offers.public, currency);
-      if (ref.referenceMinor !== undefined)
-        result.referencePrice = money(ref.referenceMinor, currency, locale);
-      trace.reductionStart = ref.reductionStart;
-      trace.campaignStart = ref.campaignStart;
-      trace.referenceWindow = ref.window;
-      if (ref.warnings.length > 0) result.warnings = ref.warnings;
-    }
+    if (isReduction(offers.public))
+      applyReduction(ctx, t, offers.public, regular.amountMinor, currency, result);
+    else result.promo = promoDisplay(offers.public, currency, locale);
   }
   if (offers?.member) {
     result.memberPrice = money(offers.member.priceMinor, currency, locale);
@@ -330,6 +391,7 @@ export function displayKey(result: ResolvedPrice | null): string {
     result.price,
     result.regularPrice,
     result.referencePrice,
+    result.claim,
     result.unitPrice,
     result.promo,
     result.memberPrice,

@@ -1,4 +1,6 @@
 import { formatMoney } from "../../schemas/money.ts";
+import type { PromotionKind } from "../../schemas/promotions.ts";
+import type { ClaimFigures } from "./claims.ts";
 import type { OfferDetail } from "./offers.ts";
 
 /** Promotion texts per language; money and percentages are formatted by Intl for the full locale. */
@@ -121,4 +123,23 @@ export function offerText(detail: OfferDetail, priceMinor: number, currency: str
     case "member":
       return p.member(moneyText(priceMinor, currency, locale));
   }
+}
+
+/**
+ * The text of an announced reduction, from the claim's figures (never from the promotion's own
+ * terms: a "30 % off" raised the week before may only announce what the prior price allows). A
+ * percentage promotion announces the claim's percentage, the others the saving.
+ */
+export function reductionText(
+  kind: PromotionKind,
+  figures: ClaimFigures,
+  currency: string,
+  locale: string,
+): string {
+  const p = phrasesFor(locale);
+  const saving = moneyText(figures.savingMinor, currency, locale);
+  if (kind === "percent" && figures.percent !== undefined) {
+    return p.percentOff(formatPercent(String(figures.percent), locale));
+  }
+  return kind === "amount" ? p.amountOff(saving) : p.fixedSave(saving);
 }

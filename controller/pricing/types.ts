@@ -49,6 +49,13 @@ export interface OmnibusPolicy {
   basis: "lowestApplied" | "lowestRegular";
   /** Art. 6a(5): a reduction that deepens an uninterrupted earlier one keeps the campaign's reference. */
   progressiveExemption: boolean;
+  /**
+   * Art. 6a(3): categories of goods liable to deteriorate or expire rapidly whose reductions the
+   * store's law exempts from the prior-price rule (e.g. PAngV § 11(4) in Germany). Their reductions
+   * are measured from the regular price and say why on the label. Empty by default: the general
+   * rule applies to every product.
+   */
+  perishableCategories: readonly string[];
 }
 
 export interface UnitPricePolicy {
@@ -96,6 +103,11 @@ export interface PromoDisplay {
   promotionId: string;
   kind: PromotionKind;
   text: string;
+  /**
+   * The one percentage a reduction may announce (whole percent, rounded down), the same number the
+   * text uses; absent for deals that are not reductions and for reductions under 1 %.
+   */
+  percent?: number | undefined;
   /** The promotion's end as ISO 8601 (UTC); absent when open-ended. */
   validUntil?: string | undefined;
 }
@@ -117,8 +129,50 @@ export interface ResolvedPrice {
   validUntil?: number | undefined;
   /** Why the answer is what it is (audit, replay, support). */
   trace: PriceTrace;
-  /** Things a person should look at, e.g. a reduction whose reference price is not above it. */
+  /**
+   * What a shown reduction may announce: its percentage, saving and struck price are all measured
+   * from `comparePrice`. Present exactly when a reduction is announced.
+   */
+  claim?: ReductionClaim | undefined;
+  /**
+   * A reduction whose price is charged but may not be announced as one (no prior price below it):
+   * `promo`, `claim` and `referencePrice` are then absent.
+   */
+  notAReduction?: SuppressedClaim | undefined;
+  /** Things a person should look at, e.g. a reduction that cannot be announced. */
   warnings?: string[] | undefined;
+}
+
+/**
+ * What a reduction is measured from: `prior`, the art. 6a prior price (the lowest price in the
+ * look-back, CJEU C-330/23); `regular`, the regular price when the Omnibus rule is off; `perishable`,
+ * the regular price under the perishable-goods exemption (art. 6a(3)).
+ */
+export type ClaimBasis = "prior" | "regular" | "perishable";
+
+export interface ReductionClaim {
+  basis: ClaimBasis;
+  /** The price the reduction is measured from, the one shown struck through. */
+  comparePrice: PricedMoney;
+  /** comparePrice − price. */
+  saving: PricedMoney;
+  /** saving / comparePrice in whole percent, rounded down (never up in the shop's favour); absent below 1 %. */
+  percent?: number | undefined;
+}
+
+export interface SuppressedClaim {
+  reason: "not_a_reduction";
+  promotionId: string;
+  kind: PromotionKind;
+  /** The price charged (lawful; only the claim is suppressed). */
+  promotionalPrice: PricedMoney;
+  /** The art. 6a prior price; absent when no price was in force in the look-back (reduced from day one). */
+  priorPrice?: PricedMoney | undefined;
+  /** Look-back in days, and when the reduction (or its progressive campaign) started, unix ms. */
+  lookbackDays: number;
+  reductionStart: number;
+  /** For a person: what was suppressed and why. */
+  detail: string;
 }
 
 export interface PriceTrace {

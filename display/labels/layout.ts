@@ -462,14 +462,12 @@ function bandTexts(
 ): { left: string; right?: string } | undefined {
   switch (kind) {
     case "reduction": {
-      const reg = c.regularPrice?.amountMinor;
-      const now = c.price.amountMinor;
-      // Integer percent, rounded down so a label never promises more than the till gives.
-      const pct = reg && reg > now ? Math.floor(((reg - now) * 100) / reg) : 0;
-      return {
-        left: c.promo?.text || s.sale,
-        ...(pct > 0 ? { right: fill(s.percentOff, { percent: pct }) } : {}),
-      };
+      // The badge shows the one percentage the controller measured from the prior price; a label
+      // never works out a percentage of its own. A percentage promotion's text is that same number,
+      // so the band then says "Sale" beside it rather than the percentage twice.
+      const percent = c.promo?.percent;
+      const left = c.promo?.kind === "percent" && percent ? s.sale : c.promo?.text || s.sale;
+      return { left, ...(percent ? { right: fill(s.percentOff, { percent }) } : {}) };
     }
     case "multibuy":
       return { left: c.promo?.text || s.sale };

@@ -59,7 +59,13 @@ export const SAMPLES: Record<SampleScenario, LabelContent> = {
     regularPrice: eur(799),
     referencePrice: eur(749),
     unitPrice: { ...eur(799), per: "l" },
-    promo: { promotionId: "P-100", kind: "amount", text: "Weekly deal", validUntil: "2025-06-30T21:59:59Z" },
+    promo: {
+      promotionId: "P-100",
+      kind: "amount",
+      text: "Weekly deal",
+      percent: 25,
+      validUntil: "2025-06-30T21:59:59Z",
+    },
     stock: "in_stock",
   }),
   multibuy: withHash({
@@ -108,6 +114,6 @@ export const STRESS_SAMPLE: LabelContent = withHash({
   regularPrice: eur(129_999_999),
   referencePrice: eur(109_999_999),
   unitPrice: { ...eur(99_999_999), per: "piece" },
-  promo: { promotionId: "P-999", kind: "amount", text: "Clearance sale, while stocks last" },
+  promo: { promotionId: "P-999", kind: "amount", text: "Clearance sale, while stocks last", percent: 23 },
   stock: "low",
 });
