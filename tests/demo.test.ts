@@ -17,7 +17,7 @@ describe("npm run demo", () => {
     let output = "";
     child = spawn(
       process.execPath,
-      ["--import", "tsx", "controller/demo.ts", "--labels", "12", "--failure-rate", "0"],
+      ["--import", "tsx", "scripts/demo/demo.ts", "--labels", "12", "--failure-rate", "0"],
       {
         env: {
           ...process.env,

@@ -5,32 +5,6 @@ import { inflateRawSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
-  buildAsyncApi,
-  CHANNEL_ADDRESSES,
-  DEFAULT_DEVICE_PREFIX,
-  DEVICE_CHANNEL_ADDRESSES,
-} from "../schemas/export/asyncapi.ts";
-import { canonicalize } from "../schemas/export/canonical.ts";
-import {
-  availabilityExamples,
-  bridgeLabelsExamples,
-  IMAGE_EXAMPLE_PLANES_HEX,
-  labelCommandExamples,
-  labelContentExamples,
-  labelImageExamples,
-  labelStateExamples,
-  nativeHelloExamples,
-} from "../schemas/export/examples.ts";
-import {
-  diffProtocolDocs,
-  PROTOCOL_DIR,
-  REPO_ROOT,
-  renderProtocolDocs,
-  writeProtocolDocs,
-} from "../schemas/export/generate.ts";
-import { EXPORTED_SCHEMAS, type JsonSchema } from "../schemas/export/json-schemas.ts";
-import { assertSupported, validate } from "../schemas/export/mini-validator.ts";
-import {
   BRIDGE_LEAVES,
   DEVICE_LEAVES,
   defaultDevicePrefix,
@@ -43,8 +17,34 @@ import {
   nativeHelloSchema,
   parseTopic,
 } from "../schemas/index.ts";
+import {
+  buildAsyncApi,
+  CHANNEL_ADDRESSES,
+  DEFAULT_DEVICE_PREFIX,
+  DEVICE_CHANNEL_ADDRESSES,
+} from "../scripts/protocol/asyncapi.ts";
+import { canonicalize } from "../scripts/protocol/canonical.ts";
+import {
+  availabilityExamples,
+  bridgeLabelsExamples,
+  IMAGE_EXAMPLE_PLANES_HEX,
+  labelCommandExamples,
+  labelContentExamples,
+  labelImageExamples,
+  labelStateExamples,
+  nativeHelloExamples,
+} from "../scripts/protocol/examples.ts";
+import {
+  diffProtocolDocs,
+  PROTOCOL_DIR,
+  REPO_ROOT,
+  renderProtocolDocs,
+  writeProtocolDocs,
+} from "../scripts/protocol/generate.ts";
+import { EXPORTED_SCHEMAS, type JsonSchema } from "../scripts/protocol/json-schemas.ts";
+import { assertSupported, validate } from "../scripts/protocol/mini-validator.ts";
 
-const REGENERATE = "npx tsx schemas/export/generate.ts";
+const REGENERATE = "npx tsx scripts/protocol/generate.ts";
 
 function checkedInSchema(name: string): JsonSchema {
   return JSON.parse(readFileSync(join(REPO_ROOT, PROTOCOL_DIR, "json-schema", `${name}.json`), "utf8"));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { goldenCases } from "../display/render/golden-cases.ts";
 import { renderLabel } from "../display/render/render-label.ts";
+import { goldenCases } from "../scripts/golden/cases.ts";
 
 describe("the fast compositor", () => {
   it("gives exactly the pixels resvg gives for the whole label SVG, for every golden case", () => {

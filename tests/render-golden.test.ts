@@ -2,11 +2,11 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
-import { goldenCases } from "../display/render/golden-cases.ts";
 import { renderLabel } from "../display/render/render-label.ts";
+import { goldenCases } from "../scripts/golden/cases.ts";
 
 const GOLDEN_DIR = join(import.meta.dirname, "golden");
-const UPDATE = "npx tsx display/render/update-golden.ts";
+const UPDATE = "npx tsx scripts/golden/update.ts";
 
 describe("golden label images", () => {
   const cases = goldenCases();

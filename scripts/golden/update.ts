@@ -3,15 +3,15 @@
  * purpose after a deliberate rendering change, look at the diff, commit: the golden test never
  * rewrites these files itself.
  *
- *   npx tsx display/render/update-golden.ts
+ *   npx tsx scripts/golden/update.ts
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PANEL_CATALOGUE } from "../labels/panels.ts";
-import { SAMPLE_SCENARIOS } from "../labels/samples.ts";
-import { GOLDEN_COLOR_MODES, goldenCases } from "./golden-cases.ts";
-import { RENDERER_VERSION, renderLabel } from "./render-label.ts";
+import { PANEL_CATALOGUE } from "../../display/labels/panels.ts";
+import { SAMPLE_SCENARIOS } from "../../display/labels/samples.ts";
+import { RENDERER_VERSION, renderLabel } from "../../display/render/render-label.ts";
+import { GOLDEN_COLOR_MODES, goldenCases } from "./cases.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const GOLDEN_DIR = join(root, "tests/golden");
@@ -47,7 +47,7 @@ function galleryIndex(names: string[]): string {
     "",
     `Every layout on every panel in every colour mode, exactly as the panel shows it (renderer \`${RENDERER_VERSION}\`).`,
     "These are the golden images of `tests/render-golden.test.ts`, copied here by",
-    "`npx tsx display/render/update-golden.ts`; how they are drawn is in [../rendering.md](../rendering.md).",
+    "`npx tsx scripts/golden/update.ts`; how they are drawn is in [../rendering.md](../rendering.md).",
     "",
     "Layouts: **regular** (name, price, EAN-13), **unit-price** (adds the unit price line and the brand;",
     "QR code where no EAN fits), **reduction** (band with the discount, struck regular price, Omnibus",

@@ -1,5 +1,11 @@
-import { PROTOCOL_VERSION } from "../common.ts";
-import { defaultDevicePrefix, deviceTopics, ID_PATTERN, storeTopics, TOPIC_ROOT } from "../topics.ts";
+import { PROTOCOL_VERSION } from "../../schemas/common.ts";
+import {
+  defaultDevicePrefix,
+  deviceTopics,
+  ID_PATTERN,
+  storeTopics,
+  TOPIC_ROOT,
+} from "../../schemas/topics.ts";
 import {
   availabilityExamples,
   bridgeLabelsExamples,

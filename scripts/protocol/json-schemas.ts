@@ -15,9 +15,9 @@ import {
   priceReplySchema,
   productReplySchema,
   syncReplySchema,
-} from "../api.ts";
-import { COLOR_MODES, currencySchema, PROTOCOL_VERSION } from "../common.ts";
-import { priceRowSchema, productRowSchema, stockRowSchema } from "../feeds.ts";
+} from "../../schemas/api.ts";
+import { COLOR_MODES, currencySchema, PROTOCOL_VERSION } from "../../schemas/common.ts";
+import { priceRowSchema, productRowSchema, stockRowSchema } from "../../schemas/feeds.ts";
 import {
   availabilitySchema,
   bridgeLabelsSchema,
@@ -26,15 +26,15 @@ import {
   labelImageSchema,
   labelStateSchema,
   nativeHelloSchema,
-} from "../mqtt.ts";
+} from "../../schemas/mqtt.ts";
 import {
   MAX_BUY_QUANTITY,
   MIN_BUY_QUANTITY,
   promotionCreateBodySchema,
   promotionPatchBodySchema,
   promotionRowSchema,
-} from "../promotions.ts";
-import { ID_PATTERN, NATIVE_DEVICE_ROOT } from "../topics.ts";
+} from "../../schemas/promotions.ts";
+import { ID_PATTERN, NATIVE_DEVICE_ROOT } from "../../schemas/topics.ts";
 
 /** A JSON Schema document or subschema, as zod emits it and the patches below edit it. */
 export interface JsonSchema {

@@ -9,8 +9,8 @@ import { toYaml } from "./yaml.ts";
 /**
  * Writes the protocol documents a firmware engineer reads (docs/protocol/) from the zod schemas:
  *
- *   npx tsx schemas/export/generate.ts           write them
- *   npx tsx schemas/export/generate.ts --check   exit 1 and list the files that differ
+ *   npx tsx scripts/protocol/generate.ts           write them
+ *   npx tsx scripts/protocol/generate.ts --check   exit 1 and list the files that differ
  */
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -19,7 +19,7 @@ const JSON_SCHEMA_DIR = `${PROTOCOL_DIR}/json-schema`;
 const ASYNCAPI_FILE = `${PROTOCOL_DIR}/asyncapi.yaml`;
 
 const YAML_HEADER =
-  "# Generated from the zod schemas in schemas/ by `npx tsx schemas/export/generate.ts`: do not edit.\n";
+  "# Generated from the zod schemas in schemas/ by `npx tsx scripts/protocol/generate.ts`: do not edit.\n";
 
 /** Every generated file, by path relative to the repository root, with its exact content. */
 export function renderProtocolDocs(): Map<string, string> {
@@ -82,7 +82,7 @@ function main(args: string[]): number {
       console.log(`${PROTOCOL_DIR} is up to date`);
       return 0;
     }
-    console.error(`${PROTOCOL_DIR} is out of date with schemas/; run npx tsx schemas/export/generate.ts`);
+    console.error(`${PROTOCOL_DIR} is out of date with schemas/; run npx tsx scripts/protocol/generate.ts`);
     for (const path of stale) console.error(`  differs: ${path}`);
     for (const path of extra) console.error(`  no longer generated: ${path}`);
     return 1;

@@ -1,10 +1,10 @@
 import { PNG } from "pngjs";
+import type { TemplateName } from "../../display/labels/layout.ts";
+import { PANEL_CATALOGUE, type Panel, type Rotation } from "../../display/labels/panels.ts";
+import { SAMPLE_SCENARIOS, SAMPLES, STRESS_SAMPLE } from "../../display/labels/samples.ts";
+import type { RenderOptions } from "../../display/render/render-label.ts";
 import type { ColorMode } from "../../schemas/common.ts";
 import type { LabelContent } from "../../schemas/mqtt.ts";
-import type { TemplateName } from "../labels/layout.ts";
-import { PANEL_CATALOGUE, type Panel, type Rotation } from "../labels/panels.ts";
-import { SAMPLE_SCENARIOS, SAMPLES, STRESS_SAMPLE } from "../labels/samples.ts";
-import type { RenderOptions } from "./render-label.ts";
 
 /**
  * The golden-image set: every sample layout on every catalogue panel in every colour mode, plus

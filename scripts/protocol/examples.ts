@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { PROTOCOL_VERSION } from "../common.ts";
+import { PROTOCOL_VERSION } from "../../schemas/common.ts";
 import {
   type Availability,
   availabilitySchema,
@@ -15,7 +15,7 @@ import {
   labelStateSchema,
   type NativeHello,
   nativeHelloSchema,
-} from "../mqtt.ts";
+} from "../../schemas/mqtt.ts";
 
 /**
  * Example payloads for the AsyncAPI document. Each goes through its zod schema when the document is

@@ -3,18 +3,18 @@ import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
-import { FEED_NAMES } from "../schemas/index.ts";
-import { HttpPortInUseError, startController } from "./app.ts";
-import { ConfigError, loadConfig } from "./config.ts";
-import { FeedRejected } from "./feeds/ingest.ts";
+import { HttpPortInUseError, startController } from "../../controller/app.ts";
+import { ConfigError, loadConfig } from "../../controller/config.ts";
+import { FeedRejected } from "../../controller/feeds/ingest.ts";
+import { startSimulatedAccessPoint } from "../../firmware-bridge/simulated/index.ts";
+import { FEED_NAMES } from "../../schemas/index.ts";
 
 /**
  * `npm run demo`: the controller with its embedded broker, the sample catalogue, and a simulated
  * access point whose labels get linked to products — everything a first look needs, in one process.
  * The embedded broker moves to the next free port when 1883 is taken (many machines run Mosquitto).
  */
-const CATALOGUE = join(dirname(fileURLToPath(import.meta.url)), "demo", "catalogue");
+const CATALOGUE = join(dirname(fileURLToPath(import.meta.url)), "catalogue");
 
 /**
  * Promotions running from today (store time) for two weeks, so the demo shows reductions with their
