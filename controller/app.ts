@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
+import packageJson from "../package.json" with { type: "json" };
 import { seedAdminToken } from "./auth.ts";
 import type { Config } from "./config.ts";
 import { createApi } from "./http/routes.ts";
@@ -27,9 +27,8 @@ export interface Controller extends ControllerServices {
 
 export class HttpPortInUseError extends Error {}
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+/** Read at build time into the bundle, so a build reports the version it was built from. */
+const VERSION = packageJson.version;
 
 /**
  * Start a store controller: SQLite store, MQTT (embedded Aedes unless a broker URL is configured),

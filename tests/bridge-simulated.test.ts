@@ -30,7 +30,7 @@ import {
   parseTopic,
   storeTopics,
 } from "../schemas/index.ts";
-import { captureLogger, MOSQUITTO_URL, waitUntil } from "./support/harness.ts";
+import { captureLogger, MOSQUITTO_URL, npmScript, waitUntil } from "./support/harness.ts";
 
 // ---------------------------------------------------------------- helpers
 
@@ -437,11 +437,10 @@ describe("bridge CLI", () => {
   });
 
   it("a bad value exits with code 2 and one clear line", () => {
-    const run = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "firmware-bridge/main.ts", "simulated", "--failure-rate", "1.5"],
-      { encoding: "utf8", timeout: 20_000 },
-    );
+    const run = spawnSync(...npmScript("bridge", "simulated", "--failure-rate", "1.5"), {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
     expect(run.status).toBe(2);
     expect(run.stderr.trim()).toBe('shelfsync bridge: --failure-rate: must be at most 1 (got "1.5")');
   });
@@ -451,14 +450,10 @@ describe("bridge CLI", () => {
     const ctl = await FakeController.connect(MOSQUITTO_URL, storeId);
     let child: ChildProcess | undefined;
     try {
-      child = spawn(
-        process.execPath,
-        ["--import", "tsx", "firmware-bridge/main.ts", "simulated", "--labels", "3", "--radio-delay-ms", "5"],
-        {
-          env: { ...process.env, SHELFSYNC_MQTT_URL: MOSQUITTO_URL, SHELFSYNC_STORE_ID: storeId },
-          stdio: ["ignore", "ignore", "pipe"],
-        },
-      );
+      child = spawn(...npmScript("bridge", "simulated", "--labels", "3", "--radio-delay-ms", "5"), {
+        env: { ...process.env, SHELFSYNC_MQTT_URL: MOSQUITTO_URL, SHELFSYNC_STORE_ID: storeId },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
       const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
       await waitUntil("the CLI bridge inventory", () => ctl.inventories("sim-ap").length > 0);
       expect(ctl.inventories("sim-ap")[0]!.labels.map((l) => l.labelId)).toEqual([

@@ -2,13 +2,13 @@ import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { tempDir } from "./support/harness.ts";
+import { npmScript, tempDir } from "./support/harness.ts";
 
 const dir = tempDir();
 afterAll(() => dir.cleanup());
 
 function start(env: Record<string, string>) {
-  return spawnSync(process.execPath, ["--import", "tsx", "controller/main.ts"], {
+  return spawnSync(...npmScript("start"), {
     env: { ...process.env, SHELFSYNC_DB: join(dir.path, "cli.db"), SHELFSYNC_LOG_LEVEL: "warn", ...env },
     encoding: "utf8",
     timeout: 20_000,

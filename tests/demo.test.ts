@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, getJson, tempDir, waitFor } from "./support/harness.ts";
+import { freePort, getJson, npmScript, tempDir, waitFor } from "./support/harness.ts";
 
 // `npm run demo` as a new user runs it: a real process, its own embedded broker, sample data.
 describe("npm run demo", () => {
@@ -15,21 +15,17 @@ describe("npm run demo", () => {
   it("serves /api/v1/health and its simulated labels reach in sync with no further steps", async () => {
     const port = await freePort();
     let output = "";
-    child = spawn(
-      process.execPath,
-      ["--import", "tsx", "scripts/demo/demo.ts", "--labels", "12", "--failure-rate", "0"],
-      {
-        env: {
-          ...process.env,
-          SHELFSYNC_HTTP_PORT: String(port),
-          SHELFSYNC_HTTP_HOST: "127.0.0.1",
-          SHELFSYNC_DB: join(dir.path, "demo.db"),
-          SHELFSYNC_MQTT_PORT: String(await freePort()),
-          SHELFSYNC_LOG_LEVEL: "warn",
-        },
-        stdio: ["ignore", "pipe", "pipe"],
+    child = spawn(...npmScript("demo", "--labels", "12", "--failure-rate", "0"), {
+      env: {
+        ...process.env,
+        SHELFSYNC_HTTP_PORT: String(port),
+        SHELFSYNC_HTTP_HOST: "127.0.0.1",
+        SHELFSYNC_DB: join(dir.path, "demo.db"),
+        SHELFSYNC_MQTT_PORT: String(await freePort()),
+        SHELFSYNC_LOG_LEVEL: "warn",
       },
-    );
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout?.on("data", (d) => {
       output += String(d);
     });

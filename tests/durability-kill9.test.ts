@@ -2,13 +2,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStores } from "../controller/store/index.ts";
-import { freePort, postFeed, tempDir, waitFor } from "./support/harness.ts";
+import { freePort, npmScript, postFeed, tempDir, waitFor } from "./support/harness.ts";
 
 /** Every child started, so a failing test still leaves no controller running behind it. */
 const children: ChildProcess[] = [];
 
 function startControllerProcess(dbPath: string, httpPort: number): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "controller/main.ts"], {
+  const child = spawn(...npmScript("start"), {
     env: {
       ...process.env,
       SHELFSYNC_DB: dbPath,

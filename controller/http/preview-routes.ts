@@ -1,14 +1,6 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
-import {
-  isTemplateName,
-  type Panel,
-  parsePanelSpec,
-  renderKey,
-  renderLabel,
-  SAMPLES,
-  TEMPLATE_NAMES,
-} from "../../display/render/index.ts";
+import type { Panel } from "../../display/render/index.ts";
 import { type ColorMode, ID_PATTERN, type LabelContent } from "../../schemas/index.ts";
 import type { ControllerServices } from "../services.ts";
 import type { LabelRecord } from "../store/labels.ts";
@@ -23,12 +15,20 @@ const DEFAULT_PANEL = "2.9in-bwr";
  * PNGs are cached by content hash, template and panel, so a console polling a wall of labels does
  * not re-render what did not change.
  */
+/**
+ * The renderer (resvg, the fonts, the barcode library: over a megabyte of code and a native addon) is
+ * loaded on the first preview, not at start: most controllers never draw a label themselves.
+ */
+const loadRenderer = () => import("../../display/render/index.ts");
+type Renderer = Awaited<ReturnType<typeof loadRenderer>>;
+
 export function previewRoutes(s: ControllerServices): Hono {
   const api = new Hono();
   /** Insertion-ordered, so the oldest entry is dropped first; 512 previews are a few MB. */
   const cache = new Map<string, Buffer>();
 
-  const png = (c: Context, content: LabelContent, panel: Panel, template?: string) => {
+  const png = (r: Renderer, c: Context, content: LabelContent, panel: Panel, template?: string) => {
+    const { renderKey, renderLabel } = r;
     const key = renderKey(content, panel, template ? { template: template as never } : {});
     let body = cache.get(key);
     if (!body) {
@@ -39,7 +39,7 @@ export function previewRoutes(s: ControllerServices): Hono {
     return c.body(new Uint8Array(body), 200, { "Content-Type": "image/png", "Cache-Control": "no-cache" });
   };
 
-  const panelOf = (c: Context, label?: LabelRecord): Panel | Response => {
+  const panelOf = ({ parsePanelSpec }: Renderer, c: Context, label?: LabelRecord): Panel | Response => {
     const spec = c.req.query("panel");
     if (spec) {
       const p = parsePanelSpec(spec);
@@ -54,19 +54,22 @@ export function previewRoutes(s: ControllerServices): Hono {
     return parsePanelSpec(DEFAULT_PANEL) as Panel;
   };
 
-  api.get("/labels/:labelId/preview.png", (c) => {
+  api.get("/labels/:labelId/preview.png", async (c) => {
     const id = c.req.param("labelId");
     const label = ID_PATTERN.test(id) ? s.labels.get(id) : undefined;
     if (!label) return apiError(c, 404, "unknown_label", `no label "${id}"`);
     if (!label.contentJson)
       return apiError(c, 404, "no_content", `label "${id}" has nothing to show (not linked, or no price)`);
-    const panel = panelOf(c, label);
+    const r = await loadRenderer();
+    const panel = panelOf(r, c, label);
     if (panel instanceof Response) return panel;
-    return png(c, JSON.parse(label.contentJson) as LabelContent, panel);
+    return png(r, c, JSON.parse(label.contentJson) as LabelContent, panel);
   });
 
-  api.get("/templates/:template/preview.png", (c) => {
+  api.get("/templates/:template/preview.png", async (c) => {
     const template = c.req.param("template");
+    const r = await loadRenderer();
+    const { isTemplateName, TEMPLATE_NAMES, SAMPLES } = r;
     if (!isTemplateName(template)) {
       return apiError(
         c,
@@ -75,15 +78,15 @@ export function previewRoutes(s: ControllerServices): Hono {
         `no template "${template}"; templates are ${TEMPLATE_NAMES.join(", ")}`,
       );
     }
-    const panel = panelOf(c);
+    const panel = panelOf(r, c);
     if (panel instanceof Response) return panel;
     const sku = c.req.query("sku");
-    if (!sku) return png(c, SAMPLES.regular, panel, template);
+    if (!sku) return png(r, c, SAMPLES.regular, panel, template);
     const label = { labelId: "preview", sku } as LabelRecord;
     if (!s.catalog.product(sku)) return apiError(c, 404, "unknown_sku", `no product with SKU "${sku}"`);
     const body = s.sync.contentAt(label, s.clock.now());
     if (!body) return apiError(c, 404, "no_price", `no price in force for SKU "${sku}"`);
-    return png(c, { ...body, version: 0 }, panel, template);
+    return png(r, c, { ...body, version: 0 }, panel, template);
   });
 
   return api;

@@ -1,14 +1,14 @@
 import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { fromPackageRoot } from "../../lib/paths.ts";
 import * as schema from "./schema.ts";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations");
+const MIGRATIONS = fromPackageRoot("controller", "store", "migrations");
 
 /**
  * Open (creating if needed) the store's SQLite file and bring its schema up to date.

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { builtEntry, RUNNING_BUILT } from "../../lib/paths.ts";
 import type { PlaneImage } from "./render-cache.ts";
 import { renderLabel } from "./render-label.ts";
 import type { WorkerJob, WorkerReply, WorkerRequest } from "./render-worker.ts";
@@ -16,11 +17,14 @@ export interface RenderPoolOptions {
 }
 
 /**
- * Workers start from a plain-JS entry that registers tsx's hooks inside the worker before loading
- * the TypeScript worker: `--import tsx` in a worker's execArgv is not honoured by Node 20, and a
- * worker does not inherit the parent's loader. This works under tsx, vitest and node alike.
+ * Built (npm start, npm run bridge): the worker's own bundle, plain JavaScript. From source (tests,
+ * benches, tsx): a plain-JS entry that registers tsx's hooks inside the worker before loading the
+ * TypeScript worker, since `--import tsx` in a worker's execArgv is not honoured by Node 20 and a
+ * worker does not inherit the parent's loader.
  */
-const WORKER_ENTRY = new URL("./render-worker-entry.mjs", import.meta.url);
+const WORKER_ENTRY = RUNNING_BUILT
+  ? builtEntry("display/render/render-worker")
+  : new URL("./render-worker-entry.mjs", import.meta.url);
 
 interface Pending {
   resolve: (images: PlaneImage[]) => void;

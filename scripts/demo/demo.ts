@@ -1,12 +1,12 @@
 import { createReadStream } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { HttpPortInUseError, startController } from "../../controller/app.ts";
 import { ConfigError, loadConfig } from "../../controller/config.ts";
 import { FeedRejected } from "../../controller/feeds/ingest.ts";
 import { startSimulatedAccessPoint } from "../../firmware-bridge/simulated/index.ts";
+import { fromPackageRoot } from "../../lib/paths.ts";
 import { FEED_NAMES } from "../../schemas/index.ts";
 
 /**
@@ -14,7 +14,7 @@ import { FEED_NAMES } from "../../schemas/index.ts";
  * access point whose labels get linked to products — everything a first look needs, in one process.
  * The embedded broker moves to the next free port when 1883 is taken (many machines run Mosquitto).
  */
-const CATALOGUE = join(dirname(fileURLToPath(import.meta.url)), "catalogue");
+const CATALOGUE = fromPackageRoot("scripts", "demo", "catalogue");
 
 /**
  * Promotions running from today (store time) for two weeks, so the demo shows reductions with their

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,12 +9,28 @@ import { loadConfig } from "../../controller/config.ts";
 import { createLogger } from "../../controller/log.ts";
 import type { Clock } from "../../controller/scheduler/index.ts";
 import type { Logger as BridgeLogger } from "../../firmware-bridge/core/index.ts";
+import { fromPackageRoot } from "../../lib/paths.ts";
 import { storeTopics } from "../../schemas/index.ts";
 
 export const MOSQUITTO_URL = process.env.SHELFSYNC_TEST_MOSQUITTO_URL ?? "mqtt://127.0.0.1:1883";
 
 export type BrokerKind = "aedes" | "mosquitto";
 export const BROKERS: BrokerKind[] = ["aedes", "mosquitto"];
+
+/**
+ * What `npm run <script> -- <args>` runs, without npm in between: `[node, [bundle, ...args]]` for
+ * spawn/spawnSync (the scripts are `node dist/….mjs`; tests/support/build.ts keeps dist current).
+ */
+export function npmScript(script: string, ...args: string[]): [string, string[]] {
+  const scripts = (
+    JSON.parse(readFileSync(fromPackageRoot("package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+  const bundle = /^node (dist\/\S+\.mjs)$/.exec(scripts[script] ?? "")?.[1];
+  if (!bundle) throw new Error(`npm script "${script}" is not "node dist/<entry>.mjs"`);
+  return [process.execPath, [fromPackageRoot(bundle), ...args]];
+}
 
 export function tempDir(prefix = "shelfsync-test-"): { path: string; cleanup(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
