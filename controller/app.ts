@@ -130,7 +130,7 @@ export async function startController(
     broker,
     scheduler,
     flushStates: reports.flush,
-    syncContext: () => currentSyncContext(labels, config.offlineAfterSeconds * 1000),
+    syncContext: () => currentSyncContext(labels, config.offlineAfterSeconds * 1000, sync.notAReductions()),
   } satisfies Omit<Controller, "httpPort" | "httpUrl" | "stop">);
 
   const closeAll = async () => {

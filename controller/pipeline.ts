@@ -1,6 +1,7 @@
 import { changeSet } from "./changes/index.ts";
 import type { Config } from "./config.ts";
 import { feedIngestor } from "./feeds/ingest.ts";
+import { claimReview, claimTracker } from "./labels/claims.ts";
 import { labelSync } from "./labels/label-sync.ts";
 import type { Logger } from "./log.ts";
 import type { ControllerLink } from "./mqtt/controller-link.ts";
@@ -61,12 +62,14 @@ export function feedPipeline(
     log: options.log,
     ...(options.now ? { now: options.now } : {}),
     ...(options.onResolved ? { onResolved: options.onResolved } : {}),
+    claims: claimTracker(stores),
   });
   const changes = changeSet({
     stores,
     sync,
     guardRail: guardRailOf(config),
     locale: config.locale,
+    review: claimReview({ promotions: stores.promotions, sync }),
     ...(options.now ? { now: options.now } : {}),
   });
   const ingest = feedIngestor({

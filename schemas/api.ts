@@ -67,6 +67,24 @@ export const SYNC_STATUSES = ["in_sync", "pending", "offline", "never_seen", "un
 export const syncStatusSchema = z.enum(SYNC_STATUSES);
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
+/**
+ * Why a label is not right: its sync status, or `not_a_reduction` (DESIGN.md §3b) for a label that
+ * shows what it must, a promotion's price, whose reduction claim the controller suppressed because
+ * the price is not below the art. 6a prior price.
+ */
+export const NOT_RIGHT_REASONS = ["pending", "offline", "never_seen", "unlinked", "not_a_reduction"] as const;
+
+/** A reduction charged without a claim: which promotion, the price charged and the prior price (null: none). */
+export const notAReductionSchema = z.object({
+  promotionId: z.string(),
+  promotionalPrice: moneySchema,
+  priorPrice: moneySchema.nullable(),
+  /** The look-back in days and when it ends: the start of the reduction (ISO 8601). */
+  lookbackDays: z.number().int(),
+  reductionStart: z.string(),
+});
+export type NotAReduction = z.infer<typeof notAReductionSchema>;
+
 export const syncReplySchema = z.object({
   total: z.number().int(),
   inSync: z.number().int(),
@@ -74,12 +92,16 @@ export const syncReplySchema = z.object({
   offline: z.number().int(),
   neverSeen: z.number().int(),
   unlinked: z.number().int(),
+  /** Labels showing a promotion's price whose reduction claim was suppressed (counted in their status too). */
+  notAReduction: z.number().int(),
   notRight: z.array(
     z.object({
       labelId: idSchema,
       sku: skuSchema.nullable(),
-      reason: syncStatusSchema.exclude(["in_sync"]),
+      reason: z.enum(NOT_RIGHT_REASONS),
       detail: z.string(),
+      /** With reason `not_a_reduction` (and on any label whose SKU has one): the suppressed claim. */
+      notAReduction: notAReductionSchema.optional(),
     }),
   ),
 });
@@ -151,6 +173,8 @@ export const priceReplySchema = z.object({
   memberPrice: moneySchema.optional(),
   validUntil: z.string().optional(),
   warnings: z.array(z.string()).optional(),
+  /** A reduction charged but not announced (its price is not below the art. 6a prior price). */
+  notAReduction: notAReductionSchema.optional(),
 });
 export type PriceReply = z.infer<typeof priceReplySchema>;
 

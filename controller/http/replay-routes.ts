@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { ID_PATTERN, InstantError, type PriceReply, parseInstant } from "../../schemas/index.ts";
+import { notAReductionView } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
 import { apiError } from "./errors.ts";
 
@@ -46,6 +47,7 @@ export function replayRoutes(s: ControllerServices): Hono {
       ...(r.memberPrice ? { memberPrice: r.memberPrice } : {}),
       ...(r.validUntil !== undefined ? { validUntil: new Date(r.validUntil).toISOString() } : {}),
       ...(r.warnings?.length ? { warnings: r.warnings } : {}),
+      ...(r.notAReduction ? { notAReduction: notAReductionView(sku, r.notAReduction) } : {}),
     };
     return c.json(reply);
   });

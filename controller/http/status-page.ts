@@ -24,6 +24,7 @@ td,th{padding:.25rem .75rem;border-bottom:1px solid #ddd;text-align:left}.n{font
 <div><div class="n">${sync.offline}</div>offline</div>
 <div><div class="n">${sync.neverSeen}</div>never seen</div>
 <div><div class="n">${sync.unlinked}</div>unlinked</div>
+<div><div class="n" id="not-a-reduction">${sync.notAReduction}</div>not a reduction</div>
 </div>
 <h2>Not right (${sync.notRight.length})</h2>
 <table><tr><th>label</th><th>SKU</th><th>status</th><th>why</th></tr>

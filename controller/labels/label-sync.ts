@@ -1,7 +1,9 @@
 import type { Logger } from "../log.ts";
 import type { ControllerLink } from "../mqtt/controller-link.ts";
+import type { SuppressedClaim } from "../pricing/index.ts";
 import type { CatalogSnapshot, CatalogStore } from "../store/catalog.ts";
 import type { ContentUpdate, LabelLink, LabelRecord, LabelStore } from "../store/labels.ts";
+import type { ClaimTracker } from "./claims.ts";
 import {
   type ContentContext,
   contentHash,
@@ -11,6 +13,10 @@ import {
   resolveFor,
   shownContent,
 } from "./content.ts";
+
+/** A SKU's upcoming promotion and override starts judged for claims, at most (the nearest first). */
+const MAX_INSTANTS_JUDGED = 16;
+const NONE: ReadonlyMap<string, SuppressedClaim> = new Map();
 
 export interface RefreshOutcome {
   /** Labels whose content changed and was (re)published. */
@@ -34,6 +40,8 @@ export function labelSync(deps: {
   now?: () => number;
   /** Told which SKUs a refresh resolved (the scheduler tracks their next change). */
   onResolved?: (skus: string[]) => void;
+  /** Told what every refresh resolved: keeps the reductions charged without a claim, and audits them. */
+  claims?: ClaimTracker;
 }) {
   const { catalog, labels, log } = deps;
   const clock = deps.now ?? Date.now;
@@ -57,6 +65,7 @@ export function labelSync(deps: {
     const product = source.product(sku);
     const resolved = product ? resolveFor(source, product, now, deps.ctx.policy) : null;
     nextChange.set(sku, { resolvedAt: now, at: resolved?.validUntil });
+    deps.claims?.observe(sku, resolved);
     const shown = product ? shownContent(product, resolved, source.stock(sku), deps.ctx) : null;
     // Stringified and hashed once per product, whatever the number of labels showing it.
     const shownJson = shown ? JSON.stringify(shown) : null;
@@ -119,6 +128,7 @@ export function labelSync(deps: {
           if (label.contentHash !== null) changed.push({ label, hash: null, json: null });
     }
     const outcome = commit(changed);
+    deps.claims?.settle(now);
     if (skus.size > 0) deps.onResolved?.([...skus]);
     return outcome;
   }
@@ -158,6 +168,38 @@ export function labelSync(deps: {
         deps.ctx,
       );
       return shown ? labelBody(label.labelId, shown) : null;
+    },
+
+    /**
+     * Reductions of these SKUs that are (or will be) charged without a claim: at `at`, and at each
+     * later start of a promotion or override that names them (a promotion that starts next week is
+     * judged at its start). One entry per SKU and promotion, in SKU order of `skus`.
+     */
+    suppressedClaimsAt(skus: ReadonlySet<string>, at: number) {
+      const found: { sku: string; at: number; claim: SuppressedClaim }[] = [];
+      if (skus.size === 0) return found;
+      const source = catalog.snapshot(skus, at);
+      for (const sku of skus) {
+        const product = source.product(sku);
+        const promotions = product ? source.promotions(sku, product.category) : [];
+        if (!product || promotions.length === 0) continue;
+        const instants = new Set([at]);
+        for (const p of promotions) if (p.start > at) instants.add(p.start);
+        for (const o of source.overrides(sku)) if (o.start > at) instants.add(o.start);
+        const seen = new Set<string>();
+        for (const t of [...instants].sort((a, b) => a - b).slice(0, MAX_INSTANTS_JUDGED)) {
+          const claim = resolveFor(source, product, t, deps.ctx.policy)?.notAReduction;
+          if (!claim || seen.has(claim.promotionId)) continue;
+          seen.add(claim.promotionId);
+          found.push({ sku, at: t, claim });
+        }
+      }
+      return found;
+    },
+
+    /** Reductions on the shelf now that are charged without a claim, by SKU (as of the last refresh). */
+    notAReductions(): ReadonlyMap<string, SuppressedClaim> {
+      return deps.claims?.current() ?? NONE;
     },
 
     /**

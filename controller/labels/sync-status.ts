@@ -1,20 +1,28 @@
 import type { SyncStatus } from "../../schemas/index.ts";
+import type { SuppressedClaim } from "../pricing/index.ts";
 import type { LabelStatusRow, LabelStore } from "../store/labels.ts";
 
 export interface SyncContext {
   now: number;
   offlineAfterMs: number;
   offlineBridges: ReadonlySet<string>;
+  /** SKUs whose shelf shows a reduction's price without its claim (not_a_reduction), as of the last refresh. */
+  notAReductions?: ReadonlyMap<string, SuppressedClaim>;
 }
 
-/** The inputs for judging whether labels are right, now: the clock, the silence limit, bridges down. */
+/**
+ * The inputs for judging whether labels are right, now: the clock, the silence limit, bridges down,
+ * and the reductions charged without a claim.
+ */
 export const currentSyncContext = (
   labels: Pick<LabelStore, "offlineBridgeIds">,
   offlineAfterMs: number,
+  notAReductions?: ReadonlyMap<string, SuppressedClaim>,
 ): SyncContext => ({
   now: Date.now(),
   offlineAfterMs,
   offlineBridges: labels.offlineBridgeIds(),
+  ...(notAReductions ? { notAReductions } : {}),
 });
 
 export interface LabelSyncStatus {

@@ -1,5 +1,7 @@
-import type { ColorMode, LabelContent, LabelReply, SyncReply } from "../../schemas/index.ts";
+import type { ColorMode, LabelContent, LabelReply, NotAReduction, SyncReply } from "../../schemas/index.ts";
+import type { SuppressedClaim } from "../pricing/index.ts";
 import type { LabelRecord, LabelStatusRow } from "../store/labels.ts";
+import { claimFacts } from "./claims.ts";
 import { labelSyncStatus, type SyncContext } from "./sync-status.ts";
 
 /** The API's view of one label (DESIGN.md §3a names). */
@@ -23,7 +25,12 @@ export function labelReply(label: LabelRecord, ctx: SyncContext): LabelReply {
   };
 }
 
-/** Totals per sync status and every label that is not right, with why. */
+/**
+ * Totals per sync status and every label that is not right, with why. A label that shows what it
+ * must but whose SKU has a reduction charged without its claim is listed as `not_a_reduction` (the
+ * shelf is right, the promotion is not what it was meant to be); a label that is also out of sync
+ * keeps its sync reason and carries the claim beside it.
+ */
 export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply {
   const reply: SyncReply = {
     total: all.length,
@@ -32,19 +39,44 @@ export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply 
     offline: 0,
     neverSeen: 0,
     unlinked: 0,
+    notAReduction: 0,
     notRight: [],
   };
   for (const label of all) {
     const { status, detail } = labelSyncStatus(label, ctx);
+    const claim = label.sku === null ? undefined : ctx.notAReductions?.get(label.sku);
+    const notAReduction = claim && label.sku !== null ? notAReductionView(label.sku, claim) : undefined;
+    if (notAReduction) reply.notAReduction++;
     if (status === "in_sync") {
       reply.inSync++;
+      if (claim && notAReduction) {
+        reply.notRight.push({
+          labelId: label.labelId,
+          sku: label.sku,
+          reason: "not_a_reduction",
+          detail: claim.detail,
+          notAReduction,
+        });
+      }
       continue;
     }
     if (status === "pending") reply.pending++;
     else if (status === "offline") reply.offline++;
     else if (status === "never_seen") reply.neverSeen++;
     else reply.unlinked++;
-    reply.notRight.push({ labelId: label.labelId, sku: label.sku, reason: status, detail });
+    reply.notRight.push({
+      labelId: label.labelId,
+      sku: label.sku,
+      reason: status,
+      detail,
+      ...(notAReduction ? { notAReduction } : {}),
+    });
   }
   return reply;
+}
+
+/** A suppressed claim as `/sync` and the price reply show it. */
+export function notAReductionView(sku: string, claim: SuppressedClaim): NotAReduction {
+  const { promotionId, promotionalPrice, priorPrice, lookbackDays, reductionStart } = claimFacts(sku, claim);
+  return { promotionId, promotionalPrice, priorPrice, lookbackDays, reductionStart };
 }
