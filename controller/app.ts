@@ -66,7 +66,7 @@ export async function startController(
 
   const services = {} as Controller;
   let scheduler: RepriceScheduler | null = null;
-  const { sync, changes, ingest } = feedPipeline(stores, config, {
+  const { sync, changes, ingest, ingestMerchant } = feedPipeline(stores, config, {
     log: log.child("labels"),
     link: () => services.link ?? null,
     now: () => clock.now(),
@@ -124,6 +124,7 @@ export async function startController(
     sync,
     changes,
     ingest,
+    ingestMerchant,
     link,
     mqttUrl,
     embeddedBroker: broker !== null,

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { assertTimeZone, idSchema } from "../schemas/index.ts";
+import { assertTimeZone, idSchema, SOURCE_MODES } from "../schemas/index.ts";
 import { UNIT_BASES, type UnitBase } from "./pricing/index.ts";
 
 /**
@@ -98,6 +98,20 @@ export const configSchema = z.object({
   guardMaxCut: z.coerce.number().gt(0).max(1).default(0.5),
   /** A price raise by more than this share waits for an approval. */
   guardMaxRaise: z.coerce.number().gt(0).max(100).default(0.5),
+  /** This store in Merchant Center local inventory (`store_code`); unset = the store id. Case-sensitive. */
+  storeCode: z.string().trim().min(1).max(64).optional(),
+  /** The web shop's Merchant Center product feed (RSS/Atom XML or TSV, gzip allowed), pulled over HTTP. */
+  onlineFeedUrl: z.url({ protocol: /^https?$/ }).optional(),
+  onlineFeedMode: z.enum(SOURCE_MODES).default("import"),
+  /** The local inventory feed (TSV), pulled over HTTP. */
+  localInventoryUrl: z.url({ protocol: /^https?$/ }).optional(),
+  localInventoryMode: z.enum(SOURCE_MODES).default("import"),
+  /** Largest Merchant Center body after decompression, in MiB (a 500,000-item XML feed is ~350 MiB). */
+  onlineFeedMaxMb: z.coerce.number().int().min(1).max(16_384).default(1024),
+  /** A pull that has not finished after this long is abandoned (and retried). */
+  onlineFeedTimeoutSeconds: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** Minutes between pulls of the online sources and parity audits; 0 = only after each import. */
+  parityIntervalMinutes: z.coerce.number().int().min(0).max(10_080).default(60),
   /** Seeds an ops-role API token; unset, the first start creates one next to the database file. */
   adminToken: z.string().min(16, "must be at least 16 characters").optional(),
   logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
@@ -126,6 +140,14 @@ const ENV: Record<keyof Config, string> = {
   unitBases: "SHELFSYNC_UNIT_BASES",
   guardMaxCut: "SHELFSYNC_GUARD_MAX_CUT",
   guardMaxRaise: "SHELFSYNC_GUARD_MAX_RAISE",
+  storeCode: "SHELFSYNC_STORE_CODE",
+  onlineFeedUrl: "SHELFSYNC_ONLINE_FEED_URL",
+  onlineFeedMode: "SHELFSYNC_ONLINE_FEED_MODE",
+  localInventoryUrl: "SHELFSYNC_LOCAL_INVENTORY_URL",
+  localInventoryMode: "SHELFSYNC_LOCAL_INVENTORY_MODE",
+  onlineFeedMaxMb: "SHELFSYNC_ONLINE_FEED_MAX_MB",
+  onlineFeedTimeoutSeconds: "SHELFSYNC_ONLINE_FEED_TIMEOUT_SECONDS",
+  parityIntervalMinutes: "SHELFSYNC_PARITY_INTERVAL",
   adminToken: "SHELFSYNC_ADMIN_TOKEN",
   logLevel: "SHELFSYNC_LOG_LEVEL",
 };

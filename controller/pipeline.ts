@@ -1,6 +1,7 @@
 import { changeSet } from "./changes/index.ts";
 import type { Config } from "./config.ts";
 import { feedIngestor } from "./feeds/ingest.ts";
+import { merchantIngestor } from "./feeds/merchant/ingest.ts";
 import { claimReview, claimTracker } from "./labels/claims.ts";
 import { labelSync } from "./labels/label-sync.ts";
 import type { Logger } from "./log.ts";
@@ -20,7 +21,8 @@ export type PipelineConfig = Pick<
   | "unitBases"
   | "guardMaxCut"
   | "guardMaxRaise"
->;
+> &
+  Partial<Pick<Config, "currency" | "storeId" | "storeCode">>;
 
 /** Guard-rail policy from the configuration. */
 export const guardRailOf = (c: Pick<Config, "guardMaxCut" | "guardMaxRaise">) => ({
@@ -78,5 +80,13 @@ export function feedPipeline(
     timeZone: config.timeZone,
     ...(options.now ? { now: options.now } : {}),
   });
-  return { policy, sync, changes, ingest };
+  const ingestMerchant = merchantIngestor({
+    catalog: stores.catalog,
+    online: stores.online,
+    changes,
+    currency: config.currency ?? "EUR",
+    storeCode: config.storeCode ?? config.storeId ?? "store-1",
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return { policy, sync, changes, ingest, ingestMerchant };
 }

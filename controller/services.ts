@@ -1,6 +1,7 @@
 import type { Changes } from "./changes/index.ts";
 import type { Config } from "./config.ts";
 import type { FeedIngestor } from "./feeds/ingest.ts";
+import type { MerchantIngestor } from "./feeds/merchant/ingest.ts";
 import type { LabelSync } from "./labels/label-sync.ts";
 import type { SyncContext } from "./labels/sync-status.ts";
 import type { Logger } from "./log.ts";
@@ -27,6 +28,8 @@ export interface ControllerServices {
   /** Every change to the store's data: apply → audit → refresh the labels (controller/changes). */
   changes: Changes;
   ingest: FeedIngestor;
+  /** Merchant Center product and local inventory batches (HTTP, pulls, CLI). */
+  ingestMerchant: MerchantIngestor;
   link: ControllerLink;
   mqttUrl: string;
   embeddedBroker: boolean;

@@ -3,6 +3,7 @@ export * from "./common.ts";
 export * from "./currency.ts";
 export * from "./feeds.ts";
 export * from "./gtin.ts";
+export * from "./merchant.ts";
 export * from "./money.ts";
 export * from "./mqtt.ts";
 export * from "./promotions.ts";

@@ -81,10 +81,47 @@ export function parseInstant(text: string, timeZone: string): number {
   ) {
     throw new InstantError(`"${text}" is not a real calendar date-time`);
   }
-  if (zone === undefined) return localToInstant(wall, timeZone);
-  if (zone === "Z") return wall;
+  if (zone === undefined) return timeZone === "UTC" ? wall : localToInstant(wall, timeZone);
+  return wall - offsetMinutes(zone, text) * 60_000;
+}
+
+/** `Z`, `+01:00`, `-0800` → minutes east of UTC; real offsets only (±14:00 at most). */
+function offsetMinutes(zone: string, text: string): number {
+  if (zone === "Z") return 0;
   const sign = zone.startsWith("-") ? -1 : 1;
   const digits = zone.slice(1).replace(":", "");
-  const offset = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-  return wall - offset;
+  const hours = Number(digits.slice(0, 2));
+  const minutes = Number(digits.slice(2));
+  if (hours > 14 || minutes > 59) throw new InstantError(`"${text}" has no real UTC offset`);
+  return sign * (hours * 60 + minutes);
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A half-open window [start, end) in unix ms, with each bound as it was written. */
+export interface InstantWindow {
+  start: number;
+  end: number;
+  startText: string;
+  endText: string;
+}
+
+/**
+ * A `start/end` window as Google Merchant Center writes it (`sale_price_effective_date`:
+ * `2026-03-23T00:00+0100/2026-04-06T00:00+0200`). Each bound keeps its own offset, so a window may
+ * cross a DST change; a bound without an offset is UTC (the Merchant Center rule, not store time);
+ * a date alone starts at 00:00 and ends at 23:59 of that day. The end is exclusive and must come
+ * after the start. Never `new Date(text)`: V8 rolls 2026-02-29 over to 1 March and reads an
+ * offset-less time in the machine's zone.
+ */
+export function parseWindow(text: string): InstantWindow {
+  const parts = text.trim().split("/");
+  if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
+    throw new InstantError(`"${text}" is not a window "start/end" of two ISO 8601 date-times`);
+  }
+  const [startText, endText] = parts.map((p) => p.trim()) as [string, string];
+  const start = parseInstant(startText, "UTC");
+  const end = parseInstant(DATE_ONLY.test(endText) ? `${endText}T23:59` : endText, "UTC");
+  if (end <= start) throw new InstantError(`"${text}" ends before it starts`);
+  return { start, end, startText, endText };
 }

@@ -1,12 +1,31 @@
 import type { FeedName } from "../../schemas/index.ts";
 import type { GuardRailPolicy } from "../pricing/index.ts";
-import type { AnyFeedRow, AppliedBatch, CatalogStore, Lined } from "../store/catalog.ts";
+import type {
+  AnyFeedRow,
+  AppliedBatch,
+  CatalogStore,
+  HeldPrice,
+  LedgerFeed,
+  Lined,
+} from "../store/catalog.ts";
 import type { Actor } from "./actor.ts";
 import type { Applied, AuditDraft, Commit } from "./commit.ts";
 import { guardRailScreen } from "./guard-rail.ts";
 
 /** The actor of a batch with no person behind it: the feed and its sequence, e.g. `feed:prices#42`. */
-export const feedActor = (feed: FeedName, sequence: number): Actor => ({ name: `feed:${feed}#${sequence}` });
+export const feedActor = (feed: LedgerFeed, sequence: number): Actor => ({
+  name: `feed:${feed}#${sequence}`,
+});
+
+/** The audit entry of a price row a guard rail held (it now waits for an approval). */
+export const heldPriceAudit = (h: HeldPrice): AuditDraft => ({
+  action: "approval.held",
+  entity: "approval",
+  entityId: h.approvalId,
+  reason: h.reason,
+  before: h.current,
+  after: { sku: h.sku, ...h.proposed, line: h.line },
+});
 
 /** A validated feed batch into the store, its held prices and the batch itself into the audit log. */
 export function feedBatchChanges(deps: {
@@ -31,16 +50,7 @@ export function feedBatchChanges(deps: {
         (at) => {
           const applied = deps.catalog.applyBatch(feed, sequence, format, rows, at, { screen });
           if (!applied.applied) return { value: applied, audit: [] };
-          const held = applied.heldPrices.map(
-            (h): AuditDraft => ({
-              action: "approval.held",
-              entity: "approval",
-              entityId: h.approvalId,
-              reason: h.reason,
-              before: h.current,
-              after: { sku: h.sku, ...h.proposed, line: h.line },
-            }),
-          );
+          const held = applied.heldPrices.map(heldPriceAudit);
           return {
             value: applied,
             skus: applied.changedSkus,

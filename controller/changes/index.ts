@@ -5,6 +5,7 @@ import { approvalChanges } from "./approvals.ts";
 import { type ChangeNote, committer } from "./commit.ts";
 import { feedBatchChanges } from "./feed-batch.ts";
 import { linkChanges } from "./links.ts";
+import { merchantBatchChanges } from "./merchant-batch.ts";
 import { overrideChanges } from "./overrides.ts";
 import { promotionChanges } from "./promotions.ts";
 
@@ -19,6 +20,7 @@ export {
   type Written,
 } from "./commit.ts";
 export { feedActor } from "./feed-batch.ts";
+export type { MerchantBatchWrite } from "./merchant-batch.ts";
 export type { OverrideOutcome, OverrideRequest } from "./overrides.ts";
 
 export interface ChangeDeps {
@@ -49,6 +51,7 @@ export function changeSet(deps: ChangeDeps) {
   return {
     commit,
     ...feedBatchChanges({ commit, catalog: stores.catalog, guardRail: deps.guardRail }),
+    ...merchantBatchChanges({ commit, catalog: stores.catalog, guardRail: deps.guardRail }),
     ...promotionChanges({ commit, promotions: stores.promotions }),
     ...overrideChanges({
       commit,

@@ -11,6 +11,7 @@ import {
   type LabelCommand,
   labelCreateBodySchema,
   linkBodySchema,
+  MERCHANT_FEEDS,
   PROTOCOL_VERSION,
   type ProductReply,
 } from "../../schemas/index.ts";
@@ -22,6 +23,8 @@ import { labelReply, syncSummary } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
 import { approvalRoutes } from "./approval-routes.ts";
 import { apiError, readBody } from "./errors.ts";
+import { feedSequence } from "./feed-sequence.ts";
+import { merchantRoutes } from "./merchant-routes.ts";
 import { overrideRoutes } from "./override-routes.ts";
 import { previewRoutes } from "./preview-routes.ts";
 import { promotionRoutes } from "./promotion-routes.ts";
@@ -41,7 +44,7 @@ export function createApi(s: ControllerServices): Hono {
 
   api.get("/health", (c) => {
     const feeds: HealthReply["feeds"] = Object.fromEntries(
-      FEED_NAMES.map((f) => [f, { lastSequence: null, appliedAt: null, gaps: [] }]),
+      [...FEED_NAMES, ...MERCHANT_FEEDS].map((f) => [f, { lastSequence: null, appliedAt: null, gaps: [] }]),
     );
     for (const f of s.catalog.feedLedger()) {
       feeds[f.feed] = {
@@ -68,23 +71,8 @@ export function createApi(s: ControllerServices): Hono {
     if (!(FEED_NAMES as readonly string[]).includes(feed)) {
       return apiError(c, 404, "unknown_feed", `unknown feed "${feed}"; feeds are ${FEED_NAMES.join(", ")}`);
     }
-    const rawSequence = c.req.query("sequence") ?? c.req.header("Feed-Sequence");
-    if (rawSequence === undefined) {
-      return apiError(
-        c,
-        400,
-        "sequence_required",
-        "give the batch's sequence as ?sequence=N or a Feed-Sequence header",
-      );
-    }
-    if (!/^\d{1,15}$/.test(rawSequence.trim())) {
-      return apiError(
-        c,
-        400,
-        "invalid_sequence",
-        `sequence "${rawSequence}" is not a non-negative whole number`,
-      );
-    }
+    const seq = feedSequence(c);
+    if (!seq.ok) return seq.response;
     const format = formatFromContentType(c.req.header("Content-Type"));
     if (!format) {
       const accepted = Object.values(FEED_MEDIA_TYPES).flat().join(", ");
@@ -92,7 +80,7 @@ export function createApi(s: ControllerServices): Hono {
     }
     const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
     try {
-      const reply = await s.ingest({ feed: feed as FeedName, sequence: Number(rawSequence), format, body });
+      const reply = await s.ingest({ feed: feed as FeedName, sequence: seq.sequence, format, body });
       if (reply.applied) s.log.info("feed batch applied", { ...reply });
       return c.json(reply);
     } catch (e) {
@@ -185,6 +173,8 @@ export function createApi(s: ControllerServices): Hono {
 
   api.get("/sync", (c) => c.json(syncSummary(s.labels.statusRows(), s.syncContext())));
 
+  // Before `api`: its `/feeds/:feed` would answer the Merchant Center feeds with "unknown feed".
+  app.route("/api/v1", merchantRoutes(s));
   app.route("/api/v1", api);
   for (const routes of [replayRoutes, promotionRoutes, overrideRoutes, approvalRoutes])
     app.route("/api/v1", routes(s));

@@ -1,6 +1,7 @@
 import type {
   FeedName,
   FeedRowError,
+  MerchantFeed,
   PriceRow,
   ProductRow,
   Promotion,
@@ -87,6 +88,24 @@ interface InForce {
 
 export type AnyFeedRow = ProductRow | PriceRow | StockRow | Promotion;
 
+/** Every feed with a sequence in the batch ledger: the central feeds and the Merchant Center ones. */
+export type LedgerFeed = FeedName | MerchantFeed;
+
+/**
+ * Writes the rows of one batch, chunk by chunk, inside the batch's transaction (see `applyWith`).
+ * A batch of one feed may write rows of several kinds: a Merchant Center item is a product, a price
+ * and perhaps a sale.
+ */
+export interface BatchWriter {
+  /** Apply validated rows of one kind; store-level problems (an unknown SKU) are collected. */
+  rows(kind: FeedName, rows: Lined<AnyFeedRow>[]): void;
+  /** End (or withdraw, if not started) a promotion; its SKUs count as changed. */
+  endPromotion(promotionId: string): void;
+  /** A promotion as stored (to tell whether a row would change it). */
+  promotion(promotionId: string): (Promotion & { deleted: boolean }) | undefined;
+  readonly errors: readonly FeedRowError[];
+}
+
 export interface CatalogDeps {
   promotions: PromotionStore;
   overrides: OverrideStore;
@@ -143,7 +162,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   );
   const insertPrice = sql.prepare(
     `INSERT INTO price_history (sku, amount_minor, currency, effective_from, effective_to, feed, feed_sequence, recorded_at)
-     VALUES (?, ?, ?, ?, ?, 'prices', ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const upsertStock = sql.prepare(
     `INSERT INTO stock (sku, on_hand, updated_at, feed_sequence) VALUES (?, ?, ?, ?)
@@ -187,6 +206,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
    * per row instead of an UPDATE per row (a 100,000-row feed usually has none pending).
    */
   interface PriceBatchState {
+    /** The batch's feed (recorded with each history row, and as the source of held changes). */
+    feed: LedgerFeed;
     /** SKUs with a change waiting for approval. */
     pendingSkus: Set<string>;
     /** The price in force at the batch's instant per SKU, when read in bulk (see currentPricesAt). */
@@ -250,7 +271,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         effectiveFrom: p.effectiveFrom ?? null,
         effectiveTo: to,
         reason: hold.reason,
-        source: `feed:prices#${sequence} line ${line}`,
+        source: `feed:${batch.feed}#${sequence} line ${line}`,
         feedSequence: sequence,
         createdAt: now,
       });
@@ -264,84 +285,102 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       });
       return "held";
     }
-    insertPrice.run(p.sku, p.amountMinor, p.currency, at, to, sequence, now);
+    insertPrice.run(p.sku, p.amountMinor, p.currency, at, to, batch.feed, sequence, now);
     // Keep the bulk view equal to what a point query would now see (a SKU may come twice in a batch).
     if (batch.inForceNow && at <= now && (to === null || to > now)) {
       batch.inForceNow.set(p.sku, { a: p.amountMinor, c: p.currency, to });
     }
     if (pendingSkus.delete(p.sku)) {
-      deps.approvals.supersedeFor(p.sku, now, `a later price came with feed:prices#${sequence}`);
+      deps.approvals.supersedeFor(p.sku, now, `a later price came with feed:${batch.feed}#${sequence}`);
     }
     return "changed";
   }
 
-  function applyRows(
-    feed: FeedName,
-    rows: Lined<AnyFeedRow>[],
+  /**
+   * The writer of one batch. `expectedPriceRows` lets a large batch read the prices in force with one
+   * scan instead of one query per row (a planner's choice by sizes, made once per batch).
+   */
+  function batchWriter(
+    feed: LedgerFeed,
     sequence: number,
     now: number,
+    expectedPriceRows: number,
     screen: PriceScreen | undefined,
-  ): { changed: number; held: HeldPrice[]; skus: Set<string>; errors: FeedRowError[] } {
+  ) {
     const skus = new Set<string>();
     const errors: FeedRowError[] = [];
     let changed = 0;
-    const priceBatch: PriceBatchState = {
-      pendingSkus: feed === "prices" ? deps.approvals.pendingSkus() : new Set<string>(),
-      // A query planner's choice: one scan when the batch is large next to the history, else per row.
-      inForceNow:
-        feed === "prices" && rows.length >= BULK_READ_THRESHOLD && historySize() <= rows.length * 4
-          ? currentPricesAt(now)
-          : null,
-      screen,
-      held: [],
+    let priceBatch: PriceBatchState | undefined;
+    const prices = (): PriceBatchState => {
+      priceBatch ??= {
+        feed,
+        pendingSkus: deps.approvals.pendingSkus(),
+        inForceNow:
+          expectedPriceRows >= BULK_READ_THRESHOLD && historySize() <= expectedPriceRows * 4
+            ? currentPricesAt(now)
+            : null,
+        screen,
+        held: [],
+      };
+      return priceBatch;
     };
-    for (const { line, row } of rows) {
-      try {
-        if (feed === "promotions") {
-          const touched = deps.promotions.save(row as Promotion, now, sequence);
-          for (const sku of touched) skus.add(sku);
-          changed++;
-          continue;
+    const writer: BatchWriter = {
+      errors,
+      rows(kind, rows) {
+        for (const { line, row } of rows) {
+          if (errors.length >= MAX_ERRORS) return;
+          try {
+            if (kind === "promotions") {
+              const touched = deps.promotions.save(row as Promotion, now, sequence);
+              for (const sku of touched) skus.add(sku);
+              changed++;
+              continue;
+            }
+            const sku = (row as ProductRow | PriceRow | StockRow).sku;
+            let didChange = false;
+            if (kind === "products") {
+              const p = row as ProductRow;
+              didChange =
+                upsertProduct.run({
+                  sku: p.sku,
+                  gtin: p.gtin ?? null,
+                  name: p.name,
+                  brand: p.brand ?? null,
+                  netQuantity: p.netQuantity ?? null,
+                  unit: p.unit ?? null,
+                  category: p.category ?? null,
+                  url: p.url ?? null,
+                  now,
+                  sequence,
+                }).changes > 0;
+            } else if (kind === "prices") {
+              didChange = applyPrice(row as PriceRow, line, sequence, now, prices()) === "changed";
+            } else {
+              const st = row as StockRow;
+              didChange = upsertStock.run(st.sku, st.onHand, now, sequence).changes > 0;
+            }
+            if (didChange) {
+              changed++;
+              skus.add(sku);
+            }
+          } catch (e) {
+            if (!isForeignKeyError(e)) throw e;
+            errors.push(unknownSku(line, (row as { sku?: string }).sku ?? ""));
+          }
         }
-        const sku = (row as ProductRow | PriceRow | StockRow).sku;
-        let didChange = false;
-        if (feed === "products") {
-          const p = row as ProductRow;
-          didChange =
-            upsertProduct.run({
-              sku: p.sku,
-              gtin: p.gtin ?? null,
-              name: p.name,
-              brand: p.brand ?? null,
-              netQuantity: p.netQuantity ?? null,
-              unit: p.unit ?? null,
-              category: p.category ?? null,
-              url: p.url ?? null,
-              now,
-              sequence,
-            }).changes > 0;
-        } else if (feed === "prices") {
-          const outcome = applyPrice(row as PriceRow, line, sequence, now, priceBatch);
-          didChange = outcome === "changed";
-        } else {
-          const st = row as StockRow;
-          didChange = upsertStock.run(st.sku, st.onHand, now, sequence).changes > 0;
-        }
-        if (didChange) {
-          changed++;
-          skus.add(sku);
-        }
-      } catch (e) {
-        if (!isForeignKeyError(e)) throw e;
-        errors.push(unknownSku(line, (row as { sku?: string }).sku ?? ""));
-        if (errors.length >= MAX_ERRORS) break;
-      }
-    }
-    return { changed, held: priceBatch.held, skus, errors };
+      },
+      endPromotion(promotionId) {
+        const touched = deps.promotions.remove(promotionId, now);
+        if (touched.size > 0) changed++;
+        for (const sku of touched) skus.add(sku);
+      },
+      promotion: (promotionId) => deps.promotions.get(promotionId),
+    };
+    return { writer, outcome: () => ({ changed, held: priceBatch?.held ?? [], skus }) };
   }
 
   return {
-    lastSequence(feed: FeedName): number | null {
+    lastSequence(feed: LedgerFeed): number | null {
       return lastSequenceStmt.get(feed)?.s ?? null;
     },
 
@@ -359,18 +398,45 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       now: number,
       options: { screen?: PriceScreen } = {},
     ): AppliedBatch {
+      return this.applyWith(feed, sequence, format, now, {
+        ...options,
+        rowsRead: rows.length,
+        expectedPriceRows: feed === "prices" ? rows.length : 0,
+        write: (w) => w.rows(feed, rows),
+      });
+    },
+
+    /**
+     * Apply a batch whose rows are written by `write`, chunk by chunk, inside one immediate
+     * transaction with the batch's ledger row: all of it or nothing. Same rules as `applyBatch`;
+     * `write` throwing rolls everything back too. `rowsRead` may be a function, read after `write`.
+     */
+    applyWith(
+      feed: LedgerFeed,
+      sequence: number,
+      format: string,
+      now: number,
+      options: {
+        write: (w: BatchWriter) => void;
+        rowsRead: number | (() => number);
+        expectedPriceRows?: number;
+        screen?: PriceScreen;
+      },
+    ): AppliedBatch {
       return sql
         .transaction((): AppliedBatch => {
           const last = lastSequenceStmt.get(feed)?.s ?? null;
           if (last !== null && sequence <= last)
             return { applied: false, rowsChanged: 0, held: 0, heldPrices: [], changedSkus: new Set() };
-          const { changed, held, skus, errors } = applyRows(feed, rows, sequence, now, options.screen);
-          if (errors.length > 0) throw new BatchRejected(errors);
+          const batch = batchWriter(feed, sequence, now, options.expectedPriceRows ?? 0, options.screen);
+          options.write(batch.writer);
+          if (batch.writer.errors.length > 0) throw new BatchRejected([...batch.writer.errors]);
+          const { changed, held, skus } = batch.outcome();
           insertBatch.run({
             feed,
             sequence,
             format,
-            rowsRead: rows.length,
+            rowsRead: typeof options.rowsRead === "function" ? options.rowsRead() : options.rowsRead,
             rowsChanged: changed,
             appliedAt: now,
           });
@@ -385,7 +451,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         .immediate();
     },
 
-    recordBatchOutcome(feed: FeedName, sequence: number, labelsAffected: number, durationMs: number): void {
+    recordBatchOutcome(feed: LedgerFeed, sequence: number, labelsAffected: number, durationMs: number): void {
       finishBatch.run(labelsAffected, durationMs, feed, sequence);
     },
 
@@ -500,6 +566,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
           a.proposedCurrency,
           from,
           a.effectiveTo,
+          // The feed it came with, as its source names it (`feed:merchant#7 line 12`).
+          /^feed:([a-z-]+)#/.exec(a.source)?.[1] ?? "prices",
           a.feedSequence ?? 0,
           now,
         );

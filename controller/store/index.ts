@@ -3,6 +3,7 @@ import { auditStore } from "./audit.ts";
 import { catalogStore } from "./catalog.ts";
 import { type Db, openDb } from "./db.ts";
 import { labelStore } from "./labels.ts";
+import { onlineStore } from "./online.ts";
 import { overrideStore } from "./overrides.ts";
 import { promotionStore } from "./promotions.ts";
 import { tokenStore } from "./tokens.ts";
@@ -21,6 +22,7 @@ export function openStores(path: string) {
     overrides,
     catalog: catalogStore(db, { promotions, overrides, approvals }),
     labels: labelStore(db),
+    online: onlineStore(db),
     audit,
     tokens: tokenStore(db),
     /**

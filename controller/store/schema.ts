@@ -216,3 +216,49 @@ export const apiTokens = sqliteTable("api_tokens", {
   role: text("role").notNull(),
   createdAt: integer("created_at").notNull(),
 });
+
+/**
+ * What the web shop shows, item by item, from the latest Merchant Center batch of each feed
+ * (`merchant`: the product feed; `local-inventory`: this store's rows). The parity audit's reference;
+ * for an audit-only source, the only place the batch goes. A batch is the whole feed: items it no
+ * longer has are removed. An invalid item is kept with its problems (`online_item_invalid`).
+ */
+export const onlineOffers = sqliteTable(
+  "online_offers",
+  {
+    feed: text("feed").notNull(),
+    itemId: text("item_id").notNull(),
+    /** Null when the item's id is not usable as a SKU. */
+    sku: text("sku"),
+    /** The item as read (schemas/merchant.ts MerchantItem or LocalOffer), JSON; null when invalid. */
+    offerJson: text("offer_json"),
+    /** Why the item was refused, JSON `[{ field, value, reason }]`; null when valid. */
+    problemsJson: text("problems_json"),
+    line: integer("line").notNull(),
+    sequence: integer("sequence").notNull(),
+    /** `import` or `audit-only`: whether the store took the batch, too. */
+    mode: text("mode").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("online_offers_pk").on(t.feed, t.itemId),
+    index("online_offers_sku").on(t.feed, t.sku),
+    index("online_offers_sequence").on(t.feed, t.sequence),
+  ],
+);
+
+/** The last pull of each feed from its URL: the validators for a conditional GET, and what happened. */
+export const feedPulls = sqliteTable("feed_pulls", {
+  feed: text("feed").primaryKey(),
+  url: text("url").notNull(),
+  etag: text("etag"),
+  lastModified: text("last_modified"),
+  /** Last answer from the server (a 304 too). */
+  fetchedAt: integer("fetched_at"),
+  /** Last time a new body was read (a 200). */
+  changedAt: integer("changed_at"),
+  status: integer("status"),
+  error: text("error"),
+  /** The batch the last new body became. */
+  sequence: integer("sequence"),
+});

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { type Controller, startController } from "../../controller/app.ts";
-import { loadConfig } from "../../controller/config.ts";
+import { type ConfigInput, loadConfig } from "../../controller/config.ts";
 import { createLogger } from "../../controller/log.ts";
 import type { Clock } from "../../controller/scheduler/index.ts";
 import type { Logger as BridgeLogger } from "../../firmware-bridge/core/index.ts";
@@ -53,7 +53,14 @@ export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
 
 export async function startTestController(
   broker: BrokerKind,
-  overrides: { dbPath?: string; storeId?: string; clock?: Clock; mqttUrl?: string } = {},
+  overrides: {
+    dbPath?: string;
+    storeId?: string;
+    clock?: Clock;
+    mqttUrl?: string;
+    /** Any other setting (currency, store code, online sources…). */
+    config?: Partial<ConfigInput>;
+  } = {},
 ): Promise<Controller & { cleanup(): Promise<void> }> {
   const dir = tempDir();
   const config = loadConfig({}, [], {
@@ -69,6 +76,7 @@ export async function startTestController(
         : {}),
     logLevel: "warn",
     adminToken: TEST_ADMIN_TOKEN,
+    ...overrides.config,
   });
   const controller = await startController(config, {
     log: createLogger("warn"),

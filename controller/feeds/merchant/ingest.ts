@@ -1,0 +1,316 @@
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import {
+  type FeedSource,
+  ID_PATTERN,
+  type ItemProblem,
+  type LocalOffer,
+  MAX_MERCHANT_ID_LENGTH,
+  type MerchantFeed,
+  type MerchantFeedReply,
+  type MerchantItem,
+  type MerchantItemError,
+  readLocalOffer,
+  readMerchantItem,
+  type SourceMode,
+} from "../../../schemas/index.ts";
+import { type Actor, type Applied, type Changes, feedActor } from "../../changes/index.ts";
+import {
+  type AppliedBatch,
+  BatchRejected,
+  type BatchWriter,
+  type CatalogStore,
+} from "../../store/catalog.ts";
+import type { OnlineStore, StagedItem } from "../../store/online.ts";
+import { FeedTooLarge, MAX_REPORTED_ERRORS } from "../ingest.ts";
+import { FeedSyntaxError } from "../parse/errors.ts";
+import type { ByteSource } from "../parse/source.ts";
+import { importedOffer, reconcileOnline } from "./apply.ts";
+import { type MerchantFormat, readMerchantItems } from "./body.ts";
+import { type LinedItem, lineOf } from "./items.ts";
+
+/** Invalid items and warnings listed in a reply (all are counted). */
+export const MAX_LISTED_ITEMS = 1000;
+
+/** A batch refused as a whole: nothing of it was applied and no sequence was used. */
+export class MerchantRejected extends Error {
+  constructor(
+    readonly details: MerchantItemError[],
+    readonly itemsRead: number,
+  ) {
+    const first = details[0];
+    super(
+      `${details.length}${details.length >= MAX_REPORTED_ERRORS ? "+" : ""} item problem(s); first: line ${first?.line} ${first?.itemId ? `item ${first.itemId} ` : ""}${first?.field}: ${first?.reason}`,
+    );
+  }
+}
+
+export interface MerchantBatch {
+  feed: MerchantFeed;
+  sequence: number;
+  /** `import` writes the store's products, prices, sales and stock; `audit-only` only the online view. */
+  mode: SourceMode;
+  /** `reject` (default): one bad item refuses the batch. `skip`: valid items go in, the rest are listed. */
+  invalid?: "reject" | "skip";
+  body: ByteSource;
+  /** Undefined: told by the first character. */
+  format?: MerchantFormat | undefined;
+  gzip?: boolean | undefined;
+  source: FeedSource;
+  now?: number;
+  maxBytes?: number;
+  onProgress?: (itemsRead: number) => void;
+  /** Who sends the batch (the audit log); without one, the feed itself (`feed:merchant#7`). */
+  actor?: Actor;
+}
+
+/**
+ * Merchant Center feeds as an adapter onto the store's own feeds: each product feed item becomes a
+ * products row, a price row and perhaps a sale (a `fixed` promotion), written by the same code as the
+ * central feeds; each local inventory row of this store becomes a stock row and, where it has one, a
+ * local price and sale. The body is streamed and checked item by item into a staging table, then
+ * applied in one transaction (see store/online.ts for why), then the affected labels are refreshed.
+ */
+export function merchantIngestor(deps: {
+  catalog: CatalogStore;
+  online: OnlineStore;
+  changes: Pick<Changes, "applyMerchantBatch">;
+  /** SHELFSYNC_CURRENCY: an item priced in another currency is an error on `price`. */
+  currency: string;
+  /** SHELFSYNC_STORE_CODE: local inventory rows of other stores are left alone. */
+  storeCode: string;
+  now?: () => number;
+}) {
+  const { catalog, online } = deps;
+
+  return async function ingestMerchant(batch: MerchantBatch): Promise<MerchantFeedReply> {
+    const started = performance.now();
+    const { feed, sequence, mode } = batch;
+    // An audit source never fails on an item: Google disapproves item by item, and so does the audit.
+    const skip = mode === "audit-only" || batch.invalid === "skip";
+    const reply: MerchantFeedReply = {
+      feed,
+      sequence,
+      mode,
+      applied: false,
+      source: batch.source,
+      itemsRead: 0,
+      itemsAccepted: 0,
+      itemsInvalid: 0,
+      ...(feed === "local-inventory" ? { itemsOtherStores: 0, unknownIds: [] } : {}),
+      rowsChanged: 0,
+      held: 0,
+      labelsAffected: 0,
+      durationMs: 0,
+      invalid: [],
+      warnings: [],
+    };
+    const finish = () => {
+      reply.durationMs = Math.round((performance.now() - started) * 10) / 10;
+      return reply;
+    };
+    const last = catalog.lastSequence(feed);
+    if (last !== null && sequence <= last) {
+      reply.reason = `sequence ${sequence} is not above the last applied ${feed} sequence ${last}`;
+      return finish();
+    }
+
+    const stageId = randomUUID();
+    const problems: MerchantItemError[] = [];
+    let format: MerchantFormat | undefined = batch.format;
+    const report = (item: LinedItem, itemId: string, list: ItemProblem[], into: MerchantItemError[]) => {
+      for (const p of list) {
+        if (into.length >= (skip ? MAX_LISTED_ITEMS : MAX_REPORTED_ERRORS)) return;
+        into.push({ line: lineOf(item, p.field), itemId, ...p });
+      }
+    };
+
+    /** Reads one item: staged (valid, or invalid for the online view), skipped, or an error. */
+    const take = (item: LinedItem, out: StagedItem[]) => {
+      reply.itemsRead++;
+      let itemId = (item.values.id ?? item.values.itemid ?? "").trim();
+      let list: ItemProblem[];
+      let offerJson: string | null = null;
+      if (item.problem) {
+        list = [{ field: "(row)", value: "", reason: item.problem }];
+      } else if (feed === "merchant") {
+        const r = readMerchantItem(item.values, deps.currency);
+        if (r.ok) {
+          if (r.warnings.length > 0) report(item, r.item.sku, r.warnings, reply.warnings);
+          offerJson = JSON.stringify(r.item);
+          list = [];
+        } else list = r.problems;
+      } else {
+        const code = item.values.store_code?.trim();
+        if (code !== undefined && code !== "" && code !== deps.storeCode) {
+          reply.itemsOtherStores = (reply.itemsOtherStores ?? 0) + 1;
+          return;
+        }
+        const r = readLocalOffer(item.values, deps.currency);
+        if (r.ok) {
+          itemId = r.offer.sku;
+          if (!catalog.product(r.offer.sku)) {
+            const unknown = reply.unknownIds as string[];
+            if (unknown.length < MAX_LISTED_ITEMS) unknown.push(r.offer.sku);
+            return;
+          }
+          offerJson = JSON.stringify(r.offer);
+          list = [];
+        } else list = r.problems;
+      }
+      if (list.length > 0) {
+        reply.itemsInvalid++;
+        report(item, itemId, list, problems);
+        if (!skip || itemId === "") return;
+        const sku = itemId.length <= MAX_MERCHANT_ID_LENGTH && ID_PATTERN.test(itemId) ? itemId : null;
+        out.push({ itemId, line: item.line, sku, offerJson: null, problems: list });
+        return;
+      }
+      reply.itemsAccepted++;
+      out.push({ itemId, line: item.line, sku: itemId, offerJson, problems: null });
+    };
+
+    try {
+      try {
+        for await (const chunk of readMerchantItems(batch.body, {
+          format: batch.format,
+          gzip: batch.gzip,
+          maxBytes: batch.maxBytes,
+          tsvOnly: feed === "local-inventory",
+          onFormat: (f) => {
+            format = f;
+          },
+        })) {
+          const staged: StagedItem[] = [];
+          for (const item of chunk) take(item, staged);
+          batch.onProgress?.(reply.itemsRead);
+          if (!skip && problems.length > 0) {
+            if (problems.length >= MAX_REPORTED_ERRORS) break;
+            continue;
+          }
+          for (const d of online.stage(stageId, staged)) {
+            reply.itemsInvalid++;
+            if (staged[d.index]?.problems === null) reply.itemsAccepted--;
+            if (problems.length < (skip ? MAX_LISTED_ITEMS : MAX_REPORTED_ERRORS)) {
+              problems.push({
+                line: d.line,
+                itemId: d.itemId,
+                field: "id",
+                value: d.itemId,
+                reason: `appears more than once in this batch (first at line ${d.firstLine})`,
+              });
+            }
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof FeedSyntaxError)) throw e;
+        if (e.code === "too_large") throw new FeedTooLarge(e.reason);
+        throw new MerchantRejected(
+          [{ line: e.line, itemId: "", field: `(${e.code})`, value: "", reason: e.reason }],
+          reply.itemsRead,
+        );
+      }
+      if (!skip && problems.length > 0) throw new MerchantRejected(problems, reply.itemsRead);
+      reply.invalid = problems;
+
+      const now = batch.now ?? (deps.now ?? Date.now)();
+      let change: Applied<AppliedBatch>;
+      try {
+        change = deps.changes.applyMerchantBatch(
+          {
+            feed,
+            sequence,
+            format: format ?? "tsv",
+            mode,
+            itemsRead: reply.itemsRead,
+            expectedPriceRows: mode === "import" ? reply.itemsAccepted : 0,
+            audit: { itemsInvalid: reply.itemsInvalid, source: batch.source },
+            write: (w) => {
+              for (const page of online.staged(stageId)) {
+                online.putOffers(feed, page, sequence, mode, now);
+                if (mode === "import") importPage(w, feed, page, now);
+              }
+              for (const gone of online.removeGone(feed, sequence)) {
+                if (mode === "import" && gone.mode === "import" && gone.sku !== null) {
+                  reconcileOnline(w, gone.sku, sidesOf(feed, gone.sku, undefined), 0, now);
+                }
+              }
+            },
+          },
+          batch.actor ?? feedActor(feed, sequence),
+          now,
+        );
+      } catch (e) {
+        if (!(e instanceof BatchRejected)) throw e;
+        throw new MerchantRejected(
+          e.details.map((d) => ({ line: d.line, itemId: "", field: d.field, value: "", reason: d.reason })),
+          reply.itemsRead,
+        );
+      }
+      const applied = change.value;
+      if (!applied.applied) {
+        reply.reason = `sequence ${sequence} was applied meanwhile by another batch`;
+        return finish();
+      }
+      reply.applied = true;
+      reply.rowsChanged = applied.rowsChanged;
+      reply.held = applied.held;
+      reply.labelsAffected = change.labelsAffected;
+      finish();
+      catalog.recordBatchOutcome(feed, sequence, reply.labelsAffected, reply.durationMs);
+      return reply;
+    } finally {
+      online.dropStage(stageId);
+    }
+  };
+
+  /**
+   * The other side of a SKU, from the online view: for a product feed item, this store's imported
+   * local row; for a local row, the imported national item. `own` is the side the batch brings.
+   */
+  function sidesOf(feed: MerchantFeed, sku: string, own: MerchantItem | LocalOffer | undefined) {
+    if (feed === "merchant") {
+      return {
+        national: own as MerchantItem | undefined,
+        local: importedOffer<LocalOffer>(online.offer("local-inventory", sku)),
+      };
+    }
+    return {
+      national: importedOffer<MerchantItem>(online.offer("merchant", sku)),
+      local: own as LocalOffer | undefined,
+    };
+  }
+
+  function importPage(w: BatchWriter, feed: MerchantFeed, page: StagedItem[], now: number): void {
+    const valid = page.filter((s) => s.offerJson !== null && s.sku !== null);
+    if (feed === "merchant") {
+      const items = valid.map((s) => ({
+        line: s.line,
+        item: JSON.parse(s.offerJson as string) as MerchantItem,
+      }));
+      w.rows(
+        "products",
+        items.map(({ line, item }) => ({ line, row: item.product })),
+      );
+      const anyLocal = online.offerCount("local-inventory") > 0;
+      for (const { line, item } of items) {
+        const sides = anyLocal ? sidesOf(feed, item.sku, item) : { national: item };
+        reconcileOnline(w, item.sku, sides, line, now);
+      }
+      return;
+    }
+    const offers = valid.map((s) => ({
+      line: s.line,
+      offer: JSON.parse(s.offerJson as string) as LocalOffer,
+    }));
+    w.rows(
+      "stock",
+      offers
+        .filter(({ offer }) => offer.quantity !== undefined)
+        .map(({ line, offer }) => ({ line, row: { sku: offer.sku, onHand: offer.quantity as number } })),
+    );
+    for (const { line, offer } of offers)
+      reconcileOnline(w, offer.sku, sidesOf(feed, offer.sku, offer), line, now);
+  }
+}
+export type MerchantIngestor = ReturnType<typeof merchantIngestor>;
