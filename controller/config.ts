@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { assertTimeZone, idSchema, SOURCE_MODES } from "../schemas/index.ts";
+import { assertTimeZone, commaList, idSchema, optionProblem, SOURCE_MODES } from "../schemas/index.ts";
 import { UNIT_BASES, type UnitBase } from "./pricing/index.ts";
 
 /**
@@ -63,12 +63,7 @@ export const configSchema = z.object({
   omnibusPerishable: z
     .string()
     .default("")
-    .transform((text) =>
-      text
-        .split(",")
-        .map((c) => c.trim())
-        .filter(Boolean),
-    ),
+    .transform((text) => commaList(text)),
   /**
    * Unit-price base per product category, e.g. `spices=100 g, coffee=kg`; other categories get the
    * default for their unit (per kg, per l, per piece).
@@ -78,10 +73,7 @@ export const configSchema = z.object({
     .default("")
     .transform((text, ctx) => {
       const out: Record<string, UnitBase> = {};
-      for (const entry of text
-        .split(",")
-        .map((e) => e.trim())
-        .filter(Boolean)) {
+      for (const entry of commaList(text)) {
         const [category, base] = entry.split("=").map((p) => p.trim());
         if (!category || !base || !(UNIT_BASES as readonly string[]).includes(base)) {
           ctx.addIssue({
@@ -187,13 +179,12 @@ export function loadConfig(
   Object.assign(raw, overrides);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const key = issue.path[0] as keyof Config;
-      const flag = FLAGS[key] ? ` / --${FLAGS[key]}` : "";
-      const secret = key === "adminToken" || key === "mqttPassword";
-      const got = secret ? "" : ` (got ${JSON.stringify(raw[key])})`;
-      return `${ENV[key] ?? key}${flag}: ${issue.message}${got}`;
-    });
+    const sourceOf = (key: string) => {
+      const flag = FLAGS[key as keyof Config];
+      return `${ENV[key as keyof Config] ?? key}${flag ? ` / --${flag}` : ""}`;
+    };
+    const isSecret = (key: string) => key === "adminToken" || key === "mqttPassword";
+    const lines = parsed.error.issues.map((issue) => optionProblem(issue, raw, sourceOf, isSecret));
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   return parsed.data;

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { commaList, optionProblem } from "../schemas/index.ts";
+import type { RawFlags } from "./kinds.ts";
 
 /** A bad command line or environment: main.ts prints the message on one line and exits with 2. */
 export class CliUsageError extends Error {}
@@ -34,9 +36,35 @@ export function parseOptions<S extends z.ZodType>(
 ): z.output<S> {
   const parsed = schema.safeParse(values);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const key = String(issue.path[0] ?? "");
-  const given = values[key];
-  const shown = given === undefined ? "" : ` (got ${JSON.stringify(given)})`;
-  throw new CliUsageError(`${key ? sourceOf(key) : "options"}: ${issue.message}${shown}`);
+  throw new CliUsageError(optionProblem(parsed.error.issues[0]!, values, sourceOf));
+}
+
+/** A flag's value, else the environment variable's, and where it came from (`--flag` or the variable). */
+export function flagOrEnv(
+  flags: RawFlags,
+  flag: string,
+  env: NodeJS.ProcessEnv,
+  envName: string,
+): { value: string | undefined; source: string } {
+  const given = flags[flag];
+  return typeof given === "string"
+    ? { value: given, source: `--${flag}` }
+    : { value: env[envName], source: envName };
+}
+
+/**
+ * A repeatable flag's values, else the environment variable's comma-separated items, and where they
+ * came from: `--ap a --ap b` or `SHELFSYNC_OEPL_AP=a,b`.
+ */
+export function flagOrEnvList(
+  flags: RawFlags,
+  flag: string,
+  env: NodeJS.ProcessEnv,
+  envName: string,
+): { values: string[]; source: string } {
+  const given = flags[flag];
+  const fromFlags = (Array.isArray(given) ? given : given === undefined ? [] : [given]).map(String);
+  return fromFlags.length > 0
+    ? { values: fromFlags, source: `--${flag}` }
+    : { values: commaList(env[envName]), source: envName };
 }

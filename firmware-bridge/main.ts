@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { z } from "zod";
 import { idSchema } from "../schemas/index.ts";
-import { CliUsageError, parseOptions } from "./cli-options.ts";
+import { CliUsageError, flagOrEnv, parseOptions } from "./cli-options.ts";
 import { type BridgeHandle, createConsoleLogger, type LogLevel, startBridge } from "./core/index.ts";
 import { BRIDGE_KINDS, type BridgeKind, type RawFlags } from "./kinds.ts";
 import { DEFAULT_MQTT_URL, DEFAULT_STORE_ID } from "./simulated/start.ts";
@@ -91,10 +91,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   } catch (error) {
     throw new CliUsageError(error instanceof Error ? error.message : String(error));
   }
-  const fromFlagOrEnv = (name: keyof typeof COMMON_FLAGS) => {
-    const flag = flags[name];
-    return typeof flag === "string" ? flag : env[COMMON_FLAGS[name].env];
-  };
+  const fromFlagOrEnv = (name: keyof typeof COMMON_FLAGS) =>
+    flagOrEnv(flags, name, env, COMMON_FLAGS[name].env).value;
   const raw = {
     "mqtt-url": fromFlagOrEnv("mqtt-url") ?? DEFAULT_MQTT_URL,
     "store-id": fromFlagOrEnv("store-id") ?? DEFAULT_STORE_ID,

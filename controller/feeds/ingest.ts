@@ -7,6 +7,7 @@ import {
   type FeedRowError,
   fastPriceRow,
   feedRowSchemas,
+  issueProblems,
 } from "../../schemas/index.ts";
 import { type Actor, type Applied, type Changes, feedActor } from "../changes/index.ts";
 import {
@@ -48,10 +49,6 @@ export interface FeedBatch {
   onProgress?: (rowsRead: number) => void;
   /** Who sends the batch (recorded in the audit log); without one, the feed itself (`feed:prices#42`). */
   actor?: Actor;
-}
-
-function issueToError(line: number, issue: z.core.$ZodIssue): FeedRowError {
-  return { line, field: issue.path.length > 0 ? issue.path.join(".") : "(row)", reason: issue.message };
 }
 
 /**
@@ -119,8 +116,8 @@ export function feedIngestor(deps: {
             rows.push({ line, row: r.data });
             continue;
           }
-          for (const issue of r.error.issues) {
-            errors.push(issueToError(line, issue));
+          for (const problem of issueProblems(r.error, "(row)")) {
+            errors.push({ line, ...problem });
             if (errors.length >= MAX_REPORTED_ERRORS) break outer;
           }
         }

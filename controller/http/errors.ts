@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import type { ErrorReply } from "../../schemas/index.ts";
+import { type ErrorReply, issueProblems } from "../../schemas/index.ts";
 
 /** Every API error has one shape: `{ error: { code, message, details? } }`. */
 export function apiError(
@@ -32,7 +32,7 @@ export async function readBody<T>(
   }
   const r = schema.safeParse(json);
   if (!r.success) {
-    const details = r.error.issues.map((i) => ({ field: i.path.join(".") || "(body)", reason: i.message }));
+    const details = issueProblems(r.error, "(body)");
     const first = details[0];
     return {
       ok: false,

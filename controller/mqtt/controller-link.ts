@@ -6,6 +6,7 @@ import {
   availabilitySchema,
   type BridgeLabels,
   bridgeLabelsSchema,
+  describeIssues,
   type LabelCommand,
   type LabelState,
   labelStateSchema,
@@ -35,11 +36,6 @@ export interface ControllerLink {
   ): Promise<string[]>;
   sendCommand(labelId: string, command: LabelCommand): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Describe a zod failure as "field: reason; field: reason" for log lines. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; ");
 }
 
 /**

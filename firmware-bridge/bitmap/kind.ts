@@ -1,6 +1,6 @@
 import { parsePanelSpec } from "../../display/render/index.ts";
 import { ID_PATTERN } from "../../schemas/index.ts";
-import { CliUsageError } from "../cli-options.ts";
+import { CliUsageError, flagOrEnvList } from "../cli-options.ts";
 import type { BridgeKind } from "../kinds.ts";
 import { BitmapAdapter, type BitmapLabel } from "./adapter.ts";
 
@@ -26,15 +26,7 @@ export const bitmapKind: BridgeKind = {
     },
   },
   createAdapter(flags, env) {
-    const given = flags.label;
-    const fromFlags = (Array.isArray(given) ? given : given === undefined ? [] : [given]).map(String);
-    const specs =
-      fromFlags.length > 0
-        ? fromFlags
-        : (env[BITMAP_LABELS_ENV] ?? "")
-            .split(",")
-            .map((s) => s.trim())
-            .filter(Boolean);
+    const { values: specs } = flagOrEnvList(flags, "label", env, BITMAP_LABELS_ENV);
     if (specs.length === 0)
       throw new CliUsageError(`--label: give at least one ID=PANEL, or set ${BITMAP_LABELS_ENV}`);
     const labels = specs.map((spec) => {

@@ -1,10 +1,9 @@
 import type { z } from "zod";
+import { describeProblems, type FieldProblem, issueProblems } from "../../schemas/index.ts";
 
 /** Why a payload was refused: the field (dotted path, "(payload)" for the whole message) and the reason. */
-export interface PayloadProblem {
-  field: string;
-  reason: string;
-}
+export type PayloadProblem = FieldProblem;
+export { describeProblems };
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; problems: PayloadProblem[] };
 
@@ -19,18 +18,5 @@ export function decodeJson<S extends z.ZodType>(payload: Buffer | string, schema
   }
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return {
-    ok: false,
-    problems: parsed.error.issues.map((issue) => ({
-      field: issue.path.length > 0 ? issue.path.map(String).join(".") : "(payload)",
-      reason: issue.message,
-    })),
-  };
-}
-
-/** A compact one-line rendering of a few problems for a log line. */
-export function describeProblems(problems: readonly PayloadProblem[], max = 5): string {
-  const shown = problems.slice(0, max).map((p) => `${p.field}: ${p.reason}`);
-  if (problems.length > max) shown.push(`… ${problems.length - max} more`);
-  return shown.join("; ");
+  return { ok: false, problems: issueProblems(parsed.error, "(payload)") };
 }

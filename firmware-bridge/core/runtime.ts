@@ -3,6 +3,7 @@ import {
   type Availability,
   type BridgeLabels,
   bridgeLabelsSchema,
+  describeIssues,
   type LabelContent,
   type LabelImage,
   labelCommandSchema,
@@ -200,7 +201,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
       const state = { v: PROTOCOL_VERSION, ...report, ts: report.ts ?? Date.now() };
       const checked = labelStateSchema.safeParse(state);
       if (!checked.success) {
-        const problems = checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+        const problems = describeIssues(checked.error);
         logger.error("adapter produced an invalid label state; not published", { labelId, problems });
         return;
       }
@@ -212,7 +213,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
       if (image) {
         const checked = labelImageSchema.safeParse(image);
         if (!checked.success) {
-          const problems = checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+          const problems = describeIssues(checked.error);
           return Promise.reject(new Error(`adapter produced an invalid label image: ${problems}`));
         }
       }
@@ -241,7 +242,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
     };
     const checked = bridgeLabelsSchema.safeParse(inventory);
     if (!checked.success) {
-      const problems = checked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      const problems = describeIssues(checked.error);
       logger.error("adapter's label inventory is invalid; not published", { problems });
       return undefined;
     }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defaultDevicePrefix, devicePrefixProblem } from "../../schemas/index.ts";
-import { parseOptions } from "../cli-options.ts";
+import { flagOrEnv, parseOptions } from "../cli-options.ts";
 import type { BridgeKind } from "../kinds.ts";
 import { NativeBridgeAdapter } from "./adapter.ts";
 
@@ -36,14 +36,8 @@ export const nativeKind: BridgeKind = {
     },
   },
   createAdapter(flags, env, common) {
-    const pick = (flag: string, envName: string) => {
-      const value = flags[flag];
-      return typeof value === "string"
-        ? { value, source: `--${flag}` }
-        : { value: env[envName], source: envName };
-    };
-    const url = pick("device-url", NATIVE_DEVICE_URL_ENV);
-    const prefix = pick("device-prefix", NATIVE_DEVICE_PREFIX_ENV);
+    const url = flagOrEnv(flags, "device-url", env, NATIVE_DEVICE_URL_ENV);
+    const prefix = flagOrEnv(flags, "device-prefix", env, NATIVE_DEVICE_PREFIX_ENV);
     const options = parseOptions(
       optionsSchema,
       {

@@ -1,5 +1,6 @@
 import { type ColorMode, PROTOCOL_VERSION } from "../../schemas/common.ts";
 import type { LabelCommand, LabelContent, LabelDescriptor, LabelState } from "../../schemas/mqtt.ts";
+import { backoffDelay } from "../core/backoff.ts";
 import {
   CAPABILITY_LED,
   OEPL_NEVER,
@@ -701,8 +702,9 @@ export class OeplAdapter {
 
   private retryLater(entry: TagEntry, reason: string): void {
     entry.attempts++;
-    const cap = Math.min(this.o.retryMaxMs, this.o.retryInitialMs * 2 ** Math.min(entry.attempts - 1, 20));
-    entry.retryAt = this.now() + Math.round(cap / 2 + (Math.random() * cap) / 2);
+    entry.retryAt =
+      this.now() +
+      backoffDelay(entry.attempts, { initialMs: this.o.retryInitialMs, maxMs: this.o.retryMaxMs });
     this.counters.failed++;
     this.settle(entry, () => true, {
       ok: false,

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { backoffDelay } from "../core/backoff.ts";
 import { hwTypeHex } from "./hwtypes.ts";
 import { LED_PATTERN_BYTES, ledPatternHex } from "./led.ts";
 import { type OeplLogger, silentOeplLogger } from "./logger.ts";
@@ -204,8 +205,7 @@ export class OeplApClient {
             url,
           );
         }
-        const cap = Math.min(this.maxBackoffMs, this.backoffMs * 2 ** attempt);
-        const delay = Math.round(cap / 2 + (Math.random() * cap) / 2);
+        const delay = backoffDelay(attempt + 1, { initialMs: this.backoffMs, maxMs: this.maxBackoffMs });
         this.logger.debug("oepl: retrying request", { url, attempt: attempt + 1, delayMs: delay });
         await new Promise((resolve) => setTimeout(resolve, delay));
       }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { CliUsageError, intOption, numberOption, parseOptions } from "../cli-options.ts";
-import type { BridgeKind } from "../kinds.ts";
+import { CliUsageError, flagOrEnvList, intOption, numberOption, parseOptions } from "../cli-options.ts";
+import type { BridgeKind, RawFlags } from "../kinds.ts";
 import { OeplBridgeAdapter } from "./bridge-adapter.ts";
 
 export const DEFAULT_OEPL_BRIDGE_ID = "oepl";
@@ -23,17 +23,8 @@ const flagsSchema = z.object({
   battery: z.enum(["coin", "aa"], { message: "must be coin or aa" }).optional(),
 });
 
-function apList(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): string[] {
-  const given = flags.ap;
-  const fromFlags = (Array.isArray(given) ? given : given === undefined ? [] : [given]).map(String);
-  const source = fromFlags.length > 0 ? "--ap" : OEPL_AP_ENV;
-  const raw =
-    fromFlags.length > 0
-      ? fromFlags
-      : (env[OEPL_AP_ENV] ?? "")
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean);
+function apList(flags: RawFlags, env: NodeJS.ProcessEnv): string[] {
+  const { values: raw, source } = flagOrEnvList(flags, "ap", env, OEPL_AP_ENV);
   if (raw.length === 0) {
     throw new CliUsageError(`--ap: give the access point's URL (repeatable), or set ${OEPL_AP_ENV}`);
   }
