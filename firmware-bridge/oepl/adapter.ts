@@ -1,21 +1,41 @@
-import { type ColorMode, PROTOCOL_VERSION } from "../../schemas/common.ts";
-import type { LabelCommand, LabelContent, LabelDescriptor, LabelState } from "../../schemas/mqtt.ts";
+import type { LabelCommand, LabelContent, LabelDescriptor } from "../../schemas/mqtt.ts";
 import { backoffDelay } from "../core/backoff.ts";
 import {
-  CAPABILITY_LED,
-  OEPL_NEVER,
-  OEPL_ZERO_HASH,
-  OeplApClient,
-  type OeplApClientOptions,
-  type OeplTag,
-  WAKEUP_FIRST_BOOT,
-} from "./ap-client.ts";
-import { type BatteryChemistry, batteryPercent } from "./battery.ts";
-import { HwTypeRegistry, hwTypeHex, modelName, type OeplHwType } from "./hwtypes.ts";
-import { DEFAULT_JPEG_QUALITY, encodePanelJpeg, type RgbaImage } from "./jpeg.ts";
+  type OeplAdapterOptions,
+  type OeplAdapterStats,
+  type OeplApplyOutcome,
+  type OeplCommandResult,
+  type OeplTunables,
+  tunables,
+} from "./adapter-types.ts";
+import { CAPABILITY_LED, OEPL_NEVER, type OeplTag, WAKEUP_FIRST_BOOT } from "./ap-client.ts";
+import { type ApHandle, apHandles, listTags } from "./ap-fleet.ts";
+import type { BatteryChemistry } from "./battery.ts";
+import { type Flight, readFlight } from "./flight.ts";
+import { HwTypeRegistry, hwTypeHex, type OeplHwType } from "./hwtypes.ts";
+import { encodePanelJpeg } from "./jpeg.ts";
 import { decodeLedFlash, ledDurationMs, ledFlashForCommand, ledPatternHex } from "./led.ts";
 import { type OeplLogger, silentOeplLogger } from "./logger.ts";
 import { isOeplLabelId } from "./mac.ts";
+import {
+  blankImage,
+  newTagEntry,
+  panelOf,
+  type TagEntry,
+  tagDescriptor,
+  tagState,
+  targetOf,
+} from "./tag-entry.ts";
+
+export type {
+  OeplAdapterHost,
+  OeplAdapterOptions,
+  OeplAdapterStats,
+  OeplApplyOutcome,
+  OeplCommandResult,
+  OeplPanel,
+  OeplRender,
+} from "./adapter-types.ts";
 
 /**
  * Tag sync for OpenEPaperLink access points, independent of MQTT. The bridge runtime
@@ -27,157 +47,15 @@ import { isOeplLabelId } from "./mac.ts";
  *
  * What it promises: `displayedHash` is reported only once `/get_db` shows the upload on the tag
  * (see {@link OeplAdapter} and docs/oepl.md), never on the strength of an HTTP 200.
+ *
+ * Split along its seams: adapter-types.ts (options, outcomes), ap-fleet.ts (the APs and what they
+ * list), tag-entry.ts (what is kept per tag, its state report and descriptor), flight.ts (judging an
+ * upload by the AP's record); this file is the state machine that ties them together.
  */
-
-/** The panel a render call must fill: width × height exactly, in the AP's (landscape) orientation. */
-export interface OeplPanel {
-  hwType: number;
-  model: string;
-  width: number;
-  height: number;
-  colors: ColorMode;
-  rotatebuffer: number;
-  bpp: number;
-}
-
-export type OeplRender = (content: LabelContent, panel: OeplPanel) => RgbaImage | Promise<RgbaImage>;
-
-export interface OeplAdapterHost {
-  /** A label's state changed (or a heartbeat is due): publish it on `label/{labelId}/state`. */
-  reportState(labelId: string, state: LabelState): void;
-  /** The set of tags, or what is known of one, changed: the full list, for `bridge/{id}/labels`. */
-  labelsChanged(labels: LabelDescriptor[]): void;
-}
-
-export type OeplCommandResult =
-  | { ok: true; pattern: string; approxDurationMs: number }
-  | { ok: false; reason: "unknown-label" | "no-led" | "unsupported-command" | "ap-error"; message: string };
-
-/**
- * How {@link OeplAdapter.submitContent} ends: `shown` once `/get_db` shows it on the tag, `queued` once
- * the AP has it queued for a tag that has not fetched it yet (a sleeping tag may take minutes; the
- * state report follows on delivery), or a failure the caller may retry.
- */
-export type OeplApplyOutcome =
-  | { ok: true; state: "shown" | "queued" }
-  | { ok: false; reason: string; retry: boolean; retryAfterMs?: number };
-
-export interface OeplAdapterOptions {
-  /** AP base URLs (e.g. `http://192.168.1.40`) or ready clients. */
-  aps: Array<string | OeplApClient>;
-  render: OeplRender;
-  host: OeplAdapterHost;
-  logger?: OeplLogger;
-  /** Full `/get_db` walk of every AP. */
-  pollIntervalMs?: number;
-  /** How often tags with an unconfirmed upload are looked at (and retries considered). */
-  flightPollMs?: number;
-  /** Content for a tag waits this long for a newer version before it is rendered. */
-  coalesceMs?: number;
-  /** The upload must show in `/get_db` (modecfgjson) and be processed by the AP within this. */
-  acceptTimeoutMs?: number;
-  /** Once queued, the tag must fetch it within this, unless it is asleep or offline. */
-  confirmTimeoutMs?: number;
-  retryInitialMs?: number;
-  retryMaxMs?: number;
-  /** Uploads in progress per AP at once: the AP is one small ESP32. */
-  maxConcurrentUploadsPerAp?: number;
-  /** Above this many unconfirmed tags on one AP, look at them with one `/get_db` walk instead. */
-  maxSingleTagPolls?: number;
-  /** Dither the AP applies: 0 by default, our pixels are already panel colours. */
-  dither?: 0 | 1 | 2;
-  jpegQuality?: number;
-  battery?: { chemistry?: BatteryChemistry; byHwType?: Record<number, BatteryChemistry> };
-  /** Re-report unchanged state this often when the tag keeps checking in. */
-  stateHeartbeatMs?: number;
-  /** How often the AP's saved DB is read for tags beyond `/get_db` paging (over 255 tags). */
-  savedDbRefreshMs?: number;
-  /** On `applyContent(id, null)` draw a blank panel (default) rather than leave a stale price up. */
-  blankOnClear?: boolean;
-  clientOptions?: Omit<OeplApClientOptions, "baseUrl">;
-  now?: () => number;
-}
-
-interface ApHandle {
-  client: OeplApClient;
-  activeUploads: number;
-  savedMacs: string[];
-  savedMacsAt: number;
-}
-
-/** What we know the tag shows: our content (`contentHash`, or null for our blank) and the AP's hash then. */
-interface Displayed {
-  contentHash: string | null;
-  version?: number;
-  apHash: string;
-}
-
-interface Flight {
-  target: string | null;
-  version?: number;
-  baseline: OeplTag;
-  uploadedAt: number;
-  acceptBy: number;
-  confirmBy: number;
-  landed: boolean;
-  processed: boolean;
-  sawPending: boolean;
-  /** `TagEntry.commandsSent` when the baseline was taken: LED flashes count in `updatecount` too. */
-  commandsAtBaseline: number;
-  offlineLogged: boolean;
-}
-
-interface TagEntry {
-  labelId: string;
-  ap: ApHandle;
-  tag: OeplTag;
-  hw?: OeplHwType;
-  /** undefined: nothing received yet; null: cleared. */
-  desired?: LabelContent | null;
-  /** undefined: unknown (e.g. after a restart); null: known not to be ours. */
-  displayed?: Displayed | null;
-  flight?: Flight;
-  working: boolean;
-  kick?: ReturnType<typeof setTimeout>;
-  attempts: number;
-  retryAt: number;
-  commandHashes: string[];
-  /** LED commands sent to the AP for this tag, ever. */
-  commandsSent: number;
-  lastReportKey?: string;
-  lastReportAt: number;
-  lastReportTs?: number;
-  hwWarned: boolean;
-  /** Sequence number of the request the current `tag` came from; older answers are ignored. */
-  seenSeq: number;
-  /** submitContent calls waiting for their content (by target) to be queued or shown. */
-  waiters: Array<{ target: string | null; resolve: (outcome: OeplApplyOutcome) => void }>;
-}
-
-export interface OeplAdapterStats {
-  uploads: number;
-  confirmed: number;
-  identical: number;
-  failed: number;
-  superseded: number;
-}
 
 const FLASH_HASH_SUFFIX = "0".repeat(16);
 /** The AP's own rule (tag_db.cpp getTagCount): 10 minutes past the expected check-in is a timeout. */
 const OFFLINE_GRACE_S = 600;
-
-function fileOf(modecfgjson: string): string | undefined {
-  try {
-    const doc = JSON.parse(modecfgjson) as { filename?: unknown };
-    return typeof doc.filename === "string" ? doc.filename : undefined;
-  } catch {
-    return /"filename"\s*:\s*"([^"]*)"/.exec(modecfgjson)?.[1];
-  }
-}
-
-function targetOf(content: LabelContent | null): string | null {
-  return content ? content.contentHash : null;
-}
 
 export class OeplAdapter {
   private readonly aps: ApHandle[];
@@ -187,9 +65,7 @@ export class OeplAdapter {
   private readonly registry: HwTypeRegistry;
   private readonly logger: OeplLogger;
   private readonly now: () => number;
-  private readonly o: Required<
-    Omit<OeplAdapterOptions, "aps" | "render" | "host" | "logger" | "battery" | "clientOptions" | "now">
-  >;
+  private readonly o: OeplTunables;
   private readonly battery: { chemistry: BatteryChemistry; byHwType: Record<number, BatteryChemistry> };
   private lastLabelsKey?: string;
   private fetchSeq = 0;
@@ -208,31 +84,8 @@ export class OeplAdapter {
   constructor(private readonly options: OeplAdapterOptions) {
     this.logger = options.logger ?? silentOeplLogger;
     this.now = options.now ?? Date.now;
-    this.aps = options.aps.map((ap) => ({
-      client:
-        typeof ap === "string"
-          ? new OeplApClient({ ...options.clientOptions, baseUrl: ap, logger: this.logger })
-          : ap,
-      activeUploads: 0,
-      savedMacs: [],
-      savedMacsAt: Number.NEGATIVE_INFINITY,
-    }));
-    this.o = {
-      pollIntervalMs: options.pollIntervalMs ?? 10_000,
-      flightPollMs: options.flightPollMs ?? 2_000,
-      coalesceMs: options.coalesceMs ?? 250,
-      acceptTimeoutMs: options.acceptTimeoutMs ?? 30_000,
-      confirmTimeoutMs: options.confirmTimeoutMs ?? 10 * 60_000,
-      retryInitialMs: options.retryInitialMs ?? 5_000,
-      retryMaxMs: options.retryMaxMs ?? 5 * 60_000,
-      maxConcurrentUploadsPerAp: options.maxConcurrentUploadsPerAp ?? 1,
-      maxSingleTagPolls: options.maxSingleTagPolls ?? 10,
-      dither: options.dither ?? 0,
-      jpegQuality: options.jpegQuality ?? DEFAULT_JPEG_QUALITY,
-      stateHeartbeatMs: options.stateHeartbeatMs ?? 5 * 60_000,
-      savedDbRefreshMs: options.savedDbRefreshMs ?? 5 * 60_000,
-      blankOnClear: options.blankOnClear ?? true,
-    };
+    this.aps = apHandles(options.aps, options.clientOptions, this.logger);
+    this.o = tunables(options);
     this.battery = {
       chemistry: options.battery?.chemistry ?? "coin",
       byHwType: options.battery?.byHwType ?? {},
@@ -265,7 +118,7 @@ export class OeplAdapter {
   /** Every tag currently listed by an AP, as label descriptors. */
   labels(): LabelDescriptor[] {
     return [...this.entries.values()]
-      .map((entry) => this.describe(entry))
+      .map((entry) => tagDescriptor(entry))
       .sort((a, b) => a.labelId.localeCompare(b.labelId));
   }
 
@@ -413,25 +266,12 @@ export class OeplAdapter {
   }
 
   private async pollAll(): Promise<void> {
-    const seen = new Map<string, { ap: ApHandle; tag: OeplTag; seq: number }>();
-    const answered = new Set<ApHandle>();
-    await Promise.all(
-      this.aps.map(async (ap) => {
-        try {
-          const seq = ++this.fetchSeq;
-          const { tags, truncated } = await ap.client.getDb();
-          const all = truncated ? tags.concat(await this.tagsBeyondPaging(ap, tags)) : tags;
-          for (const tag of all) {
-            const prior = seen.get(tag.mac);
-            // A tag synced from another AP shows as external there; talk to the AP that owns it.
-            if (!prior || (prior.tag.isexternal && !tag.isexternal)) seen.set(tag.mac, { ap, tag, seq });
-          }
-          answered.add(ap);
-        } catch (error) {
-          this.logger.warn("oepl: AP poll failed", { ap: ap.client.baseUrl, error });
-        }
-      }),
-    );
+    const { seen, answered } = await listTags(this.aps, {
+      nextSeq: () => ++this.fetchSeq,
+      now: this.now,
+      savedDbRefreshMs: this.o.savedDbRefreshMs,
+      logger: this.logger,
+    });
     if (this.stopped) return;
     const touched: Array<{ entry: TagEntry; tag: OeplTag; seq: number }> = [];
     for (const [labelId, { ap, tag, seq }] of seen)
@@ -448,28 +288,6 @@ export class OeplAdapter {
     // The inventory goes out before any state report, so a host never hears of a label it does not list.
     this.publishLabelsIfChanged();
     for (const { entry, tag, seq } of touched) this.observe(entry, tag, seq);
-  }
-
-  private async tagsBeyondPaging(ap: ApHandle, listed: OeplTag[]): Promise<OeplTag[]> {
-    if (this.now() - ap.savedMacsAt >= this.o.savedDbRefreshMs) {
-      try {
-        ap.savedMacs = await ap.client.getSavedDbMacs();
-        ap.savedMacsAt = this.now();
-      } catch (error) {
-        this.logger.warn("oepl: AP lists more than 255 tags and its saved DB could not be read", {
-          ap: ap.client.baseUrl,
-          error,
-        });
-      }
-    }
-    const have = new Set(listed.map((t) => t.mac));
-    const found: OeplTag[] = [];
-    for (const mac of ap.savedMacs) {
-      if (have.has(mac)) continue;
-      const tag = await ap.client.getTag(mac);
-      if (tag) found.push(tag);
-    }
-    return found;
   }
 
   private async pollFlights(): Promise<void> {
@@ -510,20 +328,7 @@ export class OeplAdapter {
   private async upsert(labelId: string, ap: ApHandle, tag: OeplTag, seq: number): Promise<TagEntry> {
     let entry = this.entries.get(labelId);
     if (!entry) {
-      entry = {
-        labelId,
-        ap,
-        tag,
-        working: false,
-        attempts: 0,
-        retryAt: 0,
-        commandHashes: [],
-        commandsSent: 0,
-        lastReportAt: Number.NEGATIVE_INFINITY,
-        hwWarned: false,
-        seenSeq: seq,
-        waiters: [],
-      };
+      entry = newTagEntry(labelId, ap, tag, seq);
       if (this.waiting.has(labelId)) {
         entry.desired = this.waiting.get(labelId);
         this.waiting.delete(labelId);
@@ -645,24 +450,12 @@ export class OeplAdapter {
     this.track(run);
   }
 
-  private panelOf(hw: OeplHwType): OeplPanel {
-    return {
-      hwType: hw.hwType,
-      model: modelName(hw),
-      width: hw.width,
-      height: hw.height,
-      colors: hw.colors,
-      rotatebuffer: hw.rotatebuffer,
-      bpp: hw.bpp,
-    };
-  }
-
   private async upload(entry: TagEntry, content: LabelContent | null, hw: OeplHwType): Promise<void> {
     const ap = entry.ap;
     ap.activeUploads++;
     try {
-      const panel = this.panelOf(hw);
-      const image = content ? await this.options.render(content, panel) : blank(panel);
+      const panel = panelOf(hw);
+      const image = content ? await this.options.render(content, panel) : blankImage(panel);
       const jpeg = encodePanelJpeg(image, panel, { quality: this.o.jpegQuality });
       // A fresh baseline: the counters we judge the upload by must predate it.
       const seq = ++this.fetchSeq;
@@ -720,66 +513,31 @@ export class OeplAdapter {
     });
   }
 
-  /**
-   * Reads the AP's record of the tag against the baseline taken before the upload:
-   * 1. landed    modecfgjson names a new `/temp/<mac>_<millis>.jpg` (the AP accepted the request);
-   * 2. processed nextupdate left 0 (the content runner decoded it and queued it, or found it identical);
-   * 3. delivered pending back at 0 and updatecount grew by more than our own queued commands:
-   *              the tag fetched it (transfer complete also sets hash and updatelast).
-   * Nothing queued, nothing delivered and a non-zero hash that is not one of our LED patterns means the
-   * AP found the image identical to what the tag already shows: confirmed as well.
-   */
+  /** Acts on what the AP's record says about the upload in flight (see flight.ts readFlight). */
   private evaluateFlight(entry: TagEntry, tag: OeplTag): void {
     const flight = entry.flight;
     if (!flight || entry.working) return;
-    const now = this.now();
-    const base = flight.baseline;
-    if (!flight.landed) {
-      const file = fileOf(tag.modecfgjson);
-      if (file && file !== fileOf(base.modecfgjson) && file.startsWith(`/temp/${tag.mac}_`)) {
-        flight.landed = true;
-      } else {
-        if (now > flight.acceptBy) this.failFlight(entry, "the AP did not take the upload (busy or lost)");
+    const reading = readFlight(flight, tag, {
+      now: this.now(),
+      confirmTimeoutMs: this.o.confirmTimeoutMs,
+      commandHashes: entry.commandHashes,
+      commandsSent: entry.commandsSent,
+    });
+    switch (reading.kind) {
+      case "waiting":
         return;
-      }
-    }
-    if (!flight.processed) {
-      if (tag.nextupdate === 0) {
-        if (now > flight.acceptBy) this.failFlight(entry, "the AP did not process the upload in time");
+      case "failed":
+        this.failFlight(entry, reading.reason);
         return;
-      }
-      flight.processed = true;
-      flight.confirmBy = now + this.o.confirmTimeoutMs;
-      if (tag.pending > 0) this.settle(entry, (t) => t === flight.target, { ok: true, state: "queued" });
-    }
-    if (tag.pending > 0) {
-      flight.sawPending = true;
-      if (this.shouldSupersede(entry)) this.supersede(entry);
-      else if (now > flight.confirmBy) this.confirmOverdue(entry, tag, flight);
-      return;
-    }
-    const ours = (hash: string) => hash !== OEPL_ZERO_HASH && !entry.commandHashes.includes(hash);
-    const delivered =
-      tag.updatecount !== undefined && base.updatecount !== undefined
-        ? tag.updatecount - base.updatecount > entry.commandsSent - flight.commandsAtBaseline
-        : tag.hash !== base.hash && ours(tag.hash);
-    if (delivered) {
-      if (tag.hash === OEPL_ZERO_HASH) {
-        this.failFlight(entry, "the tag was reset right after the transfer");
+      case "shown":
+        this.confirm(entry, tag, flight, reading.identical);
         return;
-      }
-      this.confirm(entry, tag, flight, false);
-      return;
+      case "pending":
+        if (reading.queuedNow) this.settle(entry, (t) => t === flight.target, { ok: true, state: "queued" });
+        if (this.shouldSupersede(entry)) this.supersede(entry);
+        else if (this.now() > flight.confirmBy) this.confirmOverdue(entry, tag, flight);
+        return;
     }
-    if (flight.sawPending) {
-      this.failFlight(entry, "the queued image left the AP's queue without reaching the tag");
-      return;
-    }
-    if (ours(tag.hash)) {
-      this.confirm(entry, tag, flight, true);
-      return;
-    }
-    this.failFlight(entry, "the AP queued nothing (it could not decode the JPEG?)");
   }
 
   private confirmOverdue(entry: TagEntry, tag: OeplTag, flight: Flight): void {
@@ -827,18 +585,8 @@ export class OeplAdapter {
   // ── reporting ─────────────────────────────────────────────────────────────────────────────────
 
   private report(entry: TagEntry, force = false): void {
-    const tag = entry.tag;
-    const chemistry = this.battery.byHwType[tag.hwType] ?? this.battery.chemistry;
-    const battery = batteryPercent(tag.batteryMv, chemistry);
-    const seen = tag.lastseen > 0;
-    const state: LabelState = {
-      v: PROTOCOL_VERSION,
-      displayedHash: entry.displayed?.contentHash ?? null,
-      ...(entry.displayed?.version !== undefined ? { version: entry.displayed.version } : {}),
-      ...(battery !== undefined ? { battery } : {}),
-      ...(seen ? { rssi: Math.max(-150, Math.min(20, tag.RSSI)) } : {}),
-      ts: seen ? tag.lastseen * 1000 : this.now(),
-    };
+    const chemistry = this.battery.byHwType[entry.tag.hwType] ?? this.battery.chemistry;
+    const state = tagState(entry, chemistry, this.now());
     const key = JSON.stringify([state.displayedHash, state.version, state.battery, state.rssi]);
     const heartbeat =
       this.now() - entry.lastReportAt >= this.o.stateHeartbeatMs && state.ts !== entry.lastReportTs;
@@ -849,17 +597,6 @@ export class OeplAdapter {
     this.options.host.reportState(entry.labelId, state);
   }
 
-  private describe(entry: TagEntry): LabelDescriptor {
-    if (!entry.hw) return { labelId: entry.labelId, model: `OEPL hwType 0x${hwTypeHex(entry.tag.hwType)}` };
-    return {
-      labelId: entry.labelId,
-      model: modelName(entry.hw),
-      width: entry.hw.width,
-      height: entry.hw.height,
-      colors: entry.hw.colors,
-    };
-  }
-
   private publishLabelsIfChanged(): void {
     const labels = this.labels();
     const key = JSON.stringify(labels);
@@ -867,12 +604,4 @@ export class OeplAdapter {
     this.lastLabelsKey = key;
     this.options.host.labelsChanged(labels);
   }
-}
-
-function blank(panel: OeplPanel): RgbaImage {
-  return {
-    data: new Uint8Array(panel.width * panel.height * 4).fill(255),
-    width: panel.width,
-    height: panel.height,
-  };
 }
