@@ -1,24 +1,11 @@
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
-import {
-  type Availability,
-  type BridgeLabels,
-  bridgeLabelsSchema,
-  describeIssues,
-  type LabelContent,
-  type LabelImage,
-  labelCommandSchema,
-  labelContentSchema,
-  labelImageSchema,
-  labelStateSchema,
-  PROTOCOL_VERSION,
-  parseTopic,
-  storeTopics,
-} from "../../schemas/index.ts";
+import { type LabelContent, type LabelImage, storeTopics } from "../../schemas/index.ts";
 import type { ApplyResult, BridgeAdapter, BridgeContext, LabelStateReport } from "./adapter.ts";
 import { LatestApplyQueue } from "./apply-queue.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
+import { inboundRouter } from "./inbound.ts";
 import { createConsoleLogger, type Logger } from "./logger.ts";
-import { decodeJson, describeProblems } from "./payloads.ts";
+import { availabilityPayload, imagePayload, inventoryPayload, statePayload } from "./outgoing.ts";
 
 export interface StartBridgeOptions {
   /** e.g. mqtt://127.0.0.1:1883; credentials may ride in the URL (mqtt://user:pass@host). */
@@ -86,11 +73,6 @@ const STOP_PUBLISH_TIMEOUT_MS = 2_000;
  */
 const CONTENT_SUBSCRIPTION_QOS = 0;
 
-function availability(state: Availability["state"], withTs: boolean): string {
-  const payload: Availability = { v: PROTOCOL_VERSION, state, ...(withTs ? { ts: Date.now() } : {}) };
-  return JSON.stringify(payload);
-}
-
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => resolve(undefined), ms);
@@ -111,6 +93,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
  * Run one bridge: a single MQTT connection that announces the bridge and its labels, receives every
  * label's content and commands through two wildcard subscriptions (so thousands of labels cost two
  * subscriptions), hands only its own labels' messages to the adapter, and publishes their state.
+ * Its parts: inbound.ts routes and validates what arrives, outgoing.ts builds and validates what is
+ * published, apply-queue.ts coalesces and retries applies, backoff.ts spaces reconnects and retries;
+ * this function owns the connection's life (connect, announce, reconnect, stop) and the label routing.
  */
 export async function startBridge(options: StartBridgeOptions): Promise<BridgeHandle> {
   const { storeId, bridgeId, adapter } = options;
@@ -198,26 +183,25 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
         logger.error("adapter reported state for a label this bridge does not serve", { labelId });
         return;
       }
-      const state = { v: PROTOCOL_VERSION, ...report, ts: report.ts ?? Date.now() };
-      const checked = labelStateSchema.safeParse(state);
-      if (!checked.success) {
-        const problems = describeIssues(checked.error);
-        logger.error("adapter produced an invalid label state; not published", { labelId, problems });
+      const state = statePayload(report);
+      if (!state.ok) {
+        logger.error("adapter produced an invalid label state; not published", {
+          labelId,
+          problems: state.problems,
+        });
         return;
       }
-      const payload = JSON.stringify(checked.data);
-      if (online) publishState(labelId, payload);
-      else heldStates.set(labelId, payload);
+      if (online) publishState(labelId, state.payload);
+      else heldStates.set(labelId, state.payload);
     },
     publishImage(labelId: string, image: LabelImage | null): Promise<void> {
+      let payload: string | Buffer = Buffer.alloc(0);
       if (image) {
-        const checked = labelImageSchema.safeParse(image);
-        if (!checked.success) {
-          const problems = describeIssues(checked.error);
-          return Promise.reject(new Error(`adapter produced an invalid label image: ${problems}`));
-        }
+        const checked = imagePayload(image);
+        if (!checked.ok)
+          return Promise.reject(new Error(`adapter produced an invalid label image: ${checked.problems}`));
+        payload = checked.payload;
       }
-      const payload = image ? JSON.stringify(image) : Buffer.alloc(0);
       return new Promise((resolve, reject) =>
         client.publish(topics.label(labelId, "image"), payload, { qos: 1, retain: true }, (error) =>
           error ? reject(error) : resolve(),
@@ -233,26 +217,13 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
     },
   };
 
-  const inventoryPayload = (): string | undefined => {
-    const inventory: BridgeLabels = {
-      v: PROTOCOL_VERSION,
-      bridgeId,
-      kind: adapter.kind,
-      labels: [...adapter.labels()],
-    };
-    const checked = bridgeLabelsSchema.safeParse(inventory);
-    if (!checked.success) {
-      const problems = describeIssues(checked.error);
-      logger.error("adapter's label inventory is invalid; not published", { problems });
-      return undefined;
-    }
-    return JSON.stringify(checked.data);
-  };
-
   const publishInventory = async () => {
-    const payload = inventoryPayload();
-    if (payload === undefined) return;
-    await client.publishAsync(inventoryTopic, payload, { qos: 1, retain: true });
+    const inventory = inventoryPayload(bridgeId, adapter.kind, adapter.labels());
+    if (!inventory.ok) {
+      logger.error("adapter's label inventory is invalid; not published", { problems: inventory.problems });
+      return;
+    }
+    await client.publishAsync(inventoryTopic, inventory.payload, { qos: 1, retain: true });
     stats.inventoryPublishes++;
   };
 
@@ -295,61 +266,14 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
     }
   }
 
-  function handleContent(topic: string, labelId: string, payload: Buffer): void {
-    stats.contentReceived++;
-    if (payload.length === 0) {
-      queue.submit(labelId, null);
-      return;
-    }
-    const decoded = decodeJson(payload, labelContentSchema);
-    if (!decoded.ok) {
-      stats.invalidPayloads++;
-      logger.warn("invalid label content ignored", {
-        topic,
-        field: decoded.problems[0]?.field,
-        problems: describeProblems(decoded.problems),
-      });
-      return;
-    }
-    if (decoded.value.labelId !== labelId) {
-      stats.invalidPayloads++;
-      logger.warn("invalid label content ignored", {
-        topic,
-        field: "labelId",
-        problems: `labelId: "${decoded.value.labelId}" does not match the topic`,
-      });
-      return;
-    }
-    queue.submit(labelId, decoded.value);
-  }
-
-  function handleCommand(topic: string, labelId: string, payload: Buffer, retained: boolean): void {
-    // A command is a moment's request; one left retained by mistake would replay on every reconnect.
-    if (retained || payload.length === 0) {
-      logger.debug("retained or empty command ignored", { topic });
-      return;
-    }
-    stats.commandsReceived++;
-    const decoded = decodeJson(payload, labelCommandSchema);
-    if (!decoded.ok) {
-      stats.invalidPayloads++;
-      logger.warn("invalid label command ignored", {
-        topic,
-        field: decoded.problems[0]?.field,
-        problems: describeProblems(decoded.problems),
-      });
-      return;
-    }
-    Promise.resolve()
-      .then(() => adapter.command(labelId, decoded.value))
-      .catch((error: unknown) => {
-        logger.warn("label command failed", {
-          labelId,
-          command: decoded.value.command,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      });
-  }
+  const route = inboundRouter({
+    storeId,
+    owns: (labelId) => owned.has(labelId),
+    queue,
+    adapter,
+    logger,
+    stats,
+  });
 
   async function onConnect(): Promise<void> {
     const mySession = ++session;
@@ -358,7 +282,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
     // This connect announces the inventory and subscribes afresh, which covers every new label.
     unannounced = 0;
     try {
-      await client.publishAsync(statusTopic, availability("online", true), { qos: 1, retain: true });
+      await client.publishAsync(statusTopic, availabilityPayload("online", true), { qos: 1, retain: true });
       await publishInventory();
       const granted = await client.subscribeAsync(
         { [contentFilter]: { qos: CONTENT_SUBSCRIPTION_QOS }, [commandFilter]: { qos: 1 } },
@@ -415,7 +339,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
     // MQTT.js only knows a fixed reconnect period; onClose drives reconnects with backoff instead.
     reconnectPeriod: 0,
     resubscribe: false,
-    will: { topic: statusTopic, payload: Buffer.from(availability("offline", false)), qos: 1, retain: true },
+    will: {
+      topic: statusTopic,
+      payload: Buffer.from(availabilityPayload("offline", false)),
+      qos: 1,
+      retain: true,
+    },
   });
   client.on("connect", () => void onConnect());
   client.on("close", onClose);
@@ -424,11 +353,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
     logger.debug("mqtt error", { error: error.message });
   });
   client.on("message", (topic, payload, packet) => {
-    if (stopping) return;
-    const parsed = parseTopic(topic);
-    if (parsed?.kind !== "label" || parsed.storeId !== storeId || !owned.has(parsed.labelId)) return;
-    if (parsed.leaf === "content") handleContent(topic, parsed.labelId, payload);
-    else if (parsed.leaf === "command") handleCommand(topic, parsed.labelId, payload, packet.retain);
+    if (!stopping) route(topic, payload, packet.retain);
   });
 
   const resyncSeconds = options.contentResyncSeconds ?? 900;
@@ -452,7 +377,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
     if (client.connected) {
       try {
         await withTimeout(
-          client.publishAsync(statusTopic, availability("offline", true), { qos: 1, retain: true }),
+          client.publishAsync(statusTopic, availabilityPayload("offline", true), { qos: 1, retain: true }),
           STOP_PUBLISH_TIMEOUT_MS,
         );
       } catch {

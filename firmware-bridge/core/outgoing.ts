@@ -1,0 +1,54 @@
+import {
+  type Availability,
+  type BridgeLabels,
+  bridgeLabelsSchema,
+  describeIssues,
+  type LabelDescriptor,
+  type LabelImage,
+  labelImageSchema,
+  labelStateSchema,
+  PROTOCOL_VERSION,
+} from "../../schemas/index.ts";
+import type { LabelStateReport } from "./adapter.ts";
+
+/**
+ * What the bridge publishes, built and validated once: an adapter's report that does not match the
+ * protocol is refused here (with the field and reason) rather than sent to the controller.
+ */
+
+export type Checked = { ok: true; payload: string } | { ok: false; problems: string };
+
+/** `bridge/{id}/status`: online/offline, with `ts` except in the Last Will (registered long before). */
+export function availabilityPayload(state: Availability["state"], withTs: boolean): string {
+  const payload: Availability = { v: PROTOCOL_VERSION, state, ...(withTs ? { ts: Date.now() } : {}) };
+  return JSON.stringify(payload);
+}
+
+/** `label/{id}/state` from an adapter's report: `v` added, `ts` now unless the adapter observed it earlier. */
+export function statePayload(report: LabelStateReport): Checked {
+  const checked = labelStateSchema.safeParse({ v: PROTOCOL_VERSION, ...report, ts: report.ts ?? Date.now() });
+  return checked.success
+    ? { ok: true, payload: JSON.stringify(checked.data) }
+    : { ok: false, problems: describeIssues(checked.error) };
+}
+
+/** `label/{id}/image`, or why the adapter's image is not one. */
+export function imagePayload(image: LabelImage): Checked {
+  const checked = labelImageSchema.safeParse(image);
+  return checked.success
+    ? { ok: true, payload: JSON.stringify(image) }
+    : { ok: false, problems: describeIssues(checked.error) };
+}
+
+/** `bridge/{id}/labels`: the adapter's labels as the inventory. */
+export function inventoryPayload(
+  bridgeId: string,
+  kind: string,
+  labels: readonly LabelDescriptor[],
+): Checked {
+  const inventory: BridgeLabels = { v: PROTOCOL_VERSION, bridgeId, kind, labels: [...labels] };
+  const checked = bridgeLabelsSchema.safeParse(inventory);
+  return checked.success
+    ? { ok: true, payload: JSON.stringify(checked.data) }
+    : { ok: false, problems: describeIssues(checked.error) };
+}
