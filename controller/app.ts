@@ -3,6 +3,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import packageJson from "../package.json" with { type: "json" };
 import { seedAdminToken } from "./auth.ts";
 import type { Config } from "./config.ts";
+import { onlineSources } from "./feeds/merchant/pull.ts";
 import { createApi } from "./http/routes.ts";
 import { labelReports } from "./labels/state-reports.ts";
 import { currentSyncContext } from "./labels/sync-status.ts";
@@ -89,6 +90,29 @@ export async function startController(
 
   const reports = labelReports({ labels, log: log.child("labels") });
 
+  const online = onlineSources({
+    sources: [
+      ...(config.onlineFeedUrl
+        ? [{ feed: "merchant" as const, url: config.onlineFeedUrl, mode: config.onlineFeedMode }]
+        : []),
+      ...(config.localInventoryUrl
+        ? [
+            {
+              feed: "local-inventory" as const,
+              url: config.localInventoryUrl,
+              mode: config.localInventoryMode,
+            },
+          ]
+        : []),
+    ],
+    online: stores.online,
+    catalog,
+    ingestMerchant,
+    log: log.child("online"),
+    timeoutMs: config.onlineFeedTimeoutSeconds * 1000,
+    maxBytes: config.onlineFeedMaxMb * 1024 * 1024,
+  });
+
   const link = connectControllerLink({
     url: mqttUrl,
     storeId: config.storeId,
@@ -125,6 +149,7 @@ export async function startController(
     changes,
     ingest,
     ingestMerchant,
+    onlineSources: online,
     link,
     mqttUrl,
     embeddedBroker: broker !== null,
@@ -135,6 +160,7 @@ export async function startController(
   } satisfies Omit<Controller, "httpPort" | "httpUrl" | "stop">);
 
   const closeAll = async () => {
+    online.stop();
     scheduler.stop();
     reports.close();
     await link.close();
@@ -162,5 +188,6 @@ export async function startController(
     await closeAll();
   };
   log.info(`HTTP API listening on ${services.httpUrl}/api/v1`, { store: config.storeId, db: config.dbPath });
+  online.start(config.parityIntervalMinutes * 60_000);
   return services;
 }

@@ -2,6 +2,7 @@ import type { Changes } from "./changes/index.ts";
 import type { Config } from "./config.ts";
 import type { FeedIngestor } from "./feeds/ingest.ts";
 import type { MerchantIngestor } from "./feeds/merchant/ingest.ts";
+import type { OnlineSources } from "./feeds/merchant/pull.ts";
 import type { LabelSync } from "./labels/label-sync.ts";
 import type { SyncContext } from "./labels/sync-status.ts";
 import type { Logger } from "./log.ts";
@@ -30,6 +31,8 @@ export interface ControllerServices {
   ingest: FeedIngestor;
   /** Merchant Center product and local inventory batches (HTTP, pulls, CLI). */
   ingestMerchant: MerchantIngestor;
+  /** The web shop's feeds pulled from SHELFSYNC_ONLINE_FEED_URL / SHELFSYNC_LOCAL_INVENTORY_URL. */
+  onlineSources: OnlineSources;
   link: ControllerLink;
   mqttUrl: string;
   embeddedBroker: boolean;

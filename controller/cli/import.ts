@@ -15,9 +15,11 @@ import { FeedRejected } from "../feeds/ingest.ts";
 import { createLogger } from "../log.ts";
 import { feedPipeline } from "../pipeline.ts";
 import { openStores } from "../store/index.ts";
+import { importMerchant, MERCHANT_USAGE } from "./import-merchant.ts";
 
 /**
  * `npm run import -- <products|prices|stock> <file> [--sequence N] [--direct]`
+ * `npm run import -- <merchant|local-inventory> <file|url> […]` (import-merchant.ts)
  *
  * If a controller answers on SHELFSYNC_HTTP_PORT, the file is streamed to its API, so labels update at
  * once. Otherwise (or with --direct) the batch goes straight into the SQLite file through the same
@@ -53,12 +55,41 @@ async function controllerAnswers(url: string): Promise<boolean> {
 
 async function main() {
   const { values, positionals } = parseArgs({
-    options: { sequence: { type: "string" }, direct: { type: "boolean", default: false } },
+    options: {
+      sequence: { type: "string" },
+      direct: { type: "boolean", default: false },
+      mode: { type: "string" },
+      invalid: { type: "string" },
+    },
     allowPositionals: true,
     strict: false,
   });
   const [feed, file] = positionals;
-  if (!feed || !file || !(FEED_NAMES as readonly string[]).includes(feed)) throw new ConfigError(USAGE);
+  if ((feed === "merchant" || feed === "local-inventory") && file) {
+    const config = loadConfig(process.env, []);
+    const apiUrl = `http://127.0.0.1:${config.httpPort}`;
+    const sequence = values.sequence === undefined ? undefined : Number(values.sequence);
+    if (sequence !== undefined && !(Number.isInteger(sequence) && sequence >= 0)) {
+      throw new ConfigError(
+        `--sequence: must be a non-negative whole number (got ${JSON.stringify(values.sequence)})`,
+      );
+    }
+    process.exit(
+      await importMerchant({
+        feed,
+        source: file,
+        sequence,
+        mode: typeof values.mode === "string" ? values.mode : undefined,
+        invalid: typeof values.invalid === "string" ? values.invalid : undefined,
+        direct: values.direct === true,
+        config,
+        apiUrl,
+        controllerAnswers: values.direct === true ? false : await controllerAnswers(apiUrl),
+      }),
+    );
+  }
+  if (!feed || !file || !(FEED_NAMES as readonly string[]).includes(feed))
+    throw new ConfigError(`${USAGE}\n${MERCHANT_USAGE}`);
   const format = FORMAT_BY_EXTENSION[extname(file).toLowerCase()];
   if (!format)
     throw new ConfigError(

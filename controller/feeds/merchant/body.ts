@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { FeedSyntaxError } from "../parse/errors.ts";
 import { DEFAULT_MAX_FEED_BYTES } from "../parse/index.ts";
@@ -61,11 +61,14 @@ async function* plainBytes(source: ByteSource, gzip: boolean): AsyncGenerator<Ui
     yield* all;
     return;
   }
-  const gunzip = Readable.from(all).pipe(createGunzip());
+  const gunzip = createGunzip();
+  // pipeline, not pipe: an error of the source (a transfer that broke off) must end the gunzip too.
+  pipeline(Readable.from(all), gunzip, () => {});
   try {
     for await (const chunk of gunzip) yield chunk as Buffer;
   } catch (e) {
-    if (e instanceof FeedSyntaxError) throw e;
+    const zlibCode = (e as { code?: unknown }).code;
+    if (typeof zlibCode !== "string" || !zlibCode.startsWith("Z_")) throw e;
     throw new FeedSyntaxError(`not a valid gzip body: ${(e as Error).message}`, 0, { cause: e });
   } finally {
     gunzip.destroy();
