@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
 import { buildAsyncApi } from "./asyncapi.ts";
 import { canonicalize, toCanonicalJson } from "./canonical.ts";
 import { buildJsonSchema, EXPORTED_SCHEMAS, schemaFileName } from "./json-schemas.ts";
-import { toYaml } from "./yaml.ts";
 
 /**
  * Writes the protocol documents a firmware engineer reads (docs/protocol/) from the zod schemas:
@@ -29,7 +29,12 @@ export function renderProtocolDocs(): Map<string, string> {
   }
   const doc = canonicalize(buildAsyncApi());
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new Error("not a document");
-  files.set(ASYNCAPI_FILE, YAML_HEADER + toYaml(doc));
+  // Written for YAML 1.1 readers as well (many AsyncAPI tools still are): strings such as `on` or
+  // `1:20` are quoted, so a 1.1 and a 1.2 reader read the same document. No line folding, no aliases.
+  files.set(
+    ASYNCAPI_FILE,
+    YAML_HEADER + stringify(doc, { version: "1.1", lineWidth: 0, aliasDuplicateObjects: false }),
+  );
   return files;
 }
 
