@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { assertTimeZone, commaList, idSchema, optionProblem, SOURCE_MODES } from "../schemas/index.ts";
+import { commaList } from "../lib/options.ts";
+import { assertTimeZone, idSchema, optionProblem, SOURCE_MODES } from "../schemas/index.ts";
 import { UNIT_BASES, type UnitBase } from "./pricing/index.ts";
 
 /**

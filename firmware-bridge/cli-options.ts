@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { commaList, optionProblem } from "../schemas/index.ts";
+import { commaList } from "../lib/options.ts";
+import { optionProblem } from "../schemas/index.ts";
 import type { RawFlags } from "./kinds.ts";
 
 /** A bad command line or environment: main.ts prints the message on one line and exits with 2. */

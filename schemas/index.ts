@@ -7,7 +7,6 @@ export * from "./issues.ts";
 export * from "./merchant.ts";
 export * from "./money.ts";
 export * from "./mqtt.ts";
-export * from "./options.ts";
 export * from "./promotions.ts";
 export * from "./time.ts";
 export * from "./topics.ts";

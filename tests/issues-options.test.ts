@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { flagOrEnv, flagOrEnvList } from "../firmware-bridge/cli-options.ts";
-import { commaList, describeIssues, issueProblems, optionProblem } from "../schemas/index.ts";
+import { commaList } from "../lib/options.ts";
+import { describeIssues, issueProblems, optionProblem } from "../schemas/index.ts";
 
 describe("one zod-issue formatter", () => {
   const schema = z.object({ a: z.object({ b: z.number() }), c: z.string() });

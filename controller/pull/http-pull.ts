@@ -1,4 +1,4 @@
-import { backoffDelay } from "../../firmware-bridge/core/backoff.ts";
+import { backoffDelay } from "../../lib/backoff.ts";
 
 /**
  * A conditional HTTP GET whose body is streamed into a consumer: the pull of the web shop's

@@ -1,8 +1,8 @@
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
+import { type BackoffOptions, backoffDelay } from "../../lib/backoff.ts";
 import { type LabelContent, type LabelImage, storeTopics } from "../../schemas/index.ts";
 import type { ApplyResult, BridgeAdapter, BridgeContext, LabelStateReport } from "./adapter.ts";
 import { LatestApplyQueue } from "./apply-queue.ts";
-import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { inboundRouter } from "./inbound.ts";
 import { createConsoleLogger, type Logger } from "./logger.ts";
 import { availabilityPayload, imagePayload, inventoryPayload, statePayload } from "./outgoing.ts";

@@ -1,4 +1,5 @@
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
+import { type BackoffOptions, backoffDelay } from "../../lib/backoff.ts";
 import {
   type DeviceTopics,
   deviceTopics,
@@ -9,7 +10,6 @@ import {
   nativeHelloSchema,
 } from "../../schemas/index.ts";
 import type { ApplyResult, BridgeAdapter, BridgeContext } from "../core/adapter.ts";
-import { type BackoffOptions, backoffDelay } from "../core/backoff.ts";
 import { decodeJson, describeProblems } from "../core/payloads.ts";
 
 export interface NativeAdapterOptions {

@@ -1,5 +1,5 @@
+import { backoffDelay } from "../../lib/backoff.ts";
 import type { LabelCommand, LabelContent, LabelDescriptor } from "../../schemas/mqtt.ts";
-import { backoffDelay } from "../core/backoff.ts";
 import {
   type OeplAdapterOptions,
   type OeplAdapterStats,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { backoffDelay } from "../core/backoff.ts";
+import { backoffDelay } from "../../lib/backoff.ts";
 import { hwTypeHex } from "./hwtypes.ts";
 import { LED_PATTERN_BYTES, ledPatternHex } from "./led.ts";
 import { type OeplLogger, silentOeplLogger } from "./logger.ts";

@@ -1,3 +1,4 @@
+/** The one backoff of the code base: bridge reconnects and retries, OEPL requests, feed pulls. */
 export interface BackoffOptions {
   /** Delay before the first retry, ms. */
   initialMs: number;
