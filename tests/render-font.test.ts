@@ -1,11 +1,19 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import { describe, expect, it } from "vitest";
 import { fontFilePaths, labelFont } from "../display/render/font/fonts.ts";
 
 describe("the shipped label font", () => {
-  it("comes from the npm package as TrueType files", () => {
+  it("comes from the committed TrueType files, with their licence and the checksums their README states", () => {
+    const dir = dirname(fontFilePaths().regular);
+    const readme = readFileSync(join(dir, "README.md"), "utf8");
+    expect(readFileSync(join(dir, "OFL.txt"), "utf8")).toContain("SIL OPEN FONT LICENSE Version 1.1");
     for (const path of Object.values(fontFilePaths())) {
-      expect(path).toMatch(/node_modules\/@expo-google-fonts\/roboto-condensed\/.+\.ttf$/);
+      expect(path).toMatch(/display\/render\/font\/files\/RobotoCondensed-\w+\.ttf$/);
+      const sha256 = createHash("sha256").update(readFileSync(path)).digest("hex");
+      expect(readme).toContain(`\`${basename(path)}\` | \`${sha256}\``);
     }
   });
 

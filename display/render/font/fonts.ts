@@ -1,26 +1,25 @@
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { fromPackageRoot } from "../../../lib/paths.ts";
 import { TrueTypeFont } from "./ttf.ts";
 
 /**
- * The label typeface: Roboto Condensed from an npm package, so every machine draws the same pixels
- * (no system font is ever consulted). Condensed, because shelf labels are short of width.
+ * The label typeface: Roboto Condensed, committed in `files/` with its licence (OFL 1.1), so every
+ * machine draws the same pixels (no system font is ever consulted) and no dependency update can
+ * change a golden image. Condensed, because shelf labels are short of width.
  */
 export type FontWeight = "regular" | "bold";
 
-const FONT_PACKAGE = "@expo-google-fonts/roboto-condensed";
+const FONT_DIR = ["display", "render", "font", "files"];
 const FONT_FILES: Record<FontWeight, string> = {
-  regular: "400Regular/RobotoCondensed_400Regular.ttf",
-  bold: "700Bold/RobotoCondensed_700Bold.ttf",
+  regular: "RobotoCondensed-Regular.ttf",
+  bold: "RobotoCondensed-Bold.ttf",
 };
-
-const require = createRequire(import.meta.url);
 
 /** Absolute paths of the shipped font files (for the docs and for anyone who wants to reuse them). */
 export function fontFilePaths(): Record<FontWeight, string> {
   return {
-    regular: require.resolve(`${FONT_PACKAGE}/${FONT_FILES.regular}`),
-    bold: require.resolve(`${FONT_PACKAGE}/${FONT_FILES.bold}`),
+    regular: fromPackageRoot(...FONT_DIR, FONT_FILES.regular),
+    bold: fromPackageRoot(...FONT_DIR, FONT_FILES.bold),
   };
 }
 
