@@ -107,6 +107,9 @@ export const configSchema = z.object({
   parityIntervalMinutes: z.coerce.number().int().min(0).max(10_080).default(60),
   /** Seeds an ops-role API token; unset, the first start creates one next to the database file. */
   adminToken: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Failed sign-ins (unknown or revoked tokens) one client address may make per window before 429. */
+  authMaxFailures: z.coerce.number().int().min(1).max(10_000).default(10),
+  authFailureWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
   logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 export type Config = z.infer<typeof configSchema>;
@@ -142,6 +145,8 @@ const ENV: Record<keyof Config, string> = {
   onlineFeedTimeoutSeconds: "SHELFSYNC_ONLINE_FEED_TIMEOUT_SECONDS",
   parityIntervalMinutes: "SHELFSYNC_PARITY_INTERVAL",
   adminToken: "SHELFSYNC_ADMIN_TOKEN",
+  authMaxFailures: "SHELFSYNC_AUTH_MAX_FAILURES",
+  authFailureWindowSeconds: "SHELFSYNC_AUTH_FAILURE_WINDOW_SECONDS",
   logLevel: "SHELFSYNC_LOG_LEVEL",
 };
 

@@ -161,6 +161,10 @@ export const healthReplySchema = z.object({
 });
 export type HealthReply = z.infer<typeof healthReplySchema>;
 
+/** `GET /api/v1/health` without a person's token: liveness, and nothing about the store. */
+export const healthPublicReplySchema = healthReplySchema.pick({ status: true });
+export type HealthPublicReply = z.infer<typeof healthPublicReplySchema>;
+
 /** `GET /api/v1/products/{sku}/price?at=…`: what was (or will be) in force at an instant. */
 export const priceReplySchema = z.object({
   sku: skuSchema,
@@ -198,9 +202,15 @@ export type ApprovalReply = z.infer<typeof approvalReplySchema>;
 export const decisionBodySchema = z.object({ reason: z.string().max(500).optional() });
 export type DecisionBody = z.infer<typeof decisionBodySchema>;
 
-/** Who does a removal and why: `DELETE /api/v1/promotions/{id}` and `DELETE /api/v1/overrides/{id}`. */
+/**
+ * Who the API records as doing a change is the token's name. `author` is still accepted in bodies
+ * (clients from before tokens named people send it) and otherwise ignored.
+ */
+const compatAuthor = z.string().max(100).optional();
+
+/** Why a removal is made: `DELETE /api/v1/promotions/{id}` and `DELETE /api/v1/overrides/{id}` (body optional). */
 export const actorBodySchema = z.object({
-  author: z.string().min(1).max(100),
+  author: compatAuthor,
   reason: z.string().max(500).optional(),
 });
 export type ActorBody = z.infer<typeof actorBodySchema>;
@@ -212,7 +222,7 @@ export const overrideBodySchema = z.object({
   currency: z.string().length(3).optional(),
   start: z.string().optional(),
   end: z.string().optional(),
-  author: z.string().min(1).max(100),
+  author: compatAuthor,
   reason: z.string().min(1).max(500),
 });
 export type OverrideBody = z.infer<typeof overrideBodySchema>;

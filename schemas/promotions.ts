@@ -225,7 +225,11 @@ const fields = {
     z.number({ error: "must be a whole number" }).int().min(-1_000_000).max(1_000_000).optional(),
   ),
   source: z.enum(PROMOTION_SOURCES),
-  author: z.string().trim().min(1, "must not be empty").max(100),
+  /**
+   * Accepted for compatibility with clients from before tokens named people; the API records the
+   * token's name as the author, whatever this says.
+   */
+  author: z.preprocess(absentIfEmpty, z.string().trim().max(100).optional()),
   reason: z.preprocess(absentIfEmpty, z.string().trim().max(500).optional()),
 };
 
@@ -337,8 +341,8 @@ export function promotionCreateBodySchema(timeZone: string): z.ZodType<Promotion
 export type PromotionCreateBody = z.input<ReturnType<typeof promotionCreateBodySchema>>;
 
 /**
- * `PATCH /api/v1/promotions/{promotionId}`: any field but the id; `author` (who makes the change)
- * is required. `end: null` makes the promotion open-ended; setting `skus` clears a `category` and
+ * `PATCH /api/v1/promotions/{promotionId}`: any field but the id (`author` is accepted, but the API
+ * records the token's name). `end: null` makes the promotion open-ended; setting `skus` clears a `category` and
  * the other way round; `currency: null` unpins the currency. Apply with `applyPromotionPatch`.
  */
 export interface PromotionPatch {
@@ -352,7 +356,7 @@ export interface PromotionPatch {
   end?: number | null | undefined;
   priority?: number | undefined;
   source?: PromotionSource | undefined;
-  author: string;
+  author?: string | undefined;
   reason?: string | undefined;
 }
 
@@ -380,7 +384,7 @@ export function promotionPatchBodySchema(timeZone: string): z.ZodType<PromotionP
           message: "give either skus or a category, not both",
         });
       }
-      const patch: PromotionPatch = { author: body.author };
+      const patch: PromotionPatch = body.author === undefined ? {} : { author: body.author };
       for (const key of [
         "kind",
         "skus",

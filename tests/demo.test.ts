@@ -35,10 +35,17 @@ describe("npm run demo", () => {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(() => output.includes("Shelfsync demo running"), 30_000, "the demo's banner");
     expect(output).toContain(`console:  ${base}/`);
-    expect((await getJson(`${base}/api/v1/health`)).status).toBe("ok");
+    // The banner gives a token per person role; a viewer's is enough to read everything below.
+    const tokens = Object.fromEntries(
+      [...output.matchAll(/^ {4}(viewer|staff|manager|ops) +(ss_\S+)$/gm)].map((m) => [m[1], m[2]]),
+    );
+    expect(Object.keys(tokens).sort()).toEqual(["manager", "ops", "staff", "viewer"]);
+    const viewer = tokens.viewer as string;
+    expect((await getJson(`${base}/api/v1/health`, viewer)).status).toBe("ok");
+    expect((await getJson(`${base}/api/v1/sync`, null)).error.code).toBe("unauthenticated");
     const sync = await waitFor(
       async () => {
-        const s = await getJson(`${base}/api/v1/sync`);
+        const s = await getJson(`${base}/api/v1/sync`, viewer);
         return s.inSync === 12 ? s : undefined;
       },
       20_000,
@@ -46,7 +53,7 @@ describe("npm run demo", () => {
     );
     expect(sync).toMatchObject({ total: 12, inSync: 12, notRight: [] });
     // The sample promotions are on: a reduction with its regular and Omnibus reference price.
-    const coffee = await getJson(`${base}/api/v1/products/SKU-1001/price`);
+    const coffee = await getJson(`${base}/api/v1/products/SKU-1001/price`, viewer);
     expect(coffee).toMatchObject({
       price: { amountMinor: 599 },
       regularPrice: { amountMinor: 749 },

@@ -2,7 +2,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStores } from "../controller/store/index.ts";
-import { freePort, npmScript, postFeed, tempDir, waitFor } from "./support/harness.ts";
+import {
+  authFetch,
+  freePort,
+  getJson,
+  npmScript,
+  postFeed,
+  TEST_ADMIN_TOKEN,
+  tempDir,
+  waitFor,
+} from "./support/harness.ts";
 
 /** Every child started, so a failing test still leaves no controller running behind it. */
 const children: ChildProcess[] = [];
@@ -17,6 +26,7 @@ function startControllerProcess(dbPath: string, httpPort: number): ChildProcess 
       SHELFSYNC_MQTT_PORT: "0",
       SHELFSYNC_STORE_ID: "kill9",
       SHELFSYNC_LOG_LEVEL: "warn",
+      SHELFSYNC_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -42,7 +52,7 @@ describe("an acknowledged write survives kill -9", () => {
     );
     await waitFor(
       () =>
-        fetch(`${base}/api/v1/health`).then(
+        authFetch(`${base}/api/v1/health`).then(
           (r) => r.ok,
           () => false,
         ),
@@ -77,18 +87,16 @@ describe("an acknowledged write survives kill -9", () => {
     try {
       await waitFor(
         () =>
-          fetch(`${base}/api/v1/health`).then(
+          authFetch(`${base}/api/v1/health`).then(
             (r) => r.ok,
             () => false,
           ),
         20_000,
         "controller restarted",
       );
-      const product = (await (await fetch(`${base}/api/v1/products/P7`)).json()) as {
-        price: { amountMinor: number };
-      };
+      const product = (await getJson(`${base}/api/v1/products/P7`)) as { price: { amountMinor: number } };
       expect(product.price.amountMinor).toBe(2507);
-      const health = (await (await fetch(`${base}/api/v1/health`)).json()) as {
+      const health = (await getJson(`${base}/api/v1/health`)) as {
         feeds: { prices: { lastSequence: number } };
       };
       expect(health.feeds.prices.lastSequence).toBe(15);

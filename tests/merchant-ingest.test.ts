@@ -4,7 +4,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { ManualClock } from "../controller/scheduler/manual-clock.ts";
-import { api, startTestController } from "./support/harness.ts";
+import { api, authFetch, startTestController } from "./support/harness.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/merchant");
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
@@ -18,7 +18,7 @@ async function post(
   body: Buffer | string,
   headers: Record<string, string> = { "Content-Type": "application/rss+xml" },
 ): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${ctl.httpUrl}/api/v1/feeds/${feed}?${query}`, {
+  const res = await authFetch(`${ctl.httpUrl}/api/v1/feeds/${feed}?${query}`, {
     method: "POST",
     headers,
     body: typeof body === "string" ? body : new Uint8Array(body),

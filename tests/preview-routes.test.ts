@@ -1,10 +1,10 @@
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
-import { api, postFeed, startTestController } from "./support/harness.ts";
+import { api, authFetch, postFeed, startTestController } from "./support/harness.ts";
 
 async function png(url: string): Promise<{ status: number; type: string | null; image?: PNG }> {
-  const res = await fetch(url);
+  const res = await authFetch(url);
   const type = res.headers.get("content-type");
   if (res.status !== 200) return { status: res.status, type };
   return { status: 200, type, image: PNG.sync.read(Buffer.from(await res.arrayBuffer())) };
@@ -71,7 +71,7 @@ describe("label previews", () => {
     expect((await png(`${ctl.httpUrl}/api/v1/labels/NOPE/preview.png`)).status).toBe(404);
     expect((await png(`${ctl.httpUrl}/api/v1/templates/fancy/preview.png`)).status).toBe(404);
     expect((await png(`${ctl.httpUrl}/api/v1/templates/standard/preview.png?sku=NOPE`)).status).toBe(404);
-    const bad = await fetch(`${ctl.httpUrl}/api/v1/labels/L1/preview.png?panel=huge`);
+    const bad = await authFetch(`${ctl.httpUrl}/api/v1/labels/L1/preview.png?panel=huge`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("invalid_panel");
   });

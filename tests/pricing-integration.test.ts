@@ -166,7 +166,7 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
     expect((await api(ctl.httpUrl, "GET", `/labels/${milkLabel}`)).json.content.price.amountMinor).toBe(119);
 
     const id = pending[0].approvalId as string;
-    expect((await api(ctl.httpUrl, "POST", `/approvals/${id}/approve`, {})).status).toBe(401);
+    expect((await api(ctl.httpUrl, "POST", `/approvals/${id}/approve`, {}, null)).status).toBe(401);
     const staffToken = ctl.stores.tokens.create("Sam (floor)", "staff", Date.now());
     expect((await api(ctl.httpUrl, "POST", `/approvals/${id}/approve`, {}, staffToken)).status).toBe(403);
     const approved = await api(
@@ -202,27 +202,34 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
   });
 
   it("staff promotions: create, change, remove — each on the shelf and in the audit log", async () => {
-    const created = await api(ctl.httpUrl, "POST", "/promotions", {
-      kind: "fixed",
-      skus: ["MILK"],
-      value: "0.39",
-      start: "2026-03-28T00:00",
-      end: "2026-03-30T00:00",
-      priority: 5,
-      author: "Maria (store manager)",
-      reason: "short best-before date",
-    });
+    // The audit log names the token's person; an `author` in the body is accepted and not believed.
+    const maria = ctl.stores.tokens.create("Maria B", "manager", Date.now());
+    const staff = ctl.stores.tokens.create("Jonas K", "staff", Date.now());
+    const created = await api(
+      ctl.httpUrl,
+      "POST",
+      "/promotions",
+      {
+        kind: "fixed",
+        skus: ["MILK"],
+        value: "0.39",
+        start: "2026-03-28T00:00",
+        end: "2026-03-30T00:00",
+        priority: 5,
+        author: "someone else",
+        reason: "short best-before date",
+      },
+      maria,
+    );
     expect(created.status).toBe(201);
+    expect(created.json.promotion.author).toBe("Maria B");
     const promotionId = created.json.promotion.promotionId as string;
     expect(promotionId).toMatch(/^store-/);
     expect(created.json.labelsAffected).toBe(1);
     const milk = async () => (await api(ctl.httpUrl, "GET", `/labels/${ap.labelIds[2]}`)).json.content;
     expect((await milk()).price.amountMinor).toBe(39);
 
-    const patched = await api(ctl.httpUrl, "PATCH", `/promotions/${promotionId}`, {
-      value: "0.35",
-      author: "Maria (store manager)",
-    });
+    const patched = await api(ctl.httpUrl, "PATCH", `/promotions/${promotionId}`, { value: "0.35" }, staff);
     expect(patched.status).toBe(200);
     expect((await milk()).price.amountMinor).toBe(35);
     expect(
@@ -230,10 +237,13 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
         .status,
     ).toBe(400);
 
-    const removed = await api(ctl.httpUrl, "DELETE", `/promotions/${promotionId}`, {
-      author: "Maria (store manager)",
-      reason: "sold out",
-    });
+    const removed = await api(
+      ctl.httpUrl,
+      "DELETE",
+      `/promotions/${promotionId}`,
+      { author: "Maria (store manager)", reason: "sold out" },
+      maria,
+    );
     expect(removed.status).toBe(200);
     expect((await milk()).price.amountMinor).toBe(49);
     const trail = (await api(ctl.httpUrl, "GET", `/audit?entity=promotion&entityId=${promotionId}`)).json;
@@ -244,19 +254,25 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
     ]);
     expect(trail[1].before.value).toBe("0.39");
     expect(trail[1].after.value).toBe("0.35");
-    expect(trail[2].actor).toBe("Maria (store manager)");
+    expect(trail.map((e: { actor: string }) => e.actor)).toEqual([
+      "Maria B (manager)",
+      "Jonas K (staff)",
+      "Maria B (manager)",
+    ]);
   });
 
   it("holds a staff override that cuts the price by more than half; a modest one applies at once", async () => {
     const regular = async () =>
       (await api(ctl.httpUrl, "GET", "/products/COFFEE/price")).json.regularPrice.amountMinor;
     expect(await regular()).toBe(249);
-    const big = await api(ctl.httpUrl, "POST", "/overrides", {
-      sku: "COFFEE",
-      price: "0.99",
-      author: "Sam (floor)",
-      reason: "damaged pack",
-    });
+    const sam = ctl.stores.tokens.create("Sam (overrides)", "staff", Date.now());
+    const big = await api(
+      ctl.httpUrl,
+      "POST",
+      "/overrides",
+      { sku: "COFFEE", price: "0.99", reason: "damaged pack" },
+      sam,
+    );
     expect(big.status).toBe(202);
     expect(big.json).toMatchObject({ held: true, amountMinor: 99 });
     expect(await regular()).toBe(249);
@@ -266,7 +282,7 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
     expect(pending).toMatchObject({
       change: "override",
       sku: "COFFEE",
-      source: "staff:Sam (floor)",
+      source: "staff:Sam (overrides)",
       proposed: { amountMinor: 99 },
     });
     const approved = await api(
@@ -279,12 +295,13 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
     expect(approved.status).toBe(200);
     expect(await regular()).toBe(99);
 
-    const small = await api(ctl.httpUrl, "POST", "/overrides", {
-      sku: "MILK",
-      price: "0.45",
-      author: "Sam (floor)",
-      reason: "price match",
-    });
+    const small = await api(
+      ctl.httpUrl,
+      "POST",
+      "/overrides",
+      { sku: "MILK", price: "0.45", author: "Sam (floor)", reason: "price match" },
+      sam,
+    );
     expect(small.status).toBe(201);
     expect((await api(ctl.httpUrl, "GET", "/products/MILK/price")).json.regularPrice.amountMinor).toBe(45);
   });

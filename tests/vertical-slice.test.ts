@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
 import { labelContentSchema, storeTopics } from "../schemas/index.ts";
-import { BROKERS, getJson, postFeed, recorder, startTestController, waitFor } from "./support/harness.ts";
+import {
+  authFetch,
+  BROKERS,
+  getJson,
+  postFeed,
+  recorder,
+  startTestController,
+  waitFor,
+} from "./support/harness.ts";
 
 const PRODUCTS = `sku,gtin,name,brand,netQuantity,unit,category,url
 COFFEE,4006381333931,Arabica Coffee 500 g,Röstwerk,500,g,coffee,https://shop.example.com/p/coffee
@@ -62,7 +70,7 @@ describe.each(BROKERS)("vertical slice against %s", (broker) => {
     for (const [i, labelId] of ap.labelIds.entries()) {
       const sku = skus[i] as string;
       linkOf[labelId] = sku;
-      const res = await fetch(`${ctl.httpUrl}/api/v1/labels/${labelId}/link`, {
+      const res = await authFetch(`${ctl.httpUrl}/api/v1/labels/${labelId}/link`, {
         method: "PUT",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ sku }),
@@ -199,7 +207,7 @@ describe.each(BROKERS)("vertical slice against %s", (broker) => {
 
   it("flashes a label through its access point", async () => {
     const labelId = ap.labelIds[1] as string;
-    const res = await fetch(`${ctl.httpUrl}/api/v1/labels/${labelId}/flash`, {
+    const res = await authFetch(`${ctl.httpUrl}/api/v1/labels/${labelId}/flash`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ color: "red", seconds: 5 }),

@@ -28,7 +28,7 @@ export function approvalReply(a: ApprovalRecord, locale: string): ApprovalReply 
 
 export type Verdict = "approved" | "rejected";
 
-/** Decisions on changes held by a guard rail. Who may decide is the caller's check (APPROVER_ROLES). */
+/** Decisions on changes held by a guard rail. Who may decide is the route table's (controller/http/access.ts). */
 export function approvalChanges(deps: {
   commit: Commit;
   approvals: ApprovalStore;

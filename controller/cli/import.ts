@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { parseArgs } from "node:util";
@@ -10,7 +10,8 @@ import {
   type FeedName,
   type FeedReply,
 } from "../../schemas/index.ts";
-import { ConfigError, loadConfig } from "../config.ts";
+import { adminTokenFile } from "../auth.ts";
+import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { FeedRejected } from "../feeds/ingest.ts";
 import { createLogger } from "../log.ts";
 import { feedPipeline } from "../pipeline.ts";
@@ -21,7 +22,8 @@ import { importMerchant, MERCHANT_USAGE } from "./import-merchant.ts";
  * `npm run import -- <products|prices|stock> <file> [--sequence N] [--direct]`
  * `npm run import -- <merchant|local-inventory> <file|url> […]` (import-merchant.ts)
  *
- * If a controller answers on SHELFSYNC_HTTP_PORT, the file is streamed to its API, so labels update at
+ * If a controller answers on SHELFSYNC_HTTP_PORT, the file is streamed to its API (with the token of
+ * SHELFSYNC_TOKEN, SHELFSYNC_ADMIN_TOKEN or the first start's admin-token file), so labels update at
  * once. Otherwise (or with --direct) the batch goes straight into the SQLite file through the same
  * ingestion code; label content is then recomputed there and published when the controller starts.
  */
@@ -51,6 +53,20 @@ async function controllerAnswers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The token to send to a running controller: SHELFSYNC_TOKEN (any token whose role may post the
+ * feed), else SHELFSYNC_ADMIN_TOKEN, else the ops token a first start wrote beside the database.
+ */
+function apiToken(config: Config): string {
+  const fromEnv = process.env.SHELFSYNC_TOKEN || config.adminToken;
+  if (fromEnv) return fromEnv;
+  const file = adminTokenFile(config.dbPath);
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  throw new ConfigError(
+    `no API token for the running controller: set SHELFSYNC_TOKEN (npm run token -- create --role ops --name "…" makes one), or use --direct`,
+  );
 }
 
 async function main() {
@@ -121,13 +137,22 @@ async function main() {
 
   let reply: FeedReply;
   if (!values.direct && (await controllerAnswers(apiUrl))) {
-    const health = (await (await fetch(`${apiUrl}/api/v1/health`)).json()) as {
-      feeds: Record<string, { lastSequence: number | null }>;
+    const authorization = `Bearer ${apiToken(config)}`;
+    const healthRes = await fetch(`${apiUrl}/api/v1/health`, { headers: { Authorization: authorization } });
+    const health = (await healthRes.json()) as {
+      feeds?: Record<string, { lastSequence: number | null }>;
+      error?: { message: string };
     };
+    if (!health.feeds) {
+      bar.stop();
+      throw new ConfigError(
+        `the controller refused the token (${healthRes.status}): ${health.error?.message ?? "health shows no feeds to this role"}`,
+      );
+    }
     const sequence = explicitSequence ?? (health.feeds[feed]?.lastSequence ?? 0) + 1;
     const res = await fetch(`${apiUrl}/api/v1/feeds/${feed}?sequence=${sequence}`, {
       method: "POST",
-      headers: { "Content-Type": FEED_MEDIA_TYPES[format][0] },
+      headers: { "Content-Type": FEED_MEDIA_TYPES[format][0], Authorization: authorization },
       body: Readable.toWeb(body) as ReadableStream<Uint8Array>,
       duplex: "half",
     } as RequestInit);

@@ -1,22 +1,19 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { decisionBodySchema } from "../../schemas/index.ts";
-import { APPROVER_ROLES } from "../auth.ts";
 import { approvalReply as approvalView, replyNotes } from "../changes/index.ts";
 import type { ControllerServices } from "../services.ts";
 import type { ApprovalRecord } from "../store/approvals.ts";
-import type { TokenIdentity } from "../store/tokens.ts";
+import { identityOf } from "./access.ts";
 import { apiError, readBody } from "./errors.ts";
 
-/** Held price changes and their decisions (ops or manager tokens only), and the audit log. */
+/**
+ * Held price changes and their decisions (who may decide: the route table, manager and ops), and the
+ * audit log. A decision is recorded under the token's person.
+ */
 export function approvalRoutes(s: ControllerServices): Hono {
   const api = new Hono();
-  const { approvals, audit, tokens } = s.stores;
-  const identity = (c: Context): TokenIdentity | undefined => {
-    const header = c.req.header("Authorization");
-    const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    return token ? tokens.identify(token) : undefined;
-  };
+  const { approvals, audit } = s.stores;
 
   const approvalReply = (a: ApprovalRecord) => approvalView(a, s.config.locale);
 
@@ -29,23 +26,7 @@ export function approvalRoutes(s: ControllerServices): Hono {
   });
 
   const decide = (verdict: "approved" | "rejected") => async (c: Context) => {
-    const who = identity(c);
-    if (!who) {
-      return apiError(
-        c,
-        401,
-        "unauthenticated",
-        "deciding on a price change needs Authorization: Bearer <token> of an ops or manager role",
-      );
-    }
-    if (!APPROVER_ROLES.includes(who.role)) {
-      return apiError(
-        c,
-        403,
-        "forbidden",
-        `role "${who.role}" may not decide on price changes (ops or manager may)`,
-      );
-    }
+    const who = identityOf(c);
     const approval = approvals.get(c.req.param("approvalId") ?? "");
     if (!approval) return apiError(c, 404, "unknown_approval", `no approval "${c.req.param("approvalId")}"`);
     const body = await readBody(c, decisionBodySchema);

@@ -9,6 +9,7 @@ import {
 } from "../../schemas/index.ts";
 import { replyNotes } from "../changes/index.ts";
 import type { ControllerServices } from "../services.ts";
+import { identityOf } from "./access.ts";
 import { apiError, readBody } from "./errors.ts";
 
 /** Staff price overrides; one that trips a guard rail waits for an approver like a feed row. */
@@ -52,7 +53,7 @@ export function overrideRoutes(s: ControllerServices): Hono {
       ]);
     const r = s.changes.addOverride(
       { sku: b.sku, amountMinor, currency, start, end, reason: b.reason },
-      { name: b.author },
+      identityOf(c),
     );
     const o = r.value;
     if (o.held) {
@@ -70,11 +71,7 @@ export function overrideRoutes(s: ControllerServices): Hono {
     if (!existing) return apiError(c, 404, "unknown_override", `no override ${c.req.param("id")}`);
     const body = await readBody(c, actorBodySchema);
     if (!body.ok) return body.response;
-    const r = s.changes.endOverride(
-      { ...existing, id },
-      { name: body.value.author },
-      body.value.reason ?? null,
-    );
+    const r = s.changes.endOverride({ ...existing, id }, identityOf(c), body.value.reason ?? null);
     return c.json({ id, labelsAffected: r.labelsAffected, ...replyNotes(r) });
   });
 

@@ -1,27 +1,30 @@
 import { randomUUID } from "node:crypto";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import {
   FEED_MEDIA_TYPES,
   FEED_NAMES,
   type FeedName,
   flashBodySchema,
   flashOptionsSchema,
+  type HealthPublicReply,
   type HealthReply,
   ID_PATTERN,
   type LabelCommand,
   labelCreateBodySchema,
   linkBodySchema,
   MERCHANT_FEEDS,
+  PERSON_ROLES,
   PROTOCOL_VERSION,
   type ProductReply,
 } from "../../schemas/index.ts";
-import type { Actor } from "../changes/index.ts";
 import { FeedRejected, FeedTooLarge } from "../feeds/ingest.ts";
 import { formatFromContentType } from "../feeds/parse/index.ts";
 import { stockState } from "../labels/content.ts";
 import { labelReply, syncSummary } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
+import { identityOf } from "./access.ts";
 import { approvalRoutes } from "./approval-routes.ts";
+import { assertRoutesDeclared, authorize } from "./authorize.ts";
 import { apiError, readBody } from "./errors.ts";
 import { feedSequence } from "./feed-sequence.ts";
 import { merchantRoutes } from "./merchant-routes.ts";
@@ -29,7 +32,9 @@ import { overrideRoutes } from "./override-routes.ts";
 import { previewRoutes } from "./preview-routes.ts";
 import { promotionRoutes } from "./promotion-routes.ts";
 import { replayRoutes } from "./replay-routes.ts";
+import { signInLimiter } from "./sign-in-limiter.ts";
 import { statusPage } from "./status-page.ts";
+import { tokenRoutes } from "./token-routes.ts";
 
 /** The HTTP API, `/api/v1/...` (names fixed in DESIGN.md §3a). */
 export function createApi(s: ControllerServices): Hono {
@@ -41,8 +46,27 @@ export function createApi(s: ControllerServices): Hono {
     return apiError(c, 500, "internal", "internal error; see the controller log");
   });
   app.notFound((c) => apiError(c, 404, "not_found", `no route ${c.req.method} ${c.req.path}`));
+  // Before any route: every guarded request passes the access check (controller/http/access.ts).
+  app.use(
+    "*",
+    authorize({
+      tokens: s.stores.tokens,
+      limiter: signInLimiter({
+        maxFailures: s.config.authMaxFailures,
+        windowMs: s.config.authFailureWindowSeconds * 1000,
+      }),
+      log: s.log.child("http"),
+    }),
+  );
 
   api.get("/health", (c) => {
+    const connected = s.link.connected();
+    const who = c.get("identity");
+    // Without a person's token, liveness only: nothing about the store, its broker or its files.
+    if (!who || !(PERSON_ROLES as readonly string[]).includes(who.role)) {
+      const reply: HealthPublicReply = { status: connected ? "ok" : "degraded" };
+      return c.json(reply);
+    }
     const feeds: HealthReply["feeds"] = Object.fromEntries(
       [...FEED_NAMES, ...MERCHANT_FEEDS].map((f) => [f, { lastSequence: null, appliedAt: null, gaps: [] }]),
     );
@@ -53,7 +77,6 @@ export function createApi(s: ControllerServices): Hono {
         gaps: f.gaps,
       };
     }
-    const connected = s.link.connected();
     const reply: HealthReply = {
       status: connected ? "ok" : "degraded",
       storeId: s.config.storeId,
@@ -66,11 +89,7 @@ export function createApi(s: ControllerServices): Hono {
     return c.json(reply);
   });
 
-  api.post("/feeds/:feed", async (c) => {
-    const feed = c.req.param("feed");
-    if (!(FEED_NAMES as readonly string[]).includes(feed)) {
-      return apiError(c, 404, "unknown_feed", `unknown feed "${feed}"; feeds are ${FEED_NAMES.join(", ")}`);
-    }
+  const postFeed = (feed: FeedName) => async (c: Context) => {
     const seq = feedSequence(c);
     if (!seq.ok) return seq.response;
     const format = formatFromContentType(c.req.header("Content-Type"));
@@ -80,7 +99,7 @@ export function createApi(s: ControllerServices): Hono {
     }
     const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
     try {
-      const reply = await s.ingest({ feed: feed as FeedName, sequence: seq.sequence, format, body });
+      const reply = await s.ingest({ feed, sequence: seq.sequence, format, body, actor: identityOf(c) });
       if (reply.applied) s.log.info("feed batch applied", { ...reply });
       return c.json(reply);
     } catch (e) {
@@ -88,7 +107,17 @@ export function createApi(s: ControllerServices): Hono {
       if (!(e instanceof FeedRejected)) throw e;
       return apiError(c, 422, "feed_rejected", e.message, e.details);
     }
-  });
+  };
+  // One route per feed: each has its own rows (and, in the route table, its own roles).
+  for (const feed of FEED_NAMES) api.post(`/feeds/${feed}`, postFeed(feed));
+  api.post("/feeds/:feed", (c) =>
+    apiError(
+      c,
+      404,
+      "unknown_feed",
+      `unknown feed "${c.req.param("feed")}"; feeds are ${FEED_NAMES.join(", ")}`,
+    ),
+  );
 
   api.get("/products/:sku", (c) => {
     const sku = c.req.param("sku");
@@ -121,8 +150,6 @@ export function createApi(s: ControllerServices): Hono {
     return c.json(labelReply(label, s.syncContext()), existed ? 200 : 201);
   });
 
-  // Until every route knows who calls it (the token's person and role), links are made by "api".
-  const linkActor: Actor = { name: "api" };
   const labelParam = (id: string) => (ID_PATTERN.test(id) ? s.labels.get(id) : undefined);
 
   api.get("/labels/:labelId", (c) => {
@@ -141,7 +168,7 @@ export function createApi(s: ControllerServices): Hono {
         { field: "sku", reason: "not in the product catalogue" },
       ]);
     }
-    s.changes.linkLabel(label.labelId, body.value.sku, linkActor);
+    s.changes.linkLabel(label.labelId, body.value.sku, identityOf(c));
     s.log.info("label linked", { labelId: label.labelId, sku: body.value.sku });
     return c.json(labelReply(s.labels.get(label.labelId) ?? label, s.syncContext()));
   });
@@ -149,7 +176,7 @@ export function createApi(s: ControllerServices): Hono {
   api.delete("/labels/:labelId/link", (c) => {
     const label = labelParam(c.req.param("labelId"));
     if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
-    s.changes.unlinkLabel(label.labelId, linkActor);
+    s.changes.unlinkLabel(label.labelId, identityOf(c));
     s.log.info("label unlinked", { labelId: label.labelId });
     return c.json(labelReply(s.labels.get(label.labelId) ?? label, s.syncContext()));
   });
@@ -176,9 +203,10 @@ export function createApi(s: ControllerServices): Hono {
   // Before `api`: its `/feeds/:feed` would answer the Merchant Center feeds with "unknown feed".
   app.route("/api/v1", merchantRoutes(s));
   app.route("/api/v1", api);
-  for (const routes of [replayRoutes, promotionRoutes, overrideRoutes, approvalRoutes])
+  for (const routes of [replayRoutes, promotionRoutes, overrideRoutes, approvalRoutes, tokenRoutes])
     app.route("/api/v1", routes(s));
   app.route("/api/v1", previewRoutes(s));
   app.get("/", (c) => c.html(statusPage(s)));
+  assertRoutesDeclared(app);
   return app;
 }

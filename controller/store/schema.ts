@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
@@ -209,13 +210,24 @@ export const auditLog = sqliteTable(
   (t) => [index("audit_entity").on(t.entity, t.entityId)],
 );
 
-/** HTTP bearer tokens (stored as SHA-256), each with a role. */
-export const apiTokens = sqliteTable("api_tokens", {
-  tokenHash: text("token_hash").primaryKey(),
-  name: text("name").notNull(),
-  role: text("role").notNull(),
-  createdAt: integer("created_at").notNull(),
-});
+/**
+ * HTTP bearer tokens (stored as SHA-256 only), each belonging to one named person or device with one
+ * role. A revoked token keeps its row (who it was stays readable); an active name is unique, so
+ * `revoke <name>` and the audit log's actor are unambiguous.
+ */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    name: text("name").notNull(),
+    role: text("role").notNull(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    /** Written at most once a minute per token (a write per request would cost an fsync each). */
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [uniqueIndex("api_tokens_active_name").on(t.name).where(sql`revoked_at IS NULL`)],
+);
 
 /**
  * What the web shop shows, item by item, from the latest Merchant Center batch of each feed

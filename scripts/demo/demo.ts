@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from "../../controller/config.ts";
 import { FeedRejected } from "../../controller/feeds/ingest.ts";
 import { startSimulatedAccessPoint } from "../../firmware-bridge/simulated/index.ts";
 import { fromPackageRoot } from "../../lib/paths.ts";
-import { FEED_NAMES } from "../../schemas/index.ts";
+import { FEED_NAMES, PERSON_ROLES } from "../../schemas/index.ts";
 
 /**
  * `npm run demo`: the controller with its embedded broker, the sample catalogue, and a simulated
@@ -94,6 +94,15 @@ async function main() {
   const linked = controller.sync.refreshLabels(toLink);
   controller.log.info("demo labels linked", { labels: toLink.length, published: linked.changed });
 
+  // One token per person role, new at every start (tokens are stored hashed: an old one cannot be
+  // shown again), so whoever tries the demo can sign in as each kind of user.
+  const now = Date.now();
+  const demoTokens = PERSON_ROLES.map((role) => {
+    const name = `demo ${role}`;
+    controller.stores.tokens.revoke(name, now);
+    return { role, token: controller.stores.tokens.create(name, role, now) };
+  });
+
   process.stdout.write(
     [
       "",
@@ -102,6 +111,9 @@ async function main() {
       `  API:      ${controller.httpUrl}/api/v1/health  ·  ${controller.httpUrl}/api/v1/sync`,
       `  MQTT:     ${controller.mqttUrl} (embedded broker)`,
       `  labels:   ${ap.labelIds.length} simulated on access point ${ap.bridgeId}`,
+      "  tokens (Authorization: Bearer <token>):",
+      ...demoTokens.map((t) => `    ${t.role.padEnd(8)} ${t.token}`),
+      `  e.g.      curl -H "Authorization: Bearer ${demoTokens[0]?.token}" ${controller.httpUrl}/api/v1/sync`,
       "Press Ctrl+C to stop.",
       "",
     ].join("\n"),

@@ -388,13 +388,17 @@ export const EXPORTED_SCHEMAS: readonly ExportedSchema[] = [
       "Body of POST /api/v1/overrides: a staff price replacing the regular price from start to end (store time without an offset). A change beyond the guard rails is answered 202 and waits for approval.",
     zod: overrideBodySchema,
     io: "input",
+    fields: {
+      author:
+        "Accepted for older clients and ignored: the controller records the name of the bearer token's person.",
+    },
   },
   {
     name: "api-actor-body",
     group: "api",
     title: "Removal body",
     description:
-      "Body of DELETE /api/v1/promotions/{id} and DELETE /api/v1/overrides/{id}: who removes it, and why.",
+      "Body of DELETE /api/v1/promotions/{id} and DELETE /api/v1/overrides/{id} (optional): why it is removed. Who removes it is the bearer token's person; author is accepted for older clients and ignored.",
     zod: actorBodySchema,
     io: "input",
   },
@@ -409,7 +413,8 @@ export const EXPORTED_SCHEMAS: readonly ExportedSchema[] = [
     fields: {
       ...promotionFields,
       source: "`store` (default) or `central`.",
-      author: "Who creates the promotion (kept in the audit log).",
+      author:
+        "Accepted for older clients and ignored: the controller records the name of the bearer token's person.",
       reason: "Why, for the audit log.",
     },
     patch: promotionPatch,
@@ -419,13 +424,14 @@ export const EXPORTED_SCHEMAS: readonly ExportedSchema[] = [
     group: "api",
     title: "Promotion change body",
     description:
-      "Body of PATCH /api/v1/promotions/{promotionId}: any field but the id; author is required. end: null makes the promotion open-ended, currency: null unpins the currency; setting skus clears a category and the other way round.",
+      "Body of PATCH /api/v1/promotions/{promotionId}: any field but the id. end: null makes the promotion open-ended, currency: null unpins the currency; setting skus clears a category and the other way round.",
     zod: promotionPatchBodySchema(STORE_TIME_ZONE_FOR_EXPORT),
     io: "input",
     fields: {
       start: INSTANT_TEXT,
       end: `${INSTANT_TEXT} null = open-ended.`,
-      author: "Who makes the change (kept in the audit log).",
+      author:
+        "Accepted for older clients and ignored: the controller records the name of the bearer token's person.",
     },
     patch: (s) => {
       for (const branch of propertiesAt(s, "buyQuantity").flatMap((b) => (b.anyOf ?? []) as JsonSchema[])) {

@@ -6,11 +6,11 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import { type Controller, startController } from "../../controller/app.ts";
 import { type ConfigInput, loadConfig } from "../../controller/config.ts";
-import { createLogger } from "../../controller/log.ts";
+import { createLogger, type Logger } from "../../controller/log.ts";
 import type { Clock } from "../../controller/scheduler/index.ts";
 import type { Logger as BridgeLogger } from "../../firmware-bridge/core/index.ts";
 import { fromPackageRoot } from "../../lib/paths.ts";
-import { storeTopics } from "../../schemas/index.ts";
+import { type Role, storeTopics } from "../../schemas/index.ts";
 
 export const MOSQUITTO_URL = process.env.SHELFSYNC_TEST_MOSQUITTO_URL ?? "mqtt://127.0.0.1:1883";
 
@@ -58,6 +58,7 @@ export async function startTestController(
     storeId?: string;
     clock?: Clock;
     mqttUrl?: string;
+    log?: Logger;
     /** Any other setting (currency, store code, online sources…). */
     config?: Partial<ConfigInput>;
   } = {},
@@ -79,7 +80,7 @@ export async function startTestController(
     ...overrides.config,
   });
   const controller = await startController(config, {
-    log: createLogger("warn"),
+    log: overrides.log ?? createLogger("warn"),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
   });
   return Object.assign(controller, {
@@ -92,23 +93,38 @@ export async function startTestController(
   });
 }
 
+/**
+ * `fetch` with `Authorization: Bearer <token>`: the test ops token unless another is given; `null`
+ * sends none. Every call to the API in a test goes through here (or the helpers below).
+ */
+export function authFetch(
+  url: string,
+  init: RequestInit = {},
+  token: string | null = TEST_ADMIN_TOKEN,
+): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (token !== null) headers.set("Authorization", `Bearer ${token}`);
+  return fetch(url, { ...init, headers });
+}
+
 export async function postFeed(
   baseUrl: string,
   feed: string,
   sequence: number,
   body: string,
   contentType = "text/csv",
+  token: string | null = TEST_ADMIN_TOKEN,
 ): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${baseUrl}/api/v1/feeds/${feed}?sequence=${sequence}`, {
-    method: "POST",
-    headers: { "Content-Type": contentType },
-    body,
-  });
+  const res = await authFetch(
+    `${baseUrl}/api/v1/feeds/${feed}?sequence=${sequence}`,
+    { method: "POST", headers: { "Content-Type": contentType }, body },
+    token,
+  );
   return { status: res.status, json: await res.json() };
 }
 
-export async function getJson(url: string): Promise<any> {
-  const res = await fetch(url);
+export async function getJson(url: string, token: string | null = TEST_ADMIN_TOKEN): Promise<any> {
+  const res = await authFetch(url, {}, token);
   return res.json();
 }
 
@@ -147,22 +163,31 @@ export async function recorder(url: string, filters: string[]) {
   return { client, messages, close: () => client.endAsync() };
 }
 
-/** JSON request helper: method, path under /api/v1, optional body and bearer token. */
+/** A new token with this role for a running test controller (name: `test <role>` unless given). */
+export function tokenFor(ctl: Controller, role: Role, name = `test ${role}`): string {
+  return ctl.stores.tokens.create(name, role, Date.now());
+}
+
+/**
+ * JSON request helper: method, path under /api/v1, optional body, and the bearer token (the test ops
+ * token unless another is given; `null` sends none).
+ */
 export async function api(
   baseUrl: string,
   method: string,
   path: string,
   body?: unknown,
-  token?: string,
+  token: string | null = TEST_ADMIN_TOKEN,
 ): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${baseUrl}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+  const res = await authFetch(
+    `${baseUrl}/api/v1${path}`,
+    {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+    token,
+  );
   return { status: res.status, json: await res.json() };
 }
 
@@ -190,6 +215,24 @@ export interface LogLine {
   level: string;
   message: string;
   fields: Record<string, unknown> | undefined;
+}
+
+/** A controller logger that keeps every line (all levels, every component), e.g. to check what is never logged. */
+export function captureControllerLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const make = (component: string): Logger => {
+    const at = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+      lines.push({ level, message: `[${component}] ${message}`, fields });
+    };
+    return {
+      debug: at("debug"),
+      info: at("info"),
+      warn: at("warn"),
+      error: at("error"),
+      child: (c) => make(`${component}/${c}`),
+    };
+  };
+  return Object.assign(make("shelfsync"), { lines });
 }
 
 /** A bridge logger that keeps every line, for tests that assert on what was logged. */

@@ -1,0 +1,118 @@
+import type { Context } from "hono";
+import { ROLES, type Role } from "../../schemas/index.ts";
+import type { TokenIdentity } from "../store/tokens.ts";
+
+/**
+ * Who may call what: THE table. Every route under `/api/v1` (and `/metrics`) has exactly one entry;
+ * the HTTP layer refuses to start with a route that is missing here, and a request is let through
+ * only when its route's entry names the caller's role (no token → 401, another role → 403). The
+ * README's route table is checked against this one by tests/http-roles.test.ts.
+ *
+ * Paths are written as in the OpenAPI document (`{param}`). `public` = no token needed (only health).
+ */
+export type Access = "public" | readonly Role[];
+
+/** viewer reads; each role below may also do what the one before may. */
+const READ = ["viewer", "staff", "manager", "ops"] as const satisfies readonly Role[];
+const STAFF = ["staff", "manager", "ops"] as const satisfies readonly Role[];
+const MANAGER = ["manager", "ops"] as const satisfies readonly Role[];
+const OPS = ["ops"] as const satisfies readonly Role[];
+/** Any valid token, people and devices alike. */
+const ANYONE = ROLES;
+
+export const ROUTE_ACCESS = {
+  // Liveness for probes; with a person's token, the whole health report (see the route).
+  "GET /api/v1/health": "public",
+  "GET /api/v1/me": ANYONE,
+
+  // Central feeds (ops).
+  "POST /api/v1/feeds/products": OPS,
+  "POST /api/v1/feeds/prices": OPS,
+  "POST /api/v1/feeds/stock": OPS,
+  "POST /api/v1/feeds/promotions": OPS,
+  // Merchant Center product and local inventory feeds (online parity).
+  "POST /api/v1/feeds/merchant": OPS,
+  "POST /api/v1/feeds/local-inventory": OPS,
+  /** Any other feed name: answered 404 with the list of feeds. */
+  "POST /api/v1/feeds/{feed}": OPS,
+
+  "GET /api/v1/products/{sku}": READ,
+  "GET /api/v1/products/{sku}/price": READ,
+
+  "GET /api/v1/labels": READ,
+  "POST /api/v1/labels": STAFF,
+  "GET /api/v1/labels/{labelId}": READ,
+  "PUT /api/v1/labels/{labelId}/link": STAFF,
+  "DELETE /api/v1/labels/{labelId}/link": STAFF,
+  "POST /api/v1/labels/{labelId}/flash": STAFF,
+  "GET /api/v1/labels/{labelId}/content": READ,
+  "GET /api/v1/labels/{labelId}/preview.png": READ,
+  "GET /api/v1/templates/{template}/preview.png": READ,
+
+  "GET /api/v1/sync": READ,
+
+  // Staff set local promotions and overrides; guard rails still hold big cuts for an approver, and
+  // central promotions are changed by ops only (checked in the promotion routes).
+  "GET /api/v1/promotions": READ,
+  "POST /api/v1/promotions": STAFF,
+  "GET /api/v1/promotions/{promotionId}": READ,
+  "PATCH /api/v1/promotions/{promotionId}": STAFF,
+  "DELETE /api/v1/promotions/{promotionId}": STAFF,
+  "POST /api/v1/overrides": STAFF,
+  "DELETE /api/v1/overrides/{id}": STAFF,
+
+  "GET /api/v1/approvals": READ,
+  "POST /api/v1/approvals/{approvalId}/approve": MANAGER,
+  "POST /api/v1/approvals/{approvalId}/reject": MANAGER,
+  "GET /api/v1/audit": READ,
+
+  "GET /api/v1/tokens": OPS,
+  "POST /api/v1/tokens": OPS,
+  "DELETE /api/v1/tokens/{name}": OPS,
+
+  // Signage players (`screen` tokens) get their routes here when the player lands, e.g.
+  // "GET /api/v1/screens/{screenId}/playlist": ["screen", ...READ]. Bridges (`bridge` tokens) talk
+  // MQTT only; they have no HTTP route beyond /me.
+
+  // Prometheus text; the route itself is added by the metrics work.
+  "GET /metrics": READ,
+} as const satisfies Record<string, Access>;
+
+export type RouteKey = keyof typeof ROUTE_ACCESS;
+
+/** Table entries whose route is added by other work; the consistency check allows them to be absent. */
+export const ROUTES_ADDED_ELSEWHERE: readonly RouteKey[] = ["GET /metrics"];
+
+/** Path prefixes the access check guards; a route outside them (the console's pages) is not an API. */
+export const GUARDED_PREFIXES = ["/api/v1/", "/metrics"] as const;
+
+/** Hono's `/labels/:labelId` as the table and OpenAPI write it: `/labels/{labelId}`. */
+export const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?\??/g, "{$1}");
+
+export const routeKey = (method: string, honoPath: string) =>
+  `${method.toUpperCase()} ${openApiPath(honoPath)}`;
+
+export function accessOf(key: string): Access | undefined {
+  return (ROUTE_ACCESS as Record<string, Access>)[key];
+}
+
+/** Every route key the role may call (for `GET /me`). */
+export function routesFor(role: Role): string[] {
+  return Object.entries(ROUTE_ACCESS as Record<string, Access>)
+    .filter(([, access]) => access === "public" || access.includes(role))
+    .map(([key]) => key);
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by the access check when the request carried a valid token. */
+    identity: TokenIdentity | undefined;
+  }
+}
+
+/** The caller of a route that needs a token (the access check has run: there is one). */
+export function identityOf(c: Context): TokenIdentity {
+  const who = c.get("identity");
+  if (!who) throw new Error(`no identity on ${c.req.method} ${c.req.path}: is the route in ROUTE_ACCESS?`);
+  return who;
+}
