@@ -39,6 +39,8 @@ export interface MerchantImportArgs {
   config: Config;
   apiUrl: string;
   controllerAnswers: boolean;
+  /** The bearer token for the running controller (see apiToken in import.ts); read when it is used. */
+  token: () => string;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
@@ -76,18 +78,20 @@ export async function importMerchant(a: MerchantImportArgs): Promise<number> {
     source: MerchantFeedReply["source"],
   ): Promise<MerchantFeedReply | { error: string; details: MerchantItemError[] }> => {
     if (viaController) {
-      const health = (await (await fetch(`${a.apiUrl}/api/v1/health`)).json()) as {
+      const token = a.token();
+      const health = (await (
+        await fetch(`${a.apiUrl}/api/v1/health`, { headers: { Authorization: `Bearer ${token}` } })
+      ).json()) as {
         feeds?: Record<string, { lastSequence: number | null }>;
       };
       const sequence = a.sequence ?? (health.feeds?.[a.feed]?.lastSequence ?? 0) + 1;
-      const token = process.env.SHELFSYNC_TOKEN ?? process.env.SHELFSYNC_ADMIN_TOKEN;
       const res = await fetch(
         `${a.apiUrl}/api/v1/feeds/${a.feed}?sequence=${sequence}&mode=${mode}&invalid=${invalid}`,
         {
           method: "POST",
           headers: {
             "Content-Type": format ? (MERCHANT_MEDIA_TYPES[format][0] as string) : "application/octet-stream",
-            ...(token ? { Authorization: `Bearer ${token}` } : {}),
+            Authorization: `Bearer ${token}`,
           },
           body,
           duplex: "half",

@@ -101,6 +101,7 @@ async function main() {
         config,
         apiUrl,
         controllerAnswers: values.direct === true ? false : await controllerAnswers(apiUrl),
+        token: () => apiToken(config),
       }),
     );
   }
