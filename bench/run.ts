@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { benchIngest } from "./ingest.ts";
+import { benchMerchant } from "./merchant.ts";
 import { benchParse } from "./parse.ts";
 import { benchPricing } from "./pricing.ts";
 import { benchPublish } from "./publish.ts";
@@ -19,6 +20,7 @@ const suites: Suite[] = [
       (await benchParse()).map((r) => ({ name: r.name, ops: r.rows, ms: r.ms, opsPerSec: r.rowsPerSec })),
   },
   { name: "ingest", run: benchIngest },
+  { name: "merchant", run: benchMerchant },
   { name: "publish", run: benchPublish },
   { name: "pricing", run: benchPricing },
   { name: "store", run: benchStoreReprice },

@@ -103,6 +103,8 @@ export interface BatchWriter {
   endPromotion(promotionId: string): void;
   /** A promotion as stored (to tell whether a row would change it). */
   promotion(promotionId: string): (Promotion & { deleted: boolean }) | undefined;
+  /** Ids of the stored promotions whose id starts with `prefix`. */
+  promotionIds(prefix: string): Set<string>;
   readonly errors: readonly FeedRowError[];
 }
 
@@ -375,6 +377,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         for (const sku of touched) skus.add(sku);
       },
       promotion: (promotionId) => deps.promotions.get(promotionId),
+      promotionIds: (prefix) => deps.promotions.idsWithPrefix(prefix),
     };
     return { writer, outcome: () => ({ changed, held: priceBatch?.held ?? [], skus }) };
   }

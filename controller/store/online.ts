@@ -46,41 +46,7 @@ export interface FeedPullRecord {
  */
 export function onlineStore(db: Db) {
   const sql = db.$client;
-  sql.exec(`CREATE TEMP TABLE IF NOT EXISTS merchant_stage (
-    id INTEGER PRIMARY KEY, batch TEXT NOT NULL, item_id TEXT NOT NULL, line INTEGER NOT NULL,
-    sku TEXT, offer_json TEXT, problems_json TEXT)`);
-  sql.exec("CREATE UNIQUE INDEX IF NOT EXISTS temp.merchant_stage_item ON merchant_stage (batch, item_id)");
-
-  const stageInsert = sql.prepare(
-    `INSERT OR IGNORE INTO merchant_stage (batch, item_id, line, sku, offer_json, problems_json)
-     VALUES (?, ?, ?, ?, ?, ?)`,
-  );
-  const stageFirstLine = sql.prepare<[string, string], { line: number }>(
-    "SELECT line FROM merchant_stage WHERE batch = ? AND item_id = ?",
-  );
-  const stagePage = sql.prepare<
-    [string, number, number],
-    {
-      id: number;
-      itemId: string;
-      line: number;
-      sku: string | null;
-      offerJson: string | null;
-      problemsJson: string | null;
-    }
-  >(
-    `SELECT id, item_id AS itemId, line, sku, offer_json AS offerJson, problems_json AS problemsJson
-     FROM merchant_stage WHERE batch = ? AND id > ? ORDER BY id LIMIT ?`,
-  );
-  const stageDrop = sql.prepare("DELETE FROM merchant_stage WHERE batch = ?");
-
-  const upsertOffer = sql.prepare(
-    `INSERT INTO online_offers (feed, item_id, sku, offer_json, problems_json, line, sequence, mode, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT(feed, item_id) DO UPDATE SET sku = excluded.sku, offer_json = excluded.offer_json,
-       problems_json = excluded.problems_json, line = excluded.line, sequence = excluded.sequence,
-       mode = excluded.mode, updated_at = excluded.updated_at`,
-  );
+  let stages = 0;
   const goneSkus = sql.prepare<[string, number], { sku: string | null; mode: string }>(
     "SELECT sku, mode FROM online_offers WHERE feed = ? AND sequence < ?",
   );
@@ -112,79 +78,93 @@ export function onlineStore(db: Db) {
 
   return {
     /**
-     * Stage a chunk of a batch's items (one small transaction on the TEMP table only). Returns the
-     * items (by index in `items`) whose id was already staged in this batch, with the first one's line.
+     * A staging table for one batch (TEMP: this connection only, on disk, outside the store file;
+     * dropped whole when the batch is done, which is far cheaper than deleting its rows).
      */
-    stage(
-      batch: string,
-      items: StagedItem[],
-    ): { index: number; itemId: string; line: number; firstLine: number }[] {
-      const duplicates: { index: number; itemId: string; line: number; firstLine: number }[] = [];
-      sql.transaction(() => {
-        for (const [index, it] of items.entries()) {
-          const r = stageInsert.run(
-            batch,
-            it.itemId,
-            it.line,
-            it.sku,
-            it.offerJson,
-            it.problems ? JSON.stringify(it.problems) : null,
-          );
-          if (r.changes === 0) {
-            duplicates.push({
-              index,
-              itemId: it.itemId,
-              line: it.line,
-              firstLine: stageFirstLine.get(batch, it.itemId)?.line ?? 0,
-            });
-          }
+    openStage() {
+      const name = `temp.merchant_stage_${process.pid}_${++stages}`;
+      sql.exec(`CREATE TABLE ${name} (id INTEGER PRIMARY KEY, item_id TEXT NOT NULL UNIQUE,
+        line INTEGER NOT NULL, sku TEXT, offer_json TEXT, problems_json TEXT)`);
+      const insert = sql.prepare(
+        `INSERT OR IGNORE INTO ${name} (item_id, line, sku, offer_json, problems_json) VALUES (?, ?, ?, ?, ?)`,
+      );
+      const firstLine = sql.prepare<[string], { line: number }>(`SELECT line FROM ${name} WHERE item_id = ?`);
+      const page = sql.prepare<
+        [number, number],
+        {
+          id: number;
+          itemId: string;
+          line: number;
+          sku: string | null;
+          offerJson: string | null;
+          problemsJson: string | null;
         }
-      })();
-      return duplicates;
-    },
+      >(
+        `SELECT id, item_id AS itemId, line, sku, offer_json AS offerJson, problems_json AS problemsJson
+         FROM ${name} WHERE id > ? ORDER BY id LIMIT ?`,
+      );
+      const putAll = sql.prepare(
+        `INSERT INTO online_offers (feed, item_id, sku, offer_json, problems_json, line, sequence, mode, updated_at)
+         SELECT ?, item_id, sku, offer_json, problems_json, line, ?, ?, ? FROM ${name} WHERE true
+         ON CONFLICT(feed, item_id) DO UPDATE SET sku = excluded.sku, offer_json = excluded.offer_json,
+           problems_json = excluded.problems_json, line = excluded.line, sequence = excluded.sequence,
+           mode = excluded.mode, updated_at = excluded.updated_at`,
+      );
+      return {
+        /**
+         * Stage a chunk of the batch's items (one small transaction on the TEMP table only). Returns
+         * the items (by index in `items`) whose id was already staged, with the first one's line.
+         */
+        stage(items: StagedItem[]): { index: number; itemId: string; line: number; firstLine: number }[] {
+          const duplicates: { index: number; itemId: string; line: number; firstLine: number }[] = [];
+          sql.transaction(() => {
+            for (const [index, it] of items.entries()) {
+              const r = insert.run(
+                it.itemId,
+                it.line,
+                it.sku,
+                it.offerJson,
+                it.problems ? JSON.stringify(it.problems) : null,
+              );
+              if (r.changes === 0) {
+                duplicates.push({
+                  index,
+                  itemId: it.itemId,
+                  line: it.line,
+                  firstLine: firstLine.get(it.itemId)?.line ?? 0,
+                });
+              }
+            }
+          })();
+          return duplicates;
+        },
 
-    /** A batch's staged items in arrival order, a page at a time (usable inside a transaction). */
-    *staged(batch: string, pageSize = 2000): Generator<StagedItem[]> {
-      let after = 0;
-      for (;;) {
-        const rows = stagePage.all(batch, after, pageSize);
-        if (rows.length === 0) return;
-        after = rows[rows.length - 1]?.id ?? after;
-        yield rows.map((r) => ({
-          itemId: r.itemId,
-          line: r.line,
-          sku: r.sku,
-          offerJson: r.offerJson,
-          problems: r.problemsJson === null ? null : (JSON.parse(r.problemsJson) as ItemProblem[]),
-        }));
-      }
-    },
+        /** The staged items in arrival order, a page at a time (usable inside a transaction). */
+        *pages(pageSize = 2000): Generator<StagedItem[]> {
+          let after = 0;
+          for (;;) {
+            const rows = page.all(after, pageSize);
+            if (rows.length === 0) return;
+            after = rows[rows.length - 1]?.id ?? after;
+            yield rows.map((r) => ({
+              itemId: r.itemId,
+              line: r.line,
+              sku: r.sku,
+              offerJson: r.offerJson,
+              problems: r.problemsJson === null ? null : (JSON.parse(r.problemsJson) as ItemProblem[]),
+            }));
+          }
+        },
 
-    dropStage(batch: string): void {
-      stageDrop.run(batch);
-    },
+        /** Every staged item as the web shop's current state (one statement, inside the batch's transaction). */
+        putAll(feed: MerchantFeed, sequence: number, mode: SourceMode, now: number): void {
+          putAll.run(feed, sequence, mode, now);
+        },
 
-    /** Record items of a batch as the web shop's current state (inside the batch's transaction). */
-    putOffers(
-      feed: MerchantFeed,
-      items: StagedItem[],
-      sequence: number,
-      mode: SourceMode,
-      now: number,
-    ): void {
-      for (const it of items) {
-        upsertOffer.run(
-          feed,
-          it.itemId,
-          it.sku,
-          it.offerJson,
-          it.problems ? JSON.stringify(it.problems) : null,
-          it.line,
-          sequence,
-          mode,
-          now,
-        );
-      }
+        drop(): void {
+          sql.exec(`DROP TABLE IF EXISTS ${name}`);
+        },
+      };
     },
 
     /** Drop the items the batch `sequence` no longer has; returns their SKUs and modes. */

@@ -58,6 +58,9 @@ export function promotionStore(db: Db) {
   );
   const clearSkus = sql.prepare("DELETE FROM promotion_skus WHERE promotion_id = ?");
   const addSku = sql.prepare("INSERT OR IGNORE INTO promotion_skus (promotion_id, sku) VALUES (?, ?)");
+  const idsInRange = sql.prepare<[string, string], { id: string }>(
+    "SELECT promotion_id AS id FROM promotions WHERE promotion_id >= ? AND promotion_id < ?",
+  );
   const byId = sql.prepare<[string], PromotionRow>(
     `SELECT ${COLUMNS} FROM promotions WHERE promotion_id = ?`,
   );
@@ -109,6 +112,11 @@ export function promotionStore(db: Db) {
     get(promotionId: string): (Promotion & { deleted: boolean }) | undefined {
       const r = byId.get(promotionId);
       return r ? { ...toPromotion(r), deleted: r.deletedAt !== null } : undefined;
+    },
+
+    /** Ids of every promotion whose id starts with `prefix` (one range scan of the primary key). */
+    idsWithPrefix(prefix: string): Set<string> {
+      return new Set(idsInRange.all(prefix, `${prefix}\uffff`).map((r) => r.id));
     },
 
     /** SKUs of this store a promotion reaches (SKUs the store does not carry are ignored). */

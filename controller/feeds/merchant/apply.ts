@@ -11,7 +11,14 @@ import type { BatchWriter } from "../../store/catalog.ts";
 import type { OnlineOfferRecord } from "../../store/online.ts";
 
 /** The store's promotion for a web-shop sale: one per SKU, a stable id (feeds replace it in place). */
-export const onlineSaleId = (sku: string) => `online-sale-${sku}`;
+export const ONLINE_SALE_PREFIX = "online-sale-";
+export const onlineSaleId = (sku: string) => `${ONLINE_SALE_PREFIX}${sku}`;
+
+/**
+ * Ids of the online sales the store has, read once per batch: most items of a feed have no sale and
+ * never had one, and need no lookup at all.
+ */
+export const onlineSaleIds = (w: BatchWriter): Set<string> => w.promotionIds(ONLINE_SALE_PREFIX);
 
 /** The national item and this store's local row of one SKU, as the store imported them. */
 export interface OnlineSides {
@@ -37,16 +44,17 @@ export function reconcileOnline(
   sides: OnlineSides,
   line: number,
   now: number,
+  saleIds: ReadonlySet<string>,
 ): void {
   const base = sides.national ?? (sides.local?.price ? { price: sides.local.price } : undefined);
   if (!base) {
-    syncSale(w, sku, undefined, line, now);
+    syncSale(w, sku, undefined, line, now, saleIds);
     return;
   }
   const { price, sale } = effectiveOffer(base, sides.local);
   const row: PriceRow = { sku, amountMinor: price.amountMinor, currency: price.currency };
   w.rows("prices", [{ line, row }]);
-  syncSale(w, sku, sale, line, now);
+  syncSale(w, sku, sale, line, now, saleIds);
 }
 
 /** Put the shop's sale (or its absence) into the store's promotion for this SKU. */
@@ -56,9 +64,11 @@ export function syncSale(
   sale: OnlineSale | undefined,
   line: number,
   now: number,
+  saleIds: ReadonlySet<string>,
 ): void {
   const id = onlineSaleId(sku);
-  const existing = w.promotion(id);
+  if (!sale && !saleIds.has(id)) return;
+  const existing = saleIds.has(id) ? w.promotion(id) : undefined;
   const live = existing !== undefined && !existing.deleted && (existing.end === null || existing.end > now);
   if (!sale) {
     if (live) w.endPromotion(id);

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import {
   type FeedSource,
@@ -25,7 +24,7 @@ import type { OnlineStore, StagedItem } from "../../store/online.ts";
 import { FeedTooLarge, MAX_REPORTED_ERRORS } from "../ingest.ts";
 import { FeedSyntaxError } from "../parse/errors.ts";
 import type { ByteSource } from "../parse/source.ts";
-import { importedOffer, reconcileOnline } from "./apply.ts";
+import { importedOffer, onlineSaleIds, reconcileOnline } from "./apply.ts";
 import { type MerchantFormat, readMerchantItems } from "./body.ts";
 import { type LinedItem, lineOf } from "./items.ts";
 
@@ -115,7 +114,7 @@ export function merchantIngestor(deps: {
       return finish();
     }
 
-    const stageId = randomUUID();
+    const stage = online.openStage();
     const problems: MerchantItemError[] = [];
     let format: MerchantFormat | undefined = batch.format;
     const report = (item: LinedItem, itemId: string, list: ItemProblem[], into: MerchantItemError[]) => {
@@ -188,7 +187,7 @@ export function merchantIngestor(deps: {
             if (problems.length >= MAX_REPORTED_ERRORS) break;
             continue;
           }
-          for (const d of online.stage(stageId, staged)) {
+          for (const d of stage.stage(staged)) {
             reply.itemsInvalid++;
             if (staged[d.index]?.problems === null) reply.itemsAccepted--;
             if (problems.length < (skip ? MAX_LISTED_ITEMS : MAX_REPORTED_ERRORS)) {
@@ -226,13 +225,13 @@ export function merchantIngestor(deps: {
             expectedPriceRows: mode === "import" ? reply.itemsAccepted : 0,
             audit: { itemsInvalid: reply.itemsInvalid, source: batch.source },
             write: (w) => {
-              for (const page of online.staged(stageId)) {
-                online.putOffers(feed, page, sequence, mode, now);
-                if (mode === "import") importPage(w, feed, page, now);
-              }
+              stage.putAll(feed, sequence, mode, now);
+              const saleIds = mode === "import" ? onlineSaleIds(w) : new Set<string>();
+              if (mode === "import")
+                for (const page of stage.pages()) importPage(w, feed, page, now, saleIds);
               for (const gone of online.removeGone(feed, sequence)) {
                 if (mode === "import" && gone.mode === "import" && gone.sku !== null) {
-                  reconcileOnline(w, gone.sku, sidesOf(feed, gone.sku, undefined), 0, now);
+                  reconcileOnline(w, gone.sku, sidesOf(feed, gone.sku, undefined), 0, now, saleIds);
                 }
               }
             },
@@ -260,7 +259,7 @@ export function merchantIngestor(deps: {
       catalog.recordBatchOutcome(feed, sequence, reply.labelsAffected, reply.durationMs);
       return reply;
     } finally {
-      online.dropStage(stageId);
+      stage.drop();
     }
   };
 
@@ -281,7 +280,13 @@ export function merchantIngestor(deps: {
     };
   }
 
-  function importPage(w: BatchWriter, feed: MerchantFeed, page: StagedItem[], now: number): void {
+  function importPage(
+    w: BatchWriter,
+    feed: MerchantFeed,
+    page: StagedItem[],
+    now: number,
+    saleIds: ReadonlySet<string>,
+  ): void {
     const valid = page.filter((s) => s.offerJson !== null && s.sku !== null);
     if (feed === "merchant") {
       const items = valid.map((s) => ({
@@ -295,7 +300,7 @@ export function merchantIngestor(deps: {
       const anyLocal = online.offerCount("local-inventory") > 0;
       for (const { line, item } of items) {
         const sides = anyLocal ? sidesOf(feed, item.sku, item) : { national: item };
-        reconcileOnline(w, item.sku, sides, line, now);
+        reconcileOnline(w, item.sku, sides, line, now, saleIds);
       }
       return;
     }
@@ -310,7 +315,7 @@ export function merchantIngestor(deps: {
         .map(({ line, offer }) => ({ line, row: { sku: offer.sku, onHand: offer.quantity as number } })),
     );
     for (const { line, offer } of offers)
-      reconcileOnline(w, offer.sku, sidesOf(feed, offer.sku, offer), line, now);
+      reconcileOnline(w, offer.sku, sidesOf(feed, offer.sku, offer), line, now, saleIds);
   }
 }
 export type MerchantIngestor = ReturnType<typeof merchantIngestor>;
