@@ -19,7 +19,7 @@ import { planesToPng, planesToRgba, rgbaToPlanes, rotatePlanes } from "./planes.
  * Bump when the same content and panel would come out as different pixels (layout rules, font,
  * rasteriser): it is part of every cache key, so old bitmaps are never served for new rules.
  */
-export const RENDERER_VERSION = "labels-1";
+export const RENDERER_VERSION = "labels-2";
 
 export interface RenderOptions extends LayoutOptions {
   /**

@@ -90,6 +90,20 @@ export function goldenCases(): GoldenCase[] {
       panel: { width: model.width, height: model.height, colors: "bwr" },
     });
   }
+  // Quotes and apostrophes are kerned by lookups shared by every script (GPOS 'kern' of DFLT) on top
+  // of the script's own: names like these showed whether both are applied and summed.
+  for (const id of ["2.9in", "4.2in"]) {
+    const model = PANEL_CATALOGUE.find((p) => p.id === id)!;
+    cases.push({
+      name: `quotes_${id}_bwr`,
+      content: {
+        ...SAMPLES["unit-price"],
+        name: "Grandma’s ‘Apple’ pie, Nature’s “Aroma” tea, L’Oréal 250 g",
+        brand: "Nature’s",
+      },
+      panel: { width: model.width, height: model.height, colors: "bwr" },
+    });
+  }
   for (const colors of ["bw", "bwr"] as const) {
     cases.push({
       name: `picture_4.2in_${colors}`,

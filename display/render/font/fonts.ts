@@ -31,6 +31,42 @@ export interface ShapedText {
   width: number;
 }
 
+/** A stretch of text in one script; `script` is its OpenType script tag. */
+interface ScriptRun {
+  script: string;
+}
+const NO_SCRIPT: ScriptRun = { script: "DFLT" };
+
+/** OpenType tags of the scripts the label font covers; letters of any other script shape as DFLT. */
+const SCRIPT_TAGS: [RegExp, string][] = [
+  [/\p{Script=Latin}/u, "latn"],
+  [/\p{Script=Greek}/u, "grek"],
+  [/\p{Script=Cyrillic}/u, "cyrl"],
+];
+const WEAK = /[\p{Script=Common}\p{Script=Inherited}]/u;
+
+/** The script tag of a code point, or null for one that takes its neighbours' (digits, punctuation). */
+function scriptOf(cp: number): string | null {
+  const ch = String.fromCodePoint(cp);
+  if (WEAK.test(ch)) return null;
+  for (const [re, tag] of SCRIPT_TAGS) if (re.test(ch)) return tag;
+  return "DFLT";
+}
+
+/**
+ * The script run of each code point, as a shaper itemises text: a run lasts until a letter of
+ * another script; digits, punctuation and spaces belong to the run they are in (those before the
+ * first letter to the first letter's run). Text without letters is one DFLT run. Same object = same run.
+ */
+export function scriptRuns(cps: readonly number[]): ScriptRun[] {
+  const scripts = cps.map(scriptOf);
+  let current: ScriptRun = { script: scripts.find((t) => t !== null) ?? "DFLT" };
+  return scripts.map((tag) => {
+    if (tag !== null && tag !== current.script) current = { script: tag };
+    return current;
+  });
+}
+
 export class LabelFont {
   readonly ttf: TrueTypeFont;
   readonly unitsPerEm: number;
@@ -43,11 +79,15 @@ export class LabelFont {
     this.spaceGlyph = this.ttf.glyphId(0x20);
   }
 
-  /** Glyphs and pen positions with pair kerning; left to right, one glyph per code point. */
+  /**
+   * Glyphs and pen positions with pair kerning; left to right, one glyph per code point. Kerning is
+   * that of the script run each pair is in (see scriptRuns); two runs are not kerned against each other.
+   */
   shape(text: string): ShapedText {
     let s = this.shaped.get(text);
     if (s) return s;
     const cps = Array.from(text.normalize("NFC"), (ch) => ch.codePointAt(0) ?? 0);
+    const runs = scriptRuns(cps);
     const glyphs = new Uint16Array(cps.length);
     const xs = new Float64Array(cps.length);
     let x = 0;
@@ -56,7 +96,8 @@ export class LabelFont {
       const cp = cps[i] ?? 0;
       // Locale formatters emit no-break and narrow spaces the font may lack: draw them as a space.
       const g = this.ttf.hasGlyph(cp) ? this.ttf.glyphId(cp) : isSpace(cp) ? this.spaceGlyph : 0;
-      if (prev >= 0) x += this.ttf.kerning(prev, g);
+      const run = runs[i] ?? NO_SCRIPT;
+      if (prev >= 0 && run === runs[i - 1]) x += this.ttf.kerning(prev, g, run.script);
       glyphs[i] = g;
       xs[i] = x;
       x += this.ttf.advance(g);

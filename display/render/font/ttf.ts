@@ -45,7 +45,12 @@ export class TrueTypeFont {
   private readonly cmap = new Map<number, number>();
   private readonly outlines = new Map<number, GlyphOutline>();
   private readonly kernCache = new Map<number, number>();
-  private readonly pairSubtables: number[] = [];
+  /** Per script tag of the GPOS script list: its 'kern' lookups, in lookup-list order. */
+  private readonly kernLookups = new Map<string, number[]>();
+  /** Per kern lookup: its pair-adjustment subtables, in order. */
+  private readonly pairSubtables = new Map<number, number[]>();
+  /** Resolved script tags → a small number for the kerning cache key. */
+  private readonly scriptSlots = new Map<string, { slot: number; lookups: number[] }>();
 
   constructor(bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -119,15 +124,33 @@ export class TrueTypeFont {
     return this.advances[glyphId] ?? 0;
   }
 
-  /** Pair kerning (GPOS 'kern' feature, x advance of the first glyph) in font units. */
-  kerning(left: number, right: number): number {
-    const key = left * 65536 + right;
+  /**
+   * Pair kerning in font units (the x advance the GPOS 'kern' feature adds to the first glyph) for
+   * text in `script` (an OpenType script tag such as `latn`, `cyrl`, `grek`; `DFLT` for text of no
+   * particular script, e.g. digits). As a shaper does it: the script's own 'kern' lookups (its
+   * default language system), else those of DFLT, dflt or latn; each lookup applied in lookup-list
+   * order, in each the first subtable that applies to the pair, and the adjustments summed.
+   */
+  kerning(left: number, right: number, script = "DFLT"): number {
+    const { slot, lookups } = this.scriptSlot(script);
+    const key = (slot * 65536 + left) * 65536 + right;
     let k = this.kernCache.get(key);
     if (k === undefined) {
-      k = this.lookupKerning(left, right);
+      k = 0;
+      for (const lookup of lookups) k += this.pairAdjustment(lookup, left, right) ?? 0;
       this.kernCache.set(key, k);
     }
     return k;
+  }
+
+  private scriptSlot(script: string): { slot: number; lookups: number[] } {
+    let s = this.scriptSlots.get(script);
+    if (!s) {
+      const tag = [script, "DFLT", "dflt", "latn"].find((t) => this.kernLookups.has(t));
+      s = { slot: this.scriptSlots.size, lookups: tag ? (this.kernLookups.get(tag) ?? []) : [] };
+      this.scriptSlots.set(script, s);
+    }
+    return s;
   }
 
   outline(glyphId: number): GlyphOutline {
@@ -308,48 +331,73 @@ export class TrueTypeFont {
     return contours;
   }
 
-  /** Collects the pair-adjustment subtables of every lookup the GPOS 'kern' feature names. */
+  /**
+   * Reads, per script of the GPOS script list, which lookups its 'kern' features name (from the
+   * script's default language system and its required feature), and each such lookup's pair
+   * adjustment subtables (through extension lookups).
+   */
   private readKerning(): void {
     const gpos = this.tables.get("GPOS");
     if (!gpos) return;
     const v = this.view;
     const base = gpos.offset;
+    const scriptList = base + v.getUint16(base + 4);
     const featureList = base + v.getUint16(base + 6);
     const lookupList = base + v.getUint16(base + 8);
-    const lookupIndices = new Set<number>();
-    const featureCount = v.getUint16(featureList);
-    for (let i = 0; i < featureCount; i++) {
-      const rec = featureList + 2 + i * 6;
-      const tag = String.fromCharCode(
-        v.getUint8(rec),
-        v.getUint8(rec + 1),
-        v.getUint8(rec + 2),
-        v.getUint8(rec + 3),
-      );
-      if (tag !== "kern") continue;
+    const tagAt = (at: number) =>
+      String.fromCharCode(v.getUint8(at), v.getUint8(at + 1), v.getUint8(at + 2), v.getUint8(at + 3));
+    const kernLookupsOf = (featureIndex: number): number[] => {
+      if (featureIndex === 0xffff) return [];
+      const rec = featureList + 2 + featureIndex * 6;
+      if (tagAt(rec) !== "kern") return [];
       const feature = featureList + v.getUint16(rec + 4);
       const n = v.getUint16(feature + 2);
-      for (let j = 0; j < n; j++) lookupIndices.add(v.getUint16(feature + 4 + j * 2));
-    }
-    for (const index of [...lookupIndices].sort((a, b) => a - b)) {
-      const lookup = lookupList + v.getUint16(lookupList + 2 + index * 2);
-      const type = v.getUint16(lookup);
-      const subCount = v.getUint16(lookup + 4);
-      for (let s = 0; s < subCount; s++) {
-        let sub = lookup + v.getUint16(lookup + 6 + s * 2);
-        let subType = type;
-        if (type === 9) {
-          subType = v.getUint16(sub + 2);
-          sub += v.getUint32(sub + 4);
+      return Array.from({ length: n }, (_, j) => v.getUint16(feature + 4 + j * 2));
+    };
+    const scriptCount = v.getUint16(scriptList);
+    for (let i = 0; i < scriptCount; i++) {
+      const rec = scriptList + 2 + i * 6;
+      const script = scriptList + v.getUint16(rec + 4);
+      const defaultLangSys = v.getUint16(script);
+      if (defaultLangSys === 0) continue;
+      const langSys = script + defaultLangSys;
+      const lookups = new Set(kernLookupsOf(v.getUint16(langSys + 2)));
+      const featureCount = v.getUint16(langSys + 4);
+      for (let f = 0; f < featureCount; f++) {
+        for (const l of kernLookupsOf(v.getUint16(langSys + 6 + f * 2))) lookups.add(l);
+      }
+      this.kernLookups.set(
+        tagAt(rec),
+        [...lookups].sort((a, b) => a - b),
+      );
+      for (const index of lookups) {
+        if (this.pairSubtables.has(index)) continue;
+        const lookup = lookupList + v.getUint16(lookupList + 2 + index * 2);
+        const type = v.getUint16(lookup);
+        const subCount = v.getUint16(lookup + 4);
+        const subtables: number[] = [];
+        for (let s = 0; s < subCount; s++) {
+          let sub = lookup + v.getUint16(lookup + 6 + s * 2);
+          let subType = type;
+          if (type === 9) {
+            subType = v.getUint16(sub + 2);
+            sub += v.getUint32(sub + 4);
+          }
+          if (subType === 2) subtables.push(sub);
         }
-        if (subType === 2) this.pairSubtables.push(sub);
+        this.pairSubtables.set(index, subtables);
       }
     }
   }
 
-  private lookupKerning(left: number, right: number): number {
+  /**
+   * What one lookup does to the pair: the first of its subtables that applies decides (format 1: the
+   * pair is listed; format 2: the first glyph is covered, whatever the second's class), undefined
+   * when none applies.
+   */
+  private pairAdjustment(lookup: number, left: number, right: number): number | undefined {
     const v = this.view;
-    for (const sub of this.pairSubtables) {
+    for (const sub of this.pairSubtables.get(lookup) ?? []) {
       const format = v.getUint16(sub);
       const coverageIndex = this.coverageIndex(sub + v.getUint16(sub + 2), left);
       if (coverageIndex < 0) continue;
@@ -374,12 +422,14 @@ export class TrueTypeFont {
       } else if (format === 2) {
         const class1 = this.classOf(sub + v.getUint16(sub + 8), left);
         const class2 = this.classOf(sub + v.getUint16(sub + 10), right);
+        const class1Count = v.getUint16(sub + 12);
         const class2Count = v.getUint16(sub + 14);
+        if (class1 >= class1Count || class2 >= class2Count) continue;
         const rec = sub + 16 + (class1 * class2Count + class2) * (size1 + size2);
         return xAdvance(v, rec, vf1);
       }
     }
-    return 0;
+    return undefined;
   }
 
   private coverageIndex(coverage: number, glyph: number): number {
