@@ -94,6 +94,10 @@ export const syncReplySchema = z.object({
   unlinked: z.number().int(),
   /** Labels showing a promotion's price whose reduction claim was suppressed (counted in their status too). */
   notAReduction: z.number().int(),
+  /** Labels at or below 20 % battery (counted in their status too). */
+  lowBattery: z.number().int(),
+  /** Labels at or below −85 dBm signal (counted in their status too). */
+  weakSignal: z.number().int(),
   notRight: z.array(
     z.object({
       labelId: idSchema,
@@ -106,6 +110,56 @@ export const syncReplySchema = z.object({
   ),
 });
 export type SyncReply = z.infer<typeof syncReplySchema>;
+
+/**
+ * `event: sync` on `GET /api/v1/events` (server-sent events): the counters of `GET /api/v1/sync`, the
+ * first not-right labels (at most 100; `notRightTotal` says how many there are) and when it was
+ * computed. Sent at once and again whenever something shown changes.
+ */
+export const syncEventSchema = syncReplySchema.extend({
+  notRightTotal: z.number().int(),
+  at: z.string(),
+});
+export type SyncEvent = z.infer<typeof syncEventSchema>;
+
+/** `GET /api/v1/products/{sku}/history?from=&to=`: the price in force over a window, one point per change. */
+export const priceHistoryReplySchema = z.object({
+  sku: skuSchema,
+  from: z.string(),
+  to: z.string(),
+  /** Each point holds from `at` until the next point's `at` (or `to`). */
+  points: z.array(
+    z.object({
+      at: z.string(),
+      price: moneySchema,
+      regularPrice: moneySchema,
+      referencePrice: moneySchema.optional(),
+      promo: promoDisplaySchema.optional(),
+    }),
+  ),
+  /** More changes than the reply holds: the window was cut short at the last point's successor. */
+  truncated: z.boolean(),
+});
+export type PriceHistoryReply = z.infer<typeof priceHistoryReplySchema>;
+
+/**
+ * The label list's filters (`GET /api/v1/labels?filter=`): a sync status, `not_a_reduction`, or a
+ * device condition. Each is one of the sync dashboard's counters.
+ */
+export const LABEL_FILTERS = [...SYNC_STATUSES, "not_a_reduction", "low_battery", "weak_signal"] as const;
+export const labelFilterSchema = z.enum(LABEL_FILTERS);
+export type LabelFilter = z.infer<typeof labelFilterSchema>;
+
+/** `GET /api/v1/labels?filter=&q=&limit=&after=`: all optional; without `limit`, every match. */
+export const labelListQuerySchema = z.object({
+  filter: labelFilterSchema.optional(),
+  /** Part of the label id or the SKU, case-insensitive. */
+  q: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  /** The last label id of the previous page (ids sort as text). */
+  after: z.string().max(64).optional(),
+});
+export type LabelListQuery = z.infer<typeof labelListQuerySchema>;
 
 export const labelReplySchema = z.object({
   labelId: idSchema,
@@ -164,6 +218,24 @@ export type HealthReply = z.infer<typeof healthReplySchema>;
 /** `GET /api/v1/health` without a person's token: liveness, and nothing about the store. */
 export const healthPublicReplySchema = healthReplySchema.pick({ status: true });
 export type HealthPublicReply = z.infer<typeof healthPublicReplySchema>;
+
+/** `GET /api/v1/feeds`: the feed ledger (as in health) and the most recent batches, newest first. */
+export const feedsReplySchema = z.object({
+  feeds: healthReplySchema.shape.feeds,
+  batches: z.array(
+    z.object({
+      feed: z.string(),
+      sequence: z.number().int(),
+      format: z.string(),
+      rowsRead: z.number().int(),
+      rowsChanged: z.number().int(),
+      labelsAffected: z.number().int(),
+      appliedAt: z.string(),
+      durationMs: z.number().nullable(),
+    }),
+  ),
+});
+export type FeedsReply = z.infer<typeof feedsReplySchema>;
 
 /** `GET /api/v1/products/{sku}/price?at=…`: what was (or will be) in force at an instant. */
 export const priceReplySchema = z.object({

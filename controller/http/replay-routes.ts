@@ -1,27 +1,95 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { ID_PATTERN, InstantError, type PriceReply, parseInstant } from "../../schemas/index.ts";
+import {
+  ID_PATTERN,
+  InstantError,
+  type PriceHistoryReply,
+  type PriceReply,
+  parseInstant,
+} from "../../schemas/index.ts";
 import { notAReductionView } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
 import { apiError } from "./errors.ts";
 
-/** What was, is or will be in force at any instant: `GET /products/{sku}/price?at=` and
- * `GET /labels/{labelId}/content?at=` (without an offset, `at` is store time). */
+const DAY_MS = 86_400_000;
+/** Points in one history reply; a window with more changes is cut short (`truncated`). */
+const HISTORY_MAX_POINTS = 500;
+
+/** What was, is or will be in force at any instant: `GET /products/{sku}/price?at=`,
+ * `GET /products/{sku}/history?from=&to=` and `GET /labels/{labelId}/content?at=` (without an
+ * offset, an instant is store time). */
 export function replayRoutes(s: ControllerServices): Hono {
   const api = new Hono();
   const { catalog } = s.stores;
   const tz = s.config.timeZone;
   /** `?at=` as an instant (ISO 8601; without offset = store time); now when absent. */
-  const instantParam = (c: Context): number | Response => {
-    const at = c.req.query("at");
-    if (at === undefined || at === "") return s.clock.now();
+  const instantParam = (c: Context, name = "at", fallback = s.clock.now()): number | Response => {
+    const at = c.req.query(name);
+    if (at === undefined || at === "") return fallback;
     try {
       return parseInstant(at, tz);
     } catch (e) {
       if (!(e instanceof InstantError)) throw e;
-      return apiError(c, 400, "invalid_instant", `at: ${e.message}`);
+      return apiError(c, 400, "invalid_instant", `${name}: ${e.message}`);
     }
   };
+
+  /**
+   * The price in force over a window, as the shelf showed it (promotions, overrides and the prior
+   * price included): resolved at the window's start and again at each instant the answer may change,
+   * so the chart is exactly what the pricing engine says, step by step. Default window: the last 90
+   * days and the next 30.
+   */
+  api.get("/products/:sku/history", (c) => {
+    const sku = c.req.param("sku");
+    if (!catalog.product(sku)) return apiError(c, 404, "unknown_sku", `no product with SKU "${sku}"`);
+    const now = s.clock.now();
+    const from = instantParam(c, "from", now - 90 * DAY_MS);
+    if (from instanceof Response) return from;
+    const to = instantParam(c, "to", now + 30 * DAY_MS);
+    if (to instanceof Response) return to;
+    if (to <= from) return apiError(c, 400, "invalid_window", "to: must be after from");
+    // Where no price is in force yet, the next price entry's start is the next instant to look at.
+    const starts = catalog
+      .priceHistory(sku)
+      .map((e) => e.effectiveFrom)
+      .filter((t) => t > from)
+      .sort((a, b) => a - b);
+    const points: PriceHistoryReply["points"] = [];
+    let truncated = false;
+    let lastKey = "";
+    for (let t = from; t < to; ) {
+      const r = s.sync.resolveSku(sku, t);
+      if (r) {
+        const key = JSON.stringify([r.price, r.regularPrice, r.referencePrice, r.promo?.promotionId]);
+        if (key !== lastKey) {
+          if (points.length === HISTORY_MAX_POINTS) {
+            truncated = true;
+            break;
+          }
+          points.push({
+            at: new Date(t).toISOString(),
+            price: r.price,
+            regularPrice: r.regularPrice,
+            ...(r.referencePrice ? { referencePrice: r.referencePrice } : {}),
+            ...(r.promo ? { promo: r.promo } : {}),
+          });
+          lastKey = key;
+        }
+      }
+      const next = r?.validUntil ?? starts.find((start) => start > t);
+      if (next === undefined || next <= t) break;
+      t = next;
+    }
+    const reply: PriceHistoryReply = {
+      sku,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      points,
+      truncated,
+    };
+    return c.json(reply);
+  });
 
   api.get("/products/:sku/price", (c) => {
     const sku = c.req.param("sku");

@@ -20,21 +20,25 @@ import {
 import { FeedRejected, FeedTooLarge } from "../feeds/ingest.ts";
 import { formatFromContentType } from "../feeds/parse/index.ts";
 import { stockState } from "../labels/content.ts";
+import { liveSync } from "../labels/live-sync.ts";
 import { labelReply, syncSummary } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
 import { identityOf } from "./access.ts";
 import { approvalRoutes } from "./approval-routes.ts";
 import { assertRoutesDeclared, authorize } from "./authorize.ts";
 import { apiError, readBody } from "./errors.ts";
+import { feedLedgerRoutes, feedLedgerView } from "./feed-ledger-routes.ts";
 import { feedSequence } from "./feed-sequence.ts";
+import { listLabels } from "./label-list.ts";
 import { merchantRoutes } from "./merchant-routes.ts";
 import { overrideRoutes } from "./override-routes.ts";
 import { previewRoutes } from "./preview-routes.ts";
 import { promotionRoutes } from "./promotion-routes.ts";
 import { replayRoutes } from "./replay-routes.ts";
 import { signInLimiter } from "./sign-in-limiter.ts";
-import { statusPage } from "./status-page.ts";
 import { tokenRoutes } from "./token-routes.ts";
+import { consoleRoutes } from "./console-routes.ts";
+import { eventRoutes } from "./events-routes.ts";
 
 /** The HTTP API, `/api/v1/...` (names fixed in DESIGN.md §3a). */
 export function createApi(s: ControllerServices): Hono {
@@ -67,16 +71,7 @@ export function createApi(s: ControllerServices): Hono {
       const reply: HealthPublicReply = { status: connected ? "ok" : "degraded" };
       return c.json(reply);
     }
-    const feeds: HealthReply["feeds"] = Object.fromEntries(
-      [...FEED_NAMES, ...MERCHANT_FEEDS].map((f) => [f, { lastSequence: null, appliedAt: null, gaps: [] }]),
-    );
-    for (const f of s.catalog.feedLedger()) {
-      feeds[f.feed] = {
-        lastSequence: f.lastSequence,
-        appliedAt: f.appliedAt === null ? null : new Date(f.appliedAt).toISOString(),
-        gaps: f.gaps,
-      };
-    }
+    const feeds = feedLedgerView(s);
     const reply: HealthReply = {
       status: connected ? "ok" : "degraded",
       storeId: s.config.storeId,
@@ -135,10 +130,7 @@ export function createApi(s: ControllerServices): Hono {
     return c.json(reply);
   });
 
-  api.get("/labels", (c) => {
-    const ctx = s.syncContext();
-    return c.json(s.labels.all().map((l) => labelReply(l, ctx)));
-  });
+  api.get("/labels", (c) => listLabels(s, c));
 
   api.post("/labels", async (c) => {
     const body = await readBody(c, labelCreateBodySchema);
@@ -206,7 +198,14 @@ export function createApi(s: ControllerServices): Hono {
   for (const routes of [replayRoutes, promotionRoutes, overrideRoutes, approvalRoutes, tokenRoutes])
     app.route("/api/v1", routes(s));
   app.route("/api/v1", previewRoutes(s));
-  app.get("/", (c) => c.html(statusPage(s)));
+  const live = liveSync({
+    revision: s.stores.revision,
+    summary: () => syncSummary(s.labels.statusRows(), s.syncContext()),
+  });
+  app.route("/api/v1", eventRoutes(live));
+  app.route("/api/v1", feedLedgerRoutes(s));
+  // Last: every other GET that is not the API is the console (client-side routes included).
+  app.route("/", consoleRoutes(s));
   assertRoutesDeclared(app);
   return app;
 }

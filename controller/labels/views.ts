@@ -1,4 +1,11 @@
-import type { ColorMode, LabelContent, LabelReply, NotAReduction, SyncReply } from "../../schemas/index.ts";
+import type {
+  ColorMode,
+  LabelContent,
+  LabelFilter,
+  LabelReply,
+  NotAReduction,
+  SyncReply,
+} from "../../schemas/index.ts";
 import type { SuppressedClaim } from "../pricing/index.ts";
 import type { LabelRecord, LabelStatusRow } from "../store/labels.ts";
 import { claimFacts } from "./claims.ts";
@@ -25,6 +32,29 @@ export function labelReply(label: LabelRecord, ctx: SyncContext): LabelReply {
   };
 }
 
+/** At or below this charge (percent) a label counts as low on battery. */
+export const LOW_BATTERY_PERCENT = 20;
+/** At or below this signal (dBm) a label counts as weakly connected. */
+export const WEAK_SIGNAL_DBM = -85;
+
+export const lowBattery = (l: Pick<LabelStatusRow, "battery">) =>
+  l.battery !== null && l.battery <= LOW_BATTERY_PERCENT;
+export const weakSignal = (l: Pick<LabelStatusRow, "rssi">) => l.rssi !== null && l.rssi <= WEAK_SIGNAL_DBM;
+
+/** Whether a label is in one of the label list's filters (the sync dashboard's counters). */
+export function labelInFilter(label: LabelStatusRow, filter: LabelFilter, ctx: SyncContext): boolean {
+  switch (filter) {
+    case "low_battery":
+      return lowBattery(label);
+    case "weak_signal":
+      return weakSignal(label);
+    case "not_a_reduction":
+      return label.sku !== null && ctx.notAReductions?.has(label.sku) === true;
+    default:
+      return labelSyncStatus(label, ctx).status === filter;
+  }
+}
+
 /**
  * Totals per sync status and every label that is not right, with why. A label that shows what it
  * must but whose SKU has a reduction charged without its claim is listed as `not_a_reduction` (the
@@ -40,9 +70,13 @@ export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply 
     neverSeen: 0,
     unlinked: 0,
     notAReduction: 0,
+    lowBattery: 0,
+    weakSignal: 0,
     notRight: [],
   };
   for (const label of all) {
+    if (lowBattery(label)) reply.lowBattery++;
+    if (weakSignal(label)) reply.weakSignal++;
     const { status, detail } = labelSyncStatus(label, ctx);
     const claim = label.sku === null ? undefined : ctx.notAReductions?.get(label.sku);
     const notAReduction = claim && label.sku !== null ? notAReductionView(label.sku, claim) : undefined;

@@ -20,6 +20,18 @@ export interface Lined<T> {
   row: T;
 }
 
+/** One applied feed batch as the ledger records it. */
+export interface FeedBatchRecord {
+  feed: string;
+  sequence: number;
+  format: string;
+  rowsRead: number;
+  rowsChanged: number;
+  labelsAffected: number;
+  appliedAt: number;
+  durationMs: number | null;
+}
+
 /** A price history row is exactly the pricing engine's price entry. */
 export type PriceHistoryEntry = PriceEntry;
 
@@ -149,6 +161,11 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     `SELECT sku, amount_minor AS a, currency AS c, effective_to AS "to" FROM price_history
      WHERE effective_from <= ? AND (effective_to IS NULL OR effective_to > ?)
      ORDER BY sku, effective_from DESC, feed_sequence DESC, id DESC`,
+  );
+  const recentBatches = sql.prepare<[number], FeedBatchRecord>(
+    `SELECT feed, sequence, format, rows_read AS rowsRead, rows_changed AS rowsChanged,
+       labels_affected AS labelsAffected, applied_at AS appliedAt, duration_ms AS durationMs
+     FROM feed_batches ORDER BY applied_at DESC, id DESC LIMIT ?`,
   );
   const maxHistoryId = sql.prepare<[], { n: number | null }>("SELECT MAX(id) AS n FROM price_history");
   /** Rows in the price history (from the rowid: entries are never deleted). */
@@ -456,6 +473,11 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
 
     recordBatchOutcome(feed: LedgerFeed, sequence: number, labelsAffected: number, durationMs: number): void {
       finishBatch.run(labelsAffected, durationMs, feed, sequence);
+    },
+
+    /** The most recent feed batches, newest first (the console's feeds page). */
+    recentBatches(limit: number): FeedBatchRecord[] {
+      return recentBatches.all(limit);
     },
 
     feedLedger(): {

@@ -15,6 +15,7 @@ export function openStores(path: string) {
   const approvals = approvalStore(db);
   const audit = auditStore(db);
   const overrides = overrideStore(db);
+  const totalChanges = db.$client.prepare<[], { n: number }>("SELECT total_changes() AS n");
   return {
     db,
     promotions,
@@ -30,6 +31,13 @@ export function openStores(path: string) {
      * so a second writer on the file (the import CLI) waits instead of failing half-way.
      */
     transaction: <T>(fn: () => T): T => db.$client.transaction(fn).immediate(),
+    /**
+     * Changes whenever anything is written to the file: by this connection (rows changed since it
+     * opened) or by another one (`data_version`: the import CLI writing with --direct). Cheap enough
+     * to poll every 100 ms; live views recompute only when it moved.
+     */
+    revision: (): string =>
+      `${totalChanges.get()?.n ?? 0}:${db.$client.pragma("data_version", { simple: true }) as number}`,
     close: () => db.$client.close(),
   };
 }
