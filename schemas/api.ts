@@ -179,6 +179,30 @@ export const labelReplySchema = z.object({
 });
 export type LabelReply = z.infer<typeof labelReplySchema>;
 
+/** `GET /api/v1/products?q=&limit=&cursor=` (DESIGN.md §3b). */
+export const productSearchQuerySchema = z.object({
+  /** SKU, GTIN, or a piece of the SKU, name or brand; empty lists every product. */
+  q: z.string().max(200).default(""),
+  limit: z.coerce.number().int().min(1).max(200).default(25),
+  /** `nextCursor` of the previous page. */
+  cursor: z.string().max(200).optional(),
+});
+export const productSearchReplySchema = z.object({
+  items: z.array(
+    z.object({
+      sku: skuSchema,
+      gtin: z.string().nullable(),
+      name: z.string(),
+      brand: z.string().nullable(),
+      /** The price in force now; null without one. */
+      price: moneySchema.nullable(),
+    }),
+  ),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+export type ProductSearchReply = z.infer<typeof productSearchReplySchema>;
+
 export const productReplySchema = z.object({
   sku: skuSchema,
   gtin: z.string().nullable(),

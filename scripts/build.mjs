@@ -12,6 +12,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -70,8 +71,47 @@ async function bundleServer() {
   return `${outputs.length} bundles in dist/ (${entries.join(", ")})`;
 }
 
-/** The build, in order. The console's `vite build` goes here when display/console lands. */
-const STEPS = [["server bundles", bundleServer]];
+/** The first page of the console may load at most this much JavaScript, gzipped (issue 10's bar). */
+const CONSOLE_FIRST_PAGE_BUDGET = 100 * 1024;
+
+/**
+ * The staff/ops console (display/console, Preact + Vite) into dist/console, served by the controller
+ * at `/`. Reports what the first page loads: the entry chunk and everything it imports statically
+ * (pages behind a dynamic import() are loaded when visited), gzipped; fails above the budget.
+ */
+async function buildConsole() {
+  const { build: viteBuild } = await import("vite");
+  await viteBuild({ configFile: join(ROOT, "display", "console", "vite.config.ts"), logLevel: "warn" });
+  const out = join(DIST, "console");
+  const manifest = JSON.parse(readFileSync(join(out, ".vite", "manifest.json"), "utf8"));
+  const gz = (file) => gzipSync(readFileSync(join(out, file))).length;
+  const firstPage = new Set();
+  const css = new Set();
+  const walk = (key) => {
+    const chunk = manifest[key];
+    if (!chunk || firstPage.has(chunk.file)) return;
+    firstPage.add(chunk.file);
+    for (const c of chunk.css ?? []) css.add(c);
+    for (const i of chunk.imports ?? []) walk(i);
+  };
+  for (const [key, chunk] of Object.entries(manifest)) if (chunk.isEntry) walk(key);
+  const js = [...firstPage].reduce((n, f) => n + gz(f), 0);
+  const styles = [...css].reduce((n, f) => n + gz(f), 0);
+  const all = Object.values(manifest).reduce((n, c) => n + gz(c.file), 0);
+  const kB = (n) => `${(n / 1024).toFixed(1)} kB`;
+  if (js > CONSOLE_FIRST_PAGE_BUDGET) {
+    throw new Error(
+      `console: first page JavaScript is ${kB(js)} gzip, over the ${kB(CONSOLE_FIRST_PAGE_BUDGET)} budget`,
+    );
+  }
+  return `dist/console, first page ${kB(js)} JavaScript + ${kB(styles)} CSS gzip (budget ${kB(CONSOLE_FIRST_PAGE_BUDGET)}); all chunks ${kB(all)} gzip`;
+}
+
+/** The build, in order. */
+const STEPS = [
+  ["server bundles", bundleServer],
+  ["console", buildConsole],
+];
 
 const { values } = parseArgs({
   options: { quiet: { type: "boolean", default: false }, help: { type: "boolean" } },

@@ -36,8 +36,10 @@ export const ROUTE_ACCESS = {
   /** Any other feed name: answered 404 with the list of feeds. */
   "POST /api/v1/feeds/{feed}": OPS,
 
+  "GET /api/v1/products": READ,
   "GET /api/v1/products/{sku}": READ,
   "GET /api/v1/products/{sku}/price": READ,
+  "GET /api/v1/products/{sku}/history": READ,
 
   "GET /api/v1/labels": READ,
   "POST /api/v1/labels": STAFF,
@@ -50,6 +52,10 @@ export const ROUTE_ACCESS = {
   "GET /api/v1/templates/{template}/preview.png": READ,
 
   "GET /api/v1/sync": READ,
+  /** Server-sent events for live views (the console's sync dashboard). */
+  "GET /api/v1/events": READ,
+  /** The feed ledger and recent batches (the console's feeds page). */
+  "GET /api/v1/feeds": READ,
 
   // Staff set local promotions and overrides; guard rails still hold big cuts for an approver, and
   // central promotions are changed by ops only (checked in the promotion routes).

@@ -24,7 +24,9 @@ export function feedLedgerRoutes(s: ControllerServices): Hono {
   api.get("/feeds", (c) => {
     const reply: FeedsReply = {
       feeds: feedLedgerView(s),
-      batches: s.catalog.recentBatches(RECENT_BATCHES).map((b) => ({ ...b, appliedAt: iso(b.appliedAt) ?? "" })),
+      batches: s.catalog
+        .recentBatches(RECENT_BATCHES)
+        .map((b) => ({ ...b, appliedAt: iso(b.appliedAt) ?? "" })),
     };
     return c.json(reply);
   });

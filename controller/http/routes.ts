@@ -12,7 +12,6 @@ import {
   type LabelCommand,
   labelCreateBodySchema,
   linkBodySchema,
-  MERCHANT_FEEDS,
   PERSON_ROLES,
   PROTOCOL_VERSION,
   type ProductReply,
@@ -26,19 +25,20 @@ import type { ControllerServices } from "../services.ts";
 import { identityOf } from "./access.ts";
 import { approvalRoutes } from "./approval-routes.ts";
 import { assertRoutesDeclared, authorize } from "./authorize.ts";
+import { consoleRoutes } from "./console-routes.ts";
 import { apiError, readBody } from "./errors.ts";
+import { eventRoutes } from "./events-routes.ts";
 import { feedLedgerRoutes, feedLedgerView } from "./feed-ledger-routes.ts";
 import { feedSequence } from "./feed-sequence.ts";
 import { listLabels } from "./label-list.ts";
 import { merchantRoutes } from "./merchant-routes.ts";
 import { overrideRoutes } from "./override-routes.ts";
 import { previewRoutes } from "./preview-routes.ts";
+import { searchProducts } from "./product-search.ts";
 import { promotionRoutes } from "./promotion-routes.ts";
 import { replayRoutes } from "./replay-routes.ts";
 import { signInLimiter } from "./sign-in-limiter.ts";
 import { tokenRoutes } from "./token-routes.ts";
-import { consoleRoutes } from "./console-routes.ts";
-import { eventRoutes } from "./events-routes.ts";
 
 /** The HTTP API, `/api/v1/...` (names fixed in DESIGN.md §3a). */
 export function createApi(s: ControllerServices): Hono {
@@ -113,6 +113,8 @@ export function createApi(s: ControllerServices): Hono {
       `unknown feed "${c.req.param("feed")}"; feeds are ${FEED_NAMES.join(", ")}`,
     ),
   );
+
+  api.get("/products", (c) => searchProducts(s, c));
 
   api.get("/products/:sku", (c) => {
     const sku = c.req.param("sku");

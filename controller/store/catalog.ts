@@ -194,6 +194,17 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   const productBySku = sql.prepare<[string], ProductRecord>(
     `SELECT ${PRODUCT_COLUMNS} FROM products WHERE sku = ?`,
   );
+  // Search: an exact SKU or GTIN, SKUs starting with the text, names or brands containing it; ordered
+  // by SKU so `after` (the last SKU of a page) pages on. The LIKE escape keeps % and _ literal.
+  const searchProducts = sql.prepare<
+    { q: string; like: string; prefix: string; after: string; limit: number },
+    ProductRecord
+  >(
+    `SELECT ${PRODUCT_COLUMNS} FROM products
+     WHERE (sku = @q OR gtin = @q OR sku LIKE @prefix ESCAPE '\\' OR name LIKE @like ESCAPE '\\' OR brand LIKE @like ESCAPE '\\')
+       AND sku > @after
+     ORDER BY sku LIMIT @limit`,
+  );
   const historyBySku = sql.prepare<[string], PriceHistoryEntry>(
     `SELECT id, sku, amount_minor AS amountMinor, currency, effective_from AS effectiveFrom,
        effective_to AS effectiveTo, feed_sequence AS sequence FROM price_history WHERE sku = ? ORDER BY id`,
@@ -508,6 +519,14 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     },
 
     product: (sku: string): ProductRecord | undefined => productBySku.get(sku),
+    /**
+     * Products whose SKU or GTIN is `q`, whose SKU starts with it, or whose name or brand contains it
+     * (case-insensitive for ASCII), by SKU, after the SKU `after`; an empty `q` lists every product.
+     */
+    searchProducts(q: string, after: string, limit: number): ProductRecord[] {
+      const escaped = q.replace(/[\\%_]/g, (c) => `\\${c}`);
+      return searchProducts.all({ q, like: `%${escaped}%`, prefix: `${escaped}%`, after, limit });
+    },
 
     /**
      * Everything label content is computed from, for a set of SKUs. Many SKUs (a reprice after a

@@ -75,7 +75,10 @@ export const get = <T>(path: string, signal?: AbortSignal) =>
   api<T>("GET", path, undefined, signal ? { signal } : {});
 
 /** A GET whose reply headers matter too (paging: `Next-After`). */
-export async function getWithHeaders<T>(path: string, signal?: AbortSignal): Promise<{ body: T; headers: Headers }> {
+export async function getWithHeaders<T>(
+  path: string,
+  signal?: AbortSignal,
+): Promise<{ body: T; headers: Headers }> {
   const res = await fetch(`/api/v1${path}`, { headers: headers(), ...(signal ? { signal } : {}) });
   if (!res.ok) throw await failure(res);
   return { body: (await res.json()) as T, headers: res.headers };
@@ -119,7 +122,9 @@ export function upload<T>(
       else {
         if (xhr.status === 401) onUnauthorized();
         const e = parsed?.error;
-        reject(new ApiError(xhr.status, e?.code ?? `http_${xhr.status}`, e?.message ?? xhr.statusText, e?.details));
+        reject(
+          new ApiError(xhr.status, e?.code ?? `http_${xhr.status}`, e?.message ?? xhr.statusText, e?.details),
+        );
       }
     };
     xhr.send(body);

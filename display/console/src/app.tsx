@@ -1,5 +1,5 @@
-import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } from "preact-iso";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
+import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } from "preact-iso";
 import type { MeReply } from "../../../schemas/index.ts";
 import { ApiError, api, session, whenUnauthorized } from "./api.ts";
 import { fill, msg } from "./i18n/index.ts";
@@ -50,10 +50,10 @@ function navItems(): NavItem[] {
 function Shell({ store, session: s }: { store: string; session: Session }) {
   const { path } = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: close the phone menu on every navigation
   useEffect(() => setMenuOpen(false), [path]);
   const items = navItems();
-  const current = (href: string) => (href === "/" ? path === "/" : path === href || path.startsWith(`${href}/`));
+  const current = (href: string) =>
+    href === "/" ? path === "/" : path === href || path.startsWith(`${href}/`);
   return (
     <>
       <a class="skip" href="#main">
@@ -87,7 +87,9 @@ function Shell({ store, session: s }: { store: string; session: Session }) {
             })}
           </ul>
           <div class="who">
-            <span>{fill(msg.nav.signedInAs, { name: s.me.name, role: msg.roles[s.me.role] ?? s.me.role })}</span>
+            <span>
+              {fill(msg.nav.signedInAs, { name: s.me.name, role: msg.roles[s.me.role] ?? s.me.role })}
+            </span>
             <button type="button" class="link" onClick={s.signOut}>
               {msg.nav.signOut}
             </button>
@@ -169,9 +171,7 @@ export function App({ store }: { store: string }) {
 
   if (auth.state === "checking") return <Loading label={msg.signIn.checking} />;
   if (!value) {
-    return (
-      <SignIn store={store} onToken={check} error={auth.state === "out" ? auth.error : undefined} />
-    );
+    return <SignIn store={store} onToken={check} error={auth.state === "out" ? auth.error : undefined} />;
   }
   return (
     <SessionContext.Provider value={value}>
@@ -181,4 +181,3 @@ export function App({ store }: { store: string }) {
     </SessionContext.Provider>
   );
 }
-

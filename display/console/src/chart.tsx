@@ -19,7 +19,8 @@ export function PriceChart({ history, now = Date.now() }: { history: PriceHistor
   const amounts = pts.flatMap((p) => [p.price.amountMinor, p.regularPrice.amountMinor]);
   const max = Math.max(...amounts);
   const min = Math.min(0, ...amounts);
-  const x = (t: number) => PAD.left + ((Math.min(Math.max(t, from), to) - from) / (to - from)) * (W - PAD.left - PAD.right);
+  const x = (t: number) =>
+    PAD.left + ((Math.min(Math.max(t, from), to) - from) / (to - from)) * (W - PAD.left - PAD.right);
   const y = (a: number) => PAD.top + (1 - (a - min) / (max - min || 1)) * (H - PAD.top - PAD.bottom);
   const step = (pick: (p: (typeof pts)[number]) => number) => {
     let d = "";
@@ -33,12 +34,20 @@ export function PriceChart({ history, now = Date.now() }: { history: PriceHistor
   const label = pts[0]?.price.text ?? "";
   // Axis figures in the currency's own minor unit (2 decimals for EUR, 0 for JPY); exact texts are
   // the server's, in the table below.
-  const nf = new Intl.NumberFormat(locale(), { style: "currency", currency: pts[0]?.price.currency ?? "EUR" });
+  const nf = new Intl.NumberFormat(locale(), {
+    style: "currency",
+    currency: pts[0]?.price.currency ?? "EUR",
+  });
   const exponent = nf.resolvedOptions().maximumFractionDigits ?? 2;
   const fmt = (a: number) => nf.format(a / 10 ** exponent);
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={msg.product.chartLabel} preserveAspectRatio="none">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={msg.product.chartLabel}
+        preserveAspectRatio="none"
+      >
         {ticks.map((a) => (
           <g key={a}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(a)} y2={y(a)} class="grid" />
@@ -65,7 +74,8 @@ export function PriceChart({ history, now = Date.now() }: { history: PriceHistor
         )}
       </svg>
       <figcaption class="legend">
-        <span class="k shelf">{msg.product.shelfPrice}</span> <span class="k regular">{msg.product.regularPrice}</span>
+        <span class="k shelf">{msg.product.shelfPrice}</span>{" "}
+        <span class="k regular">{msg.product.regularPrice}</span>
         <span class="sr-only">{label}</span>
       </figcaption>
       <details>

@@ -3,8 +3,7 @@ import { App } from "./app.tsx";
 import { chooseLocale } from "./i18n/index.ts";
 import "./styles.css";
 
-const meta = (name: string) =>
-  document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? "";
+const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? "";
 
 /** Boot: the store's language first (the controller wrote its locale into the page), then draw. */
 const root = document.getElementById("app");

@@ -7,4 +7,5 @@ export { isValidGtin } from "../../../schemas/gtin.ts";
  * looked up as a product first; anything else as a label first (and as a SKU after that).
  */
 export type Guess = "gtin" | "label";
-export const guess = (code: string, isGtin: (c: string) => boolean): Guess => (isGtin(code) ? "gtin" : "label");
+export const guess = (code: string, isGtin: (c: string) => boolean): Guess =>
+  isGtin(code) ? "gtin" : "label";

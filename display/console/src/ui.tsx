@@ -33,7 +33,6 @@ export function useLoad<T>(
 ): Loaded<T> & { reload(): void } {
   const [result, setResult] = useState<Loaded<T>>({ state: "loading" });
   const [generation, setGeneration] = useState(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the load depends on
   useEffect(() => {
     const abort = new AbortController();
     setResult((r) => ({ state: "loading", ...(r.value !== undefined ? { value: r.value } : {}) }));
@@ -77,7 +76,6 @@ export function ErrorBox({ error, onRetry }: { error: ApiError; onRetry?: () => 
       {details.length > 0 && (
         <ul>
           {details.slice(0, 20).map((d, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: problems have no identity of their own
             <li key={i}>
               {d.line !== undefined && <>{fill(msg.errors.line, { line: String(d.line) })} · </>}
               {d.field !== undefined && <code>{String(d.field)}</code>} {String(d.reason ?? d.message ?? "")}
@@ -175,21 +173,29 @@ export function Preview({
     };
   }, [path, version]);
   if (error)
-    return <p class="preview-missing">{error.code === "no_content" ? msg.labels.noContent : error.message}</p>;
-  if (!url) return <div class="preview preview-loading" aria-busy="true" aria-label={msg.common.loading} />;
+    return (
+      <p class="preview-missing">{error.code === "no_content" ? msg.labels.noContent : error.message}</p>
+    );
+  if (!url)
+    return (
+      <div class="preview preview-loading" aria-busy="true">
+        <span class="sr-only">{msg.common.loading}</span>
+      </div>
+    );
   return (
     <figure class="preview">
       <div class="preview-frame" style={{ "--zoom": String(zoom) } as JSX.CSSProperties}>
         <img src={url} alt={alt} data-version={version ?? ""} />
       </div>
       {zoomable && (
-        <div class="zoom" role="group" aria-label={msg.labels.zoom}>
+        <fieldset class="zoom">
+          <legend class="sr-only">{msg.labels.zoom}</legend>
           {[1, 2, 3].map((z) => (
             <button key={z} type="button" aria-pressed={zoom === z} onClick={() => setZoom(z)}>
               {z}×
             </button>
           ))}
-        </div>
+        </fieldset>
       )}
     </figure>
   );

@@ -258,7 +258,8 @@ const en = {
     send: "Send",
     progress: "Upload progress",
     sent: "{sent} of {total} kB sent",
-    applied: "Applied: {rows} rows read, {changed} changed, {labels} labels affected, {held} held for approval.",
+    applied:
+      "Applied: {rows} rows read, {changed} changed, {labels} labels affected, {held} held for approval.",
     notApplied: "Not applied: {reason}",
   },
   audit: {

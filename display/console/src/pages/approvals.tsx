@@ -20,7 +20,11 @@ export function Approvals() {
     setError(null);
     setDone(null);
     try {
-      const r = await api<{ notes?: ChangeNote[] }>("POST", `/approvals/${encodeURIComponent(a.approvalId)}/${verdict}`, {});
+      const r = await api<{ notes?: ChangeNote[] }>(
+        "POST",
+        `/approvals/${encodeURIComponent(a.approvalId)}/${verdict}`,
+        {},
+      );
       setDone({
         text: fill(verdict === "approve" ? msg.approvals.approved : msg.approvals.rejected, { sku: a.sku }),
         ...(r.notes ? { notes: r.notes } : {}),
@@ -34,13 +38,14 @@ export function Approvals() {
   return (
     <section>
       <PageTitle>{msg.approvals.title}</PageTitle>
-      <div class="filters" role="group" aria-label={msg.approvals.filter}>
+      <fieldset class="filters">
+        <legend class="sr-only">{msg.approvals.filter}</legend>
         {STATUSES.map((s) => (
           <button key={s} type="button" aria-pressed={status === s} onClick={() => setStatus(s)}>
             {msg.approvals.status[s]}
           </button>
         ))}
-      </div>
+      </fieldset>
       {!canDecide && status === "pending" && <p class="muted">{msg.approvals.onlyManagers}</p>}
       {error && <ErrorBox error={error} />}
       {done && (
@@ -77,8 +82,10 @@ export function Approvals() {
                   <p>{a.reason}</p>
                   <p class="muted">
                     {fill(msg.approvals.from, { source: a.source, when: when(a.createdAt) })}
-                    {a.effectiveFrom && ` · ${fill(msg.approvals.effective, { when: when(a.effectiveFrom) })}`}
-                    {a.decidedBy && ` · ${fill(msg.approvals.decidedBy, { name: a.decidedBy, when: when(a.decidedAt) })}`}
+                    {a.effectiveFrom &&
+                      ` · ${fill(msg.approvals.effective, { when: when(a.effectiveFrom) })}`}
+                    {a.decidedBy &&
+                      ` · ${fill(msg.approvals.decidedBy, { name: a.decidedBy, when: when(a.decidedAt) })}`}
                   </p>
                   {canDecide && a.status === "pending" && (
                     <div class="actions">

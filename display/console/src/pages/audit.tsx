@@ -1,5 +1,5 @@
-import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
 import { get } from "../api.ts";
 import { when } from "../format.ts";
 import { msg } from "../i18n/index.ts";
@@ -83,7 +83,9 @@ export function Audit() {
                         {r.entityId && (
                           <>
                             {" "}
-                            <a href={`/audit?entity=${encodeURIComponent(r.entity)}&entityId=${encodeURIComponent(r.entityId)}`}>
+                            <a
+                              href={`/audit?entity=${encodeURIComponent(r.entity)}&entityId=${encodeURIComponent(r.entityId)}`}
+                            >
                               {r.entityId}
                             </a>
                           </>

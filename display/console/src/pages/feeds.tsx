@@ -46,7 +46,9 @@ export function Feeds() {
                       <td class={f.gaps.length ? "warn" : ""}>
                         {f.gaps.length === 0
                           ? msg.feeds.noGaps
-                          : f.gaps.map((g) => (g.from === g.to ? `${g.from}` : `${g.from}–${g.to}`)).join(", ")}
+                          : f.gaps
+                              .map((g) => (g.from === g.to ? `${g.from}` : `${g.from}–${g.to}`))
+                              .join(", ")}
                       </td>
                     </tr>
                   ))}
@@ -96,7 +98,15 @@ export function Feeds() {
   );
 }
 
-function Upload({ feeds, last, onDone }: { feeds: string[]; last: (feed: string) => number; onDone: () => void }) {
+function Upload({
+  feeds,
+  last,
+  onDone,
+}: {
+  feeds: string[];
+  last: (feed: string) => number;
+  onDone: () => void;
+}) {
   const [feed, setFeed] = useState(feeds[0] ?? "");
   const [sequence, setSequence] = useState(String(last(feeds[0] ?? "") + 1));
   const [progress, setProgress] = useState<{ sent: number; total: number } | null>(null);

@@ -1,5 +1,5 @@
-import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
 import type { LabelReply } from "../../../../schemas/index.ts";
 import { type ApiError, api, get } from "../api.ts";
 import { ago, when } from "../format.ts";
@@ -103,7 +103,10 @@ export function Label({ labelId }: { labelId: string }) {
                 </button>
               )}
               {l.sku && session.can("DELETE /api/v1/labels/{labelId}/link") && (
-                <button type="button" onClick={() => act(() => api("DELETE", `/labels/${enc}/link`), msg.labels.unlinkedDone)}>
+                <button
+                  type="button"
+                  onClick={() => act(() => api("DELETE", `/labels/${enc}/link`), msg.labels.unlinkedDone)}
+                >
                   {msg.labels.unlink}
                 </button>
               )}
@@ -130,7 +133,10 @@ export function Label({ labelId }: { labelId: string }) {
                 class="form inline"
                 onSubmit={(e) => {
                   e.preventDefault();
-                  void act(() => api("PUT", `/labels/${enc}/link`, { sku: sku.trim() }), fill(msg.labels.linkedTo, { sku: sku.trim() }));
+                  void act(
+                    () => api("PUT", `/labels/${enc}/link`, { sku: sku.trim() }),
+                    fill(msg.labels.linkedTo, { sku: sku.trim() }),
+                  );
                 }}
               >
                 <Field id="link-sku" label={l.sku ? msg.labels.relink : msg.labels.linkTo}>

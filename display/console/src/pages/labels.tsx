@@ -1,5 +1,5 @@
-import { useLocation } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
 import type { LabelFilter, LabelReply, SyncReply } from "../../../../schemas/index.ts";
 import { type ApiError, get, getWithHeaders } from "../api.ts";
 import { ago, count } from "../format.ts";
@@ -10,7 +10,10 @@ import { COUNTERS } from "./dashboard.tsx";
 const PAGE = 50;
 
 /** One page of `GET /labels?…`, and the `after` of the next one (the Next-After header). */
-async function labelPage(query: string, signal?: AbortSignal): Promise<{ items: LabelReply[]; next: string | null }> {
+async function labelPage(
+  query: string,
+  signal?: AbortSignal,
+): Promise<{ items: LabelReply[]; next: string | null }> {
   const r = await getWithHeaders<LabelReply[]>(`/labels?${query}`, signal);
   return { items: r.body, next: r.headers.get("Next-After") };
 }
@@ -53,7 +56,8 @@ export function Labels() {
   return (
     <section>
       <PageTitle>{msg.labels.title}</PageTitle>
-      <div class="filters counters-filter" role="group" aria-label={msg.labels.filter}>
+      <fieldset class="filters counters-filter">
+        <legend class="sr-only">{msg.labels.filter}</legend>
         <button type="button" aria-pressed={filter === ""} onClick={() => go("", q)}>
           {msg.common.all}
           {counts.state === "ok" && <span class="count">{count(counts.value.total)}</span>}
@@ -64,9 +68,8 @@ export function Labels() {
             {counts.state === "ok" && <span class="count">{count(counts.value[key])}</span>}
           </button>
         ))}
-      </div>
+      </fieldset>
       <form
-        role="search"
         class="search"
         onSubmit={(e) => {
           e.preventDefault();
@@ -75,7 +78,13 @@ export function Labels() {
       >
         <label for="label-q">{msg.labels.search}</label>
         <div class="row">
-          <input id="label-q" type="search" autoComplete="off" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <input
+            id="label-q"
+            type="search"
+            autoComplete="off"
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
           <button type="submit">{msg.products.find}</button>
         </div>
       </form>

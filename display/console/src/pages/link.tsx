@@ -33,10 +33,13 @@ async function lookUp(code: string): Promise<Found | null> {
       throw e;
     }
   };
-  return guess(code, isValidGtin) === "gtin" ? ((await product()) ?? label()) : ((await label()) ?? product());
+  return guess(code, isValidGtin) === "gtin"
+    ? ((await product()) ?? label())
+    : ((await label()) ?? product());
 }
 
-const panelOf = (l: LabelReply) => (l.width && l.height ? `${l.width}x${l.height}-${l.colors ?? "bwr"}` : "2.9in-bwr");
+const panelOf = (l: LabelReply) =>
+  l.width && l.height ? `${l.width}x${l.height}-${l.colors ?? "bwr"}` : "2.9in-bwr";
 
 /**
  * Link a label to a product with a barcode scanner, no mouse needed: scan the label's code and the
@@ -104,7 +107,13 @@ export function LinkScan() {
   };
 
   const ready = label !== null && product !== null;
-  const step = ready ? msg.link.confirmHint : label ? msg.link.scanProduct : product ? msg.link.scanLabel : msg.link.scanEither;
+  const step = ready
+    ? msg.link.confirmHint
+    : label
+      ? msg.link.scanProduct
+      : product
+        ? msg.link.scanLabel
+        : msg.link.scanEither;
   return (
     <section class="link-page">
       <PageTitle>{msg.link.title}</PageTitle>

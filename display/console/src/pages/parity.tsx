@@ -13,7 +13,14 @@ interface ParityReply {
   mismatched: number;
   parityShare: number;
   notOnline: number;
-  mismatches: { sku: string; labelIds: string[]; reason: string; online: unknown; shelf: unknown; since: string | null }[];
+  mismatches: {
+    sku: string;
+    labelIds: string[];
+    reason: string;
+    online: unknown;
+    shelf: unknown;
+    since: string | null;
+  }[];
 }
 
 const show = (v: unknown): string => {

@@ -2,9 +2,9 @@ import { useState } from "preact/hooks";
 import type { ChangeNote, PriceHistoryReply, PriceReply, ProductReply } from "../../../../schemas/index.ts";
 import { type ApiError, api, get } from "../api.ts";
 import { PriceChart } from "../chart.tsx";
-import { LabelTile } from "../label-tile.tsx";
 import { when } from "../format.ts";
 import { fill, msg } from "../i18n/index.ts";
+import { LabelTile } from "../label-tile.tsx";
 import { describe, instant, type PromotionView, phase } from "../promotion-text.ts";
 import {
   asApiError,
@@ -132,9 +132,7 @@ export function Product({ sku }: { sku: string }) {
             <h2>{msg.product.promotions}</h2>
             <Show loaded={promotions}>
               {(list) => {
-                const mine = list.filter(
-                  (x) => !x.deleted && x.skus.includes(p.sku) && phase(x) !== "ended",
-                );
+                const mine = list.filter((x) => !x.deleted && x.skus.includes(p.sku) && phase(x) !== "ended");
                 return mine.length === 0 ? (
                   <Empty>{msg.product.noPromotions}</Empty>
                 ) : (
@@ -145,7 +143,9 @@ export function Product({ sku }: { sku: string }) {
                         <span class={`badge p-${phase(x)}`}>{msg.promotions.phase[phase(x)]}</span>{" "}
                         <span class="muted">
                           {when(new Date(instant(x.start) ?? 0).toISOString())} –{" "}
-                          {x.end === null ? msg.promotions.openEnded : when(new Date(instant(x.end) ?? 0).toISOString())}
+                          {x.end === null
+                            ? msg.promotions.openEnded
+                            : when(new Date(instant(x.end) ?? 0).toISOString())}
                         </span>
                       </li>
                     ))}
@@ -209,7 +209,11 @@ function PriceOverride({ sku, onDone }: { sku: string; onDone: () => void }) {
               "/overrides",
               { sku, price: priceText.trim().replace(",", "."), reason, author: session.me.name },
             );
-            setResult({ held: r.held === true, ...(r.notes ? { notes: r.notes } : {}), ...(r.holdReason ? { holdReason: r.holdReason } : {}) });
+            setResult({
+              held: r.held === true,
+              ...(r.notes ? { notes: r.notes } : {}),
+              ...(r.holdReason ? { holdReason: r.holdReason } : {}),
+            });
             onDone();
           } catch (x) {
             setError(asApiError(x));
@@ -228,7 +232,12 @@ function PriceOverride({ sku, onDone }: { sku: string; onDone: () => void }) {
           />
         </Field>
         <Field id="override-reason" label={msg.common.reason} error={fieldError(error, "reason")}>
-          <input id="override-reason" required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          <input
+            id="override-reason"
+            required
+            value={reason}
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
         </Field>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? msg.common.saving : msg.product.setPriceSubmit}

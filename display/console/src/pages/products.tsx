@@ -1,5 +1,5 @@
-import { useLocation } from "preact-iso";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
 import { get } from "../api.ts";
 import { msg } from "../i18n/index.ts";
 import { Empty, ErrorBox, Loading, PageTitle, useLoad } from "../ui.tsx";
@@ -66,7 +66,6 @@ export function Products() {
     <section>
       <PageTitle>{msg.products.title}</PageTitle>
       <form
-        role="search"
         class="search"
         onSubmit={(e) => {
           e.preventDefault();

@@ -1,10 +1,10 @@
-import { useLocation } from "preact-iso";
 import { useEffect, useState } from "preact/hooks";
+import { useLocation } from "preact-iso";
 import type { ChangeNote, ProductReply } from "../../../../schemas/index.ts";
 import { type ApiError, api, get } from "../api.ts";
 import { fromLocalInput, toLocalInput } from "../format.ts";
-import { LabelTile } from "../label-tile.tsx";
 import { fill, msg } from "../i18n/index.ts";
+import { LabelTile } from "../label-tile.tsx";
 import { instant, type PromotionView } from "../promotion-text.ts";
 import { asApiError, ErrorBox, Field, fieldError, Loading, Notes, PageTitle, useSession } from "../ui.tsx";
 
@@ -85,7 +85,9 @@ export function PromotionEdit({ promotionId }: { promotionId?: string }) {
       setSaved(r);
       // The labels of up to three promoted products, to watch the change reach the shelf.
       const products = await Promise.all(
-        r.promotion.skus.slice(0, 3).map((s) => get<ProductReply>(`/products/${encodeURIComponent(s)}`).catch(() => null)),
+        r.promotion.skus
+          .slice(0, 3)
+          .map((s) => get<ProductReply>(`/products/${encodeURIComponent(s)}`).catch(() => null)),
       );
       setLabels(products.flatMap((p) => p?.labels ?? []).slice(0, 6));
     } catch (x) {
@@ -110,7 +112,9 @@ export function PromotionEdit({ promotionId }: { promotionId?: string }) {
 
   return (
     <section>
-      <PageTitle>{editing ? fill(msg.promotions.editTitle, { id: promotionId }) : msg.promotions.create}</PageTitle>
+      <PageTitle>
+        {editing ? fill(msg.promotions.editTitle, { id: promotionId }) : msg.promotions.create}
+      </PageTitle>
       <form onSubmit={submit} class="form">
         <fieldset disabled={readOnly || busy}>
           <Field id="promo-kind" label={msg.promotions.kind} error={fieldError(error, "kind")}>
@@ -122,8 +126,19 @@ export function PromotionEdit({ promotionId }: { promotionId?: string }) {
               ))}
             </select>
           </Field>
-          <Field id="promo-skus" label={msg.promotions.skus} hint={msg.promotions.skusHint} error={fieldError(error, "skus")}>
-            <input id="promo-skus" required value={skus} aria-describedby="promo-skus-hint" onInput={(e) => setSkus(e.currentTarget.value)} />
+          <Field
+            id="promo-skus"
+            label={msg.promotions.skus}
+            hint={msg.promotions.skusHint}
+            error={fieldError(error, "skus")}
+          >
+            <input
+              id="promo-skus"
+              required
+              value={skus}
+              aria-describedby="promo-skus-hint"
+              onInput={(e) => setSkus(e.currentTarget.value)}
+            />
           </Field>
           {kind === "multibuy" && (
             <Field id="promo-buy" label={msg.promotions.buyQuantity} error={fieldError(error, "buyQuantity")}>
@@ -138,14 +153,37 @@ export function PromotionEdit({ promotionId }: { promotionId?: string }) {
             </Field>
           )}
           <Field id="promo-value" label={valueLabel} error={fieldError(error, "value")}>
-            <input id="promo-value" required inputMode="decimal" value={value} onInput={(e) => setValue(e.currentTarget.value)} />
+            <input
+              id="promo-value"
+              required
+              inputMode="decimal"
+              value={value}
+              onInput={(e) => setValue(e.currentTarget.value)}
+            />
           </Field>
           <div class="row2">
             <Field id="promo-start" label={msg.promotions.start} error={fieldError(error, "start")}>
-              <input id="promo-start" type="datetime-local" required value={start} onInput={(e) => setStart(e.currentTarget.value)} />
+              <input
+                id="promo-start"
+                type="datetime-local"
+                required
+                value={start}
+                onInput={(e) => setStart(e.currentTarget.value)}
+              />
             </Field>
-            <Field id="promo-end" label={msg.promotions.end} hint={msg.promotions.endHint} error={fieldError(error, "end")}>
-              <input id="promo-end" type="datetime-local" value={end} aria-describedby="promo-end-hint" onInput={(e) => setEnd(e.currentTarget.value)} />
+            <Field
+              id="promo-end"
+              label={msg.promotions.end}
+              hint={msg.promotions.endHint}
+              error={fieldError(error, "end")}
+            >
+              <input
+                id="promo-end"
+                type="datetime-local"
+                value={end}
+                aria-describedby="promo-end-hint"
+                onInput={(e) => setEnd(e.currentTarget.value)}
+              />
             </Field>
           </div>
           <Field id="promo-reason" label={msg.common.reason} error={fieldError(error, "reason")}>
@@ -165,7 +203,9 @@ export function PromotionEdit({ promotionId }: { promotionId?: string }) {
           <p>
             {fill(msg.promotions.saved, { n: saved.labelsAffected })}{" "}
             {!editing && (
-              <a href={`/promotions/${encodeURIComponent(saved.promotion.promotionId)}`}>{msg.promotions.open}</a>
+              <a href={`/promotions/${encodeURIComponent(saved.promotion.promotionId)}`}>
+                {msg.promotions.open}
+              </a>
             )}
           </p>
           <Notes notes={saved.notes} />

@@ -24,9 +24,13 @@ export function Promotions() {
     if (!confirm(fill(msg.promotions.confirmEnd, { what: describe(p) }))) return;
     setError(null);
     try {
-      const r = await api<{ notes?: ChangeNote[] }>("DELETE", `/promotions/${encodeURIComponent(p.promotionId)}`, {
-        reason: msg.promotions.endedFromConsole,
-      });
+      const r = await api<{ notes?: ChangeNote[] }>(
+        "DELETE",
+        `/promotions/${encodeURIComponent(p.promotionId)}`,
+        {
+          reason: msg.promotions.endedFromConsole,
+        },
+      );
       setEnded({ id: p.promotionId, ...(r.notes ? { notes: r.notes } : {}) });
       list.reload();
     } catch (e) {
@@ -44,13 +48,14 @@ export function Promotions() {
           </a>
         </p>
       )}
-      <div class="filters" role="group" aria-label={msg.promotions.filter}>
+      <fieldset class="filters">
+        <legend class="sr-only">{msg.promotions.filter}</legend>
         {(["all", "active", "upcoming", "ended"] as const).map((f) => (
           <button key={f} type="button" aria-pressed={show === f} onClick={() => setShow(f)}>
             {f === "all" ? msg.common.all : msg.promotions.phase[f]}
           </button>
         ))}
-      </div>
+      </fieldset>
       {error && <ErrorBox error={error} />}
       {ended && (
         <div role="status" class="done">
@@ -96,15 +101,18 @@ export function Promotions() {
                           {p.skus.length > 3 && ` +${p.skus.length - 3}`}
                         </td>
                         <td>
-                          {when(iso(p.start))} – {p.end === null ? msg.promotions.openEnded : when(iso(p.end))}
+                          {when(iso(p.start))} –{" "}
+                          {p.end === null ? msg.promotions.openEnded : when(iso(p.end))}
                         </td>
                         <td>{msg.promotions.sources[p.source]}</td>
                         <td>
-                          {canEnd && ph !== "ended" && (p.source !== "central" || session.me.role === "ops") && (
-                            <button type="button" class="danger" onClick={() => endNow(p)}>
-                              {ph === "upcoming" ? msg.promotions.cancel : msg.promotions.endNow}
-                            </button>
-                          )}
+                          {canEnd &&
+                            ph !== "ended" &&
+                            (p.source !== "central" || session.me.role === "ops") && (
+                              <button type="button" class="danger" onClick={() => endNow(p)}>
+                                {ph === "upcoming" ? msg.promotions.cancel : msg.promotions.endNow}
+                              </button>
+                            )}
                         </td>
                       </tr>
                     );

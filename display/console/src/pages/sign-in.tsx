@@ -16,9 +16,7 @@ export function SignIn({
   const [token, setToken] = useState("");
   return (
     <main id="main" class="sign-in">
-      <h1>
-        Shelfsync{store && <span class="muted"> · {store}</span>}
-      </h1>
+      <h1>Shelfsync{store && <span class="muted"> · {store}</span>}</h1>
       <form
         onSubmit={(e) => {
           e.preventDefault();

@@ -34,8 +34,19 @@ export function Tokens() {
       >
         <h2>{msg.tokens.create}</h2>
         <div class="row2">
-          <Field id="token-name" label={msg.tokens.name} hint={msg.tokens.nameHint} error={fieldError(error, "name")}>
-            <input id="token-name" required value={name} aria-describedby="token-name-hint" onInput={(e) => setName(e.currentTarget.value)} />
+          <Field
+            id="token-name"
+            label={msg.tokens.name}
+            hint={msg.tokens.nameHint}
+            error={fieldError(error, "name")}
+          >
+            <input
+              id="token-name"
+              required
+              value={name}
+              aria-describedby="token-name-hint"
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
           </Field>
           <Field id="token-role" label={msg.tokens.role}>
             <select id="token-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
@@ -54,7 +65,12 @@ export function Tokens() {
       {error && <ErrorBox error={error} />}
       {created && (
         <div class="card created" role="status">
-          <p>{fill(msg.tokens.createdFor, { name: created.name, role: msg.roles[created.role] })}</p>
+          <p>
+            {fill(msg.tokens.createdFor, {
+              name: created.name,
+              role: msg.roles[created.role] ?? created.role,
+            })}
+          </p>
           <p>
             <code class="token" data-testid="new-token">
               {created.token}
