@@ -1,4 +1,72 @@
-import type { Messages } from "./en.ts";
-import en from "./en.ts";
+import { translate } from "./catalogue.ts";
 
-export default { ...en, language: "es" } satisfies Messages;
+/** Español. */
+export default translate({
+  language: "es",
+  common: {
+    loading: "Cargando…",
+    retry: "Reintentar",
+    save: "Guardar",
+    saving: "Guardando…",
+    cancel: "Cancelar",
+    reason: "Motivo",
+    all: "Todas",
+    actions: "Acciones",
+  },
+  errors: {
+    failed: "No ha funcionado.",
+    forbidden: "Su rol no lo permite.",
+    network: "El controlador no responde. Compruebe la conexión y vuelva a intentarlo.",
+    notFound: "No encontrado.",
+    line: "línea {line}",
+  },
+  signIn: {
+    token: "Token de acceso",
+    submit: "Entrar",
+    checking: "Entrando…",
+    expired: "Se ha cerrado la sesión: el token ya no es válido.",
+  },
+  nav: {
+    label: "Principal",
+    menu: "Menú",
+    skip: "Ir al contenido",
+    dashboard: "Sincronía",
+    products: "Productos",
+    labels: "Etiquetas",
+    link: "Vincular etiquetas",
+    promotions: "Promociones",
+    approvals: "Aprobaciones",
+    feeds: "Feeds",
+    audit: "Registro",
+    tokens: "Tokens",
+    parity: "Paridad online",
+    screens: "Pantallas",
+    signOut: "Salir",
+  },
+  status: {
+    in_sync: "Al día",
+    pending: "Pendiente",
+    offline: "Sin conexión",
+    never_seen: "Nunca vista",
+    unlinked: "Sin vincular",
+    not_a_reduction: "No es una rebaja",
+    low_battery: "Batería baja",
+    weak_signal: "Señal débil",
+  },
+  stock: { in_stock: "En stock", low: "Bajo", out: "Agotado" },
+  dashboard: {
+    title: "Sincronía de lineales",
+    live: "En directo",
+    labels: "etiquetas",
+    notRight: "A corregir ({n})",
+    allRight: "Cada etiqueta muestra lo que debe.",
+  },
+  products: { title: "Productos", search: "SKU, GTIN o nombre", find: "Buscar" },
+  link: {
+    title: "Vincular etiquetas",
+    scan: "Escanear",
+    confirm: "Vincular (Intro)",
+    startOver: "Empezar de nuevo (Esc)",
+  },
+  approvals: { title: "Aprobaciones", approve: "Aprobar", reject: "Rechazar" },
+});

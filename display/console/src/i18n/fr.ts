@@ -1,4 +1,72 @@
-import type { Messages } from "./en.ts";
-import en from "./en.ts";
+import { translate } from "./catalogue.ts";
 
-export default { ...en, language: "fr" } satisfies Messages;
+/** Français. */
+export default translate({
+  language: "fr",
+  common: {
+    loading: "Chargement…",
+    retry: "Réessayer",
+    save: "Enregistrer",
+    saving: "Enregistrement…",
+    cancel: "Annuler",
+    reason: "Motif",
+    all: "Tous",
+    actions: "Actions",
+  },
+  errors: {
+    failed: "Cela n'a pas fonctionné.",
+    forbidden: "Votre rôle ne permet pas cette action.",
+    network: "Le contrôleur ne répond pas. Vérifiez la connexion et réessayez.",
+    notFound: "Introuvable.",
+    line: "ligne {line}",
+  },
+  signIn: {
+    token: "Jeton d'accès",
+    submit: "Se connecter",
+    checking: "Connexion…",
+    expired: "Vous avez été déconnecté : le jeton n'est plus valide.",
+  },
+  nav: {
+    label: "Principal",
+    menu: "Menu",
+    skip: "Aller au contenu",
+    dashboard: "Synchro",
+    products: "Produits",
+    labels: "Étiquettes",
+    link: "Associer des étiquettes",
+    promotions: "Promotions",
+    approvals: "Validations",
+    feeds: "Flux",
+    audit: "Journal",
+    tokens: "Jetons",
+    parity: "Parité en ligne",
+    screens: "Écrans",
+    signOut: "Se déconnecter",
+  },
+  status: {
+    in_sync: "À jour",
+    pending: "En attente",
+    offline: "Hors ligne",
+    never_seen: "Jamais vue",
+    unlinked: "Non associée",
+    not_a_reduction: "Pas une réduction",
+    low_battery: "Batterie faible",
+    weak_signal: "Signal faible",
+  },
+  stock: { in_stock: "En stock", low: "Faible", out: "Rupture" },
+  dashboard: {
+    title: "Synchro des rayons",
+    live: "En direct",
+    labels: "étiquettes",
+    notRight: "À corriger ({n})",
+    allRight: "Chaque étiquette affiche ce qu'elle doit.",
+  },
+  products: { title: "Produits", search: "Référence, GTIN ou nom", find: "Rechercher" },
+  link: {
+    title: "Associer des étiquettes",
+    scan: "Scanner",
+    confirm: "Associer (Entrée)",
+    startOver: "Recommencer (Échap)",
+  },
+  approvals: { title: "Validations", approve: "Valider", reject: "Refuser" },
+});

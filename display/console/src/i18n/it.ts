@@ -1,4 +1,72 @@
-import type { Messages } from "./en.ts";
-import en from "./en.ts";
+import { translate } from "./catalogue.ts";
 
-export default { ...en, language: "it" } satisfies Messages;
+/** Italiano. */
+export default translate({
+  language: "it",
+  common: {
+    loading: "Caricamento…",
+    retry: "Riprova",
+    save: "Salva",
+    saving: "Salvataggio…",
+    cancel: "Annulla",
+    reason: "Motivo",
+    all: "Tutti",
+    actions: "Azioni",
+  },
+  errors: {
+    failed: "Non ha funzionato.",
+    forbidden: "Il tuo ruolo non lo consente.",
+    network: "Il controller non risponde. Controlla la connessione e riprova.",
+    notFound: "Non trovato.",
+    line: "riga {line}",
+  },
+  signIn: {
+    token: "Token di accesso",
+    submit: "Accedi",
+    checking: "Accesso…",
+    expired: "Sei stato disconnesso: il token non è più valido.",
+  },
+  nav: {
+    label: "Principale",
+    menu: "Menu",
+    skip: "Vai al contenuto",
+    dashboard: "Sincronia",
+    products: "Prodotti",
+    labels: "Etichette",
+    link: "Associa etichette",
+    promotions: "Promozioni",
+    approvals: "Approvazioni",
+    feeds: "Feed",
+    audit: "Registro",
+    tokens: "Token",
+    parity: "Parità online",
+    screens: "Schermi",
+    signOut: "Esci",
+  },
+  status: {
+    in_sync: "Aggiornata",
+    pending: "In attesa",
+    offline: "Offline",
+    never_seen: "Mai vista",
+    unlinked: "Non associata",
+    not_a_reduction: "Non è una riduzione",
+    low_battery: "Batteria scarica",
+    weak_signal: "Segnale debole",
+  },
+  stock: { in_stock: "Disponibile", low: "Scarso", out: "Esaurito" },
+  dashboard: {
+    title: "Sincronia scaffali",
+    live: "In diretta",
+    labels: "etichette",
+    notRight: "Da correggere ({n})",
+    allRight: "Ogni etichetta mostra ciò che deve.",
+  },
+  products: { title: "Prodotti", search: "Codice, GTIN o nome", find: "Cerca" },
+  link: {
+    title: "Associa etichette",
+    scan: "Scansiona",
+    confirm: "Associa (Invio)",
+    startOver: "Ricomincia (Esc)",
+  },
+  approvals: { title: "Approvazioni", approve: "Approva", reject: "Rifiuta" },
+});

@@ -1,4 +1,72 @@
-import type { Messages } from "./en.ts";
-import en from "./en.ts";
+import { translate } from "./catalogue.ts";
 
-export default { ...en, language: "nl" } satisfies Messages;
+/** Nederlands. */
+export default translate({
+  language: "nl",
+  common: {
+    loading: "Laden…",
+    retry: "Opnieuw",
+    save: "Opslaan",
+    saving: "Opslaan…",
+    cancel: "Annuleren",
+    reason: "Reden",
+    all: "Alle",
+    actions: "Acties",
+  },
+  errors: {
+    failed: "Dat is niet gelukt.",
+    forbidden: "Uw rol mag dit niet.",
+    network: "De controller antwoordt niet. Controleer de verbinding en probeer opnieuw.",
+    notFound: "Niet gevonden.",
+    line: "regel {line}",
+  },
+  signIn: {
+    token: "Toegangstoken",
+    submit: "Aanmelden",
+    checking: "Aanmelden…",
+    expired: "U bent afgemeld: het token is niet meer geldig.",
+  },
+  nav: {
+    label: "Hoofdmenu",
+    menu: "Menu",
+    skip: "Naar de inhoud",
+    dashboard: "Sync",
+    products: "Artikelen",
+    labels: "Labels",
+    link: "Labels koppelen",
+    promotions: "Acties",
+    approvals: "Goedkeuringen",
+    feeds: "Feeds",
+    audit: "Logboek",
+    tokens: "Tokens",
+    parity: "Online pariteit",
+    screens: "Schermen",
+    signOut: "Afmelden",
+  },
+  status: {
+    in_sync: "Actueel",
+    pending: "In behandeling",
+    offline: "Offline",
+    never_seen: "Nooit gezien",
+    unlinked: "Niet gekoppeld",
+    not_a_reduction: "Geen korting",
+    low_battery: "Batterij bijna leeg",
+    weak_signal: "Zwak signaal",
+  },
+  stock: { in_stock: "Op voorraad", low: "Weinig", out: "Uitverkocht" },
+  dashboard: {
+    title: "Schapsync",
+    live: "Live",
+    labels: "labels",
+    notRight: "Niet juist ({n})",
+    allRight: "Elk label toont wat het moet.",
+  },
+  products: { title: "Artikelen", search: "SKU, GTIN of naam", find: "Zoeken" },
+  link: {
+    title: "Labels koppelen",
+    scan: "Scannen",
+    confirm: "Koppelen (Enter)",
+    startOver: "Opnieuw (Esc)",
+  },
+  approvals: { title: "Goedkeuringen", approve: "Goedkeuren", reject: "Afwijzen" },
+});

@@ -1,4 +1,72 @@
-import type { Messages } from "./en.ts";
-import en from "./en.ts";
+import { translate } from "./catalogue.ts";
 
-export default { ...en, language: "pl" } satisfies Messages;
+/** Polski. */
+export default translate({
+  language: "pl",
+  common: {
+    loading: "Wczytywanie…",
+    retry: "Spróbuj ponownie",
+    save: "Zapisz",
+    saving: "Zapisywanie…",
+    cancel: "Anuluj",
+    reason: "Powód",
+    all: "Wszystkie",
+    actions: "Działania",
+  },
+  errors: {
+    failed: "To się nie udało.",
+    forbidden: "Twoja rola na to nie pozwala.",
+    network: "Kontroler nie odpowiada. Sprawdź połączenie i spróbuj ponownie.",
+    notFound: "Nie znaleziono.",
+    line: "wiersz {line}",
+  },
+  signIn: {
+    token: "Token dostępu",
+    submit: "Zaloguj",
+    checking: "Logowanie…",
+    expired: "Wylogowano: token jest już nieważny.",
+  },
+  nav: {
+    label: "Główne",
+    menu: "Menu",
+    skip: "Przejdź do treści",
+    dashboard: "Synchronizacja",
+    products: "Produkty",
+    labels: "Etykiety",
+    link: "Przypisz etykiety",
+    promotions: "Promocje",
+    approvals: "Zatwierdzenia",
+    feeds: "Pliki danych",
+    audit: "Dziennik",
+    tokens: "Tokeny",
+    parity: "Zgodność online",
+    screens: "Ekrany",
+    signOut: "Wyloguj",
+  },
+  status: {
+    in_sync: "Aktualna",
+    pending: "Oczekuje",
+    offline: "Offline",
+    never_seen: "Nigdy nie widziana",
+    unlinked: "Nieprzypisana",
+    not_a_reduction: "To nie obniżka",
+    low_battery: "Słaba bateria",
+    weak_signal: "Słaby sygnał",
+  },
+  stock: { in_stock: "Dostępny", low: "Mało", out: "Brak" },
+  dashboard: {
+    title: "Synchronizacja półek",
+    live: "Na żywo",
+    labels: "etykiet",
+    notRight: "Do poprawy ({n})",
+    allRight: "Każda etykieta pokazuje to, co powinna.",
+  },
+  products: { title: "Produkty", search: "SKU, GTIN lub nazwa", find: "Szukaj" },
+  link: {
+    title: "Przypisz etykiety",
+    scan: "Skanuj",
+    confirm: "Przypisz (Enter)",
+    startOver: "Od nowa (Esc)",
+  },
+  approvals: { title: "Zatwierdzenia", approve: "Zatwierdź", reject: "Odrzuć" },
+});
