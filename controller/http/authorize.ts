@@ -18,7 +18,9 @@ const isGuarded = (path: string) => GUARDED_PREFIXES.some((p) => path === p || p
 
 /** The table key of the route that will answer this request (the first handler Hono matched). */
 function matchedKey(c: Context): string | undefined {
-  const route = matchedRoutes(c).find((r) => r.method !== "ALL");
+  // Only API routes count: the console's catch-all (`GET /*`) also matches an unknown API path, which
+  // must still be answered 404 rather than refused as a route missing from the table.
+  const route = matchedRoutes(c).find((r) => r.method !== "ALL" && isGuarded(r.path));
   return route ? routeKey(route.method, route.path) : undefined;
 }
 
