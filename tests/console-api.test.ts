@@ -92,7 +92,9 @@ describe("console API routes", () => {
     const abort = new AbortController();
     const res = await authFetch(`${ctl.httpUrl}/api/v1/events`, { signal: abort.signal }, TEST_ADMIN_TOKEN);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    const reader = (res.body as ReadableStream<BufferSource>)
+      .pipeThrough(new TextDecoderStream())
+      .getReader();
     const events: { unlinked: number }[] = [];
     let buffer = "";
     const nextEvent = async () => {
