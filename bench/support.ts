@@ -45,6 +45,7 @@ export async function bestOf<T>(
 /** The store configuration every benchmark runs with (the controller's defaults). */
 export const BENCH_CONFIG = {
   locale: "de-DE",
+  currency: "EUR",
   timeZone: "Europe/Berlin",
   stockLowThreshold: 3,
   omnibus: true,

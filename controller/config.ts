@@ -1,7 +1,15 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { hasCatalogue, LANGUAGES } from "../display/i18n/index.ts";
 import { commaList } from "../lib/options.ts";
-import { assertTimeZone, idSchema, optionProblem, SOURCE_MODES } from "../schemas/index.ts";
+import {
+  assertTimeZone,
+  CURRENCY_MESSAGE,
+  idSchema,
+  isCurrencyCode,
+  optionProblem,
+  SOURCE_MODES,
+} from "../schemas/index.ts";
 import { UNIT_BASES, type UnitBase } from "./pricing/index.ts";
 
 /**
@@ -25,8 +33,22 @@ export const configSchema = z.object({
   mqttPort: port.default(1883),
   mqttUsername: z.string().optional(),
   mqttPassword: z.string().optional(),
-  locale: z.string().default("de-DE"),
-  currency: z.string().length(3).default("EUR"),
+  /** The store's locale: money, dates and every fixed word on labels (a catalogue in display/i18n). */
+  locale: z
+    .string()
+    .default("de-DE")
+    .refine(
+      (l) => {
+        try {
+          return Intl.getCanonicalLocales(l).length === 1 && hasCatalogue(l);
+        } catch {
+          return false;
+        }
+      },
+      `must be a locale whose language has label words: ${LANGUAGES.join(", ")} (e.g. de-DE, fr-FR)`,
+    ),
+  /** The store's currency: prices are shown in it, and a first price in another is refused. */
+  currency: z.string().default("EUR").refine(isCurrencyCode, CURRENCY_MESSAGE),
   timeZone: z
     .string()
     .default("Europe/Berlin")

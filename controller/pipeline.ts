@@ -12,6 +12,7 @@ import type { Stores } from "./store/index.ts";
 export type PipelineConfig = Pick<
   Config,
   | "locale"
+  | "currency"
   | "timeZone"
   | "stockLowThreshold"
   | "omnibus"
@@ -71,6 +72,7 @@ export function feedPipeline(
     sync,
     guardRail: guardRailOf(config),
     locale: config.locale,
+    currency: config.currency,
     review: claimReview({ promotions: stores.promotions, sync }),
     ...(options.now ? { now: options.now } : {}),
   });

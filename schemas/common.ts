@@ -22,6 +22,10 @@ export const moneySchema = z.object({
 });
 export type MoneyObject = z.infer<typeof moneySchema>;
 
+/** What a unit price is per (Directive 98/6/EC, PAngV): the bases the pricing engine uses. */
+export const UNIT_BASES = ["kg", "l", "100 g", "100 ml", "piece", "m"] as const;
+export type UnitBase = (typeof UNIT_BASES)[number];
+
 /** A price per unit of measure: a money object plus what it is per ("kg", "l", "100 g", "piece"…). */
 export const unitPriceSchema = moneySchema.extend({ per: z.string() });
 
@@ -35,6 +39,13 @@ export const promoDisplaySchema = z.object({
   kind: z.string(),
   text: z.string(),
   percent: z.number().int().min(1).max(100).optional(),
+  /**
+   * What an announced reduction is measured from: `prior` (the art. 6a prior price, `referencePrice`),
+   * `regular` (no Omnibus rule in this store) or `perishable` (exempt as perishable, art. 6a(3): the
+   * label says why).
+   */
+  basis: z.enum(["prior", "regular", "perishable"]).optional(),
+  /** The end (exclusive), ISO 8601 in store time with its offset: an end at 00:00 means "until the day before". */
   validUntil: z.string().optional(),
 });
 

@@ -25,6 +25,11 @@ export const labelContentSchema = z.object({
   stock: stockStateSchema,
   template: z.string().optional(),
   /**
+   * The store's locale (BCP 47, e.g. de-DE): the language of the label's fixed words and the form of
+   * its dates. Money texts arrive formatted for it.
+   */
+  locale: z.string().optional(),
+  /**
    * Present only while a reduction is announced: the price it is measured from, shown struck
    * through. With the Omnibus rule (98/6/EC art. 6a) that is the prior price, equal to
    * `referencePrice`; never a higher regular price the product had just before (CJEU C-330/23).
@@ -32,6 +37,8 @@ export const labelContentSchema = z.object({
   regularPrice: moneySchema.optional(),
   /** The art. 6a prior price (lowest in the look-back), present with an announced reduction. */
   referencePrice: moneySchema.optional(),
+  /** The look-back `referencePrice` is the lowest of, in days ("lowest price of the last 30 days"). */
+  referenceDays: z.number().int().positive().optional(),
   unitPrice: unitPriceSchema.optional(),
   promo: promoDisplaySchema.optional(),
   memberPrice: moneySchema.optional(),

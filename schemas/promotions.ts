@@ -2,7 +2,7 @@ import { z } from "zod";
 import { currencySchema, idSchema, skuSchema } from "./common.ts";
 import { currencyExponent } from "./currency.ts";
 import { MoneyError, parseDecimalToMinor } from "./money.ts";
-import { InstantError, parseInstant } from "./time.ts";
+import { InstantError, parseEndInstant, parseInstant } from "./time.ts";
 
 /**
  * Promotions (DESIGN.md §3a): the central feed row `promotionId, kind, skus, value, buyQuantity,
@@ -240,20 +240,23 @@ type Ctx = z.core.$RefinementCtx;
  * slowest step of a row, so instants are memoized per zone (bounded).
  */
 const instants = new Map<string, number>();
-function cachedInstant(text: string, timeZone: string): number {
-  const key = `${timeZone}|${text}`;
+function cachedInstant(text: string, timeZone: string, field: string): number {
+  // An end given as a date is the end of that day (parseEndInstant); a start is its beginning.
+  const isEnd = field === "end";
+  const key = `${timeZone}|${isEnd ? "end" : "at"}|${text}`;
   let ms = instants.get(key);
   if (ms === undefined) {
-    ms = parseInstant(text, timeZone);
+    ms = isEnd ? parseEndInstant(text, timeZone) : parseInstant(text, timeZone);
     if (instants.size >= 10_000) instants.clear();
     instants.set(key, ms);
   }
   return ms;
 }
 
+/** A start or end field as an instant; `end` as a bare date means the end of that day in store time. */
 function instantOrIssue(text: string, timeZone: string, field: string, ctx: Ctx): number {
   try {
-    return cachedInstant(text, timeZone);
+    return cachedInstant(text, timeZone, field);
   } catch (e) {
     if (!(e instanceof InstantError)) throw e;
     ctx.addIssue({ code: "custom", path: [field], message: e.message });

@@ -125,3 +125,49 @@ export function parseWindow(text: string): InstantWindow {
   if (end <= start) throw new InstantError(`"${text}" ends before it starts`);
   return { start, end, startText, endText };
 }
+
+const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, "0");
+
+/**
+ * An instant as ISO 8601 in the store's wall-clock time with its UTC offset at that instant
+ * (`2026-04-17T00:00:00+02:00`), so a reader sees the store's date without a time zone database;
+ * `…Z` without a zone. Milliseconds only when there are any.
+ */
+const instantTexts = new Map<string, string>();
+export function instantText(ms: number, timeZone?: string): string {
+  if (timeZone === undefined) return new Date(ms).toISOString();
+  // Promotions end at a handful of instants (midnights) and reading a zone's offset is slow: memoize.
+  const key = `${timeZone}|${ms}`;
+  const known = instantTexts.get(key);
+  if (known !== undefined) return known;
+  const text = wallClockText(ms, timeZone);
+  if (instantTexts.size >= 10_000) instantTexts.clear();
+  instantTexts.set(key, text);
+  return text;
+}
+
+function wallClockText(ms: number, timeZone: string): string {
+  const offset = zoneOffsetMs(ms, timeZone);
+  const wall = new Date(ms + offset);
+  const millis = wall.getUTCMilliseconds();
+  const minutes = Math.round(offset / 60_000);
+  const sign = minutes < 0 ? "-" : "+";
+  return (
+    `${wall.getUTCFullYear()}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}` +
+    `T${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())}` +
+    `${millis ? `.${pad(millis, 3)}` : ""}${sign}${pad(Math.trunc(minutes / 60))}:${pad(minutes % 60)}`
+  );
+}
+
+/**
+ * The end of a window as staff and feeds write it: a date without a time is the end of that day in
+ * store time (the next midnight: "until Sunday" means all of Sunday), anything else as parseInstant.
+ */
+export function parseEndInstant(text: string, timeZone: string): number {
+  const trimmed = text.trim();
+  const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(trimmed);
+  if (!dateOnly) return parseInstant(trimmed, timeZone);
+  parseInstant(trimmed, timeZone); // the same checks and message for an impossible date
+  const next = Date.UTC(Number(dateOnly[1]), Number(dateOnly[2]) - 1, Number(dateOnly[3]) + 1);
+  return localToInstant(next, timeZone);
+}

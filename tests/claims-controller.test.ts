@@ -31,7 +31,7 @@ DST,1.89,EUR,2026-01-01T00:00,2026-03-11T00:00
 DST,2.49,EUR,2026-03-11T00:00,
 `;
 const PROMOTIONS = `promotionId,kind,skus,value,start,end,priority
-P-RAISED,percent,RAISED,30,2026-04-10T00:00,2026-04-17T00:00,0
+P-RAISED,percent,RAISED,30,2026-04-10T00:00,2026-04-16,0
 P-LAUNCH,fixed,FIRSTDAY,1.99,2026-04-10T00:00,,0
 P-DEEP,fixed,NOTLOW,1.79,2026-03-25T00:00,2026-04-01T00:00,0
 P-NOTLOW,fixed,NOTLOW,1.99,2026-04-10T00:00,,0
@@ -49,6 +49,19 @@ describe("reduction claims in a running controller", () => {
   const clock = offsetClock(systemClock, () => NOW - Date.now());
   const get = (path: string) => api(ctl.httpUrl, "GET", path, undefined, TEST_ADMIN_TOKEN);
   const content = async (sku: string) => (await get(`/labels/${labelOf.get(sku)}`)).json.content;
+  /** The label's preview as text (GET …/preview.txt), spaces normalised. */
+  const preview = async (sku: string) => {
+    const res = await fetch(`${ctl.httpUrl}/api/v1/labels/${labelOf.get(sku)}/preview.txt`, {
+      headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    return (await res.text())
+      .replace(/[\u00a0\u202f]/g, " ")
+      .trim()
+      .split("\n");
+  };
+  /** Every percentage a text shows. */
+  const percentages = (lines: string[]) => lines.join(" ").match(/\d+ ?%/g) ?? [];
   let promotionsReply: { notes?: { code: string; message: string; detail: Record<string, unknown> }[] };
 
   beforeAll(async () => {
@@ -97,6 +110,20 @@ describe("reduction claims in a running controller", () => {
       promo: { promotionId: "P-RAISED", kind: "percent", percent: 12 },
     });
     expect(c.promo.text.replace(/\s/g, " ")).toBe("12 % Rabatt");
+    // The "until" date ends with the last day the feed named (an end given as a date: all of 16 April).
+    expect(c.promo.validUntil).toBe("2026-04-17T00:00:00+02:00");
+    const text = await preview("RAISED");
+    expect(text).toEqual(
+      expect.arrayContaining([
+        "Angebot",
+        "−12 %",
+        "1,99 €",
+        "Niedrigster Preis der letzten 30 Tage",
+        "bis 16.04.",
+        "1,74 €",
+      ]),
+    );
+    expect(percentages(text)).toEqual(["12 %"]);
   });
 
   it("progressive without a gap keeps the pre-campaign price; with a gap it is measured from the first stage", async () => {
@@ -110,6 +137,9 @@ describe("reduction claims in a running controller", () => {
       regularPrice: { amountMinor: 199 },
       promo: { promotionId: "P-G2", percent: 25 },
     });
+    expect(percentages(await preview("PROG"))).toEqual(["40 %"]);
+    expect(percentages(await preview("GAP"))).toEqual(["25 %"]);
+    expect(await preview("GAP")).toContain("1,99 €");
   });
 
   it("across the DST change, the look-back counts store days: the 1.89 ended just outside it", async () => {
@@ -119,6 +149,9 @@ describe("reduction claims in a running controller", () => {
       referencePrice: { amountMinor: 249 },
       promo: { promotionId: "P-DST", kind: "fixed", percent: 20 },
     });
+    const text = await preview("DST");
+    expect(text).toEqual(expect.arrayContaining(["Sie sparen 0,50 €", "−20 %", "2,49 €"]));
+    expect(percentages(text)).toEqual(["20 %"]);
   });
 
   it("reduced from the first day, or not below the 30-day low: the price alone, no claim", async () => {
@@ -128,6 +161,11 @@ describe("reduction claims in a running controller", () => {
       expect(c.regularPrice).toBeUndefined();
       expect(c.referencePrice).toBeUndefined();
       expect(c.promo).toBeUndefined();
+      // The label says the price and nothing that sounds like a reduction.
+      const text = await preview(sku);
+      expect(text).toContain("1,99 €");
+      expect(percentages(text)).toEqual([]);
+      expect(text.join(" ")).not.toMatch(/Angebot|Rabatt|sparen|Niedrigster|bis /);
     }
   });
 
@@ -251,6 +289,25 @@ describe("reduction claims in a running controller", () => {
     expect(r.promo).toBeUndefined();
     expect(r.warnings[0]).toMatch(/^not_a_reduction: promotion P-LAUNCH/);
     expect(r.notAReduction).toMatchObject({ promotionId: "P-LAUNCH", priorPrice: null });
+  });
+
+  it("refuses a first price in another currency than the store's, naming the row, and applies nothing", async () => {
+    expect((await postFeed(ctl.httpUrl, "products", 2, "sku,name\nNEW-1,Neu\nNEW-2,Neu\n")).status).toBe(200);
+    const res = await postFeed(
+      ctl.httpUrl,
+      "prices",
+      2,
+      "sku,price,currency\nNEW-1,2.49,EUR\nNEW-2,2.49,USD\n",
+    );
+    expect(res.status).toBe(422);
+    expect(res.json.error.details).toEqual([
+      {
+        line: 3,
+        field: "currency",
+        reason: "a first price must be in the store's currency EUR (SHELFSYNC_CURRENCY), not USD",
+      },
+    ]);
+    expect((await get("/products/NEW-1")).json.price).toBeNull();
   });
 
   it("after a restart, audits nothing twice", async () => {

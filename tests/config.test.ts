@@ -56,6 +56,8 @@ describe("configuration", () => {
           SHELFSYNC_MQTT_URL: "http://x",
           SHELFSYNC_ADMIN_TOKEN: "short-secret",
           SHELFSYNC_UNIT_BASES: "tea=lb",
+          SHELFSYNC_LOCALE: "ja-JP",
+          SHELFSYNC_CURRENCY: "EUROS",
         },
         [],
       );
@@ -70,9 +72,19 @@ describe("configuration", () => {
       "SHELFSYNC_MQTT_URL",
       "SHELFSYNC_ADMIN_TOKEN",
       "SHELFSYNC_UNIT_BASES",
+      "SHELFSYNC_LOCALE",
+      "SHELFSYNC_CURRENCY",
     ]) {
       expect(message).toContain(name);
     }
     expect(message).not.toContain("short-secret");
+    // A locale whose language has no label words names the ones that do.
+    expect(message).toMatch(/SHELFSYNC_LOCALE: .*de, en, es, fr, it, nl, pl/);
+  });
+
+  it("takes any locale of a language with label words", () => {
+    for (const locale of ["de-AT", "fr-BE", "it-CH", "pl-PL", "nl-BE", "es-ES", "en-IE"]) {
+      expect(loadConfig({ SHELFSYNC_LOCALE: locale }, []).locale).toBe(locale);
+    }
   });
 });

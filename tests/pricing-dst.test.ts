@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { nextTransitions, resolvePrice } from "../controller/pricing/index.ts";
-import { type Promotion, promotionRowSchema } from "../schemas/promotions.ts";
+import { lastDayText } from "../display/i18n/index.ts";
+import {
+  type Promotion,
+  promotionCreateBodySchema,
+  promotionPatchBodySchema,
+  promotionRowSchema,
+} from "../schemas/promotions.ts";
+import { InstantError, parseEndInstant } from "../schemas/time.ts";
 import { entry, HOUR, iso } from "./pricing-helpers.ts";
 
 /** Promotions written in store time (Europe/Berlin) across the 2026 clock changes. */
@@ -87,5 +94,42 @@ describe("a promotion from 00:00 store time on the fall-back day (25 October 202
     const r = resolvePrice({ product, history, promotions: [p], at: p.start });
     expect(r?.promo?.validUntil).toBe("2026-10-25T23:00:00.000Z");
     expect(r?.validUntil).toBe(p.end);
+  });
+});
+
+describe("an end given as a date is the end of that day in store time", () => {
+  it("runs through the whole last day, even the 25-hour one (fall-back, 25 October 2026)", () => {
+    const p = promotion("2026-10-24", "2026-10-25");
+    expect(p.start).toBe(iso("2026-10-23T22:00:00Z"));
+    // Until Sunday means all of Sunday: the end is Monday 00:00 CET, 49 hours after the start.
+    expect(p.end).toBe(iso("2026-10-25T23:00:00Z"));
+    expect(priceAt(p, iso("2026-10-25T22:59:59Z"))).toBe(199);
+    expect(priceAt(p, iso("2026-10-25T23:00:00Z"))).toBe(249);
+  });
+
+  it("reads the same for staff bodies and patches, and leaves a date-time end as written", () => {
+    const body = promotionCreateBodySchema(tz).parse({
+      kind: "percent",
+      skus: ["A"],
+      value: "20",
+      start: "2026-03-28",
+      end: "2026-03-29",
+      author: "Anna",
+    });
+    // The spring-forward day has 23 hours: it ends at 00:00 CEST on the 30th.
+    expect(body.end).toBe(iso("2026-03-29T22:00:00Z"));
+    expect(promotionPatchBodySchema(tz).parse({ end: "2026-03-29", author: "Anna" }).end).toBe(body.end);
+    expect(promotion("2026-03-28", "2026-03-29T00:00").end).toBe(iso("2026-03-28T23:00:00Z"));
+  });
+
+  it("shows the store's last day on the label: the end in store time with its offset", () => {
+    const p = promotion("2026-10-24", "2026-10-25");
+    const r = resolvePrice({ product, history, promotions: [p], at: p.start, policy: { timeZone: tz } });
+    expect(r?.promo?.validUntil).toBe("2026-10-26T00:00:00+01:00");
+    expect(lastDayText(r?.promo?.validUntil ?? "", "de-DE")).toBe("25.10.");
+  });
+
+  it("refuses an impossible date as before", () => {
+    expect(() => parseEndInstant("2026-02-30", tz)).toThrow(InstantError);
   });
 });

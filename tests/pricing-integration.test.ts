@@ -113,7 +113,10 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
       promo: {
         promotionId: "MIDNIGHT20",
         kind: "percent",
-        validUntil: new Date(parseInstant("2026-04-05T00:00", TZ)).toISOString(),
+        percent: 20,
+        basis: "prior",
+        // In store time with its offset: the label reads the last day, 4 April, from it.
+        validUntil: "2026-04-05T00:00:00+02:00",
       },
     });
     expect(ap.displayedHash(coffeeLabel)).toBe(published?.contentHash);

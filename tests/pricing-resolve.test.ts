@@ -149,7 +149,7 @@ describe("promotion kinds (regular 2.49 EUR)", () => {
         promotionId: "P",
         kind: c.p.kind,
         text: c.text,
-        ...(c.percent === undefined ? {} : { percent: c.percent }),
+        ...(c.percent === undefined ? {} : { percent: c.percent, basis: "prior" }),
         validUntil: new Date(end).toISOString(),
       });
       expect(r?.claim?.percent).toBe(c.percent);
@@ -469,14 +469,29 @@ describe("texts follow the policy's locale", () => {
     ["de-DE", promo("P", "percent", "12.5", s, null), "12 % Rabatt", "2,18 €"],
     ["de-DE", promo("P", "multibuy", "5", s, null, { buyQuantity: 3 }), "3 für 5,00 €", "2,49 €"],
     ["de-DE", promo("P", "multibuy", "50%", s, null, { buyQuantity: 2 }), "2. zum halben Preis", "2,49 €"],
-    ["fr-FR", promo("P", "multibuy", "100%", s, null, { buyQuantity: 3 }), "3e offert", "2,49 €"],
+    ["fr-FR", promo("P", "multibuy", "100%", s, null, { buyQuantity: 3 }), "Le 3e offert", "2,49 €"],
+    [
+      "it-IT",
+      promo("P", "multibuy", "50%", s, null, { buyQuantity: 2 }),
+      "Il 2° pezzo a metà prezzo",
+      "2,49 €",
+    ],
+    ["pl-PL", promo("P", "multibuy", "3", s, null, { buyQuantity: 2 }), "2 za 3,00 €", "2,49 €"],
+    [
+      "es-ES",
+      promo("P", "multibuy", "30%", s, null, { buyQuantity: 2 }),
+      "2.ª unidad al 30 % de descuento",
+      "2,49 €",
+    ],
+    ["en-GB", promo("P", "multibuy", "30%", s, null, { buyQuantity: 2 }), "2nd at 30% off", "€2.49"],
+    ["de-DE", promo("P", "member", "1.99", s, null), "Mitgliederpreis 1,99 €", "2,49 €", "memberPromo"],
     ["en-US", promo("P", "amount", "0.5", s, null), "€0.50 off", "€1.99"],
-    ["nl-NL", promo("P", "percent", "20", s, null), "20% off", "€ 1,99"],
-  ])("%s: %s", (locale, p, text, price) => {
+    ["nl-NL", promo("P", "percent", "20", s, null), "20% korting", "€ 1,99"],
+  ])("%s: %s", (locale, p, text, price, field = "promo") => {
     const r = resolvePrice({ product, history, promotions: [p], policy: { locale }, at: T });
     // Intl separates with no-break spaces; what matters here is the wording and the numbers.
     const plain = (x: string | undefined) => x?.replace(/[\u00a0\u202f]/g, " ");
-    expect(plain(r?.promo?.text)).toBe(text);
+    expect(plain(r?.[field as "promo" | "memberPromo"]?.text)).toBe(text);
     expect(plain(r?.price.text)).toBe(price);
   });
 });

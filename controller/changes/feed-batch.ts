@@ -32,6 +32,8 @@ export function feedBatchChanges(deps: {
   commit: Commit;
   catalog: CatalogStore;
   guardRail: GuardRailPolicy;
+  /** The store's currency (SHELFSYNC_CURRENCY): a first price in another is a row error. */
+  currency?: string | undefined;
 }) {
   const screen = guardRailScreen(deps.guardRail);
   return {
@@ -48,7 +50,10 @@ export function feedBatchChanges(deps: {
       return deps.commit(
         actor,
         (at) => {
-          const applied = deps.catalog.applyBatch(feed, sequence, format, rows, at, { screen });
+          const applied = deps.catalog.applyBatch(feed, sequence, format, rows, at, {
+            screen,
+            ...(deps.currency ? { currency: deps.currency } : {}),
+          });
           if (!applied.applied) return { value: applied, audit: [] };
           const held = applied.heldPrices.map(heldPriceAudit);
           return {

@@ -29,6 +29,8 @@ export interface ChangeDeps {
   guardRail: GuardRailPolicy;
   /** How held changes' money is written in audit entries (the store's locale). */
   locale: string;
+  /** The store's currency: a first price in another is refused (a row error). */
+  currency?: string;
   /** The controller's clock. */
   now?: () => number;
   /** Notes for a change's author that depend on the shelf after it (see CommitDeps.review). */
@@ -50,7 +52,12 @@ export function changeSet(deps: ChangeDeps) {
   });
   return {
     commit,
-    ...feedBatchChanges({ commit, catalog: stores.catalog, guardRail: deps.guardRail }),
+    ...feedBatchChanges({
+      commit,
+      catalog: stores.catalog,
+      guardRail: deps.guardRail,
+      currency: deps.currency,
+    }),
     ...merchantBatchChanges({ commit, catalog: stores.catalog, guardRail: deps.guardRail }),
     ...promotionChanges({ commit, promotions: stores.promotions }),
     ...overrideChanges({

@@ -49,6 +49,7 @@ export const ROUTE_ACCESS = {
   "POST /api/v1/labels/{labelId}/flash": STAFF,
   "GET /api/v1/labels/{labelId}/content": READ,
   "GET /api/v1/labels/{labelId}/preview.png": READ,
+  "GET /api/v1/labels/{labelId}/preview.txt": READ,
   "GET /api/v1/templates/{template}/preview.png": READ,
 
   "GET /api/v1/sync": READ,

@@ -5,6 +5,7 @@ import {
   MoneyError,
   overrideBodySchema,
   parseDecimalToMinor,
+  parseEndInstant,
   parseInstant,
 } from "../../schemas/index.ts";
 import { replyNotes } from "../changes/index.ts";
@@ -34,7 +35,7 @@ export function overrideRoutes(s: ControllerServices): Hono {
     try {
       amountMinor = parseDecimalToMinor(b.price, currency);
       start = b.start ? parseInstant(b.start, tz) : now;
-      end = b.end ? parseInstant(b.end, tz) : null;
+      end = b.end ? parseEndInstant(b.end, tz) : null;
     } catch (e) {
       if (e instanceof MoneyError)
         return apiError(c, 400, "invalid_body", `price: ${e.message}`, [

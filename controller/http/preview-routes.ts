@@ -11,7 +11,8 @@ const DEFAULT_PANEL = "2.9in-bwr";
 
 /**
  * PNG previews of exactly the planes a panel gets (docs/rendering.md), for staff and for support:
- * `GET /labels/{labelId}/preview.png[?panel=…]` and `GET /templates/{template}/preview.png?sku=…&panel=…`.
+ * `GET /labels/{labelId}/preview.png[?panel=…]` and `GET /templates/{template}/preview.png?sku=…&panel=…`;
+ * `GET /labels/{labelId}/preview.txt` is the label's text rendering.
  * PNGs are cached by content hash, template and panel, so a console polling a wall of labels does
  * not re-render what did not change.
  */
@@ -64,6 +65,21 @@ export function previewRoutes(s: ControllerServices): Hono {
     const panel = panelOf(r, c, label);
     if (panel instanceof Response) return panel;
     return png(r, c, JSON.parse(label.contentJson) as LabelContent, panel);
+  });
+
+  // The same preview as text: what the label says, one block a line, in drawing order (the words
+  // a shopper reads, for support, screen readers and tests).
+  api.get("/labels/:labelId/preview.txt", async (c) => {
+    const id = c.req.param("labelId");
+    const label = ID_PATTERN.test(id) ? s.labels.get(id) : undefined;
+    if (!label) return apiError(c, 404, "unknown_label", `no label "${id}"`);
+    if (!label.contentJson)
+      return apiError(c, 404, "no_content", `label "${id}" has nothing to show (not linked, or no price)`);
+    const r = await loadRenderer();
+    const panel = panelOf(r, c, label);
+    if (panel instanceof Response) return panel;
+    const { layout } = r.labelSvg(JSON.parse(label.contentJson) as LabelContent, panel);
+    return c.text(`${r.labelTextLines(layout).join("\n")}\n`, 200, { "Cache-Control": "no-cache" });
   });
 
   api.get("/templates/:template/preview.png", async (c) => {

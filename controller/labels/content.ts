@@ -80,15 +80,18 @@ export function shownContent(
   if (product.url) shown.url = product.url;
   shown.price = moneyOf(resolved.price);
   shown.stock = stockState(onHand, ctx.stockLowThreshold);
+  shown.locale = ctx.locale;
   // A struck price only with an announced reduction, and then the one it is measured from (the art.
   // 6a prior price): a reduction that may not be announced shows its price and nothing else.
   if (resolved.claim) shown.regularPrice = moneyOf(resolved.claim.comparePrice);
   if (resolved.referencePrice) shown.referencePrice = moneyOf(resolved.referencePrice);
+  if (resolved.claim?.lookbackDays !== undefined) shown.referenceDays = resolved.claim.lookbackDays;
   if (resolved.unitPrice) shown.unitPrice = { ...moneyOf(resolved.unitPrice), per: resolved.unitPrice.per };
   if (resolved.promo) {
-    const { promotionId, kind, text, percent, validUntil } = resolved.promo;
+    const { promotionId, kind, text, percent, basis, validUntil } = resolved.promo;
     const promo: NonNullable<ShownContent["promo"]> = { promotionId, kind, text };
     if (percent !== undefined) promo.percent = percent;
+    if (basis) promo.basis = basis;
     if (validUntil) promo.validUntil = validUntil;
     shown.promo = promo;
   }

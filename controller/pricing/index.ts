@@ -9,7 +9,7 @@ export { compareOffers, type Offer, type OfferDetail, offerFor, selectOffers, ta
 export { DEFAULT_PRICING_POLICY, pricingPolicy } from "./policy.ts";
 export { historyEntryAt, overrideAt, regularPriceAt } from "./regular.ts";
 export { displayKey, nextTransitions, resolvePrice } from "./resolve.ts";
-export { formatPercent, offerText } from "./texts.ts";
+export { offerText, reductionText } from "./texts.ts";
 export type * from "./types.ts";
 export { UNIT_BASES } from "./types.ts";
 export { unitBaseFor, unitPriceMinor } from "./unit-price.ts";

@@ -1,10 +1,10 @@
 import type { Promotion } from "../../schemas/promotions.ts";
-import { localToInstant, zoneOffsetMs } from "../../schemas/time.ts";
+import { instantText, localToInstant, zoneOffsetMs } from "../../schemas/time.ts";
 import { type ClaimFigures, claimFigures } from "./claims.ts";
 import { inWindow, isReduction, type Offer, type OfferSelection, selectOffers, targets } from "./offers.ts";
 import { pricingPolicy } from "./policy.ts";
 import { type RegularPrice, regularPriceAt } from "./regular.ts";
-import { moneyText, offerText, reductionText } from "./texts.ts";
+import { type DealDetail, moneyText, offerText, reductionText } from "./texts.ts";
 import type {
   PricedMoney,
   PriceEntry,
@@ -313,21 +313,29 @@ function applyReduction(
     saving: money(figures.savingMinor, currency, locale),
   };
   if (figures.percent !== undefined) claim.percent = figures.percent;
+  if (figures.basis === "prior") claim.lookbackDays = omnibus.lookbackDays;
   result.claim = claim;
-  result.promo = promoDisplay(offer, currency, locale, figures);
+  result.promo = promoDisplay(ctx.policy, offer, currency, figures);
 }
 
-function promoDisplay(offer: Offer, currency: string, locale: string, figures?: ClaimFigures): PromoDisplay {
+function promoDisplay(
+  policy: PricingPolicy,
+  offer: Offer,
+  currency: string,
+  figures?: ClaimFigures,
+): PromoDisplay {
   const p = offer.promotion;
+  const { locale } = policy;
   const display: PromoDisplay = {
     promotionId: p.promotionId,
     kind: p.kind,
     text: figures
       ? reductionText(p.kind, figures, currency, locale)
-      : offerText(offer.detail, offer.priceMinor, currency, locale),
+      : offerText(offer.detail as DealDetail, offer.priceMinor, currency, locale),
   };
   if (figures?.percent !== undefined) display.percent = figures.percent;
-  if (p.end !== null) display.validUntil = new Date(p.end).toISOString();
+  if (figures) display.basis = figures.basis;
+  if (p.end !== null) display.validUntil = instantText(p.end, policy.timeZone);
   return display;
 }
 
@@ -357,11 +365,11 @@ function resolveAt(ctx: Context, t: number): ResolvedPrice | null {
   if (offers?.public) {
     if (isReduction(offers.public))
       applyReduction(ctx, t, offers.public, regular.amountMinor, currency, result);
-    else result.promo = promoDisplay(offers.public, currency, locale);
+    else result.promo = promoDisplay(ctx.policy, offers.public, currency);
   }
   if (offers?.member) {
     result.memberPrice = money(offers.member.priceMinor, currency, locale);
-    result.memberPromo = promoDisplay(offers.member, currency, locale);
+    result.memberPromo = promoDisplay(ctx.policy, offers.member, currency);
   }
   if (offers && offers.ignored.length > 0) trace.ignored = offers.ignored;
   const unit = unitPriceMinor(state.shownMinor, ctx.product, ctx.policy.unitPrice);

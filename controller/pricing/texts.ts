@@ -1,80 +1,11 @@
+import { type PromoTexts, promoTexts } from "../../display/i18n/index.ts";
 import { formatMoney } from "../../schemas/money.ts";
 import type { PromotionKind } from "../../schemas/promotions.ts";
 import type { ClaimFigures } from "./claims.ts";
 import type { OfferDetail } from "./offers.ts";
 
-/** Promotion texts per language; money and percentages are formatted by Intl for the full locale. */
-interface Phrases {
-  percentOff(percent: string): string;
-  amountOff(amount: string): string;
-  fixedSave(amount: string): string;
-  multibuyTotal(quantity: number, total: string): string;
-  multibuyShare(quantity: number, percent: string, share: string): string;
-  member(price: string): string;
-}
-
-function englishOrdinal(n: number): string {
-  const tens = n % 100;
-  const suffix =
-    tens >= 11 && tens <= 13 ? "th" : n % 10 === 1 ? "st" : n % 10 === 2 ? "nd" : n % 10 === 3 ? "rd" : "th";
-  return `${n}${suffix}`;
-}
-
-const PHRASES: Record<string, Phrases> = {
-  en: {
-    percentOff: (p) => `${p} off`,
-    amountOff: (a) => `${a} off`,
-    fixedSave: (a) => `Save ${a}`,
-    multibuyTotal: (q, total) => `${q} for ${total}`,
-    multibuyShare: (q, p, share) =>
-      share === "100"
-        ? `${englishOrdinal(q)} free`
-        : share === "50"
-          ? `${englishOrdinal(q)} at half price`
-          : `${englishOrdinal(q)} at ${p} off`,
-    member: (price) => `Member price ${price}`,
-  },
-  de: {
-    percentOff: (p) => `${p} Rabatt`,
-    amountOff: (a) => `${a} Rabatt`,
-    fixedSave: (a) => `Sie sparen ${a}`,
-    multibuyTotal: (q, total) => `${q} für ${total}`,
-    multibuyShare: (q, p, share) =>
-      share === "100" ? `${q}. gratis` : share === "50" ? `${q}. zum halben Preis` : `${q}. ${p} günstiger`,
-    member: (price) => `Mitgliederpreis ${price}`,
-  },
-  fr: {
-    percentOff: (p) => `-${p}`,
-    amountOff: (a) => `-${a}`,
-    fixedSave: (a) => `Économisez ${a}`,
-    multibuyTotal: (q, total) => `${q} pour ${total}`,
-    multibuyShare: (q, p, share) =>
-      share === "100" ? `${q}e offert` : share === "50" ? `${q}e à moitié prix` : `${q}e à -${p}`,
-    member: (price) => `Prix fidélité ${price}`,
-  },
-};
-
-const phraseCache = new Map<string, Phrases>();
-function phrasesFor(locale: string): Phrases {
-  let p = phraseCache.get(locale);
-  if (!p) {
-    const language = locale.split(/[-_]/)[0]?.toLowerCase() ?? "en";
-    p = PHRASES[language] ?? (PHRASES.en as Phrases);
-    phraseCache.set(locale, p);
-  }
-  return p;
-}
-
-const percentFormats = new Map<string, Intl.NumberFormat>();
-/** "12,5 %" in de-DE; the decimal string is formatted exactly (Intl.NumberFormat v3). */
-export function formatPercent(percent: string, locale: string): string {
-  let f = percentFormats.get(locale);
-  if (!f) {
-    f = new Intl.NumberFormat(locale, { style: "unit", unit: "percent", maximumFractionDigits: 6 });
-    percentFormats.set(locale, f);
-  }
-  return f.format(percent as unknown as number);
-}
+/** Deals that are not price reductions: their texts state their own terms. */
+export type DealDetail = Exclude<OfferDetail, { kind: "percent" | "amount" | "fixed" }>;
 
 /**
  * Formatting a price costs more than resolving it, and a store's prices repeat a lot, so texts are
@@ -107,19 +38,28 @@ export function moneyText(amountMinor: number, currency: string, locale: string)
   return text;
 }
 
-export function offerText(detail: OfferDetail, priceMinor: number, currency: string, locale: string): string {
+/** Phrases per locale (a store has one; the cache stays tiny). */
+const phrases = new Map<string, PromoTexts>();
+function phrasesFor(locale: string): PromoTexts {
+  let p = phrases.get(locale);
+  if (!p) {
+    p = promoTexts(locale);
+    phrases.set(locale, p);
+  }
+  return p;
+}
+
+/**
+ * The text of a deal that is not a reduction (multi-buy, member price), in the words of the locale's
+ * catalogue (display/i18n). Reductions are written by `reductionText`, from their claim.
+ */
+export function offerText(detail: DealDetail, priceMinor: number, currency: string, locale: string): string {
   const p = phrasesFor(locale);
   switch (detail.kind) {
-    case "percent":
-      return p.percentOff(formatPercent(detail.percent, locale));
-    case "amount":
-      return p.amountOff(moneyText(detail.offMinor, currency, locale));
-    case "fixed":
-      return p.fixedSave(moneyText(detail.saveMinor, currency, locale));
     case "multibuyTotal":
       return p.multibuyTotal(detail.quantity, moneyText(detail.totalMinor, currency, locale));
     case "multibuyShare":
-      return p.multibuyShare(detail.quantity, formatPercent(detail.percent, locale), detail.percent);
+      return p.multibuyShare(detail.quantity, detail.percent);
     case "member":
       return p.member(moneyText(priceMinor, currency, locale));
   }
@@ -137,9 +77,7 @@ export function reductionText(
   locale: string,
 ): string {
   const p = phrasesFor(locale);
+  if (kind === "percent" && figures.percent !== undefined) return p.percentOff(figures.percent);
   const saving = moneyText(figures.savingMinor, currency, locale);
-  if (kind === "percent" && figures.percent !== undefined) {
-    return p.percentOff(formatPercent(String(figures.percent), locale));
-  }
-  return kind === "amount" ? p.amountOff(saving) : p.fixedSave(saving);
+  return kind === "amount" ? p.amountOff(saving) : p.save(saving);
 }

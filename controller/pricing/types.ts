@@ -1,3 +1,4 @@
+import { UNIT_BASES, type UnitBase } from "../../schemas/common.ts";
 import type { Unit } from "../../schemas/feeds.ts";
 import type { Promotion, PromotionKind } from "../../schemas/promotions.ts";
 
@@ -34,8 +35,7 @@ export interface PricingProduct {
   unit?: Unit | undefined;
 }
 
-export const UNIT_BASES = ["kg", "l", "100 g", "100 ml", "piece", "m"] as const;
-export type UnitBase = (typeof UNIT_BASES)[number];
+export { UNIT_BASES, type UnitBase };
 
 export interface OmnibusPolicy {
   /** Show a reference price beside announced reductions (EU Directive 98/6/EC art. 6a). */
@@ -108,7 +108,12 @@ export interface PromoDisplay {
    * text uses; absent for deals that are not reductions and for reductions under 1 %.
    */
   percent?: number | undefined;
-  /** The promotion's end as ISO 8601 (UTC); absent when open-ended. */
+  /** What an announced reduction is measured from (see ReductionClaim); absent for other deals. */
+  basis?: ClaimBasis | undefined;
+  /**
+   * The promotion's end (exclusive) as ISO 8601 in store time with its offset when the policy has a
+   * time zone (`2026-04-17T00:00:00+02:00`: the last day is the 16th), else UTC; absent when open-ended.
+   */
   validUntil?: string | undefined;
 }
 
@@ -158,6 +163,8 @@ export interface ReductionClaim {
   saving: PricedMoney;
   /** saving / comparePrice in whole percent, rounded down (never up in the shop's favour); absent below 1 %. */
   percent?: number | undefined;
+  /** With basis `prior`: the look-back the prior price is the lowest of, in days. */
+  lookbackDays?: number | undefined;
 }
 
 export interface SuppressedClaim {

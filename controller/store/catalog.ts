@@ -59,6 +59,19 @@ export class BatchRejected extends Error {
  */
 export type PriceScreen = (current: Money | null, proposed: Money) => { reason: string } | null;
 
+/** How a batch is applied: the guard rail, and the store's currency (a first price must be in it). */
+export interface BatchOptions {
+  screen?: PriceScreen;
+  currency?: string;
+}
+
+/** A row the store refuses (the batch is rolled back and the row reported). */
+class RowRejected extends Error {
+  constructor(readonly problem: FeedRowError) {
+    super(`line ${problem.line} ${problem.field}: ${problem.reason}`);
+  }
+}
+
 /** A price row the screen held: it now waits in /api/v1/approvals instead of the history. */
 export interface HeldPrice {
   approvalId: string;
@@ -243,6 +256,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     /** The price in force at the batch's instant per SKU, when read in bulk (see currentPricesAt). */
     inForceNow: Map<string, InForce> | null;
     screen: PriceScreen | undefined;
+    /** The store's currency: a price row with no price in force to compare with must be in it. */
+    currency: string | undefined;
     held: HeldPrice[];
   }
 
@@ -286,6 +301,15 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       }
     } else if (samePriceEntry.get(p.sku, p.effectiveFrom, p.amountMinor, p.currency, to)) {
       return "same";
+    }
+    if (!current && batch.currency !== undefined && p.currency !== batch.currency) {
+      // A first price fixes what the shelf is priced in: one in another currency than the store's is
+      // a feed mistake, not a change for an approver (the guard rail holds later currency changes).
+      throw new RowRejected({
+        line,
+        field: "currency",
+        reason: `a first price must be in the store's currency ${batch.currency} (SHELFSYNC_CURRENCY), not ${p.currency}`,
+      });
     }
     const currentMoney = current ? { amountMinor: current.a, currency: current.c } : null;
     const hold = batch.screen?.(currentMoney, { amountMinor: p.amountMinor, currency: p.currency });
@@ -335,7 +359,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     sequence: number,
     now: number,
     expectedPriceRows: number,
-    screen: PriceScreen | undefined,
+    options: BatchOptions,
   ) {
     const skus = new Set<string>();
     const errors: FeedRowError[] = [];
@@ -349,7 +373,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
           expectedPriceRows >= BULK_READ_THRESHOLD && historySize() <= expectedPriceRows * 4
             ? currentPricesAt(now)
             : null,
-        screen,
+        screen: options.screen,
+        currency: options.currency,
         held: [],
       };
       return priceBatch;
@@ -394,8 +419,9 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
               skus.add(sku);
             }
           } catch (e) {
-            if (!isForeignKeyError(e)) throw e;
-            errors.push(unknownSku(line, (row as { sku?: string }).sku ?? ""));
+            if (e instanceof RowRejected) errors.push(e.problem);
+            else if (isForeignKeyError(e)) errors.push(unknownSku(line, (row as { sku?: string }).sku ?? ""));
+            else throw e;
           }
         }
       },
@@ -427,7 +453,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       format: string,
       rows: Lined<AnyFeedRow>[],
       now: number,
-      options: { screen?: PriceScreen } = {},
+      options: BatchOptions = {},
     ): AppliedBatch {
       return this.applyWith(feed, sequence, format, now, {
         ...options,
@@ -447,11 +473,10 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       sequence: number,
       format: string,
       now: number,
-      options: {
+      options: BatchOptions & {
         write: (w: BatchWriter) => void;
         rowsRead: number | (() => number);
         expectedPriceRows?: number;
-        screen?: PriceScreen;
       },
     ): AppliedBatch {
       return sql
@@ -459,7 +484,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
           const last = lastSequenceStmt.get(feed)?.s ?? null;
           if (last !== null && sequence <= last)
             return { applied: false, rowsChanged: 0, held: 0, heldPrices: [], changedSkus: new Set() };
-          const batch = batchWriter(feed, sequence, now, options.expectedPriceRows ?? 0, options.screen);
+          const batch = batchWriter(feed, sequence, now, options.expectedPriceRows ?? 0, options);
           options.write(batch.writer);
           if (batch.writer.errors.length > 0) throw new BatchRejected([...batch.writer.errors]);
           const { changed, held, skus } = batch.outcome();

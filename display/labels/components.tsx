@@ -9,7 +9,7 @@ import {
   qrBoxes,
 } from "./code-geometry.ts";
 import type { FittedText } from "./fit.ts";
-import { INK, type LabelElement, type LabelLayout, strikeBoxes } from "./layout.ts";
+import { INK, type LabelElement, type LabelLayout, labelTextLines, strikeBoxes } from "./layout.ts";
 import type { Rotation } from "./panels.ts";
 import type { FittedPrice } from "./price.ts";
 
@@ -119,6 +119,7 @@ export function LabelSvg({ layout, rotation = 0 }: { layout: LabelLayout; rotati
   return (
     <svg xmlns="http://www.w3.org/2000/svg" width={width} height={height} viewBox={`0 0 ${width} ${height}`}>
       <title>{layout.title}</title>
+      <desc>{labelTextLines(layout).join("\n")}</desc>
       <rect width={width} height={height} fill={INK.white} />
       <g transform={transform}>
         {layout.elements.map((el, i) => (

@@ -1,11 +1,11 @@
 import type { ColorMode } from "../../schemas/common.ts";
 import { currencyExponent } from "../../schemas/currency.ts";
 import type { LabelContent } from "../../schemas/mqtt.ts";
+import { type Catalogue, catalogueFor, fill, formatPercent, lastDayText } from "../i18n/index.ts";
 import { labelFont } from "../render/font/fonts.ts";
 import { type LinearCode, type MatrixCode, qrCode, retailBarcode } from "./codes.ts";
 import { type Box, type FittedText, fitText, type TextStyle } from "./fit.ts";
 import { type FittedPrice, fitPrice, priceSizeFor, priceWidth } from "./price.ts";
-import { ENGLISH, fill, type LabelStrings } from "./strings.ts";
 
 export const LAYOUT_KINDS = ["regular", "reduction", "multibuy", "member", "out-of-stock"] as const;
 export type LayoutKind = (typeof LAYOUT_KINDS)[number];
@@ -95,12 +95,32 @@ export interface LabelLayout {
   ditherBoxes: Box[];
 }
 
+/** The fixed words of a label, from the catalogue of the content's locale (display/i18n). */
+export type LabelWords = Catalogue["label"];
+
 export interface LayoutOptions {
   template?: TemplateName;
-  /** Words to use instead of the English ones (any subset). */
-  strings?: Partial<LabelStrings>;
+  /** Words to use instead of the catalogue's for the content's locale (any subset). */
+  strings?: Partial<LabelWords>;
   /** A product photo or logo (data: URL, PNG or JPEG), shown where the panel has room for it. */
   picture?: string;
+}
+
+/**
+ * What a label says, in drawing order, one entry per text block (a wrapped note is one entry) plus
+ * the price: the label's text rendering, for previews, screen readers and tests that read what a
+ * shopper reads.
+ */
+export function labelTextLines(layout: LabelLayout): string[] {
+  const out: string[] = [];
+  for (const el of layout.elements) {
+    if (el.kind === "text") out.push(el.fitted.lines.map((l) => l.text).join(" "));
+    else if (el.kind === "price") {
+      const p = el.fitted.parts;
+      out.push(`${p.prefix}${p.major}${p.minor}${p.suffix ? `\u00a0${p.suffix}` : ""}`.trim());
+    }
+  }
+  return out;
 }
 
 /** A box snapped outwards-or-inwards to whole pixels (edges rounded), so fills never straddle a pixel. */
@@ -216,7 +236,12 @@ function layoutAttempt(
   const W = size.width;
   const H = size.height;
   const template = options.template ?? "standard";
-  const strings = { ...ENGLISH, ...options.strings };
+  const catalogue = catalogueFor(content.locale);
+  const words: Words = {
+    label: { ...catalogue.label, ...options.strings },
+    unitBases: catalogue.unitBases,
+    locale: content.locale ?? "en-GB",
+  };
   const kind = chooseLayout(content);
   const pal = paletteFor(colors, kind);
   const u = Math.min(W, H);
@@ -241,7 +266,7 @@ function layoutAttempt(
 
   // Band: the promotion or notice, across the top.
   let top = pad;
-  const band = bandTexts(content, kind, strings);
+  const band = bandTexts(content, kind, words);
   if (band) {
     const share = kind === "multibuy" ? 0.21 : 0.17;
     const bandH = clamp(Math.round(H * (landscape ? share : share * 0.85)), 17, 96);
@@ -261,6 +286,9 @@ function layoutAttempt(
       if (right) leftW = right.bounds.x - inner.x - gap;
     }
     text("band", band.left, { ...inner, w: leftW }, bandStyle("start"), pal.onAccent);
+    // The right part was fitted first (the left gets what it leaves); it reads after the left.
+    const right = elements.findIndex((e) => e.kind === "text" && e.role === "band-right");
+    if (right >= 0) elements.push(...elements.splice(right, 1));
     top = bandH + gap;
   }
 
@@ -300,7 +328,7 @@ function layoutAttempt(
   const main = mainPrice(content, kind);
   const minorDigits = currencyExponent(main.currency) ?? 2;
   const priceFill = kind === "reduction" || kind === "member" ? pal.accentText : INK.black;
-  const lines = infoLines(content, kind, strings, pal).filter((l) => l.required || !sacrifices.optionalLines);
+  const lines = infoLines(content, kind, words, pal).filter((l) => l.required || !sacrifices.optionalLines);
   const noteMax = clamp(u * 0.075, 11, 24);
   const codes = template === "minimal" ? [] : codeCandidates(content, template);
 
@@ -455,10 +483,17 @@ function mainPrice(c: LabelContent, kind: LayoutKind) {
   return kind === "member" && c.memberPrice ? c.memberPrice : c.price;
 }
 
+/** What the band and notes are written with: the words, the unit bases and the locale for numbers and dates. */
+interface Words {
+  label: LabelWords;
+  unitBases: Catalogue["unitBases"];
+  locale: string;
+}
+
 function bandTexts(
   c: LabelContent,
   kind: LayoutKind,
-  s: LabelStrings,
+  { label: s, locale }: Words,
 ): { left: string; right?: string } | undefined {
   switch (kind) {
     case "reduction": {
@@ -467,7 +502,8 @@ function bandTexts(
       // so the band then says "Sale" beside it rather than the percentage twice.
       const percent = c.promo?.percent;
       const left = c.promo?.kind === "percent" && percent ? s.sale : c.promo?.text || s.sale;
-      return { left, ...(percent ? { right: fill(s.percentOff, { percent }) } : {}) };
+      if (!percent) return { left };
+      return { left, right: fill(s.percentBadge, { percent: formatPercent(percent, locale) }) };
     }
     case "multibuy":
       return { left: c.promo?.text || s.sale };
@@ -480,9 +516,15 @@ function bandTexts(
   }
 }
 
-function infoLines(c: LabelContent, kind: LayoutKind, s: LabelStrings, pal: Palette): InfoLine[] {
+/** Omnibus look-back when content does not say (older content): the directive's 30 days. */
+const DEFAULT_REFERENCE_DAYS = 30;
+
+function infoLines(c: LabelContent, kind: LayoutKind, words: Words, pal: Palette): InfoLine[] {
+  const s = words.label;
   const lines: InfoLine[] = [];
-  if (kind === "reduction" && c.regularPrice && c.regularPrice.amountMinor > c.price.amountMinor) {
+  const days = c.referenceDays ?? DEFAULT_REFERENCE_DAYS;
+  const struck = kind === "reduction" && c.regularPrice && c.regularPrice.amountMinor > c.price.amountMinor;
+  if (struck && c.regularPrice) {
     lines.push({
       role: "regular-price",
       text: c.regularPrice.text,
@@ -492,10 +534,23 @@ function infoLines(c: LabelContent, kind: LayoutKind, s: LabelStrings, pal: Pale
       required: true,
     });
   }
-  if (c.referencePrice && (kind === "reduction" || kind === "member")) {
+  if (kind === "reduction" && c.promo?.basis === "perishable") {
+    lines.push({
+      role: "perishable",
+      text: s.perishable,
+      weight: "regular",
+      fill: INK.black,
+      required: true,
+    });
+  } else if (c.referencePrice && (kind === "reduction" || kind === "member")) {
+    // The struck price is the prior price (art. 6a): a caption under it says what it is. Anywhere
+    // else the prior price gets a line of its own.
+    const captionsStruck = struck && c.regularPrice?.amountMinor === c.referencePrice.amountMinor;
     lines.push({
       role: "omnibus",
-      text: fill(s.lowestPrice30Days, { price: c.referencePrice.text }),
+      text: captionsStruck
+        ? fill(s.priorPrice, { days })
+        : fill(s.priorPriceWithAmount, { days, price: c.referencePrice.text }),
       weight: "regular",
       fill: INK.black,
       required: true,
@@ -519,10 +574,11 @@ function infoLines(c: LabelContent, kind: LayoutKind, s: LabelStrings, pal: Pale
       required: false,
     });
   }
-  if (c.promo?.validUntil && kind !== "out-of-stock" && kind !== "regular") {
+  const lastDay = c.promo?.validUntil ? lastDayText(c.promo.validUntil, words.locale) : undefined;
+  if (lastDay && kind !== "out-of-stock" && kind !== "regular") {
     lines.push({
       role: "valid-until",
-      text: fill(s.validUntil, { date: c.promo.validUntil.slice(0, 10) }),
+      text: fill(s.validUntil, { date: lastDay }),
       weight: "regular",
       fill: INK.black,
       required: false,
@@ -539,9 +595,10 @@ function infoLines(c: LabelContent, kind: LayoutKind, s: LabelStrings, pal: Pale
   }
   if (c.unitPrice) {
     const per = c.unitPrice.per.trim();
+    const base = (words.unitBases as Record<string, string>)[per] ?? per;
     lines.push({
       role: "unit-price",
-      text: `${c.unitPrice.text} / ${per}`,
+      text: fill(s.unitPrice, { price: c.unitPrice.text, base }),
       weight: "regular",
       fill: INK.black,
       required: true,

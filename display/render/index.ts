@@ -1,8 +1,12 @@
 /** The label renderer's public surface: what the controller and the bridges import. */
+
+export { CATALOGUES, type Catalogue, catalogueFor, LANGUAGES } from "../i18n/index.ts";
+export type { LabelWords } from "../labels/layout.ts";
 export {
   chooseLayout,
   isTemplateName,
   type LayoutKind,
+  labelTextLines,
   TEMPLATE_NAMES,
   type TemplateName,
 } from "../labels/layout.ts";
@@ -16,8 +20,7 @@ export {
   parsePanelSpec,
   type Rotation,
 } from "../labels/panels.ts";
-export { SAMPLE_SCENARIOS, SAMPLES } from "../labels/samples.ts";
-export { ENGLISH, type LabelStrings } from "../labels/strings.ts";
+export { SAMPLE_LOCALES, SAMPLE_SCENARIOS, SAMPLES, samplesFor } from "../labels/samples.ts";
 export { type BulkResult, LabelRenderer, type LabelRendererOptions } from "./label-renderer.ts";
 export { planeCount, planesToPng, planesToRgba, rowBytes } from "./planes.ts";
 export { type PlaneImage, RenderCache, renderKey } from "./render-cache.ts";

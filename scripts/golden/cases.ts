@@ -1,7 +1,13 @@
 import { PNG } from "pngjs";
 import type { TemplateName } from "../../display/labels/layout.ts";
 import { PANEL_CATALOGUE, type Panel, type Rotation } from "../../display/labels/panels.ts";
-import { SAMPLE_SCENARIOS, SAMPLES, STRESS_SAMPLE } from "../../display/labels/samples.ts";
+import {
+  SAMPLE_LOCALES,
+  SAMPLE_SCENARIOS,
+  SAMPLES,
+  STRESS_SAMPLE,
+  samplesFor,
+} from "../../display/labels/samples.ts";
 import type { RenderOptions } from "../../display/render/render-label.ts";
 import type { ColorMode } from "../../schemas/common.ts";
 import type { LabelContent } from "../../schemas/mqtt.ts";
@@ -102,6 +108,24 @@ export function goldenCases(): GoldenCase[] {
         brand: "Nature’s",
       },
       panel: { width: model.width, height: model.height, colors: "bwr" },
+    });
+  }
+  // Every other language the store can run in: each layout on the commonest panel, and the
+  // reduction (the longest legal wording) on the small square one as well.
+  for (const locale of SAMPLE_LOCALES) {
+    if (locale === "de-DE") continue;
+    const samples = samplesFor(locale);
+    for (const scenario of SAMPLE_SCENARIOS) {
+      cases.push({
+        name: `locale-${locale}_${scenario}_2.9in_bwr`,
+        content: samples[scenario],
+        panel: { width: 296, height: 128, colors: "bwr" },
+      });
+    }
+    cases.push({
+      name: `locale-${locale}_reduction_1.54in_bwr`,
+      content: samples.reduction,
+      panel: { width: 200, height: 200, colors: "bwr" },
     });
   }
   for (const colors of ["bw", "bwr"] as const) {

@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PANEL_CATALOGUE } from "../../display/labels/panels.ts";
-import { SAMPLE_SCENARIOS } from "../../display/labels/samples.ts";
+import { SAMPLE_LOCALES, SAMPLE_SCENARIOS } from "../../display/labels/samples.ts";
 import { RENDERER_VERSION, renderLabel } from "../../display/render/render-label.ts";
 import { GOLDEN_COLOR_MODES, goldenCases } from "./cases.ts";
 
@@ -50,8 +50,10 @@ function galleryIndex(names: string[]): string {
     "`npx tsx scripts/golden/update.ts`; how they are drawn is in [../rendering.md](../rendering.md).",
     "",
     "Layouts: **regular** (name, price, EAN-13), **unit-price** (adds the unit price line and the brand;",
-    "QR code where no EAN fits), **reduction** (band with the discount, struck regular price, Omnibus",
-    'line "Lowest price 30 days before"), **multibuy**, **member** price, **out-of-stock**.',
+    "QR code where no EAN fits), **reduction** (band with the percentage measured from the prior price,",
+    'the struck prior price captioned "Niedrigster Preis der letzten 30 Tage"), **multibuy**, **member**',
+    "price, **out-of-stock**. The main set is a de-DE store (the default `SHELFSYNC_LOCALE`); every other",
+    "language with a catalogue in `display/i18n/` follows under Languages.",
     "",
   ];
   for (const scenario of SAMPLE_SCENARIOS) {
@@ -69,8 +71,23 @@ function galleryIndex(names: string[]): string {
     }
     lines.push("");
   }
+  const locales = SAMPLE_LOCALES.filter((l) => l !== "de-DE");
+  lines.push(
+    "## Languages",
+    "",
+    `| locale | ${SAMPLE_SCENARIOS.join(" | ")} | reduction 1.54in |`,
+    `| --- | ${SAMPLE_SCENARIOS.map(() => "---").join(" | ")} | --- |`,
+  );
+  for (const locale of locales) {
+    const cells = SAMPLE_SCENARIOS.map((s) => `![${s} ${locale}](locale-${locale}_${s}_2.9in_bwr.png)`);
+    lines.push(
+      `| ${locale} | ${cells.join(" | ")} | ![reduction ${locale} 1.54in](locale-${locale}_reduction_1.54in_bwr.png) |`,
+    );
+  }
+  lines.push("");
   const extras = names.filter(
-    (n) => !SAMPLE_SCENARIOS.some((s) => n.startsWith(`${s}_`) && !n.includes("_rot")),
+    (n) =>
+      !n.startsWith("locale-") && !SAMPLE_SCENARIOS.some((s) => n.startsWith(`${s}_`) && !n.includes("_rot")),
   );
   lines.push("## Rotations, other templates, stress and pictures", "");
   for (const n of extras) lines.push(`### ${n}`, "", `![${n}](${n}.png)`, "");

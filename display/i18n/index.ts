@@ -1,0 +1,7 @@
+/**
+ * Label and screen words per language (display/i18n): one catalogue file per language, the registry,
+ * and the helpers that fill them (dates, percentages, ordinals, promotion texts).
+ */
+export { type Catalogue, fill, formatPercent, lastDayText, ordinal } from "./catalogue.ts";
+export { CATALOGUES, catalogueFor, hasCatalogue, LANGUAGES, languageOf } from "./catalogues.ts";
+export { type PromoTexts, promoTexts } from "./promo.ts";
