@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { benchIngest } from "./ingest.ts";
 import { benchMerchant } from "./merchant.ts";
+import { benchOeplJpeg } from "./oepl-jpeg.ts";
 import { benchParse } from "./parse.ts";
 import { benchPricing } from "./pricing.ts";
 import { benchPublish } from "./publish.ts";
@@ -24,6 +25,7 @@ const suites: Suite[] = [
   { name: "publish", run: benchPublish },
   { name: "pricing", run: benchPricing },
   { name: "store", run: benchStoreReprice },
+  { name: "oepl-jpeg", run: benchOeplJpeg },
 ];
 
 const optional: { name: string; module: string; fn: string }[] = [

@@ -25,7 +25,7 @@ const WORKER_ENTRIES = ["display/render/render-worker"];
  * Native addons stay in node_modules (their .node files are loaded by path and must match the running
  * Node's ABI); everything else is bundled.
  */
-const EXTERNAL = ["better-sqlite3", "@resvg/resvg-js"];
+const EXTERNAL = ["better-sqlite3", "@resvg/resvg-js", "sharp"];
 
 function entryPointsFromScripts() {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));

@@ -26,7 +26,7 @@ async function startFake(tags = 0): Promise<{ fake: FakeOeplAp; client: OeplApCl
   return { fake, client: new OeplApClient({ baseUrl: fake.url, retries: 0 }) };
 }
 
-function whiteJpeg(width = 296, height = 128): Buffer {
+function whiteJpeg(width = 296, height = 128): Promise<Buffer> {
   return encodePanelJpeg(
     { data: new Uint8Array(width * height * 4).fill(255), width, height },
     { width, height },
@@ -110,7 +110,7 @@ describe("OEPL AP client against the fake AP", () => {
   it("uploads mac and dither before the file part, and the AP takes it", async () => {
     const { fake, client } = await startFake(1);
     const mac = "0000021EDB000000";
-    const answer = await client.uploadImage(mac, whiteJpeg(384, 168), { dither: 0 });
+    const answer = await client.uploadImage(mac, await whiteJpeg(384, 168), { dither: 0 });
     expect(answer).toEqual({ status: 200, body: "" });
     const upload = fake.uploads[0]!;
     expect(upload.order).toEqual(["mac", "dither", "rotate", "file(file)"]);
@@ -132,7 +132,7 @@ describe("OEPL AP client against the fake AP", () => {
     const mac = "0000021EDB000000";
     const before = fake.record(mac);
     const { body, contentType } = buildMultipartBody([
-      { name: "file", value: whiteJpeg(384, 168), filename: "x.jpg", contentType: "image/jpeg" },
+      { name: "file", value: await whiteJpeg(384, 168), filename: "x.jpg", contentType: "image/jpeg" },
       { name: "mac", value: mac },
       { name: "dither", value: "0" },
     ]);
@@ -153,9 +153,12 @@ describe("OEPL AP client against the fake AP", () => {
 
   it("an upload for an unknown tag, or while the AP is not running, also answers 200", async () => {
     const { fake, client } = await startFake(1);
-    expect(await client.uploadImage("0000FFFFFFFFFFFF", whiteJpeg())).toEqual({ status: 200, body: "" });
+    expect(await client.uploadImage("0000FFFFFFFFFFFF", await whiteJpeg())).toEqual({
+      status: 200,
+      body: "",
+    });
     fake.runStatus = "stop";
-    expect(await client.uploadImage("0000021EDB000000", whiteJpeg(384, 168))).toEqual({
+    expect(await client.uploadImage("0000021EDB000000", await whiteJpeg(384, 168))).toEqual({
       status: 200,
       body: "",
     });

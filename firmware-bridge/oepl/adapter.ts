@@ -456,7 +456,7 @@ export class OeplAdapter {
     try {
       const panel = panelOf(hw);
       const image = content ? await this.options.render(content, panel) : blankImage(panel);
-      const jpeg = encodePanelJpeg(image, panel, { quality: this.o.jpegQuality });
+      const jpeg = await encodePanelJpeg(image, panel, { quality: this.o.jpegQuality });
       // A fresh baseline: the counters we judge the upload by must predate it.
       const seq = ++this.fetchSeq;
       const commandsAtBaseline = entry.commandsSent;

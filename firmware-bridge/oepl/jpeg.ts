@@ -1,4 +1,4 @@
-import jpeg from "jpeg-js";
+import sharp from "sharp";
 
 /** Pixels as the renderer hands them over: RGBA, 4 bytes a pixel, rows top to bottom. */
 export interface RgbaImage {
@@ -10,26 +10,41 @@ export interface RgbaImage {
 export class OeplImageError extends Error {}
 
 /**
- * jpeg-js writes exactly what the AP's decoder (TJpgDec) accepts: baseline SOF0, three components all
- * sampled 1x1, 8-bit quantisers, Huffman tables 0/1, no segment above 418 bytes, EOI after the scan
- * (checked marker by marker in tests/oepl-jpeg.test.ts). Chroma at full resolution matters here: red
- * strokes one pixel wide stay red instead of bleeding into pink.
- *
  * Quality 95 keeps every pixel of a pure black/white/red/yellow picture within ~20 levels of its
  * colour, far inside the AP's nearest-colour mapping, so its dither gets clean input.
  */
 export const DEFAULT_JPEG_QUALITY = 95;
 
 /**
+ * What the AP's decoder (TJpgDec, `jd_prepare`) accepts, and how sharp (libvips) is told to write
+ * it: baseline SOF0 (`progressive: false`; `mozjpeg` off, whose defaults write progressive scans the
+ * AP refuses as "invalid jpg"), three components all sampled 1x1 (`4:4:4`: chroma at full resolution
+ * keeps red strokes one pixel wide red instead of pink), 8-bit quantisers, Huffman tables 0/1, every
+ * segment under 512 bytes, EOI after the scan, no metadata. tests/oepl-jpeg.test.ts walks the
+ * markers of what comes out.
+ */
+const JPEG_OPTIONS = {
+  progressive: false,
+  mozjpeg: false,
+  chromaSubsampling: "4:4:4",
+  trellisQuantisation: false,
+  overshootDeringing: false,
+  optimiseScans: false,
+  optimiseCoding: true,
+  force: true,
+} as const;
+
+/**
  * RGBA → JPEG at exactly the panel's width × height (the AP decodes into a sprite of the JPEG's own
  * size and does not check it, so a wrong size would silently misplace the picture). Transparent
- * pixels are composited on white, the colour of an e-paper panel at rest.
+ * pixels are composited on white, the colour of an e-paper panel at rest. The work runs on libuv's
+ * thread pool, not on the event loop, so the bridge keeps answering MQTT and the APs while it encodes.
  */
-export function encodePanelJpeg(
+export async function encodePanelJpeg(
   image: RgbaImage,
   panel: { width: number; height: number },
   options: { quality?: number } = {},
-): Buffer {
+): Promise<Buffer> {
   if (image.width !== panel.width || image.height !== panel.height) {
     throw new OeplImageError(
       `image is ${image.width}×${image.height}, the panel wants ${panel.width}×${panel.height}`,
@@ -39,14 +54,9 @@ export function encodePanelJpeg(
   if (image.data.length !== pixels * 4) {
     throw new OeplImageError(`RGBA data has ${image.data.length} bytes, expected ${pixels * 4}`);
   }
-  const flat = Buffer.alloc(pixels * 4);
-  for (let i = 0; i < pixels * 4; i += 4) {
-    const alpha = image.data[i + 3]!;
-    for (let c = 0; c < 3; c++) {
-      flat[i + c] = Math.round((image.data[i + c]! * alpha + 255 * (255 - alpha)) / 255);
-    }
-    flat[i + 3] = 255;
-  }
-  const quality = options.quality ?? DEFAULT_JPEG_QUALITY;
-  return jpeg.encode({ data: flat, width: image.width, height: image.height }, quality).data;
+  const raw = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  return sharp(raw, { raw: { width: image.width, height: image.height, channels: 4 } })
+    .flatten({ background: { r: 255, g: 255, b: 255 } })
+    .jpeg({ quality: options.quality ?? DEFAULT_JPEG_QUALITY, ...JPEG_OPTIONS })
+    .toBuffer();
 }
