@@ -40,7 +40,12 @@ export async function startController(
   config: Config,
   options: { log?: Logger; searchFreeMqttPort?: boolean; clock?: Clock } = {},
 ): Promise<Controller> {
-  const log = options.log ?? createLogger(config.logLevel);
+  const log =
+    options.log ??
+    createLogger(config.logLevel, "shelfsync", {
+      secrets: [config.adminToken, config.mqttPassword],
+      bindings: { store: config.storeId },
+    });
   const clock = options.clock ?? systemClock;
   const stores = openStores(config.dbPath);
   const { catalog, labels } = stores;

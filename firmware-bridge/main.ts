@@ -124,7 +124,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   const { kind, kindName, flags, common } = parseCommandLine(argv, process.env);
-  const logger = createConsoleLogger({ level: common.logLevel, prefix: `bridge ${common.bridgeId}` });
+  const logger = createConsoleLogger({
+    level: common.logLevel,
+    prefix: `bridge ${common.bridgeId}`,
+    secrets: [process.env.SHELFSYNC_MQTT_PASSWORD],
+  });
   const adapter = await kind.createAdapter(flags, process.env, { ...common, logger });
   logger.info("starting", { kind: kindName, broker: common.mqttUrl, storeId: common.storeId });
   const bridge: BridgeHandle = await startBridge({ ...common, adapter, logger });

@@ -40,10 +40,32 @@ import { replayRoutes } from "./replay-routes.ts";
 import { signInLimiter } from "./sign-in-limiter.ts";
 import { tokenRoutes } from "./token-routes.ts";
 
+/** A broker URL fit to show without a token (health is public): any password in it removed. */
+function withoutPassword(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const u = new URL(url);
+  if (u.password) u.password = "";
+  return u.toString();
+}
+
 /** The HTTP API, `/api/v1/...` (names fixed in DESIGN.md §3a). */
 export function createApi(s: ControllerServices): Hono {
   const app = new Hono();
   const api = new Hono();
+
+  // One debug line per request (method, path, status, time) for whoever chases a problem; credentials
+  // in a query string are redacted by the logger, headers are never logged.
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const url = new URL(c.req.url);
+    s.log.debug("http request", {
+      method: c.req.method,
+      path: url.pathname + url.search,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
 
   app.onError((err, c) => {
     s.log.error("unhandled error in HTTP handler", { path: c.req.path, error: err.stack ?? String(err) });
@@ -77,7 +99,7 @@ export function createApi(s: ControllerServices): Hono {
       storeId: s.config.storeId,
       version: s.version,
       uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
-      mqtt: { connected, url: s.mqttUrl, embedded: s.embeddedBroker },
+      mqtt: { connected, url: withoutPassword(s.mqttUrl), embedded: s.embeddedBroker },
       db: { path: s.config.dbPath },
       feeds,
     };

@@ -1,5 +1,7 @@
+import { createLogger, type LogFields } from "../../lib/log.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
-export type LogFields = Record<string, unknown>;
+export type { LogFields };
 
 /** What the bridge runtime and adapters log through; pass your own to capture or route lines. */
 export interface Logger {
@@ -9,35 +11,28 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
-function formatValue(value: unknown): string {
-  if (value instanceof Error) return JSON.stringify(value.message);
-  if (typeof value === "string") return /^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(value);
-  return JSON.stringify(value) ?? String(value);
-}
-
 /**
- * One line per event on stderr (`<iso time> <level> <message> key=value …`): readable in a terminal
- * and still greppable by field, without pulling in a logging library for a handful of lines.
+ * The bridges log like the controller (lib/log.ts): one event a line on stderr, JSON unless stderr is
+ * a terminal, secrets redacted (`secrets`: the MQTT password and any other configured credential).
+ * `write` takes each line instead of stderr (JSON, no trailing newline).
  */
 export function createConsoleLogger(
-  options: { level?: LogLevel; prefix?: string; write?: (line: string) => void } = {},
+  options: {
+    level?: LogLevel;
+    prefix?: string;
+    write?: (line: string) => void;
+    secrets?: readonly (string | undefined)[];
+  } = {},
 ): Logger {
-  const min = RANK[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const prefix = options.prefix ? `[${options.prefix}] ` : "";
-  const log = (level: LogLevel) => (message: string, fields?: LogFields) => {
-    if (RANK[level] < min) return;
-    const extra = fields
-      ? Object.entries(fields)
-          .filter(([, v]) => v !== undefined)
-          .map(([k, v]) => ` ${k}=${formatValue(v)}`)
-          .join("")
-      : "";
-    write(`${new Date().toISOString()} ${level} ${prefix}${message}${extra}`);
-  };
-  return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+  const { write } = options;
+  return createLogger({
+    level: options.level ?? "info",
+    component: options.prefix ?? "bridge",
+    ...(write
+      ? { destination: { write: (line: string) => write(line.replace(/\n$/, "")) }, format: "json" }
+      : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+  });
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
