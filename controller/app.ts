@@ -9,6 +9,7 @@ import { labelReports } from "./labels/state-reports.ts";
 import { currentSyncContext } from "./labels/sync-status.ts";
 import { AddressInUseError, listenOn } from "./listen.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { controllerMetrics } from "./metrics.ts";
 import { connectControllerLink } from "./mqtt/controller-link.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
 import { feedPipeline } from "./pipeline.ts";
@@ -71,13 +72,19 @@ export async function startController(
   }
 
   const services = {} as Controller;
+  let assembled = false;
+  const metrics = controllerMetrics(() => (assembled ? services : undefined));
   let scheduler: RepriceScheduler | null = null;
-  const { sync, changes, ingest, ingestMerchant } = feedPipeline(stores, config, {
+  const pipeline = feedPipeline(stores, config, {
     log: log.child("labels"),
     link: () => services.link ?? null,
     now: () => clock.now(),
     onResolved: (skus) => scheduler?.track(skus),
   });
+  const { sync, changes } = pipeline;
+  // Every batch, whoever sends it (HTTP, a pulled URL, the demo), is counted for /metrics.
+  const ingest = metrics.countFeeds(pipeline.ingest);
+  const ingestMerchant = metrics.countMerchantFeeds(pipeline.ingestMerchant);
   scheduler = createRepriceScheduler({
     clock,
     nextChangeAt: (sku, after) => sync.nextChangeAt(sku, after),
@@ -132,6 +139,7 @@ export async function startController(
       onBridgeStatus: reports.onBridgeStatus,
       onBridgeLabels: reports.onBridgeLabels,
     },
+    observer: metrics.link,
   });
 
   // Anything that became due while the controller was down (or content it never managed to publish)
@@ -155,6 +163,7 @@ export async function startController(
     ingest,
     ingestMerchant,
     onlineSources: online,
+    metrics,
     link,
     mqttUrl,
     embeddedBroker: broker !== null,
@@ -163,6 +172,7 @@ export async function startController(
     flushStates: reports.flush,
     syncContext: () => currentSyncContext(labels, config.offlineAfterSeconds * 1000, sync.notAReductions()),
   } satisfies Omit<Controller, "httpPort" | "httpUrl" | "stop">);
+  assembled = true;
 
   const closeAll = async () => {
     online.stop();

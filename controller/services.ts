@@ -6,6 +6,7 @@ import type { OnlineSources } from "./feeds/merchant/pull.ts";
 import type { LabelSync } from "./labels/label-sync.ts";
 import type { SyncContext } from "./labels/sync-status.ts";
 import type { Logger } from "./log.ts";
+import type { ControllerMetrics } from "./metrics.ts";
 import type { ControllerLink } from "./mqtt/controller-link.ts";
 import type { Clock } from "./scheduler/index.ts";
 import type { CatalogStore } from "./store/catalog.ts";
@@ -34,6 +35,8 @@ export interface ControllerServices {
   /** The web shop's feeds pulled from SHELFSYNC_ONLINE_FEED_URL / SHELFSYNC_LOCAL_INVENTORY_URL. */
   onlineSources: OnlineSources;
   link: ControllerLink;
+  /** Prometheus metrics (GET /metrics). */
+  metrics: ControllerMetrics;
   mqttUrl: string;
   embeddedBroker: boolean;
   /** The inputs for judging whether labels are right, now. */

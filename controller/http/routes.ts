@@ -228,6 +228,11 @@ export function createApi(s: ControllerServices): Hono {
   });
   app.route("/api/v1", eventRoutes(live));
   app.route("/api/v1", feedLedgerRoutes(s));
+  // Prometheus text for central ops; who may read it is declared in access.ts (viewer and up).
+  app.get("/metrics", async (c) => {
+    const { body, contentType } = await s.metrics.scrape();
+    return c.body(body, 200, { "Content-Type": contentType });
+  });
   // Last: every other GET that is not the API is the console (client-side routes included).
   app.route("/", consoleRoutes(s));
   assertRoutesDeclared(app);

@@ -1,5 +1,5 @@
 import type { Logger } from "../log.ts";
-import type { ControllerLink } from "../mqtt/controller-link.ts";
+import type { ContentPublish, ControllerLink } from "../mqtt/controller-link.ts";
 import type { SuppressedClaim } from "../pricing/index.ts";
 import type { CatalogSnapshot, CatalogStore } from "../store/catalog.ts";
 import type { ContentUpdate, LabelLink, LabelRecord, LabelStore } from "../store/labels.ts";
@@ -95,11 +95,11 @@ export function labelSync(deps: {
     labels.setContents(rows);
     return {
       changed: rows.length,
-      delivered: publishAll(rows.map((r) => [r.labelId, r.contentJson])),
+      delivered: publishAll(rows.map((r) => [r.labelId, r.contentJson, r.contentHash])),
     };
   }
 
-  function publishAll(items: [string, string | null][]): Promise<void> {
+  function publishAll(items: ContentPublish[]): Promise<void> {
     const link = deps.link();
     // Without a broker nothing is queued: the contents are already recorded, and every (re)connect
     // republishes all of them from the store. Queuing as well would send each one twice and let the
@@ -234,7 +234,7 @@ export function labelSync(deps: {
      * retained messages (the embedded one keeps them in memory); devices de-duplicate by contentHash.
      */
     republishAll(): Promise<void> {
-      const items: [string, string | null][] = [];
+      const items: ContentPublish[] = [];
       for (const l of labels.all()) {
         if (l.contentJson) items.push([l.labelId, l.contentJson]);
       }

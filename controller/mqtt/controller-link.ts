@@ -23,6 +23,19 @@ export interface ControllerLinkHandlers {
   onBridgeLabels(bridgeId: string, inventory: BridgeLabels): void;
 }
 
+/** Hooks for the controller's metrics; the link calls them and they must neither throw nor block. */
+export interface LinkObserver {
+  connected(): void;
+  /**
+   * A label's content is handed to the broker now: a change (`contentHash` its hash, or null when
+   * cleared) or a republish of unchanged content (undefined). Returns what to call at the broker's
+   * acknowledgement (`ok`) or the publish's failure.
+   */
+  contentSent(labelId: string, contentHash: string | null | undefined): (ok: boolean) => void;
+  /** A label reported the content hash it shows. */
+  labelShows(labelId: string, displayedHash: string): void;
+}
+
 export interface ControllerLink {
   readonly client: MqttClient;
   connected(): boolean;
@@ -30,13 +43,18 @@ export interface ControllerLink {
    * Publish already serialised label contents, retained at QoS 1 (`null` clears a label's retained
    * content, e.g. when it is unlinked). One promise for the batch, not one per message: a reprice
    * publishes tens of thousands. Settles when the broker has acknowledged all; lists the failures.
+   * A changed content carries its hash (for the acknowledgement metrics); a republish need not.
    */
-  publishContents(
-    items: readonly (readonly [labelId: string, contentJson: string | null])[],
-  ): Promise<string[]>;
+  publishContents(items: readonly ContentPublish[]): Promise<string[]>;
   sendCommand(labelId: string, command: LabelCommand): Promise<void>;
   close(): Promise<void>;
 }
+
+export type ContentPublish = readonly [
+  labelId: string,
+  contentJson: string | null,
+  contentHash?: string | null | undefined,
+];
 
 /**
  * The controller's MQTT session: availability with a Last Will, the device-facing subscriptions,
@@ -50,9 +68,10 @@ export function connectControllerLink(options: {
   password?: string | undefined;
   log: Logger;
   handlers: ControllerLinkHandlers;
+  observer?: LinkObserver;
 }): ControllerLink {
   const topics = storeTopics(options.storeId);
-  const { log, handlers } = options;
+  const { log, handlers, observer } = options;
   const status = (state: "online" | "offline") =>
     JSON.stringify({ v: PROTOCOL_VERSION, state, ts: Date.now() } satisfies Availability);
 
@@ -84,6 +103,7 @@ export function connectControllerLink(options: {
         if (err) log.error("subscribe failed", { error: String(err) });
       },
     );
+    observer?.connected();
     handlers.onConnect();
   });
   client.on("reconnect", () => log.debug("reconnecting to MQTT broker"));
@@ -111,7 +131,10 @@ export function connectControllerLink(options: {
     if (!t || payload.length === 0) return;
     if (t.kind === "label" && t.leaf === "state") {
       const state = parse(topic, payload, labelStateSchema);
-      if (state) handlers.onLabelState(t.labelId, state, Date.now());
+      if (state) {
+        if (state.displayedHash !== null) observer?.labelShows(t.labelId, state.displayedHash);
+        handlers.onLabelState(t.labelId, state, Date.now());
+      }
     } else if (t.kind === "bridge" && t.leaf === "status") {
       const a = parse(topic, payload, availabilitySchema);
       if (a) handlers.onBridgeStatus(t.bridgeId, a);
@@ -134,12 +157,14 @@ export function connectControllerLink(options: {
         const failed: string[] = [];
         let outstanding = items.length;
         if (outstanding === 0) resolve(failed);
-        for (const [labelId, json] of items) {
+        for (const [labelId, json, hash] of items) {
+          const acked = observer?.contentSent(labelId, hash);
           client.publish(
             topics.label(labelId, "content"),
             json ?? Buffer.alloc(0),
             { qos: 1, retain: true },
             (err) => {
+              acked?.(!err);
               if (err) failed.push(labelId);
               if (--outstanding === 0) resolve(failed);
             },

@@ -57,6 +57,9 @@ export function approvalStore(db: Db) {
   const pending = sql.prepare<[], { sku: string }>(
     "SELECT DISTINCT sku FROM approvals WHERE status = 'pending'",
   );
+  const countPending = sql.prepare<[], { n: number }>(
+    "SELECT COUNT(*) AS n FROM approvals WHERE status = 'pending'",
+  );
   const byId = sql.prepare<[string], ApprovalRecord>(
     `SELECT ${COLUMNS} FROM approvals WHERE approval_id = ?`,
   );
@@ -80,6 +83,7 @@ export function approvalStore(db: Db) {
     supersedeFor(sku: string, at: number, why: string): number {
       return supersede.run(at, why, sku).changes;
     },
+    pendingCount: (): number => countPending.get()?.n ?? 0,
     pendingSkus: (): Set<string> => new Set(pending.all().map((r) => r.sku)),
     get: (approvalId: string): ApprovalRecord | undefined => byId.get(approvalId),
     list: (status: ApprovalStatus = "pending"): ApprovalRecord[] => byStatus.all(status),

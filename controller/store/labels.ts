@@ -46,6 +46,16 @@ const LABEL_COLUMNS = `label_id AS labelId, model, width, height, colors, bridge
   displayed_hash AS displayedHash, displayed_version AS displayedVersion, battery, rssi,
   last_seen AS lastSeen, created_at AS createdAt`;
 
+export interface BridgeStats {
+  bridgeId: string;
+  kind: string | null;
+  /** 1 while the bridge's availability is online. */
+  online: number;
+  labels: number;
+  linked: number;
+  showingCurrent: number;
+}
+
 /** Labels, their links, what was published to them and what they report; and bridge availability. */
 export function labelStore(db: Db) {
   const sql = db.$client;
@@ -91,6 +101,11 @@ export function labelStore(db: Db) {
   );
   const offlineBridges = sql.prepare<[], { bridgeId: string }>(
     "SELECT bridge_id AS bridgeId FROM bridges WHERE online = 0",
+  );
+  const bridgeStats = sql.prepare<[], BridgeStats>(
+    `SELECT b.bridge_id AS bridgeId, b.kind, b.online, COUNT(l.label_id) AS labels,
+       COUNT(l.sku) AS linked, COUNT(CASE WHEN l.displayed_hash = l.content_hash THEN 1 END) AS showingCurrent
+     FROM bridges b LEFT JOIN labels l ON l.bridge_id = b.bridge_id GROUP BY b.bridge_id ORDER BY b.bridge_id`,
   );
 
   return {
@@ -169,6 +184,8 @@ export function labelStore(db: Db) {
       upsertBridge.run({ bridgeId, kind, online: online ? 1 : 0, now });
     },
 
+    /** Every bridge ever seen, with its availability and how many of its labels show their current content. */
+    bridgeStats: (): BridgeStats[] => bridgeStats.all(),
     offlineBridgeIds(): Set<string> {
       return new Set(offlineBridges.all().map((b) => b.bridgeId));
     },
