@@ -113,6 +113,7 @@ describe("GET /metrics", () => {
     expect(m.value("shelfsync_feed_batches_total", { feed: "prices", outcome: "not_applied" })).toBe(1);
     expect(m.value("shelfsync_feed_batches_total", { feed: "prices", outcome: "rejected" })).toBe(1);
     expect(m.value("shelfsync_feed_rows_total", { feed: "prices", outcome: "read" })).toBe(4);
+    expect(m.value("shelfsync_feed_batches_total", { feed: "merchant", outcome: "applied" })).toBe(0);
     expect(m.value("shelfsync_feed_rows_total", { feed: "prices", outcome: "held" })).toBe(1);
     expect(m.value("shelfsync_feed_rows_total", { feed: "prices", outcome: "rejected" })).toBe(2);
     expect(m.value("shelfsync_feed_last_sequence", { feed: "prices" })).toBe(5);
