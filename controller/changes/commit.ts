@@ -1,19 +1,13 @@
 import type { ChangeNote } from "../../schemas/index.ts";
 import type { LabelSync } from "../labels/label-sync.ts";
+import type { AuditRecord } from "../store/audit.ts";
 import type { Stores } from "../store/index.ts";
 import { type Actor, actorLabel } from "./actor.ts";
 
 export type { ChangeNote };
 
 /** An audit entry as a change writes it; the instant and the actor are filled in by `commit`. */
-export interface AuditDraft {
-  action: string;
-  entity: string;
-  entityId?: string | null;
-  reason?: string | null;
-  before?: unknown;
-  after?: unknown;
-}
+export type AuditDraft = Omit<AuditRecord, "at" | "actor">;
 
 /** What the write step of a change did, inside its transaction. */
 export interface Written<T> {

@@ -12,6 +12,18 @@ export interface AuditEntry {
   after: unknown;
 }
 
+/** One entry as it is written: who did what to which entity, why, and the entity before and after. */
+export interface AuditRecord {
+  at: number;
+  actor: string;
+  action: string;
+  entity: string;
+  entityId?: string | null;
+  reason?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
 /** The append-only audit log (the database refuses UPDATE and DELETE on it; see migration 0002). */
 export function auditStore(db: Db) {
   const sql = db.$client;
@@ -29,16 +41,7 @@ export function auditStore(db: Db) {
      ORDER BY id DESC LIMIT @limit`,
   );
   return {
-    record(e: {
-      at: number;
-      actor: string;
-      action: string;
-      entity: string;
-      entityId?: string | null;
-      reason?: string | null;
-      before?: unknown;
-      after?: unknown;
-    }): void {
+    record(e: AuditRecord): void {
       insert.run({
         at: e.at,
         actor: e.actor,
