@@ -283,6 +283,40 @@ describe("reduction claims in a running controller", () => {
     ).toEqual([189, 199]);
   });
 
+  it("tells the author of an override that makes a running reduction's claim false", async () => {
+    // GAP's 40 % is measured from 1.99; at a regular 3.40 it charges 2.04, no reduction from 1.99.
+    const r = await api(
+      ctl.httpUrl,
+      "POST",
+      "/overrides",
+      { sku: "GAP", price: "3.40", author: "Ben", reason: "supplier price" },
+      TEST_ADMIN_TOKEN,
+    );
+    expect(r.status).toBe(201);
+    expect(r.json.notes).toEqual([
+      expect.objectContaining({
+        code: "not_a_reduction",
+        detail: expect.objectContaining({
+          sku: "GAP",
+          promotionId: "P-G2",
+          promotionalPrice: expect.objectContaining({ amountMinor: 204 }),
+          priorPrice: expect.objectContaining({ amountMinor: 199 }),
+        }),
+      }),
+    ]);
+    await waitFor(async () => (await get("/sync")).json.notAReduction === 3, 5_000, "GAP listed");
+    const ended = await api(
+      ctl.httpUrl,
+      "DELETE",
+      `/overrides/${r.json.id}`,
+      { author: "Ben" },
+      TEST_ADMIN_TOKEN,
+    );
+    expect(ended.status).toBe(200);
+    expect(ended.json.notes).toBeUndefined();
+    await waitFor(async () => (await get("/sync")).json.notAReduction === 2, 5_000, "GAP claims again");
+  });
+
   it("answers a price query with the not_a_reduction warning and the suppressed claim", async () => {
     const r = (await get("/products/FIRSTDAY/price")).json;
     expect(r.price.amountMinor).toBe(199);

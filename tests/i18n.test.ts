@@ -179,3 +179,27 @@ describe("the store's language: no English on a label of another language", () =
     expect(texts("pl-PL")[3]).toBe("3. produkt gratis");
   });
 });
+
+describe("what the struck price is captioned with", () => {
+  const panel = { width: 400, height: 300, colors: "bwr" } as const;
+  const lines = (c: Parameters<typeof labelSvg>[0]) => labelTextLines(labelSvg(c, panel).layout);
+
+  it("the prior price, over the look-back the content names", () => {
+    const c = { ...samplesFor("pl-PL").reduction, referenceDays: 45 };
+    expect(lines(c)).toContain("Najniższa cena z 45 dni przed obniżką");
+  });
+
+  it("the perishable-goods reason when the reduction is exempt (art. 6a(3)), and no prior-price line", () => {
+    const { referencePrice: _r, referenceDays: _d, ...sample } = samplesFor("de-DE").reduction;
+    const c = { ...sample, promo: { ...sample.promo!, basis: "perishable" as const } };
+    const text = lines(c);
+    expect(text).toContain("Reduziert wegen kurzer Haltbarkeit");
+    expect(text.join(" ")).not.toContain("Niedrigster");
+  });
+
+  it("no caption and no badge without a claim: a struck price is only ever the one a claim names", () => {
+    const { regularPrice: _p, referencePrice: _r, promo: _promo, ...plain } = samplesFor("it-IT").reduction;
+    const text = lines(plain);
+    expect(text.join(" ")).not.toMatch(/%|Prezzo più basso|Offerta/);
+  });
+});
