@@ -55,8 +55,9 @@ export function previewRoutes(s: ControllerServices): Hono {
     return parsePanelSpec(DEFAULT_PANEL) as Panel;
   };
 
-  api.get("/labels/:labelId/preview.png", async (c) => {
-    const id = c.req.param("labelId");
+  /** A label's current content and the panel to draw it on, or the error reply. */
+  const labelPreview = async (c: Context) => {
+    const id = c.req.param("labelId") ?? "";
     const label = ID_PATTERN.test(id) ? s.labels.get(id) : undefined;
     if (!label) return apiError(c, 404, "unknown_label", `no label "${id}"`);
     if (!label.contentJson)
@@ -64,22 +65,21 @@ export function previewRoutes(s: ControllerServices): Hono {
     const r = await loadRenderer();
     const panel = panelOf(r, c, label);
     if (panel instanceof Response) return panel;
-    return png(r, c, JSON.parse(label.contentJson) as LabelContent, panel);
+    return { r, panel, content: JSON.parse(label.contentJson) as LabelContent };
+  };
+
+  api.get("/labels/:labelId/preview.png", async (c) => {
+    const p = await labelPreview(c);
+    return p instanceof Response ? p : png(p.r, c, p.content, p.panel);
   });
 
   // The same preview as text: what the label says, one block a line, in drawing order (the words
   // a shopper reads, for support, screen readers and tests).
   api.get("/labels/:labelId/preview.txt", async (c) => {
-    const id = c.req.param("labelId");
-    const label = ID_PATTERN.test(id) ? s.labels.get(id) : undefined;
-    if (!label) return apiError(c, 404, "unknown_label", `no label "${id}"`);
-    if (!label.contentJson)
-      return apiError(c, 404, "no_content", `label "${id}" has nothing to show (not linked, or no price)`);
-    const r = await loadRenderer();
-    const panel = panelOf(r, c, label);
-    if (panel instanceof Response) return panel;
-    const { layout } = r.labelSvg(JSON.parse(label.contentJson) as LabelContent, panel);
-    return c.text(`${r.labelTextLines(layout).join("\n")}\n`, 200, { "Cache-Control": "no-cache" });
+    const p = await labelPreview(c);
+    if (p instanceof Response) return p;
+    const { layout } = p.r.labelSvg(p.content, p.panel);
+    return c.text(`${p.r.labelTextLines(layout).join("\n")}\n`, 200, { "Cache-Control": "no-cache" });
   });
 
   api.get("/templates/:template/preview.png", async (c) => {
