@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { hasCatalogue, LANGUAGES } from "../display/i18n/index.ts";
+import { CommandError } from "../lib/cli.ts";
 import { commaList } from "../lib/options.ts";
 import {
   assertTimeZone,
@@ -182,7 +183,28 @@ const FLAGS: Partial<Record<keyof Config, string>> = {
   logLevel: "log-level",
 };
 
-export class ConfigError extends Error {}
+/** The flags every controller command (start, demo) takes, for parseCommandLine (lib/cli.ts). */
+export const CONFIG_FLAGS: Record<string, { type: "string" }> = Object.fromEntries(
+  Object.values(FLAGS).map((flag) => [flag, { type: "string" as const }]),
+);
+
+/** The settings part of a command's --help: each flag with its variable, then the variables alone. */
+export function configUsage(): string {
+  const flagged = (Object.keys(FLAGS) as (keyof Config)[]).map(
+    (key) => `  --${`${FLAGS[key]} <value>`.padEnd(22)} ${ENV[key]}`,
+  );
+  const envOnly = (Object.keys(ENV) as (keyof Config)[]).filter((k) => !FLAGS[k]).map((k) => ENV[k]);
+  return [
+    "settings (a flag overrides its environment variable):",
+    ...flagged,
+    "environment only (README, Configuration):",
+    ...envOnly.map((v) => `  ${v}`),
+    "  SHELFSYNC_LOG_FORMAT (json or pretty; default: pretty on a terminal, else json)",
+  ].join("\n");
+}
+
+/** A bad setting: the command prints it (one line per setting) and exits 2. */
+export class ConfigError extends CommandError {}
 
 /** Build the config from env and argv; throws ConfigError with one line per bad setting. */
 export function loadConfig(

@@ -1,29 +1,43 @@
+import { CommandError, parseCommandLine, runCommand } from "../lib/cli.ts";
 import { HttpPortInUseError, startController } from "./app.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { CONFIG_FLAGS, configUsage, loadConfig } from "./config.ts";
 import { PortInUseError } from "./mqtt/embedded-broker.ts";
+import { NewerDatabaseError } from "./store/db.ts";
+
+const USAGE = `usage: npm start [-- options]
+
+The store controller: the SQLite store, MQTT (an embedded broker unless SHELFSYNC_MQTT_URL is set),
+label sync, the reprice scheduler, the HTTP API and console. Stops cleanly on SIGTERM or SIGINT.
+
+${configUsage()}
+`;
 
 /** `npm start`: the controller alone, configured from SHELFSYNC_* variables and flags. */
-async function main() {
-  const config = loadConfig();
-  const controller = await startController(config);
-  const shutdown = async (signal: string) => {
-    controller.log.info(`${signal} received; stopping`);
-    // A broker that does not answer must not keep a stopping controller alive forever.
-    setTimeout(() => {
-      controller.log.error("clean stop took over 10 s; exiting anyway");
-      process.exit(1);
-    }, 10_000).unref();
-    await controller.stop();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void shutdown("SIGINT"));
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
-}
-
-main().catch((e: unknown) => {
-  if (e instanceof ConfigError || e instanceof PortInUseError || e instanceof HttpPortInUseError) {
-    process.stderr.write(`shelfsync: ${e.message}\n`);
-    process.exit(2);
-  }
-  throw e;
-});
+runCommand(
+  "",
+  async () => {
+    const argv = process.argv.slice(2);
+    const { values, positionals } = parseCommandLine(argv, CONFIG_FLAGS);
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (positionals.length > 0)
+      throw new CommandError(`unexpected argument "${positionals[0]}" (see --help)`);
+    const controller = await startController(loadConfig(process.env, argv));
+    const shutdown = async (signal: string) => {
+      controller.log.info(`${signal} received; stopping`);
+      // A broker that does not answer must not keep a stopping controller alive forever.
+      setTimeout(() => {
+        controller.log.error("clean stop took over 10 s; exiting anyway");
+        process.exit(1);
+      }, 10_000).unref();
+      await controller.stop();
+      process.exit(0);
+    };
+    process.once("SIGINT", () => void shutdown("SIGINT"));
+    process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    return undefined;
+  },
+  (e) => e instanceof PortInUseError || e instanceof HttpPortInUseError || e instanceof NewerDatabaseError,
+);

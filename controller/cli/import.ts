@@ -1,8 +1,8 @@
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { extname } from "node:path";
 import { Readable, Transform } from "node:stream";
-import { parseArgs } from "node:util";
 import { SingleBar } from "cli-progress";
+import { CommandError, parseCommandLine, runCommand } from "../../lib/cli.ts";
 import {
   FEED_MEDIA_TYPES,
   FEED_NAMES,
@@ -69,18 +69,20 @@ function apiToken(config: Config): string {
   );
 }
 
-async function main() {
-  const { values, positionals } = parseArgs({
-    options: {
-      sequence: { type: "string" },
-      direct: { type: "boolean", default: false },
-      mode: { type: "string" },
-      invalid: { type: "string" },
-    },
-    allowPositionals: true,
-    strict: false,
+async function main(): Promise<number | undefined> {
+  const { values, positionals } = parseCommandLine(process.argv.slice(2), {
+    sequence: { type: "string" },
+    direct: { type: "boolean", default: false },
+    mode: { type: "string" },
+    invalid: { type: "string" },
   });
-  const [feed, file] = positionals;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n${MERCHANT_USAGE}\n`);
+    return 0;
+  }
+  const [feed, file, ...extra] = positionals;
+  if (!feed || !file) throw new CommandError("give a feed and a file (see --help)");
+  if (extra.length > 0) throw new CommandError(`unexpected argument "${extra[0]}" (see --help)`);
   if ((feed === "merchant" || feed === "local-inventory") && file) {
     const config = loadConfig(process.env, []);
     const apiUrl = `http://127.0.0.1:${config.httpPort}`;
@@ -90,23 +92,25 @@ async function main() {
         `--sequence: must be a non-negative whole number (got ${JSON.stringify(values.sequence)})`,
       );
     }
-    process.exit(
-      await importMerchant({
-        feed,
-        source: file,
-        sequence,
-        mode: typeof values.mode === "string" ? values.mode : undefined,
-        invalid: typeof values.invalid === "string" ? values.invalid : undefined,
-        direct: values.direct === true,
-        config,
-        apiUrl,
-        controllerAnswers: values.direct === true ? false : await controllerAnswers(apiUrl),
-        token: () => apiToken(config),
-      }),
+    return await importMerchant({
+      feed,
+      source: file,
+      sequence,
+      mode: typeof values.mode === "string" ? values.mode : undefined,
+      invalid: typeof values.invalid === "string" ? values.invalid : undefined,
+      direct: values.direct === true,
+      config,
+      apiUrl,
+      controllerAnswers: values.direct === true ? false : await controllerAnswers(apiUrl),
+      token: () => apiToken(config),
+    });
+  }
+  if (!(FEED_NAMES as readonly string[]).includes(feed)) {
+    throw new CommandError(
+      `unknown feed "${feed}" (one of ${[...FEED_NAMES, "merchant", "local-inventory"].join(", ")})`,
     );
   }
-  if (!feed || !file || !(FEED_NAMES as readonly string[]).includes(feed))
-    throw new ConfigError(`${USAGE}\n${MERCHANT_USAGE}`);
+  if (!existsSync(file)) throw new CommandError(`no file ${file}`);
   const format = FORMAT_BY_EXTENSION[extname(file).toLowerCase()];
   if (!format)
     throw new ConfigError(
@@ -202,9 +206,4 @@ async function main() {
   );
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(
-    `${e instanceof ConfigError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-  );
-  process.exit(2);
-});
+runCommand("import", main);

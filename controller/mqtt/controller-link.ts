@@ -100,7 +100,8 @@ export function connectControllerLink(options: {
         [topics.anyBridge("labels")]: { qos: 1 },
       },
       (err) => {
-        if (err) log.error("subscribe failed", { error: String(err) });
+        // A stop right after the connect ends the client before its subscription is answered.
+        if (err && !client.disconnecting) log.error("subscribe failed", { error: String(err) });
       },
     );
     observer?.connected();

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
@@ -10,14 +10,68 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 
 const MIGRATIONS = fromPackageRoot("controller", "store", "migrations");
 
+/** The migrations this build knows (drizzle-kit's journal): a schema version is their count. */
+function knownMigrations(): { tag: string; when: number }[] {
+  const journal = JSON.parse(readFileSync(`${MIGRATIONS}/meta/_journal.json`, "utf8")) as {
+    entries: { tag: string; when: number }[];
+  };
+  return journal.entries;
+}
+
+/** A database written by a newer Shelfsync: its schema has migrations this build does not know. */
+export class NewerDatabaseError extends Error {}
+
+export interface SchemaVersion {
+  /** Migrations applied to the file (0 for a new file). */
+  applied: number;
+  /** Migrations this build knows; `applied > known` means a newer version wrote the file. */
+  known: number;
+  newer: boolean;
+}
+
+/**
+ * Which schema a SQLite file has, read from drizzle's migration ledger. Drizzle orders migrations by
+ * their creation time and silently skips a file that is ahead of it, so the comparison is ours:
+ * anything applied after our newest migration was created, or more migrations than we have, is newer.
+ */
+export function schemaVersion(sqlite: Database.Database): SchemaVersion {
+  const known = knownMigrations();
+  const hasLedger = sqlite
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
+  const rows = hasLedger
+    ? sqlite.prepare<[], { at: number }>("SELECT created_at AS at FROM __drizzle_migrations").all()
+    : [];
+  const newest = Math.max(0, ...known.map((m) => m.when));
+  const newer = rows.length > known.length || rows.some((r) => Number(r.at) > newest);
+  return { applied: rows.length, known: known.length, newer };
+}
+
+/** Refuse a file from a newer version: one line an operator can act on (the CLI prints it, exit 2). */
+export function assertNotNewer(sqlite: Database.Database, path: string): void {
+  const v = schemaVersion(sqlite);
+  if (!v.newer) return;
+  throw new NewerDatabaseError(
+    `${path} was written by a newer Shelfsync (database schema ${v.applied}, this version knows ${v.known}); ` +
+      "run that version or a later one, or restore a backup taken by this one (npm run backup -- --restore <file>)",
+  );
+}
+
 /**
  * Open (creating if needed) the store's SQLite file and bring its schema up to date.
  * WAL lets readers (API, sync queries) run beside the writer; synchronous=FULL makes a commit
  * durable before we acknowledge it, so an acknowledged feed batch survives kill -9 and power loss.
+ * A file written by a newer version is refused (NewerDatabaseError) before anything is changed.
  */
 export function openDb(path: string): Db {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
+  try {
+    assertNotNewer(sqlite, path);
+  } catch (e) {
+    sqlite.close();
+    throw e;
+  }
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");

@@ -1,11 +1,12 @@
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { parseArgs } from "node:util";
 import { HttpPortInUseError, startController } from "../../controller/app.ts";
-import { ConfigError, loadConfig } from "../../controller/config.ts";
+import { CONFIG_FLAGS, ConfigError, configUsage, loadConfig } from "../../controller/config.ts";
 import { FeedRejected } from "../../controller/feeds/ingest.ts";
+import { NewerDatabaseError } from "../../controller/store/db.ts";
 import { startSimulatedAccessPoint } from "../../firmware-bridge/simulated/index.ts";
+import { CommandError, parseCommandLine, runCommand } from "../../lib/cli.ts";
 import { fromPackageRoot } from "../../lib/paths.ts";
 import { FEED_NAMES, PERSON_ROLES } from "../../schemas/index.ts";
 
@@ -31,14 +32,29 @@ function demoPromotions(today: Date): string {
   ].join("\n");
 }
 
-async function main() {
-  const { values } = parseArgs({
-    options: {
-      labels: { type: "string", default: "24" },
-      "failure-rate": { type: "string", default: "0.02" },
-    },
-    strict: false,
+const USAGE = `usage: npm run demo [-- options]
+
+The controller with its embedded broker (the next free port if 1883 is taken), the sample catalogue
+and a simulated access point whose labels are linked to products.
+
+  --labels <n>             simulated labels (default 24)
+  --failure-rate <0..1>    share of radio transfers that fail and are retried (default 0.02)
+
+${configUsage()}
+`;
+
+async function main(): Promise<number | undefined> {
+  const argv = process.argv.slice(2);
+  const { values, positionals } = parseCommandLine(argv, {
+    ...CONFIG_FLAGS,
+    labels: { type: "string", default: "24" },
+    "failure-rate": { type: "string", default: "0.02" },
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new CommandError(`unexpected argument "${positionals[0]}" (see --help)`);
   const labelCount = Number(values.labels);
   const failureRate = Number(values["failure-rate"]);
   if (!Number.isInteger(labelCount) || labelCount < 1 || labelCount > 99_999) {
@@ -52,10 +68,8 @@ async function main() {
     );
   }
 
-  const config = loadConfig(
-    process.env,
-    process.argv.slice(2).filter((a) => !/^--(labels|failure-rate)/.test(a)),
-  );
+  // loadConfig reads the settings' flags and passes over the demo's own.
+  const config = loadConfig(process.env, argv);
   const controller = await startController(config, { searchFreeMqttPort: true });
 
   for (const feed of FEED_NAMES) {
@@ -126,13 +140,7 @@ async function main() {
   };
   process.once("SIGINT", () => void shutdown());
   process.once("SIGTERM", () => void shutdown());
+  return undefined;
 }
 
-main().catch((e: unknown) => {
-  if (e instanceof ConfigError || e instanceof HttpPortInUseError) {
-    process.stderr.write(`shelfsync demo: ${e.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`shelfsync demo failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runCommand("demo", main, (e) => e instanceof HttpPortInUseError || e instanceof NewerDatabaseError);
