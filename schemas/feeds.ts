@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CURRENCY_MESSAGE, ID_MESSAGE, skuSchema } from "./common.ts";
+import { CURRENCY_MESSAGE, ID_MESSAGE, idSchema, skuSchema } from "./common.ts";
 import { isCurrencyCode } from "./currency.ts";
 import { isValidGtin } from "./gtin.ts";
 import { MoneyError, parseDecimalToMinor } from "./money.ts";
@@ -12,7 +12,10 @@ import { ID_PATTERN } from "./topics.ts";
  * values typed, so each field accepts both where that is unambiguous; an empty cell is "absent".
  * The schemas are built per store time zone, because an instant without an offset is store time.
  */
-export const FEED_NAMES = ["products", "prices", "stock", "promotions"] as const;
+/** The feeds of the catalogue: products, prices, stock and promotions (central ops sends them). */
+export const CATALOG_FEEDS = ["products", "prices", "stock", "promotions"] as const;
+/** Every feed with rows of its own; `links` says which label shows which product (DESIGN.md §3b). */
+export const FEED_NAMES = [...CATALOG_FEEDS, "links"] as const;
 export type FeedName = (typeof FEED_NAMES)[number];
 
 const absentIfEmpty = (v: unknown) => (v === "" || v === null ? undefined : v);
@@ -176,12 +179,30 @@ export function fastPriceRow(timeZone: string): (row: unknown) => PriceRow | nul
   };
 }
 
+/** A row of the links feed: `labelId, sku`; an empty (or absent) `sku` unlinks the label. */
+export interface LinkRow {
+  labelId: string;
+  /** null = unlink. */
+  sku: string | null;
+}
+
+export const linkRowSchema: z.ZodType<LinkRow> = z.object({
+  labelId: z.preprocess((v) => (typeof v === "string" ? v.trim() : v), idSchema),
+  sku: z
+    .preprocess(
+      (v) => (typeof v === "string" ? v.trim() || null : v === undefined ? null : v),
+      skuSchema.nullable(),
+    )
+    .transform((v) => v ?? null),
+});
+
 export function feedRowSchemas(timeZone: string) {
   return {
     products: productRowSchema,
     prices: priceRowSchema(timeZone),
     stock: stockRowSchema,
     promotions: promotionRowSchema(timeZone),
+    links: linkRowSchema,
   } satisfies Record<FeedName, z.ZodType>;
 }
 export type FeedRow<F extends FeedName> = F extends "products"
@@ -190,7 +211,9 @@ export type FeedRow<F extends FeedName> = F extends "products"
     ? PriceRow
     : F extends "stock"
       ? StockRow
-      : Promotion;
+      : F extends "links"
+        ? LinkRow
+        : Promotion;
 
 /** Media types a feed batch may use. */
 export const FEED_MEDIA_TYPES = {

@@ -1,4 +1,5 @@
 export * from "./api.ts";
+export * from "./api-views.ts";
 export * from "./auth.ts";
 export * from "./common.ts";
 export * from "./currency.ts";

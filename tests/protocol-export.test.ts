@@ -150,6 +150,7 @@ describe("generated protocol documents", () => {
       "feed-price-row",
       "feed-stock-row",
       "feed-promotion-row",
+      "feed-link-row",
       "api-label-create-body",
       "api-link-body",
       "api-flash-body",
@@ -191,6 +192,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
     effectiveTo: "2026-04-06T00:00:00",
   },
   "feed-stock-row": { sku: "100234", onHand: 12 },
+  "feed-link-row": { labelId: "0000021EDB3F7A9C", sku: "100234" },
   "feed-promotion-row": {
     promotionId: "spring-17",
     kind: "multibuy",
@@ -272,6 +274,8 @@ const REFUSED: [string, string, Record<string, unknown>][] = [
   ["feed-price-row", "a JSON number price", { ...SAMPLES["feed-price-row"], price: 2.49 }],
   ["feed-price-row", "a comma decimal", { ...SAMPLES["feed-price-row"], price: "2,49" }],
   ["feed-stock-row", "a fractional quantity", { sku: "100234", onHand: 1.5 }],
+  ["feed-link-row", "no label id", { sku: "100234" }],
+  ["feed-link-row", "a label id with a slash", { labelId: "A/B", sku: "100234" }],
   ["feed-product-row", "a GTIN of 10 digits", { ...SAMPLES["feed-product-row"], gtin: "4006381333" }],
   [
     "feed-promotion-row",

@@ -59,6 +59,7 @@ export function feedBatchChanges(deps: {
           return {
             value: applied,
             skus: applied.changedSkus,
+            labels: [...new Set(applied.changedLabels)],
             audit: [
               ...held,
               // One entry per batch: the rows themselves are the audit of prices (history is append-only).
@@ -72,6 +73,9 @@ export function feedBatchChanges(deps: {
                   rowsChanged: applied.rowsChanged,
                   held: applied.held,
                   skus: [...applied.changedSkus].slice(0, 50),
+                  ...(applied.changedLabels.length > 0
+                    ? { labels: applied.changedLabels.length, labelIds: applied.changedLabels.slice(0, 50) }
+                    : {}),
                 },
               },
             ],

@@ -68,7 +68,7 @@ export function changeSet(deps: ChangeDeps) {
       guardRail: deps.guardRail,
     }),
     ...approvalChanges({ commit, approvals: stores.approvals, catalog: stores.catalog, locale: deps.locale }),
-    ...linkChanges({ commit, labels: stores.labels }),
+    ...linkChanges({ commit, labels: stores.labels, sync }),
   };
 }
 export type Changes = ReturnType<typeof changeSet>;

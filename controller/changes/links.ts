@@ -1,9 +1,14 @@
-import type { LabelStore } from "../store/labels.ts";
+import type { LabelSync } from "../labels/label-sync.ts";
+import type { LabelRecord, LabelStore } from "../store/labels.ts";
 import type { Actor } from "./actor.ts";
 import type { Applied, Commit } from "./commit.ts";
 
 /** Which product a label shows. A link or unlink publishes (or clears) the label's content at once. */
-export function linkChanges(deps: { commit: Commit; labels: LabelStore }) {
+export function linkChanges(deps: {
+  commit: Commit;
+  labels: LabelStore;
+  sync: Pick<LabelSync, "clearRetained">;
+}) {
   const { commit, labels } = deps;
   const setLink = (labelId: string, sku: string | null, actor: Actor): Applied<string> =>
     commit(actor, () => {
@@ -30,5 +35,30 @@ export function linkChanges(deps: { commit: Commit; labels: LabelStore }) {
     /** The caller checks that the label and the product exist. */
     linkLabel: (labelId: string, sku: string, actor: Actor) => setLink(labelId, sku, actor),
     unlinkLabel: (labelId: string, actor: Actor) => setLink(labelId, null, actor),
+
+    /**
+     * Forget a label (one a stray message created, one taken off the shelf): its row goes, and its
+     * retained content is cleared so no device picks it up. A device that reports again registers it
+     * anew, unlinked.
+     */
+    removeLabel(label: LabelRecord, actor: Actor): Applied<string> {
+      const applied = commit(actor, () => {
+        labels.remove(label.labelId);
+        return {
+          value: label.labelId,
+          audit: [
+            {
+              action: "label.removed",
+              entity: "label",
+              entityId: label.labelId,
+              before: { sku: label.sku, model: label.model, bridgeId: label.bridgeId },
+            },
+          ],
+        };
+      });
+      const cleared =
+        label.contentHash === null ? Promise.resolve() : deps.sync.clearRetained([label.labelId]);
+      return { ...applied, delivered: Promise.all([applied.delivered, cleared]).then(() => undefined) };
+    },
   };
 }

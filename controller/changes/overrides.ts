@@ -1,3 +1,4 @@
+import { overrideView } from "../../schemas/index.ts";
 import type { Money } from "../../schemas/money.ts";
 import type { LabelSync } from "../labels/label-sync.ts";
 import { checkGuardRail, type GuardRailPolicy, type PriceOverride } from "../pricing/index.ts";
@@ -74,7 +75,7 @@ export function overrideChanges(deps: {
                 entityId: approvalId,
                 reason: hold.reason,
                 before: current ?? null,
-                after: override,
+                after: overrideView(override),
               },
             ],
           };
@@ -91,7 +92,7 @@ export function overrideChanges(deps: {
               entity: "override",
               entityId: String(id),
               reason: r.reason,
-              after: override,
+              after: overrideView(override),
             },
           ],
         };
@@ -115,7 +116,7 @@ export function overrideChanges(deps: {
               entity: "override",
               entityId: String(existing.id),
               reason,
-              before: existing,
+              before: { id: existing.id, ...overrideView(existing) },
             },
           ],
         };

@@ -1,4 +1,4 @@
-import type { Promotion } from "../../schemas/index.ts";
+import { type Promotion, promotionView } from "../../schemas/index.ts";
 import type { PromotionStore } from "../store/promotions.ts";
 import type { Actor } from "./actor.ts";
 import type { Applied, Commit } from "./commit.ts";
@@ -17,7 +17,7 @@ export function promotionChanges(deps: { commit: Commit; promotions: PromotionSt
             entity: "promotion",
             entityId: promotion.promotionId,
             reason: promotion.reason ?? null,
-            after: promotion,
+            after: promotionView(promotion),
           },
         ],
       }));
@@ -34,8 +34,8 @@ export function promotionChanges(deps: { commit: Commit; promotions: PromotionSt
             entity: "promotion",
             entityId: before.promotionId,
             reason: after.reason ?? null,
-            before,
-            after,
+            before: promotionView(before),
+            after: promotionView(after),
           },
         ],
       }));
@@ -52,7 +52,7 @@ export function promotionChanges(deps: { commit: Commit; promotions: PromotionSt
             entity: "promotion",
             entityId: existing.promotionId,
             reason,
-            before: existing,
+            before: promotionView(existing),
           },
         ],
       }));

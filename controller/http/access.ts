@@ -24,12 +24,14 @@ export const ROUTE_ACCESS = {
   // Liveness for probes; with a person's token, the whole health report (see the route).
   "GET /api/v1/health": "public",
   "GET /api/v1/me": ANYONE,
+  "GET /api/v1/openapi.json": READ,
 
-  // Central feeds (ops).
+  // Central feeds (ops); the links feed relinks a whole store from a file (manager, ops).
   "POST /api/v1/feeds/products": OPS,
   "POST /api/v1/feeds/prices": OPS,
   "POST /api/v1/feeds/stock": OPS,
   "POST /api/v1/feeds/promotions": OPS,
+  "POST /api/v1/feeds/links": MANAGER,
   // Merchant Center product and local inventory feeds (online parity).
   "POST /api/v1/feeds/merchant": OPS,
   "POST /api/v1/feeds/local-inventory": OPS,
@@ -44,6 +46,8 @@ export const ROUTE_ACCESS = {
   "GET /api/v1/labels": READ,
   "POST /api/v1/labels": STAFF,
   "GET /api/v1/labels/{labelId}": READ,
+  // Removing a label record (one a stray message created) is fleet upkeep, not shelf work.
+  "DELETE /api/v1/labels/{labelId}": MANAGER,
   "PUT /api/v1/labels/{labelId}/link": STAFF,
   "DELETE /api/v1/labels/{labelId}/link": STAFF,
   "POST /api/v1/labels/{labelId}/flash": STAFF,
@@ -53,6 +57,7 @@ export const ROUTE_ACCESS = {
   "GET /api/v1/templates/{template}/preview.png": READ,
 
   "GET /api/v1/sync": READ,
+  "GET /api/v1/sync/summary": READ,
   /** Server-sent events for live views (the console's sync dashboard). */
   "GET /api/v1/events": READ,
   /** The feed ledger and recent batches (the console's feeds page). */

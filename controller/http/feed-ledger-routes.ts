@@ -1,6 +1,13 @@
 import { Hono } from "hono";
-import { FEED_NAMES, type FeedsReply, type HealthReply, MERCHANT_FEEDS } from "../../schemas/index.ts";
+import {
+  FEED_NAMES,
+  type FeedsReply,
+  feedsReplySchema,
+  type HealthReply,
+  MERCHANT_FEEDS,
+} from "../../schemas/index.ts";
 import type { ControllerServices } from "../services.ts";
+import { doc } from "./openapi.ts";
 
 /** How many recent batches `GET /feeds` lists. */
 const RECENT_BATCHES = 50;
@@ -21,14 +28,22 @@ export function feedLedgerView(s: ControllerServices): HealthReply["feeds"] {
 /** `GET /feeds`: the feed ledger and the most recent batches with their counts (the console's feeds page). */
 export function feedLedgerRoutes(s: ControllerServices): Hono {
   const api = new Hono();
-  api.get("/feeds", (c) => {
-    const reply: FeedsReply = {
-      feeds: feedLedgerView(s),
-      batches: s.catalog
-        .recentBatches(RECENT_BATCHES)
-        .map((b) => ({ ...b, appliedAt: iso(b.appliedAt) ?? "" })),
-    };
-    return c.json(reply);
-  });
+  api.get(
+    "/feeds",
+    doc({
+      summary: "Every feed's last sequence, when, and gaps; the 50 most recent batches with their counts",
+      tags: ["feeds"],
+      ok: { schema: feedsReplySchema },
+    }),
+    (c) => {
+      const reply: FeedsReply = {
+        feeds: feedLedgerView(s),
+        batches: s.catalog
+          .recentBatches(RECENT_BATCHES)
+          .map((b) => ({ ...b, appliedAt: iso(b.appliedAt) ?? "" })),
+      };
+      return c.json(reply);
+    },
+  );
   return api;
 }

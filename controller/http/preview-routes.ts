@@ -5,6 +5,7 @@ import { type ColorMode, ID_PATTERN, type LabelContent } from "../../schemas/ind
 import type { ControllerServices } from "../services.ts";
 import type { LabelRecord } from "../store/labels.ts";
 import { apiError } from "./errors.ts";
+import { doc } from "./openapi.ts";
 
 /** The panel a label without a known geometry is previewed on: the most common shelf size. */
 const DEFAULT_PANEL = "2.9in-bwr";
@@ -68,42 +69,69 @@ export function previewRoutes(s: ControllerServices): Hono {
     return { r, panel, content: JSON.parse(label.contentJson) as LabelContent };
   };
 
-  api.get("/labels/:labelId/preview.png", async (c) => {
-    const p = await labelPreview(c);
-    return p instanceof Response ? p : png(p.r, c, p.content, p.panel);
-  });
+  api.get(
+    "/labels/:labelId/preview.png",
+    doc({
+      summary: "PNG of exactly the planes the label's panel gets (`?panel=2.9in-bwr` for another panel)",
+      tags: ["labels"],
+      ok: { media: "image/png", description: "The preview" },
+      errors: [400, 404],
+    }),
+    async (c) => {
+      const p = await labelPreview(c);
+      return p instanceof Response ? p : png(p.r, c, p.content, p.panel);
+    },
+  );
 
   // The same preview as text: what the label says, one block a line, in drawing order (the words
   // a shopper reads, for support, screen readers and tests).
-  api.get("/labels/:labelId/preview.txt", async (c) => {
-    const p = await labelPreview(c);
-    if (p instanceof Response) return p;
-    const { layout } = p.r.labelSvg(p.content, p.panel);
-    return c.text(`${p.r.labelTextLines(layout).join("\n")}\n`, 200, { "Cache-Control": "no-cache" });
-  });
+  api.get(
+    "/labels/:labelId/preview.txt",
+    doc({
+      summary: "What the label says, as text: one block a line, in drawing order",
+      tags: ["labels"],
+      ok: { media: "text/plain", description: "The label's words" },
+      errors: [400, 404],
+    }),
+    async (c) => {
+      const p = await labelPreview(c);
+      if (p instanceof Response) return p;
+      const { layout } = p.r.labelSvg(p.content, p.panel);
+      return c.text(`${p.r.labelTextLines(layout).join("\n")}\n`, 200, { "Cache-Control": "no-cache" });
+    },
+  );
 
-  api.get("/templates/:template/preview.png", async (c) => {
-    const template = c.req.param("template");
-    const r = await loadRenderer();
-    const { isTemplateName, TEMPLATE_NAMES, SAMPLES } = r;
-    if (!isTemplateName(template)) {
-      return apiError(
-        c,
-        404,
-        "unknown_template",
-        `no template "${template}"; templates are ${TEMPLATE_NAMES.join(", ")}`,
-      );
-    }
-    const panel = panelOf(r, c);
-    if (panel instanceof Response) return panel;
-    const sku = c.req.query("sku");
-    if (!sku) return png(r, c, SAMPLES.regular, panel, template);
-    const label = { labelId: "preview", sku } as LabelRecord;
-    if (!s.catalog.product(sku)) return apiError(c, 404, "unknown_sku", `no product with SKU "${sku}"`);
-    const body = s.sync.contentAt(label, s.clock.now());
-    if (!body) return apiError(c, 404, "no_price", `no price in force for SKU "${sku}"`);
-    return png(r, c, { ...body, version: 0 }, panel, template);
-  });
+  api.get(
+    "/templates/:template/preview.png",
+    doc({
+      summary: "PNG of a template for a SKU (`?sku=`, else a sample) on a panel (`?panel=`)",
+      tags: ["labels"],
+      ok: { media: "image/png", description: "The preview" },
+      errors: [400, 404],
+    }),
+    async (c) => {
+      const template = c.req.param("template");
+      const r = await loadRenderer();
+      const { isTemplateName, TEMPLATE_NAMES, SAMPLES } = r;
+      if (!isTemplateName(template)) {
+        return apiError(
+          c,
+          404,
+          "unknown_template",
+          `no template "${template}"; templates are ${TEMPLATE_NAMES.join(", ")}`,
+        );
+      }
+      const panel = panelOf(r, c);
+      if (panel instanceof Response) return panel;
+      const sku = c.req.query("sku");
+      if (!sku) return png(r, c, SAMPLES.regular, panel, template);
+      const label = { labelId: "preview", sku } as LabelRecord;
+      if (!s.catalog.product(sku)) return apiError(c, 404, "unknown_sku", `no product with SKU "${sku}"`);
+      const body = s.sync.contentAt(label, s.clock.now());
+      if (!body) return apiError(c, 404, "no_price", `no price in force for SKU "${sku}"`);
+      return png(r, c, { ...body, version: 0 }, panel, template);
+    },
+  );
 
   return api;
 }

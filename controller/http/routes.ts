@@ -1,40 +1,27 @@
-import { randomUUID } from "node:crypto";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import {
-  FEED_MEDIA_TYPES,
-  FEED_NAMES,
-  type FeedName,
-  flashBodySchema,
-  flashOptionsSchema,
   type HealthPublicReply,
   type HealthReply,
-  ID_PATTERN,
-  type LabelCommand,
-  labelCreateBodySchema,
-  linkBodySchema,
+  healthPublicReplySchema,
+  healthReplySchema,
   PERSON_ROLES,
-  PROTOCOL_VERSION,
-  type ProductReply,
 } from "../../schemas/index.ts";
-import { FeedRejected, FeedTooLarge } from "../feeds/ingest.ts";
-import { formatFromContentType } from "../feeds/parse/index.ts";
-import { stockState } from "../labels/content.ts";
 import { liveSync } from "../labels/live-sync.ts";
-import { labelReply, syncSummary } from "../labels/views.ts";
+import { syncSummary } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
-import { identityOf } from "./access.ts";
 import { approvalRoutes } from "./approval-routes.ts";
 import { assertRoutesDeclared, authorize } from "./authorize.ts";
 import { consoleRoutes } from "./console-routes.ts";
-import { apiError, readBody } from "./errors.ts";
+import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events-routes.ts";
 import { feedLedgerRoutes, feedLedgerView } from "./feed-ledger-routes.ts";
-import { feedSequence } from "./feed-sequence.ts";
-import { listLabels } from "./label-list.ts";
+import { feedRoutes } from "./feed-routes.ts";
+import { labelRoutes } from "./label-routes.ts";
 import { merchantRoutes } from "./merchant-routes.ts";
+import { doc, openApiDocument } from "./openapi.ts";
 import { overrideRoutes } from "./override-routes.ts";
 import { previewRoutes } from "./preview-routes.ts";
-import { searchProducts } from "./product-search.ts";
+import { productRoutes } from "./product-routes.ts";
 import { promotionRoutes } from "./promotion-routes.ts";
 import { replayRoutes } from "./replay-routes.ts";
 import { signInLimiter } from "./sign-in-limiter.ts";
@@ -48,7 +35,11 @@ function withoutPassword(url: string): string {
   return u.toString();
 }
 
-/** The HTTP API, `/api/v1/...` (names fixed in DESIGN.md §3a). */
+/**
+ * The HTTP API, `/api/v1/...` (names fixed in DESIGN.md §3a/§3b): the access check in front of every
+ * route (controller/http/access.ts), the route modules, the OpenAPI document generated from them,
+ * and the console at `/`.
+ */
 export function createApi(s: ControllerServices): Hono {
   const app = new Hono();
   const api = new Hono();
@@ -85,154 +76,84 @@ export function createApi(s: ControllerServices): Hono {
     }),
   );
 
-  api.get("/health", (c) => {
-    const connected = s.link.connected();
-    const who = c.get("identity");
-    // Without a person's token, liveness only: nothing about the store, its broker or its files.
-    if (!who || !(PERSON_ROLES as readonly string[]).includes(who.role)) {
-      const reply: HealthPublicReply = { status: connected ? "ok" : "degraded" };
+  api.get(
+    "/health",
+    doc({
+      summary: "Health: liveness for anyone; the whole report for a person's token",
+      description:
+        "Without a token (or with a device's) the reply is `{ status }` only: nothing about the store, its broker or its files.",
+      tags: ["meta"],
+      ok: { schema: healthReplySchema.or(healthPublicReplySchema) },
+    }),
+    (c) => {
+      const connected = s.link.connected();
+      const who = c.get("identity");
+      if (!who || !(PERSON_ROLES as readonly string[]).includes(who.role)) {
+        const reply: HealthPublicReply = { status: connected ? "ok" : "degraded" };
+        return c.json(reply);
+      }
+      const reply: HealthReply = {
+        status: connected ? "ok" : "degraded",
+        storeId: s.config.storeId,
+        version: s.version,
+        uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
+        mqtt: { connected, url: withoutPassword(s.mqttUrl), embedded: s.embeddedBroker },
+        db: { path: s.config.dbPath },
+        feeds: feedLedgerView(s),
+      };
       return c.json(reply);
-    }
-    const feeds = feedLedgerView(s);
-    const reply: HealthReply = {
-      status: connected ? "ok" : "degraded",
-      storeId: s.config.storeId,
-      version: s.version,
-      uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
-      mqtt: { connected, url: withoutPassword(s.mqttUrl), embedded: s.embeddedBroker },
-      db: { path: s.config.dbPath },
-      feeds,
-    };
-    return c.json(reply);
-  });
-
-  const postFeed = (feed: FeedName) => async (c: Context) => {
-    const seq = feedSequence(c);
-    if (!seq.ok) return seq.response;
-    const format = formatFromContentType(c.req.header("Content-Type"));
-    if (!format) {
-      const accepted = Object.values(FEED_MEDIA_TYPES).flat().join(", ");
-      return apiError(c, 415, "unsupported_media_type", `Content-Type must be one of ${accepted}`);
-    }
-    const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
-    try {
-      const reply = await s.ingest({ feed, sequence: seq.sequence, format, body, actor: identityOf(c) });
-      if (reply.applied) s.log.info("feed batch applied", { ...reply });
-      return c.json(reply);
-    } catch (e) {
-      if (e instanceof FeedTooLarge) return apiError(c, 413, "feed_too_large", e.message);
-      if (!(e instanceof FeedRejected)) throw e;
-      return apiError(c, 422, "feed_rejected", e.message, e.details);
-    }
-  };
-  // One route per feed: each has its own rows (and, in the route table, its own roles).
-  for (const feed of FEED_NAMES) api.post(`/feeds/${feed}`, postFeed(feed));
-  api.post("/feeds/:feed", (c) =>
-    apiError(
-      c,
-      404,
-      "unknown_feed",
-      `unknown feed "${c.req.param("feed")}"; feeds are ${FEED_NAMES.join(", ")}`,
-    ),
+    },
   );
 
-  api.get("/products", (c) => searchProducts(s, c));
+  // Generated once, on first request: the routes do not change while the controller runs.
+  let openapi: Promise<Record<string, unknown>> | undefined;
+  api.get(
+    "/openapi.json",
+    doc({
+      summary: "This API as an OpenAPI 3.1 document",
+      description: "Generated from the zod schemas the routes validate with and from the route table.",
+      tags: ["meta"],
+    }),
+    async (c) => {
+      openapi ??= openApiDocument(app, { version: s.version });
+      return c.json(await openapi);
+    },
+  );
 
-  api.get("/products/:sku", (c) => {
-    const sku = c.req.param("sku");
-    const product = s.catalog.product(sku);
-    if (!product) return apiError(c, 404, "unknown_sku", `no product with SKU "${sku}"`);
-    const resolved = s.sync.resolveSku(sku, s.clock.now());
-    const onHand = s.catalog.stock(sku)?.onHand;
-    const reply: ProductReply = {
-      ...product,
-      price: resolved?.price ?? null,
-      regularPrice: resolved?.regularPrice ?? null,
-      stock: onHand === undefined ? null : { onHand, state: stockState(onHand, s.config.stockLowThreshold) },
-      labels: s.labels.linkedTo(sku).map((l) => l.labelId),
-    };
-    return c.json(reply);
-  });
-
-  api.get("/labels", (c) => listLabels(s, c));
-
-  api.post("/labels", async (c) => {
-    const body = await readBody(c, labelCreateBodySchema);
-    if (!body.ok) return body.response;
-    const existed = s.labels.get(body.value.labelId) !== undefined;
-    s.labels.upsertDescriptors([body.value], null, Date.now());
-    const label = s.labels.get(body.value.labelId);
-    if (!label) throw new Error("label vanished after insert");
-    return c.json(labelReply(label, s.syncContext()), existed ? 200 : 201);
-  });
-
-  const labelParam = (id: string) => (ID_PATTERN.test(id) ? s.labels.get(id) : undefined);
-
-  api.get("/labels/:labelId", (c) => {
-    const label = labelParam(c.req.param("labelId"));
-    if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
-    return c.json(labelReply(label, s.syncContext()));
-  });
-
-  api.put("/labels/:labelId/link", async (c) => {
-    const label = labelParam(c.req.param("labelId"));
-    if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
-    const body = await readBody(c, linkBodySchema);
-    if (!body.ok) return body.response;
-    if (!s.catalog.product(body.value.sku)) {
-      return apiError(c, 422, "unknown_sku", `no product with SKU "${body.value.sku}"`, [
-        { field: "sku", reason: "not in the product catalogue" },
-      ]);
-    }
-    s.changes.linkLabel(label.labelId, body.value.sku, identityOf(c));
-    s.log.info("label linked", { labelId: label.labelId, sku: body.value.sku });
-    return c.json(labelReply(s.labels.get(label.labelId) ?? label, s.syncContext()));
-  });
-
-  api.delete("/labels/:labelId/link", (c) => {
-    const label = labelParam(c.req.param("labelId"));
-    if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
-    s.changes.unlinkLabel(label.labelId, identityOf(c));
-    s.log.info("label unlinked", { labelId: label.labelId });
-    return c.json(labelReply(s.labels.get(label.labelId) ?? label, s.syncContext()));
-  });
-
-  api.post("/labels/:labelId/flash", async (c) => {
-    const label = labelParam(c.req.param("labelId"));
-    if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
-    const body = await readBody(c, flashBodySchema);
-    if (!body.ok) return body.response;
-    if (!s.link.connected())
-      return apiError(c, 503, "broker_unavailable", "the MQTT broker is not reachable");
-    const command: LabelCommand = {
-      v: PROTOCOL_VERSION,
-      command: "flash",
-      commandId: randomUUID(),
-      ...flashOptionsSchema.parse(body.value),
-    };
-    await s.link.sendCommand(label.labelId, command);
-    return c.json({ labelId: label.labelId, ...command }, 202);
-  });
-
-  api.get("/sync", (c) => c.json(syncSummary(s.labels.statusRows(), s.syncContext())));
-
-  // Before `api`: its `/feeds/:feed` would answer the Merchant Center feeds with "unknown feed".
+  // Before the feed routes: their `/feeds/:feed` would answer the Merchant Center feeds with "unknown feed".
   app.route("/api/v1", merchantRoutes(s));
   app.route("/api/v1", api);
-  for (const routes of [replayRoutes, promotionRoutes, overrideRoutes, approvalRoutes, tokenRoutes])
+  for (const routes of [
+    feedRoutes,
+    feedLedgerRoutes,
+    productRoutes,
+    labelRoutes,
+    replayRoutes,
+    promotionRoutes,
+    overrideRoutes,
+    approvalRoutes,
+    tokenRoutes,
+    previewRoutes,
+  ])
     app.route("/api/v1", routes(s));
-  app.route("/api/v1", previewRoutes(s));
   const live = liveSync({
     revision: s.stores.revision,
     summary: () => syncSummary(s.labels.statusRows(), s.syncContext()),
   });
   app.route("/api/v1", eventRoutes(live));
-  app.route("/api/v1", feedLedgerRoutes(s));
   // Prometheus text for central ops; who may read it is declared in access.ts (viewer and up).
-  app.get("/metrics", async (c) => {
-    const { body, contentType } = await s.metrics.scrape();
-    return c.body(body, 200, { "Content-Type": contentType });
-  });
+  app.get(
+    "/metrics",
+    doc({
+      summary: "Prometheus text exposition: feeds, labels, sync, MQTT, HTTP",
+      tags: ["meta"],
+      ok: { media: "text/plain", description: "Metrics" },
+    }),
+    async (c) => {
+      const { body, contentType } = await s.metrics.scrape();
+      return c.body(body, 200, { "Content-Type": contentType });
+    },
+  );
   // Last: every other GET that is not the API is the console (client-side routes included).
   app.route("/", consoleRoutes(s));
   assertRoutesDeclared(app);

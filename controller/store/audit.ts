@@ -32,12 +32,28 @@ export function auditStore(db: Db) {
      VALUES (@at, @actor, @action, @entity, @entityId, @reason, @before, @after)`,
   );
   const recent = sql.prepare<
-    [{ entity: string | null; entityId: string | null; action: string | null; limit: number }],
+    [
+      {
+        entity: string | null;
+        entityId: string | null;
+        action: string | null;
+        actor: string | null;
+        since: number | null;
+        until: number | null;
+        beforeId: number | null;
+        limit: number;
+      },
+    ],
     Omit<AuditEntry, "before" | "after"> & { beforeJson: string | null; afterJson: string | null }
   >(
+    // Newest first, paged by id (`beforeId` = the last id of the previous page). `actor` matches the
+    // recorded actor whole or its name without the role suffix (`Anna K` finds `Anna K (staff)`).
     `SELECT id, at, actor, action, entity, entity_id AS entityId, reason, before_json AS beforeJson, after_json AS afterJson
      FROM audit_log WHERE (@entity IS NULL OR entity = @entity) AND (@entityId IS NULL OR entity_id = @entityId)
        AND (@action IS NULL OR action = @action)
+       AND (@actor IS NULL OR actor = @actor OR substr(actor, 1, length(@actor) + 2) = @actor || ' (')
+       AND (@since IS NULL OR at >= @since) AND (@until IS NULL OR at < @until)
+       AND (@beforeId IS NULL OR id < @beforeId)
      ORDER BY id DESC LIMIT @limit`,
   );
   return {
@@ -53,12 +69,27 @@ export function auditStore(db: Db) {
         after: e.after === undefined ? null : JSON.stringify(e.after),
       });
     },
-    list(filter: { entity?: string; entityId?: string; action?: string; limit?: number } = {}): AuditEntry[] {
+    list(
+      filter: {
+        entity?: string | undefined;
+        entityId?: string | undefined;
+        action?: string | undefined;
+        actor?: string | undefined;
+        since?: number | undefined;
+        until?: number | undefined;
+        beforeId?: number | undefined;
+        limit?: number | undefined;
+      } = {},
+    ): AuditEntry[] {
       return recent
         .all({
           entity: filter.entity ?? null,
           entityId: filter.entityId ?? null,
           action: filter.action ?? null,
+          actor: filter.actor ?? null,
+          since: filter.since ?? null,
+          until: filter.until ?? null,
+          beforeId: filter.beforeId ?? null,
           limit: Math.min(filter.limit ?? 100, 1000),
         })
         .map(({ beforeJson, afterJson, ...rest }) => ({

@@ -1,6 +1,7 @@
 import type {
   FeedName,
   FeedRowError,
+  LinkRow,
   MerchantFeed,
   PriceRow,
   ProductRow,
@@ -13,6 +14,7 @@ import type { ApprovalRecord, ApprovalStore } from "./approvals.ts";
 import type { Db } from "./db.ts";
 import type { OverrideStore } from "./overrides.ts";
 import type { PromotionStore } from "./promotions.ts";
+import { productSearchText } from "./search-fold.ts";
 
 /** A validated feed row with the line it came from (for error messages). */
 export interface Lined<T> {
@@ -90,6 +92,8 @@ export interface AppliedBatch {
   heldPrices: HeldPrice[];
   /** SKUs whose product, price or stock changed: the labels showing them need new content. */
   changedSkus: Set<string>;
+  /** Labels linked, relinked or unlinked (the links feed): each needs new content whatever its SKU. */
+  changedLabels: string[];
 }
 
 const MAX_ERRORS = 100;
@@ -111,7 +115,7 @@ interface InForce {
   to: number | null;
 }
 
-export type AnyFeedRow = ProductRow | PriceRow | StockRow | Promotion;
+export type AnyFeedRow = ProductRow | PriceRow | StockRow | Promotion | LinkRow;
 
 /** Every feed with a sequence in the batch ledger: the central feeds and the Merchant Center ones. */
 export type LedgerFeed = FeedName | MerchantFeed;
@@ -159,11 +163,12 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   );
 
   const upsertProduct = sql.prepare(
-    `INSERT INTO products (sku, gtin, name, brand, net_quantity, unit, category, url, updated_at, feed_sequence)
-     VALUES (@sku, @gtin, @name, @brand, @netQuantity, @unit, @category, @url, @now, @sequence)
+    `INSERT INTO products (sku, gtin, name, brand, net_quantity, unit, category, url, updated_at, feed_sequence, search_text)
+     VALUES (@sku, @gtin, @name, @brand, @netQuantity, @unit, @category, @url, @now, @sequence, @searchText)
      ON CONFLICT(sku) DO UPDATE SET gtin = excluded.gtin, name = excluded.name, brand = excluded.brand,
        net_quantity = excluded.net_quantity, unit = excluded.unit, category = excluded.category,
-       url = excluded.url, updated_at = excluded.updated_at, feed_sequence = excluded.feed_sequence
+       url = excluded.url, updated_at = excluded.updated_at, feed_sequence = excluded.feed_sequence,
+       search_text = excluded.search_text
      WHERE products.gtin IS NOT excluded.gtin OR products.name IS NOT excluded.name
        OR products.brand IS NOT excluded.brand OR products.net_quantity IS NOT excluded.net_quantity
        OR products.unit IS NOT excluded.unit OR products.category IS NOT excluded.category
@@ -196,6 +201,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     `INSERT INTO price_history (sku, amount_minor, currency, effective_from, effective_to, feed, feed_sequence, recorded_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const registerLabel = sql.prepare("INSERT OR IGNORE INTO labels (label_id, created_at) VALUES (?, ?)");
+  const relink = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ? AND sku IS NOT ?");
   const upsertStock = sql.prepare(
     `INSERT INTO stock (sku, on_hand, updated_at, feed_sequence) VALUES (?, ?, ?, ?)
      ON CONFLICT(sku) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at,
@@ -206,17 +213,6 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   const PRODUCT_COLUMNS = "sku, gtin, name, brand, net_quantity AS netQuantity, unit, category, url";
   const productBySku = sql.prepare<[string], ProductRecord>(
     `SELECT ${PRODUCT_COLUMNS} FROM products WHERE sku = ?`,
-  );
-  // Search: an exact SKU or GTIN, SKUs starting with the text, names or brands containing it; ordered
-  // by SKU so `after` (the last SKU of a page) pages on. The LIKE escape keeps % and _ literal.
-  const searchProducts = sql.prepare<
-    { q: string; like: string; prefix: string; after: string; limit: number },
-    ProductRecord
-  >(
-    `SELECT ${PRODUCT_COLUMNS} FROM products
-     WHERE (sku = @q OR gtin = @q OR sku LIKE @prefix ESCAPE '\\' OR name LIKE @like ESCAPE '\\' OR brand LIKE @like ESCAPE '\\')
-       AND sku > @after
-     ORDER BY sku LIMIT @limit`,
   );
   const historyBySku = sql.prepare<[string], PriceHistoryEntry>(
     `SELECT id, sku, amount_minor AS amountMinor, currency, effective_from AS effectiveFrom,
@@ -362,6 +358,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     options: BatchOptions,
   ) {
     const skus = new Set<string>();
+    const labels: string[] = [];
     const errors: FeedRowError[] = [];
     let changed = 0;
     let priceBatch: PriceBatchState | undefined;
@@ -391,6 +388,17 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
               changed++;
               continue;
             }
+            if (kind === "links") {
+              const link = row as LinkRow;
+              // A label not announced yet (its access point not installed) is registered: it shows as
+              // never seen until it reports. Unlinking a label the store does not know changes nothing.
+              if (link.sku !== null) registerLabel.run(link.labelId, now);
+              if (relink.run(link.sku, link.labelId, link.sku).changes > 0) {
+                changed++;
+                labels.push(link.labelId);
+              }
+              continue;
+            }
             const sku = (row as ProductRow | PriceRow | StockRow).sku;
             let didChange = false;
             if (kind === "products") {
@@ -407,6 +415,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
                   url: p.url ?? null,
                   now,
                   sequence,
+                  searchText: productSearchText(p.name, p.brand),
                 }).changes > 0;
             } else if (kind === "prices") {
               didChange = applyPrice(row as PriceRow, line, sequence, now, prices()) === "changed";
@@ -433,7 +442,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       promotion: (promotionId) => deps.promotions.get(promotionId),
       promotionIds: (prefix) => deps.promotions.idsWithPrefix(prefix),
     };
-    return { writer, outcome: () => ({ changed, held: priceBatch?.held ?? [], skus }) };
+    return { writer, outcome: () => ({ changed, held: priceBatch?.held ?? [], skus, labels }) };
   }
 
   return {
@@ -483,11 +492,18 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         .transaction((): AppliedBatch => {
           const last = lastSequenceStmt.get(feed)?.s ?? null;
           if (last !== null && sequence <= last)
-            return { applied: false, rowsChanged: 0, held: 0, heldPrices: [], changedSkus: new Set() };
+            return {
+              applied: false,
+              rowsChanged: 0,
+              held: 0,
+              heldPrices: [],
+              changedSkus: new Set(),
+              changedLabels: [],
+            };
           const batch = batchWriter(feed, sequence, now, options.expectedPriceRows ?? 0, options);
           options.write(batch.writer);
           if (batch.writer.errors.length > 0) throw new BatchRejected([...batch.writer.errors]);
-          const { changed, held, skus } = batch.outcome();
+          const { changed, held, skus, labels } = batch.outcome();
           insertBatch.run({
             feed,
             sequence,
@@ -502,6 +518,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
             held: held.length,
             heldPrices: held,
             changedSkus: skus,
+            changedLabels: labels,
           };
         })
         .immediate();
@@ -544,14 +561,6 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     },
 
     product: (sku: string): ProductRecord | undefined => productBySku.get(sku),
-    /**
-     * Products whose SKU or GTIN is `q`, whose SKU starts with it, or whose name or brand contains it
-     * (case-insensitive for ASCII), by SKU, after the SKU `after`; an empty `q` lists every product.
-     */
-    searchProducts(q: string, after: string, limit: number): ProductRecord[] {
-      const escaped = q.replace(/[\\%_]/g, (c) => `\\${c}`);
-      return searchProducts.all({ q, like: `%${escaped}%`, prefix: `${escaped}%`, after, limit });
-    },
 
     /**
      * Everything label content is computed from, for a set of SKUs. Many SKUs (a reprice after a

@@ -5,6 +5,7 @@ import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3"
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { fromPackageRoot } from "../../lib/paths.ts";
 import * as schema from "./schema.ts";
+import { productSearchText } from "./search-fold.ts";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -76,6 +77,10 @@ export function openDb(path: string): Db {
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  // For migration 0005, which folds the products already in the store for search.
+  sqlite.function("shelfsync_search_fold", { deterministic: true }, (name: unknown, brand: unknown) =>
+    productSearchText(String(name), typeof brand === "string" ? brand : null),
+  );
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
   return db as Db;

@@ -2,9 +2,11 @@ import { approvalStore } from "./approvals.ts";
 import { auditStore } from "./audit.ts";
 import { catalogStore } from "./catalog.ts";
 import { type Db, openDb } from "./db.ts";
+import { feedHistory } from "./feed-history.ts";
 import { labelStore } from "./labels.ts";
 import { onlineStore } from "./online.ts";
 import { overrideStore } from "./overrides.ts";
+import { productSearch } from "./product-search.ts";
 import { promotionStore } from "./promotions.ts";
 import { tokenStore } from "./tokens.ts";
 
@@ -23,6 +25,8 @@ export function openStores(path: string) {
     overrides,
     catalog: catalogStore(db, { promotions, overrides, approvals }),
     labels: labelStore(db),
+    productSearch: productSearch(db),
+    feedHistory: feedHistory(db),
     online: onlineStore(db),
     audit,
     tokens: tokenStore(db),

@@ -84,6 +84,7 @@ export function labelStore(db: Db) {
     `SELECT ${LABEL_COLUMNS.replace("content_json AS contentJson,", "")} FROM labels ORDER BY label_id`,
   );
   const setSku = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ?");
+  const deleteLabel = sql.prepare("DELETE FROM labels WHERE label_id = ?");
   // Positional parameters: binding by name costs measurably on a 20,000-label reprice.
   const setContent = sql.prepare(
     "UPDATE labels SET content_hash = ?, content_version = ?, content_json = ? WHERE label_id = ?",
@@ -159,6 +160,11 @@ export function labelStore(db: Db) {
 
     setLink(labelId: string, sku: string | null): void {
       setSku.run(sku, labelId);
+    },
+
+    /** Forget a label (its state and link go with it); false if there was none. */
+    remove(labelId: string): boolean {
+      return deleteLabel.run(labelId).changes > 0;
     },
 
     /** Record newly published content for many labels in one transaction. */

@@ -6,19 +6,30 @@ import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-or
  * Times are unix milliseconds in INTEGER columns; money is integer minor units + ISO 4217 code.
  */
 
-export const products = sqliteTable("products", {
-  sku: text("sku").primaryKey(),
-  gtin: text("gtin"),
-  name: text("name").notNull(),
-  brand: text("brand"),
-  /** Exact decimal string ("500", "0.75"), for unit prices. */
-  netQuantity: text("net_quantity"),
-  unit: text("unit"),
-  category: text("category"),
-  url: text("url"),
-  updatedAt: integer("updated_at").notNull(),
-  feedSequence: integer("feed_sequence"),
-});
+export const products = sqliteTable(
+  "products",
+  {
+    sku: text("sku").primaryKey(),
+    gtin: text("gtin"),
+    name: text("name").notNull(),
+    brand: text("brand"),
+    /** Exact decimal string ("500", "0.75"), for unit prices. */
+    netQuantity: text("net_quantity"),
+    unit: text("unit"),
+    category: text("category"),
+    url: text("url"),
+    updatedAt: integer("updated_at").notNull(),
+    feedSequence: integer("feed_sequence"),
+    /** Name and brand folded for search (lower case, no accents: store/product-search.ts searchFold). */
+    searchText: text("search_text"),
+  },
+  // Product search walks this index in name order and tests SKU, GTIN and words on it alone, so a
+  // product that does not match costs no table read; a scanned GTIN is found by its own index.
+  (t) => [
+    index("products_name_order").on(sql`${t.name} COLLATE NOCASE`, t.sku, t.gtin, t.searchText),
+    index("products_gtin").on(t.gtin),
+  ],
+);
 
 /** Every price that was ever in force, append-only: resolution is a pure function of these rows. */
 export const priceHistory = sqliteTable(

@@ -8,7 +8,7 @@ import { NewerDatabaseError } from "../../controller/store/db.ts";
 import { startSimulatedAccessPoint } from "../../firmware-bridge/simulated/index.ts";
 import { CommandError, parseCommandLine, runCommand } from "../../lib/cli.ts";
 import { fromPackageRoot } from "../../lib/paths.ts";
-import { FEED_NAMES, PERSON_ROLES } from "../../schemas/index.ts";
+import { CATALOG_FEEDS, PERSON_ROLES } from "../../schemas/index.ts";
 
 /**
  * `npm run demo`: the controller with its embedded broker, the sample catalogue, and a simulated
@@ -72,7 +72,7 @@ async function main(): Promise<number | undefined> {
   const config = loadConfig(process.env, argv);
   const controller = await startController(config, { searchFreeMqttPort: true });
 
-  for (const feed of FEED_NAMES) {
+  for (const feed of CATALOG_FEEDS) {
     const sequence = (controller.catalog.lastSequence(feed) ?? 0) + 1;
     try {
       const body =
@@ -102,11 +102,18 @@ async function main(): Promise<number | undefined> {
   for (let i = 0; i < 100 && ap.labelIds.some((id) => !controller.labels.get(id)); i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
+  // Through the links feed, as an installation links its labels from a file.
   const toLink = ap.labelIds.filter((id) => controller.labels.get(id)?.sku === null);
-  for (const [i, labelId] of toLink.entries())
-    controller.labels.setLink(labelId, skus[i % skus.length] ?? null);
-  const linked = controller.sync.refreshLabels(toLink);
-  controller.log.info("demo labels linked", { labels: toLink.length, published: linked.changed });
+  const links = ["labelId,sku", ...toLink.map((id, i) => `${id},${skus[i % skus.length] ?? ""}`), ""].join(
+    "\n",
+  );
+  const linked = await controller.ingest({
+    feed: "links",
+    sequence: (controller.catalog.lastSequence("links") ?? 0) + 1,
+    format: "csv",
+    body: Readable.from([Buffer.from(links)]),
+  });
+  controller.log.info("demo labels linked", { labels: linked.rowsChanged, published: linked.labelsAffected });
 
   // One token per person role, new at every start (tokens are stored hashed: an old one cannot be
   // shown again), so whoever tries the demo can sign in as each kind of user.

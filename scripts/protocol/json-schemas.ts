@@ -17,7 +17,7 @@ import {
   syncReplySchema,
 } from "../../schemas/api.ts";
 import { COLOR_MODES, currencySchema, PROTOCOL_VERSION } from "../../schemas/common.ts";
-import { priceRowSchema, productRowSchema, stockRowSchema } from "../../schemas/feeds.ts";
+import { linkRowSchema, priceRowSchema, productRowSchema, stockRowSchema } from "../../schemas/feeds.ts";
 import {
   availabilitySchema,
   bridgeLabelsSchema,
@@ -344,6 +344,20 @@ export const EXPORTED_SCHEMAS: readonly ExportedSchema[] = [
     io: "input",
     fields: promotionFields,
     patch: promotionPatch,
+  },
+
+  {
+    name: "feed-link-row",
+    group: "feed",
+    title: "Links feed row",
+    description:
+      "One row of the links feed, POST /api/v1/feeds/links?sequence=N: which product a label shows. An empty (or absent) sku unlinks the label; a label the store does not know yet is registered.",
+    zod: linkRowSchema,
+    io: "input",
+    fields: {
+      labelId: "The label (an OpenEPaperLink tag: its MAC as 16 upper-case hex digits).",
+      sku: "The product the label shows; empty to unlink.",
+    },
   },
 
   // ---- HTTP API (DESIGN.md §3a), under /api/v1 ----
