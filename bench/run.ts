@@ -1,10 +1,12 @@
 import { parseArgs } from "node:util";
 import { benchIngest } from "./ingest.ts";
+import { benchLinks } from "./links.ts";
 import { benchMerchant } from "./merchant.ts";
 import { benchOeplJpeg } from "./oepl-jpeg.ts";
 import { benchParse } from "./parse.ts";
 import { benchPricing } from "./pricing.ts";
 import { benchPublish } from "./publish.ts";
+import { benchSearch } from "./search.ts";
 import { benchStoreReprice } from "./store-reprice.ts";
 import type { BenchRow } from "./support.ts";
 
@@ -26,6 +28,8 @@ const suites: Suite[] = [
   { name: "pricing", run: benchPricing },
   { name: "store", run: benchStoreReprice },
   { name: "oepl-jpeg", run: benchOeplJpeg },
+  { name: "links", run: benchLinks },
+  { name: "search", run: benchSearch },
 ];
 
 const optional: { name: string; module: string; fn: string }[] = [
