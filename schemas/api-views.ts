@@ -57,6 +57,10 @@ export function promotionView(p: Promotion & { deleted?: boolean }): PromotionRe
 export const promotionChangeReplySchema = z.object({
   promotion: promotionReplySchema,
   labelsAffected: z.number().int(),
+  /** Present (true, with status 202) when the guard rail holds the promotion for an approval. */
+  held: z.boolean().optional(),
+  approvalId: z.string().optional(),
+  holdReason: z.string().optional(),
   notes: z.array(z.unknown()).optional(),
 });
 

@@ -280,8 +280,13 @@ export type PriceReply = z.infer<typeof priceReplySchema>;
 
 export const approvalReplySchema = z.object({
   approvalId: z.string(),
-  /** A feed's price row, or a staff override. */
-  change: z.enum(["price", "override"]),
+  /**
+   * A feed's price row, a staff override, or a staff promotion (then `sku`, `current` and `proposed`
+   * are its deepest cut: the price per item it makes for that SKU).
+   */
+  change: z.enum(["price", "override", "promotion"]),
+  /** The held promotion's id (`change: promotion` only). */
+  promotionId: z.string().optional(),
   sku: skuSchema,
   current: moneySchema.nullable(),
   proposed: moneySchema,

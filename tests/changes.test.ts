@@ -33,7 +33,7 @@ function store(name: string, review?: (skus: ReadonlySet<string>, at: number) =>
   feed("products", 1, [{ sku: "A", name: "Apples" }]);
   feed("prices", 1, [{ sku: "A", amountMinor: 200, currency: "EUR" }]);
   stores.labels.upsertDescriptors([{ labelId: "L1" }], null, NOW);
-  return { stores, changes, feed };
+  return { stores, changes, feed, sync };
 }
 
 describe("the change layer: apply → audit → refresh", () => {
@@ -126,6 +126,67 @@ describe("the change layer: apply → audit → refresh", () => {
     expect(stores.audit.list({ action: "approval.approved" })[0]?.actor).toBe("Mia (manager)");
     const again = changes.decideApproval(approval, "rejected", { name: "Mia", role: "manager" }, null);
     expect(again).toMatchObject({ value: { decided: false }, labelsAffected: 0 });
+    stores.close();
+  });
+
+  it("holds a staff promotion that cuts beyond the guard rail until a manager approves it", () => {
+    const { stores, changes, sync, feed } = store("promo-held");
+    changes.linkLabel("L1", "A", anna);
+    const promo = (id: string, value: string) => ({
+      promotionId: id,
+      kind: "percent" as const,
+      skus: ["A"],
+      value,
+      start: NOW,
+      end: null,
+      priority: 0,
+      source: "store" as const,
+      author: anna.name,
+      reason: "clearance",
+    });
+    // 30 % off is within the rail: on the shelf at once.
+    const small = changes.createPromotion(promo("p-30", "30"), anna);
+    expect(small.value.held).toBe(false);
+    expect(sync.resolveSku("A", NOW)?.price.amountMinor).toBe(140);
+    changes.removePromotion(promo("p-30", "30"), anna, null);
+    // 60 % off (a slip for 6 %?) waits: nothing is saved, the shelf keeps its price.
+    const big = changes.createPromotion(promo("p-60", "60"), anna);
+    expect(big.value).toMatchObject({ held: true, holdReason: expect.stringContaining("60 %") });
+    expect(big.labelsAffected).toBe(0);
+    expect(stores.promotions.get("p-60")).toBeUndefined();
+    expect(sync.resolveSku("A", NOW + 1)?.price.amountMinor).toBe(200);
+    const [approval] = stores.approvals.list("pending");
+    expect(approval).toMatchObject({
+      change: "promotion",
+      sku: "A",
+      currentAmountMinor: 200,
+      proposedAmountMinor: 80,
+      source: "staff:Anna K",
+      author: "Anna K",
+    });
+    expect(stores.audit.list({ action: "approval.held" })[0]).toMatchObject({ actor: "Anna K (staff)" });
+    // A later feed price for the SKU does not sweep the held promotion away: it is not a price.
+    expect(feed("prices", 2, [{ sku: "A", amountMinor: 210, currency: "EUR" }]).value.rowsChanged).toBe(1);
+    expect(stores.approvals.list("pending")).toHaveLength(1);
+    if (!approval) throw new Error("no approval held");
+    const mia = { name: "Mia", role: "manager" as const };
+    const decided = changes.decideApproval(approval, "approved", mia, "ok, clearance");
+    expect(decided).toMatchObject({ value: { decided: true }, labelsAffected: 1 });
+    expect(stores.promotions.get("p-60")).toMatchObject({ value: "60", author: "Anna K" });
+    expect(sync.resolveSku("A", NOW + 2)?.price.amountMinor).toBe(84);
+    expect(
+      stores.audit.list({ action: "promotion.created" }).find((e) => e.entityId === "p-60"),
+    ).toMatchObject({
+      actor: "Mia (manager)",
+      entityId: "p-60",
+    });
+    // Deepening a running promotion beyond the rail is held too; the running one stays.
+    const stored = stores.promotions.get("p-60");
+    if (!stored) throw new Error("p-60 not saved");
+    const { deleted: _d, ...running } = stored;
+    const deeper = changes.changePromotion(running, { ...running, value: "90" }, anna);
+    expect(deeper.value.held).toBe(true);
+    expect(stores.promotions.get("p-60")?.value).toBe("60");
     stores.close();
   });
 });

@@ -22,6 +22,7 @@ export {
 export { feedActor } from "./feed-batch.ts";
 export type { MerchantBatchWrite } from "./merchant-batch.ts";
 export type { OverrideOutcome, OverrideRequest } from "./overrides.ts";
+export type { PromotionOutcome } from "./promotions.ts";
 
 export interface ChangeDeps {
   stores: Stores;
@@ -44,10 +45,11 @@ export interface ChangeDeps {
  */
 export function changeSet(deps: ChangeDeps) {
   const { stores, sync } = deps;
+  const now = deps.now ?? Date.now;
   const commit = committer({
     stores,
     sync,
-    now: deps.now ?? Date.now,
+    now,
     ...(deps.review ? { review: deps.review } : {}),
   });
   return {
@@ -59,7 +61,14 @@ export function changeSet(deps: ChangeDeps) {
       currency: deps.currency,
     }),
     ...merchantBatchChanges({ commit, catalog: stores.catalog, guardRail: deps.guardRail }),
-    ...promotionChanges({ commit, promotions: stores.promotions }),
+    ...promotionChanges({
+      commit,
+      promotions: stores.promotions,
+      approvals: stores.approvals,
+      sync,
+      guardRail: deps.guardRail,
+      now,
+    }),
     ...overrideChanges({
       commit,
       overrides: stores.overrides,
@@ -67,7 +76,13 @@ export function changeSet(deps: ChangeDeps) {
       sync,
       guardRail: deps.guardRail,
     }),
-    ...approvalChanges({ commit, approvals: stores.approvals, catalog: stores.catalog, locale: deps.locale }),
+    ...approvalChanges({
+      commit,
+      approvals: stores.approvals,
+      catalog: stores.catalog,
+      promotions: stores.promotions,
+      locale: deps.locale,
+    }),
     ...linkChanges({ commit, labels: stores.labels, sync }),
   };
 }

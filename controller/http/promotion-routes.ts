@@ -19,6 +19,20 @@ import { doc, jsonBody } from "./openapi.ts";
 
 const TAGS = ["promotions"];
 
+/** A promotion cutting beyond the guard rail waits for an approval (like an override): 202. */
+const HELD_DOC = {
+  status: 202,
+  schema: promotionChangeReplySchema,
+  description:
+    "Held for an approval: the cut per item is beyond the guard rail; nothing changed on the shelf",
+};
+const heldReply = (o: { approvalId: string; holdReason: string }) => ({
+  labelsAffected: 0,
+  held: true,
+  approvalId: o.approvalId,
+  holdReason: o.holdReason,
+});
+
 /** Promotions from staff (and the list of those that can still matter): create, change, remove. */
 export function promotionRoutes(s: ControllerServices): Hono {
   const api = new Hono();
@@ -63,9 +77,10 @@ export function promotionRoutes(s: ControllerServices): Hono {
     doc({
       summary: "Create a promotion (on the shelf at once, or at its start)",
       description:
-        "Without `promotionId` the server assigns one. `source: central` needs an ops token. The author is the token's person.",
+        "Without `promotionId` the server assigns one. `source: central` needs an ops token. The author is the token's person. A cut per item beyond the guard rail is answered 202 and waits for an approver.",
       tags: TAGS,
       ok: { status: 201, schema: promotionChangeReplySchema },
+      also: [HELD_DOC],
       errors: [400, 409],
     }),
     jsonBody(createSchema),
@@ -87,6 +102,8 @@ export function promotionRoutes(s: ControllerServices): Hono {
         );
       }
       const r = s.changes.createPromotion(promotion, identityOf(c));
+      const o = r.value;
+      if (o.held) return c.json({ promotion: promotionView(promotion), ...heldReply(o) }, 202);
       return c.json(
         { promotion: promotionView(promotion), labelsAffected: r.labelsAffected, ...replyNotes(r) },
         201,
@@ -101,6 +118,7 @@ export function promotionRoutes(s: ControllerServices): Hono {
       description: "`end: null` makes it open-ended; a central promotion needs an ops token.",
       tags: TAGS,
       ok: { schema: promotionChangeReplySchema },
+      also: [HELD_DOC],
       errors: [400, 404],
     }),
     jsonBody(patchSchema),
@@ -119,6 +137,8 @@ export function promotionRoutes(s: ControllerServices): Hono {
         return apiError(c, 400, "invalid_body", `${first?.field}: ${first?.reason}`, patched.issues);
       }
       const r = s.changes.changePromotion(before, patched.promotion, identityOf(c));
+      const o = r.value;
+      if (o.held) return c.json({ promotion: promotionView(patched.promotion), ...heldReply(o) }, 202);
       return c.json({
         promotion: promotionView(patched.promotion),
         labelsAffected: r.labelsAffected,

@@ -5,8 +5,8 @@ export type ApprovalStatus = "pending" | "approved" | "rejected" | "superseded";
 
 export interface ApprovalRecord {
   approvalId: string;
-  /** A feed's `price` row, or a staff `override`. */
-  change: "price" | "override";
+  /** A feed's `price` row, a staff `override`, or a staff `promotion` (then `promotionJson` holds it). */
+  change: "price" | "override" | "promotion";
   sku: string;
   currentAmountMinor: number | null;
   currentCurrency: string | null;
@@ -19,6 +19,7 @@ export interface ApprovalRecord {
   feedSequence: number | null;
   author: string | null;
   changeReason: string | null;
+  promotionJson: string | null;
   status: ApprovalStatus;
   decidedBy: string | null;
   decidedAt: number | null;
@@ -26,17 +27,28 @@ export interface ApprovalRecord {
   createdAt: number;
 }
 
-/** What is held: everything but the decision, which comes later; author and reason only for overrides. */
+/**
+ * What is held: everything but the decision, which comes later; author and reason only for staff
+ * changes, the promotion only for a promotion.
+ */
 export type HoldRequest = Omit<
   ApprovalRecord,
-  "approvalId" | "status" | "decidedBy" | "decidedAt" | "decisionReason" | "author" | "changeReason"
+  | "approvalId"
+  | "status"
+  | "decidedBy"
+  | "decidedAt"
+  | "decisionReason"
+  | "author"
+  | "changeReason"
+  | "promotionJson"
 > &
-  Partial<Pick<ApprovalRecord, "author" | "changeReason">>;
+  Partial<Pick<ApprovalRecord, "author" | "changeReason" | "promotionJson">>;
 
 const COLUMNS = `approval_id AS approvalId, change, sku, current_amount_minor AS currentAmountMinor,
   current_currency AS currentCurrency, proposed_amount_minor AS proposedAmountMinor,
   proposed_currency AS proposedCurrency, effective_from AS effectiveFrom, effective_to AS effectiveTo,
-  reason, source, feed_sequence AS feedSequence, author, change_reason AS changeReason, status, decided_by AS decidedBy, decided_at AS decidedAt,
+  reason, source, feed_sequence AS feedSequence, author, change_reason AS changeReason,
+  promotion_json AS promotionJson, status, decided_by AS decidedBy, decided_at AS decidedAt,
   decision_reason AS decisionReason, created_at AS createdAt`;
 
 /** Price changes held by a guard rail, waiting for an ops or manager decision. */
@@ -45,14 +57,16 @@ export function approvalStore(db: Db) {
   const insert = sql.prepare(
     `INSERT INTO approvals (approval_id, change, sku, current_amount_minor, current_currency, proposed_amount_minor,
        proposed_currency, effective_from, effective_to, reason, source, feed_sequence, author, change_reason,
-       status, created_at)
+       promotion_json, status, created_at)
      VALUES (@approvalId, @change, @sku, @currentAmountMinor, @currentCurrency, @proposedAmountMinor,
        @proposedCurrency, @effectiveFrom, @effectiveTo, @reason, @source, @feedSequence, @author, @changeReason,
-       'pending', @createdAt)`,
+       @promotionJson, 'pending', @createdAt)`,
   );
+  // A new price for a SKU makes an older held price for it moot; a held promotion is not a price and
+  // waits for its own decision (it applies on top of whatever the price then is).
   const supersede = sql.prepare(
     `UPDATE approvals SET status = 'superseded', decided_at = ?, decision_reason = ?
-     WHERE sku = ? AND status = 'pending'`,
+     WHERE sku = ? AND status = 'pending' AND change != 'promotion'`,
   );
   const pending = sql.prepare<[], { sku: string }>(
     "SELECT DISTINCT sku FROM approvals WHERE status = 'pending'",
@@ -72,11 +86,11 @@ export function approvalStore(db: Db) {
   );
 
   return {
-    /** Hold a change; any older pending change for the same SKU is superseded by it. */
+    /** Hold a change; a held price supersedes any older pending price for the same SKU. */
     hold(a: HoldRequest): string {
       const approvalId = randomUUID();
-      supersede.run(a.createdAt, `superseded by approval ${approvalId}`, a.sku);
-      insert.run({ author: null, changeReason: null, ...a, approvalId });
+      if (a.change !== "promotion") supersede.run(a.createdAt, `superseded by approval ${approvalId}`, a.sku);
+      insert.run({ author: null, changeReason: null, promotionJson: null, ...a, approvalId });
       return approvalId;
     },
     /** A later price for the SKU went through: older held changes no longer apply. */

@@ -175,7 +175,7 @@ export const approvals = sqliteTable(
   "approvals",
   {
     approvalId: text("approval_id").primaryKey(),
-    /** What is held: a feed's `price` row, or a staff `override`. */
+    /** What is held: a feed's `price` row, a staff `override`, or a staff `promotion`. */
     change: text("change").notNull().default("price"),
     sku: text("sku")
       .notNull()
@@ -195,6 +195,11 @@ export const approvals = sqliteTable(
     /** Who asked for a held override, and why (an override needs both). */
     author: text("author"),
     changeReason: text("change_reason"),
+    /**
+     * A held promotion as it will be saved when approved (JSON, schemas/promotions). The columns above
+     * then describe its deepest cut: `sku`, its current price and the promotional price per item.
+     */
+    promotionJson: text("promotion_json"),
     status: text("status").notNull().default("pending"),
     decidedBy: text("decided_by"),
     decidedAt: integer("decided_at"),

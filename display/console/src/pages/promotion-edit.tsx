@@ -14,6 +14,9 @@ type Kind = (typeof KINDS)[number];
 interface Saved {
   promotion: PromotionView;
   labelsAffected: number;
+  /** The guard rail held it: it waits in the approvals queue, the shelf is unchanged. */
+  held?: boolean;
+  holdReason?: string;
   notes?: ChangeNote[];
 }
 
@@ -198,7 +201,20 @@ export function PromotionEdit({ promotionId }: { promotionId?: string }) {
       </form>
       {readOnly && <p class="muted">{msg.common.readOnly}</p>}
       {error && <ErrorBox error={error} />}
-      {saved && (
+      {saved?.held && (
+        <div role="status" class="held">
+          <p>
+            <strong>{msg.approvals.held}</strong> {saved.holdReason}{" "}
+            {session.can("POST /api/v1/approvals/{approvalId}/approve") ? (
+              <a href="/approvals">{msg.nav.approvals}</a>
+            ) : (
+              msg.promotions.heldForManager
+            )}
+          </p>
+          <Notes notes={saved.notes} />
+        </div>
+      )}
+      {saved && !saved.held && (
         <div role="status" class="done">
           <p>
             {fill(msg.promotions.saved, { n: saved.labelsAffected })}{" "}
