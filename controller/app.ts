@@ -5,6 +5,7 @@ import { seedAdminToken } from "./auth.ts";
 import type { Config } from "./config.ts";
 import { onlineSources } from "./feeds/merchant/pull.ts";
 import { createApi } from "./http/routes.ts";
+import { ackRetries } from "./labels/retries.ts";
 import { labelReports } from "./labels/state-reports.ts";
 import { currentSyncContext } from "./labels/sync-status.ts";
 import { AddressInUseError, listenOn } from "./listen.ts";
@@ -101,6 +102,13 @@ export async function startController(
   });
 
   const reports = labelReports({ labels, log: log.child("labels") });
+  // Labels that never acknowledge: resent with backoff, then listed as failed (labels/retries.ts).
+  const retries = ackRetries({
+    labels,
+    link: () => services.link ?? null,
+    log: log.child("labels"),
+    options: { ackTimeoutMs: config.labelAckTimeoutSeconds * 1000, retries: config.labelRetries },
+  });
 
   const online = onlineSources({
     sources: [
@@ -139,7 +147,17 @@ export async function startController(
       onBridgeStatus: reports.onBridgeStatus,
       onBridgeLabels: reports.onBridgeLabels,
     },
-    observer: metrics.link,
+    observer: {
+      connected: metrics.link.connected,
+      contentSent: (labelId, hash) => {
+        retries.sent(labelId, hash);
+        return metrics.link.contentSent(labelId, hash);
+      },
+      labelShows: (labelId, hash) => {
+        retries.shows(labelId, hash);
+        metrics.link.labelShows(labelId, hash);
+      },
+    },
   });
 
   // Anything that became due while the controller was down (or content it never managed to publish)
@@ -170,12 +188,15 @@ export async function startController(
     broker,
     scheduler,
     flushStates: reports.flush,
-    syncContext: () => currentSyncContext(labels, config.offlineAfterSeconds * 1000, sync.notAReductions()),
+    retries,
+    syncContext: () =>
+      currentSyncContext(labels, config.offlineAfterSeconds * 1000, sync.notAReductions(), retries.failed()),
   } satisfies Omit<Controller, "httpPort" | "httpUrl" | "stop">);
   assembled = true;
 
   const closeAll = async () => {
     online.stop();
+    retries.stop();
     scheduler.stop();
     reports.close();
     await link.close();

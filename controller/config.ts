@@ -65,6 +65,13 @@ export const configSchema = z.object({
   stockLowThreshold: z.coerce.number().int().min(0).default(3),
   /** A label not heard from for this long (and not showing the right content) counts as offline. */
   offlineAfterSeconds: z.coerce.number().int().positive().default(900),
+  /**
+   * A label that has not acknowledged a content this long after its publish (its state does not show
+   * the new hash) is sent it again, retained; each further resend waits twice as long (capped at 1 h).
+   */
+  labelAckTimeoutSeconds: z.coerce.number().positive().max(86_400).default(300),
+  /** Resends before a label that never acknowledges is listed as `failed` (GET /api/v1/sync). */
+  labelRetries: z.coerce.number().int().min(0).max(100).default(5),
   /** Show the EU Omnibus reference price beside announced reductions. */
   omnibus: z
     .enum(["on", "off", "true", "false", "1", "0"])
@@ -152,6 +159,8 @@ const ENV: Record<keyof Config, string> = {
   timeZone: "SHELFSYNC_TIMEZONE",
   stockLowThreshold: "SHELFSYNC_STOCK_LOW",
   offlineAfterSeconds: "SHELFSYNC_OFFLINE_AFTER_SECONDS",
+  labelAckTimeoutSeconds: "SHELFSYNC_LABEL_ACK_TIMEOUT_SECONDS",
+  labelRetries: "SHELFSYNC_LABEL_RETRIES",
   omnibus: "SHELFSYNC_OMNIBUS",
   omnibusDays: "SHELFSYNC_OMNIBUS_DAYS",
   omnibusProgressive: "SHELFSYNC_OMNIBUS_PROGRESSIVE",

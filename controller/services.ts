@@ -4,6 +4,7 @@ import type { FeedIngestor } from "./feeds/ingest.ts";
 import type { MerchantIngestor } from "./feeds/merchant/ingest.ts";
 import type { OnlineSources } from "./feeds/merchant/pull.ts";
 import type { LabelSync } from "./labels/label-sync.ts";
+import type { AckRetries } from "./labels/retries.ts";
 import type { SyncContext } from "./labels/sync-status.ts";
 import type { Logger } from "./log.ts";
 import type { ControllerMetrics } from "./metrics.ts";
@@ -35,6 +36,8 @@ export interface ControllerServices {
   /** The web shop's feeds pulled from SHELFSYNC_ONLINE_FEED_URL / SHELFSYNC_LOCAL_INVENTORY_URL. */
   onlineSources: OnlineSources;
   link: ControllerLink;
+  /** Content resent to labels that do not acknowledge it; those that never do are `failed`. */
+  retries: AckRetries;
   /** Prometheus metrics (GET /metrics). */
   metrics: ControllerMetrics;
   mqttUrl: string;

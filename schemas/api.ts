@@ -63,7 +63,11 @@ export const feedReplySchema = z.object({
 });
 export type FeedReply = z.infer<typeof feedReplySchema>;
 
-export const SYNC_STATUSES = ["in_sync", "pending", "offline", "never_seen", "unlinked"] as const;
+/**
+ * `failed`: the label did not acknowledge its current content after every resend
+ * (SHELFSYNC_LABEL_RETRIES, controller/labels/retries.ts).
+ */
+export const SYNC_STATUSES = ["in_sync", "pending", "failed", "offline", "never_seen", "unlinked"] as const;
 export const syncStatusSchema = z.enum(SYNC_STATUSES);
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
@@ -72,7 +76,14 @@ export type SyncStatus = z.infer<typeof syncStatusSchema>;
  * shows what it must, a promotion's price, whose reduction claim the controller suppressed because
  * the price is not below the art. 6a prior price.
  */
-export const NOT_RIGHT_REASONS = ["pending", "offline", "never_seen", "unlinked", "not_a_reduction"] as const;
+export const NOT_RIGHT_REASONS = [
+  "pending",
+  "failed",
+  "offline",
+  "never_seen",
+  "unlinked",
+  "not_a_reduction",
+] as const;
 
 /** A reduction charged without a claim: which promotion, the price charged and the prior price (null: none). */
 export const notAReductionSchema = z.object({
@@ -89,6 +100,8 @@ export const syncReplySchema = z.object({
   total: z.number().int(),
   inSync: z.number().int(),
   pending: z.number().int(),
+  /** Labels that did not acknowledge their content after every resend. */
+  failed: z.number().int(),
   offline: z.number().int(),
   neverSeen: z.number().int(),
   unlinked: z.number().int(),
@@ -104,6 +117,9 @@ export const syncReplySchema = z.object({
       sku: skuSchema.nullable(),
       reason: z.enum(NOT_RIGHT_REASONS),
       detail: z.string(),
+      /** With reason `failed`: sends of the content (the first publish and every resend), and the last one. */
+      attempts: z.number().int().optional(),
+      lastTry: z.string().optional(),
       /** With reason `not_a_reduction` (and on any label whose SKU has one): the suppressed claim. */
       notAReduction: notAReductionSchema.optional(),
     }),

@@ -43,6 +43,7 @@ export function liveSync(options: LiveSyncOptions) {
       total: s.total,
       inSync: s.inSync,
       pending: s.pending,
+      failed: s.failed,
       offline: s.offline,
       neverSeen: s.neverSeen,
       unlinked: s.unlinked,

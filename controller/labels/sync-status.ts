@@ -1,6 +1,7 @@
 import type { SyncStatus } from "../../schemas/index.ts";
 import type { SuppressedClaim } from "../pricing/index.ts";
 import type { LabelStatusRow, LabelStore } from "../store/labels.ts";
+import type { FailedLabel } from "./retries.ts";
 
 export interface SyncContext {
   now: number;
@@ -8,6 +9,8 @@ export interface SyncContext {
   offlineBridges: ReadonlySet<string>;
   /** SKUs whose shelf shows a reduction's price without its claim (not_a_reduction), as of the last refresh. */
   notAReductions?: ReadonlyMap<string, SuppressedClaim>;
+  /** Labels that did not acknowledge their content after every resend (controller/labels/retries.ts). */
+  failed?: ReadonlyMap<string, FailedLabel>;
 }
 
 /**
@@ -18,16 +21,20 @@ export const currentSyncContext = (
   labels: Pick<LabelStore, "offlineBridgeIds">,
   offlineAfterMs: number,
   notAReductions?: ReadonlyMap<string, SuppressedClaim>,
+  failed?: ReadonlyMap<string, FailedLabel>,
 ): SyncContext => ({
   now: Date.now(),
   offlineAfterMs,
   offlineBridges: labels.offlineBridgeIds(),
   ...(notAReductions ? { notAReductions } : {}),
+  ...(failed ? { failed } : {}),
 });
 
 export interface LabelSyncStatus {
   status: SyncStatus;
   detail: string;
+  /** With `failed`: the sends of the content it never acknowledged. */
+  failed?: FailedLabel;
 }
 
 const ago = (ms: number) => {
@@ -42,7 +49,8 @@ const ago = (ms: number) => {
 /**
  * Whether a label shows what it must, and if not, why. Order matters: a label that shows the right
  * content is in sync even while unreachable (e-paper keeps its image), so "offline" only names labels
- * that are wrong AND cannot be reached.
+ * that are wrong AND cannot be reached; "failed" names a label whose bridge is there but which did
+ * not acknowledge its content after every resend.
  */
 export function labelSyncStatus(label: LabelStatusRow, ctx: SyncContext): LabelSyncStatus {
   if (label.sku === null) return { status: "unlinked", detail: "not linked to a product" };
@@ -59,6 +67,15 @@ export function labelSyncStatus(label: LabelStatusRow, ctx: SyncContext): LabelS
       : `shows version ${label.displayedVersion ?? "?"}, not version ${label.contentVersion}`;
   if (label.bridgeId !== null && ctx.offlineBridges.has(label.bridgeId)) {
     return { status: "offline", detail: `${shows}; its bridge ${label.bridgeId} is offline` };
+  }
+  // Before the silence check: a label that never acknowledges is also silent, and "failed" says more.
+  const failed = ctx.failed?.get(label.labelId);
+  if (failed && failed.contentHash === label.contentHash) {
+    return {
+      status: "failed",
+      detail: `${shows}; no acknowledgement after ${failed.attempts} sends, the last ${ago(ctx.now - failed.lastTry)}`,
+      failed,
+    };
   }
   if (ctx.now - label.lastSeen > ctx.offlineAfterMs) {
     return { status: "offline", detail: `${shows}; last heard from ${ago(ctx.now - label.lastSeen)}` };

@@ -66,6 +66,7 @@ export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply 
     total: all.length,
     inSync: 0,
     pending: 0,
+    failed: 0,
     offline: 0,
     neverSeen: 0,
     unlinked: 0,
@@ -77,7 +78,7 @@ export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply 
   for (const label of all) {
     if (lowBattery(label)) reply.lowBattery++;
     if (weakSignal(label)) reply.weakSignal++;
-    const { status, detail } = labelSyncStatus(label, ctx);
+    const { status, detail, failed } = labelSyncStatus(label, ctx);
     const claim = label.sku === null ? undefined : ctx.notAReductions?.get(label.sku);
     const notAReduction = claim && label.sku !== null ? notAReductionView(label.sku, claim) : undefined;
     if (notAReduction) reply.notAReduction++;
@@ -95,6 +96,7 @@ export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply 
       continue;
     }
     if (status === "pending") reply.pending++;
+    else if (status === "failed") reply.failed++;
     else if (status === "offline") reply.offline++;
     else if (status === "never_seen") reply.neverSeen++;
     else reply.unlinked++;
@@ -103,6 +105,7 @@ export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply 
       sku: label.sku,
       reason: status,
       detail,
+      ...(failed ? { attempts: failed.attempts, lastTry: new Date(failed.lastTry).toISOString() } : {}),
       ...(notAReduction ? { notAReduction } : {}),
     });
   }

@@ -58,6 +58,7 @@ export default translate({
   status: {
     in_sync: "Aktuell",
     pending: "Ausstehend",
+    failed: "Fehlgeschlagen",
     offline: "Offline",
     never_seen: "Nie gemeldet",
     unlinked: "Nicht zugeordnet",

@@ -59,6 +59,7 @@ const en = {
   status: {
     in_sync: "In sync",
     pending: "Pending",
+    failed: "Failed",
     offline: "Offline",
     never_seen: "Never seen",
     unlinked: "Unlinked",

@@ -46,6 +46,7 @@ export default translate({
   status: {
     in_sync: "Al día",
     pending: "Pendiente",
+    failed: "Fallida",
     offline: "Sin conexión",
     never_seen: "Nunca vista",
     unlinked: "Sin vincular",

@@ -46,6 +46,7 @@ export default translate({
   status: {
     in_sync: "À jour",
     pending: "En attente",
+    failed: "En échec",
     offline: "Hors ligne",
     never_seen: "Jamais vue",
     unlinked: "Non associée",

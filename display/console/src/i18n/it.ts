@@ -46,6 +46,7 @@ export default translate({
   status: {
     in_sync: "Aggiornata",
     pending: "In attesa",
+    failed: "Non riuscita",
     offline: "Offline",
     never_seen: "Mai vista",
     unlinked: "Non associata",

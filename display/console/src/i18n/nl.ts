@@ -46,6 +46,7 @@ export default translate({
   status: {
     in_sync: "Actueel",
     pending: "In behandeling",
+    failed: "Mislukt",
     offline: "Offline",
     never_seen: "Nooit gezien",
     unlinked: "Niet gekoppeld",

@@ -46,6 +46,7 @@ export default translate({
   status: {
     in_sync: "Aktualna",
     pending: "Oczekuje",
+    failed: "Nieudana",
     offline: "Offline",
     never_seen: "Nigdy nie widziana",
     unlinked: "Nieprzypisana",

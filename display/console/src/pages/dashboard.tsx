@@ -9,6 +9,7 @@ import { Empty, Loading, PageTitle } from "../ui.tsx";
 export const COUNTERS = [
   ["inSync", "in_sync"],
   ["pending", "pending"],
+  ["failed", "failed"],
   ["offline", "offline"],
   ["neverSeen", "never_seen"],
   ["unlinked", "unlinked"],
