@@ -15,6 +15,7 @@ import { connectControllerLink } from "./mqtt/controller-link.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
 import { feedPipeline } from "./pipeline.ts";
 import { type Clock, createRepriceScheduler, type RepriceScheduler, systemClock } from "./scheduler/index.ts";
+import { screensService } from "./screens/index.ts";
 import type { ControllerServices } from "./services.ts";
 import { openStores } from "./store/index.ts";
 
@@ -96,9 +97,19 @@ export async function startController(
     onClockJump: (jumpMs, now) => {
       // After any step of the wall clock, recompute everything: labels must show what is in force now.
       const r = sync.refreshAll(now);
+      void screens.shows.refresh();
       log.warn("wall clock stepped; all labels re-resolved", { jumpMs, labels: r.changed });
     },
     log: log.child("scheduler"),
+  });
+
+  const screens = screensService({
+    stores,
+    ctx: () => sync.ctx,
+    now: () => clock.now(),
+    locale: config.locale,
+    freshnessSeconds: config.screenFreshnessSeconds,
+    offlineAfterSeconds: config.screenOfflineSeconds,
   });
 
   const reports = labelReports({ labels, log: log.child("labels") });
@@ -187,6 +198,7 @@ export async function startController(
     embeddedBroker: broker !== null,
     broker,
     scheduler,
+    screens,
     flushStates: reports.flush,
     retries,
     syncContext: () =>
@@ -198,6 +210,7 @@ export async function startController(
     online.stop();
     retries.stop();
     scheduler.stop();
+    screens.close();
     reports.close();
     await link.close();
     await broker?.close();

@@ -72,6 +72,10 @@ export const configSchema = z.object({
   labelAckTimeoutSeconds: z.coerce.number().positive().max(86_400).default(300),
   /** Resends before a label that never acknowledges is listed as `failed` (GET /api/v1/sync). */
   labelRetries: z.coerce.number().int().min(0).max(100).default(5),
+  /** A signage screen without a heartbeat for this long counts as offline (players beat every 10 s). */
+  screenOfflineSeconds: z.coerce.number().int().min(11).default(25),
+  /** A player marks its price tiles stale when it has not heard from the controller for this long; 0 = never. */
+  screenFreshnessSeconds: z.coerce.number().int().min(0).default(300),
   /** Show the EU Omnibus reference price beside announced reductions. */
   omnibus: z
     .enum(["on", "off", "true", "false", "1", "0"])
@@ -161,6 +165,8 @@ const ENV: Record<keyof Config, string> = {
   offlineAfterSeconds: "SHELFSYNC_OFFLINE_AFTER_SECONDS",
   labelAckTimeoutSeconds: "SHELFSYNC_LABEL_ACK_TIMEOUT_SECONDS",
   labelRetries: "SHELFSYNC_LABEL_RETRIES",
+  screenOfflineSeconds: "SHELFSYNC_SCREEN_OFFLINE_SECONDS",
+  screenFreshnessSeconds: "SHELFSYNC_SCREEN_FRESHNESS_SECONDS",
   omnibus: "SHELFSYNC_OMNIBUS",
   omnibusDays: "SHELFSYNC_OMNIBUS_DAYS",
   omnibusProgressive: "SHELFSYNC_OMNIBUS_PROGRESSIVE",

@@ -10,6 +10,7 @@ import type { Logger } from "./log.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import type { ControllerLink } from "./mqtt/controller-link.ts";
 import type { Clock } from "./scheduler/index.ts";
+import type { Screens } from "./screens/index.ts";
 import type { CatalogStore } from "./store/catalog.ts";
 import type { Db } from "./store/db.ts";
 import type { Stores } from "./store/index.ts";
@@ -42,6 +43,8 @@ export interface ControllerServices {
   metrics: ControllerMetrics;
   mqttUrl: string;
   embeddedBroker: boolean;
+  /** Signage screens: pairing, playlists, each screen's live show. */
+  screens: Screens;
   /** The inputs for judging whether labels are right, now. */
   syncContext(): SyncContext;
 }

@@ -10,5 +10,6 @@ export * from "./merchant.ts";
 export * from "./money.ts";
 export * from "./mqtt.ts";
 export * from "./promotions.ts";
+export * from "./screens.ts";
 export * from "./time.ts";
 export * from "./topics.ts";

@@ -88,9 +88,16 @@ describe("every route declares its roles, and the HTTP layer holds to them", () 
     expect(writes.length).toBeGreaterThan(10);
     for (const [key, access] of writes) {
       expect(access, key).not.toBe("public");
-      // Devices get write routes only where the table says so explicitly (none yet: the screen player adds its own).
-      for (const role of access as readonly Role[])
-        expect(PERSON_ROLES as readonly string[], key).toContain(role);
+      // Devices get write routes only where the table says so explicitly: a signage player reports
+      // its heartbeat and proof of play, nothing else.
+      const deviceWrites = [
+        "POST /api/v1/screens/{screenId}/heartbeat",
+        "POST /api/v1/screens/{screenId}/plays",
+      ];
+      for (const role of access as readonly Role[]) {
+        if (deviceWrites.includes(key)) expect(access, key).toEqual(["screen"]);
+        else expect(PERSON_ROLES as readonly string[], key).toContain(role);
+      }
     }
     // And only health is public.
     expect(routes.filter(([, access]) => access === "public").map(([key]) => key)).toEqual([

@@ -17,6 +17,8 @@ const READ = ["viewer", "staff", "manager", "ops"] as const satisfies readonly R
 const STAFF = ["staff", "manager", "ops"] as const satisfies readonly Role[];
 const MANAGER = ["manager", "ops"] as const satisfies readonly Role[];
 const OPS = ["ops"] as const satisfies readonly Role[];
+/** A signage player, for its own screen only. */
+const SCREEN = ["screen"] as const satisfies readonly Role[];
 /** Any valid token, people and devices alike. */
 const ANYONE = ROLES;
 
@@ -82,9 +84,20 @@ export const ROUTE_ACCESS = {
   "POST /api/v1/tokens": OPS,
   "DELETE /api/v1/tokens/{name}": OPS,
 
-  // Signage players (`screen` tokens) get their routes here when the player lands, e.g.
-  // "GET /api/v1/screens/{screenId}/playlist": ["screen", ...READ]. Bridges (`bridge` tokens) talk
-  // MQTT only; they have no HTTP route beyond /me.
+  // Signage screens: people list them; managers pair players, set playlists, remove screens. A player
+  // (`screen` token) reads its own show, listens, beats and reports proof of play; the screen routes
+  // refuse another screen's id. Pairing itself (before the player has a token) is under /player.
+  // Bridges (`bridge` tokens) talk MQTT only; they have no HTTP route beyond /me.
+  "GET /api/v1/screens": READ,
+  "GET /api/v1/screens/{screenId}": [...READ, "screen"],
+  "DELETE /api/v1/screens/{screenId}": MANAGER,
+  "POST /api/v1/screens/{screenId}/accept": MANAGER,
+  "PUT /api/v1/screens/{screenId}/playlist": MANAGER,
+  "GET /api/v1/screens/{screenId}/show": [...READ, "screen"],
+  "GET /api/v1/screens/{screenId}/events": SCREEN,
+  "POST /api/v1/screens/{screenId}/heartbeat": SCREEN,
+  "POST /api/v1/screens/{screenId}/plays": SCREEN,
+  "GET /api/v1/screens/{screenId}/plays": READ,
 
   // Prometheus text (controller/metrics.ts): central ops scrapes it with a viewer token.
   "GET /metrics": READ,

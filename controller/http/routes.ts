@@ -20,10 +20,12 @@ import { labelRoutes } from "./label-routes.ts";
 import { merchantRoutes } from "./merchant-routes.ts";
 import { doc, openApiDocument } from "./openapi.ts";
 import { overrideRoutes } from "./override-routes.ts";
+import { playerRoutes } from "./player-routes.ts";
 import { previewRoutes } from "./preview-routes.ts";
 import { productRoutes } from "./product-routes.ts";
 import { promotionRoutes } from "./promotion-routes.ts";
 import { replayRoutes } from "./replay-routes.ts";
+import { screenRoutes } from "./screen-routes.ts";
 import { signInLimiter } from "./sign-in-limiter.ts";
 import { tokenRoutes } from "./token-routes.ts";
 
@@ -134,6 +136,7 @@ export function createApi(s: ControllerServices): Hono {
     approvalRoutes,
     tokenRoutes,
     previewRoutes,
+    screenRoutes,
   ])
     app.route("/api/v1", routes(s));
   const live = liveSync({
@@ -154,6 +157,8 @@ export function createApi(s: ControllerServices): Hono {
       return c.body(body, 200, { "Content-Type": contentType });
     },
   );
+  // The signage player and its pairing (no token yet), before the console's catch-all.
+  app.route("/", playerRoutes(s));
   // Last: every other GET that is not the API is the console (client-side routes included).
   app.route("/", consoleRoutes(s));
   assertRoutesDeclared(app);

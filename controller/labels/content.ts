@@ -7,7 +7,7 @@ import {
   type StockState,
   type Unit,
 } from "../../schemas/index.ts";
-import { type PricingPolicy, type ResolvedPrice, resolvePrice } from "../pricing/index.ts";
+import { type PricingInput, type PricingPolicy, type ResolvedPrice, resolvePrice } from "../pricing/index.ts";
 import type { CatalogSnapshot, ProductRecord } from "../store/catalog.ts";
 
 /** What a label shows, before it is stamped with a hash and version. */
@@ -29,14 +29,13 @@ export function money(amountMinor: number, currency: string, locale: string): Mo
   return { amountMinor, currency, text: formatMoney(amountMinor, currency, locale) };
 }
 
-/** The pricing engine's input for one SKU, read from a catalogue snapshot. */
-export function resolveFor(
+/** The pricing engine's input for one SKU, read from a catalogue snapshot (without the instant). */
+export function pricingInputFor(
   source: CatalogSnapshot,
   product: ProductRecord,
-  at: number,
   policy: PricingPolicy,
-): ResolvedPrice | null {
-  return resolvePrice({
+): PricingInput {
+  return {
     product: {
       sku: product.sku,
       category: product.category ?? undefined,
@@ -47,8 +46,17 @@ export function resolveFor(
     promotions: source.promotions(product.sku, product.category),
     overrides: source.overrides(product.sku),
     policy,
-    at,
-  });
+  };
+}
+
+/** What is in force for one SKU at `at`, read from a catalogue snapshot. */
+export function resolveFor(
+  source: CatalogSnapshot,
+  product: ProductRecord,
+  at: number,
+  policy: PricingPolicy,
+): ResolvedPrice | null {
+  return resolvePrice({ ...pricingInputFor(source, product, policy), at });
 }
 
 /** What a label shows: its content without protocol version, label id, hash and version. */

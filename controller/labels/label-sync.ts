@@ -151,6 +151,9 @@ export function labelSync(deps: {
   }
 
   return {
+    /** The locale, stock threshold and pricing policy every label's content is made with. */
+    ctx: deps.ctx,
+
     /** What is (or was, or will be) in force for a SKU at an instant; null without a price. */
     resolveSku(sku: string, at: number) {
       const source = snapshotFor(sku, at);

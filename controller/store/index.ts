@@ -8,6 +8,7 @@ import { onlineStore } from "./online.ts";
 import { overrideStore } from "./overrides.ts";
 import { productSearch } from "./product-search.ts";
 import { promotionStore } from "./promotions.ts";
+import { screenStore } from "./screens.ts";
 import { tokenStore } from "./tokens.ts";
 
 /** Every store over one SQLite file: the controller's whole persistence layer. */
@@ -30,6 +31,7 @@ export function openStores(path: string) {
     online: onlineStore(db),
     audit,
     tokens: tokenStore(db),
+    screens: screenStore(db),
     /**
      * Run several store calls as one write transaction. IMMEDIATE: the write lock is taken at BEGIN,
      * so a second writer on the file (the import CLI) waits instead of failing half-way.

@@ -290,3 +290,40 @@ export const feedPulls = sqliteTable("feed_pulls", {
   /** The batch the last new body became. */
   sequence: integer("sequence"),
 });
+
+/**
+ * Signage screens (issue 11): one row per paired player. The playlist is the show's one full-screen
+ * zone as JSON (schemas/screens.ts PlaylistItem[]); `last_seen_at` and `playing_json` are the last
+ * heartbeat. The screen's credential is an api_tokens row named `screen:{screenId}`.
+ */
+export const screens = sqliteTable("screens", {
+  screenId: text("screen_id").primaryKey(),
+  name: text("name").notNull(),
+  pairedAt: integer("paired_at").notNull(),
+  playlistJson: text("playlist_json").notNull().default("[]"),
+  playlistVersion: integer("playlist_version").notNull().default(0),
+  lastSeenAt: integer("last_seen_at"),
+  playingJson: text("playing_json"),
+  /** The last errors the player reported, JSON string[] (newest last, a few kept). */
+  errorsJson: text("errors_json"),
+});
+
+/**
+ * Proof of play: what a screen showed, from when to when. `play_id` is made by the player, so a
+ * record it sends again (it could not tell the first one arrived) is stored once.
+ */
+export const screenPlays = sqliteTable(
+  "screen_plays",
+  {
+    playId: text("play_id").primaryKey(),
+    screenId: text("screen_id").notNull(),
+    itemIndex: integer("item_index").notNull(),
+    kind: text("kind").notNull(),
+    sku: text("sku"),
+    contentHash: text("content_hash"),
+    startAt: integer("start_at").notNull(),
+    endAt: integer("end_at").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("screen_plays_screen_start").on(t.screenId, t.startAt)],
+);

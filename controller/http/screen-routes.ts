@@ -1,0 +1,311 @@
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import {
+  heartbeatBodySchema,
+  playlistBodySchema,
+  playRecordSchema,
+  playsBodySchema,
+  playsReplySchema,
+  type ScreenReply,
+  type Show,
+  screenAcceptBodySchema,
+  screenIdSchema,
+  screenReplySchema,
+  showSchema,
+} from "../../schemas/index.ts";
+import { screenTokenName } from "../screens/index.ts";
+import type { ControllerServices } from "../services.ts";
+import type { ScreenRecord } from "../store/screens.ts";
+import { identityOf } from "./access.ts";
+import { apiError } from "./errors.ts";
+import { doc, jsonBody } from "./openapi.ts";
+
+/** A comment line this often keeps proxies and idle timeouts from closing a quiet stream. */
+const KEEPALIVE_MS = 15_000;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function screenReply(r: ScreenRecord, now: number, offlineAfterMs: number): ScreenReply {
+  return {
+    screenId: r.screenId,
+    name: r.name,
+    online: r.lastSeenAt !== null && now - r.lastSeenAt < offlineAfterMs,
+    lastSeen: iso(r.lastSeenAt),
+    playing: r.playing,
+    pairedAt: new Date(r.pairedAt).toISOString(),
+    playlistVersion: r.playlistVersion,
+    items: r.items,
+    errors: r.errors,
+  };
+}
+
+/**
+ * Signage screens (issue 11, names in DESIGN.md §3b): people list them, accept a player's pairing
+ * code, set a playlist and remove a screen; a player (its `screen` token) reads its own show, listens
+ * to it over server-sent events, beats and reports proof of play. A screen token reaches only its own
+ * screen. Pairing itself, before the player has a token, is under /player (player-routes.ts).
+ */
+export function screenRoutes(s: ControllerServices): Hono {
+  const api = new Hono();
+  const { screens } = s.stores;
+  const svc = s.screens;
+
+  /** The screen id of the path, checked; a screen token may only use its own. */
+  const screenOf = (c: Context): { screenId: string } | Response => {
+    const screenId = c.req.param("screenId") ?? "";
+    const who = identityOf(c);
+    // Another screen's id is answered as if it did not exist: a player learns nothing about others.
+    const foreign = who.role === "screen" && who.name !== screenTokenName(screenId);
+    if (foreign || !screenIdSchema.safeParse(screenId).success)
+      return apiError(c, 404, "unknown_screen", `no screen "${screenId}" for this token`);
+    return { screenId };
+  };
+  const known = (c: Context): ScreenRecord | Response => {
+    const p = screenOf(c);
+    if (p instanceof Response) return p;
+    return screens.get(p.screenId) ?? apiError(c, 404, "unknown_screen", `no screen "${p.screenId}"`);
+  };
+
+  api.get(
+    "/screens",
+    doc({
+      summary: "Paired screens: online state, last heartbeat, what each plays now",
+      tags: ["screens"],
+      ok: { schema: screenReplySchema.array() },
+    }),
+    (c) => {
+      const now = Date.now();
+      return c.json(screens.list().map((r) => screenReply(r, now, svc.offlineAfterMs)));
+    },
+  );
+
+  api.get(
+    "/screens/:screenId",
+    doc({
+      summary: "One screen, with its playlist and the last errors its player reported",
+      tags: ["screens"],
+      ok: { schema: screenReplySchema },
+      errors: [404],
+    }),
+    (c) => {
+      const r = known(c);
+      return r instanceof Response ? r : c.json(screenReply(r, Date.now(), svc.offlineAfterMs));
+    },
+  );
+
+  api.post(
+    "/screens/:screenId/accept",
+    doc({
+      summary: "Pair a player: accept the code it shows",
+      description:
+        "The player at `/player/{screenId}` shows a six-digit code in an element with `data-pairing-code`; accepting it lets that player (and only it) collect its own `screen` token. Pairing a screen again replaces its old token and keeps its playlist.",
+      tags: ["screens"],
+      ok: { schema: screenReplySchema },
+      errors: [400, 404],
+    }),
+    jsonBody(screenAcceptBodySchema),
+    (c) => {
+      const p = screenOf(c);
+      if (p instanceof Response) return p;
+      const { code, name } = c.req.valid("json");
+      const failed = svc.changes.acceptPairing(p.screenId, code, name, identityOf(c));
+      if (failed) {
+        return apiError(
+          c,
+          404,
+          failed,
+          `screen "${p.screenId}" is not showing code ${code} (codes last 10 minutes; the screen shows a new one then)`,
+          [{ field: "code", reason: "no pending pairing with this code for this screen" }],
+        );
+      }
+      const r = screens.get(p.screenId);
+      if (!r) throw new Error("screen vanished after pairing");
+      return c.json(screenReply(r, Date.now(), svc.offlineAfterMs));
+    },
+  );
+
+  api.put(
+    "/screens/:screenId/playlist",
+    doc({
+      summary: "Set what a screen plays: one full-screen zone, items in turn",
+      description:
+        'Items: `{ kind: "price", sku, seconds? }` (a live price tile: the SKU\'s label content), `{ kind: "image", url, seconds }`, `{ kind: "text", text, seconds }`. The player gets the change over its event stream.',
+      tags: ["screens"],
+      ok: { schema: screenReplySchema },
+      errors: [400, 404],
+    }),
+    jsonBody(playlistBodySchema),
+    (c) => {
+      const p = screenOf(c);
+      if (p instanceof Response) return p;
+      const { items } = c.req.valid("json");
+      const failed = svc.changes.setPlaylist(p.screenId, items, identityOf(c));
+      if (failed) return apiError(c, 404, failed, `no screen "${p.screenId}"; pair it first`);
+      const r = screens.get(p.screenId);
+      if (!r) throw new Error("screen vanished after its playlist was set");
+      return c.json(screenReply(r, Date.now(), svc.offlineAfterMs));
+    },
+  );
+
+  api.delete(
+    "/screens/:screenId",
+    doc({
+      summary: "Remove a screen: its token is revoked at once",
+      tags: ["screens"],
+      ok: { schema: z.object({ screenId: z.string(), removed: z.literal(true) }) },
+      errors: [404],
+    }),
+    (c) => {
+      const p = screenOf(c);
+      if (p instanceof Response) return p;
+      const failed = svc.changes.removeScreen(p.screenId, identityOf(c));
+      if (failed) return apiError(c, 404, failed, `no screen "${p.screenId}"`);
+      return c.json({ screenId: p.screenId, removed: true as const });
+    },
+  );
+
+  api.get(
+    "/screens/:screenId/show",
+    doc({
+      summary: "What the screen plays: playlist and each price tile's content over the coming days",
+      description:
+        "Each price tile's steps list its content now and at every later instant it changes (a promotion's start or end, a scheduled price), up to `until`: a player keeps playing right without the controller until then.",
+      tags: ["screens"],
+      ok: { schema: showSchema },
+      errors: [404],
+    }),
+    async (c) => {
+      const r = known(c);
+      if (r instanceof Response) return r;
+      const show = await svc.shows.show(r.screenId);
+      if (!show) return apiError(c, 404, "unknown_screen", `no screen "${r.screenId}"`);
+      c.header("Cache-Control", "no-store");
+      return c.json(show);
+    },
+  );
+
+  api.get(
+    "/screens/:screenId/events",
+    doc({
+      summary: "Server-sent events for a player: `event: show` at once and whenever its show changes",
+      description:
+        "`text/event-stream`; each `show` event's data is the show (as GET …/show). Read with fetch(), the token in the Authorization header.",
+      tags: ["screens"],
+      ok: { media: "text/event-stream", description: "The stream" },
+      errors: [404],
+    }),
+    (c) => {
+      const r = known(c);
+      if (r instanceof Response) return r;
+      c.header("Cache-Control", "no-store");
+      c.header("X-Accel-Buffering", "no");
+      return streamSSE(c, async (stream) => {
+        const queue: Show[] = [];
+        let wake: (() => void) | null = null;
+        const unsubscribe = await svc.shows.subscribe(r.screenId, (show) => {
+          // Only the newest show matters: a slow reader gets it, not a backlog.
+          queue.length = 0;
+          queue.push(show);
+          wake?.();
+        });
+        stream.onAbort(() => {
+          unsubscribe();
+          wake?.();
+        });
+        await stream.write("retry: 2000\n\n");
+        while (!stream.aborted && !stream.closed) {
+          const show = queue.shift();
+          if (show) {
+            await stream.writeSSE({ event: "show", data: JSON.stringify(show) });
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              wake = null;
+              resolve();
+            };
+            const timer = setTimeout(done, KEEPALIVE_MS);
+            wake = done;
+          });
+          if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+        }
+        unsubscribe();
+      });
+    },
+  );
+
+  api.post(
+    "/screens/:screenId/heartbeat",
+    doc({
+      summary: "A player's heartbeat: what it plays now and any errors since the last one",
+      tags: ["screens"],
+      ok: { schema: z.object({ at: z.string() }) },
+      errors: [400, 404],
+    }),
+    jsonBody(heartbeatBodySchema),
+    (c) => {
+      const r = known(c);
+      if (r instanceof Response) return r;
+      const body = c.req.valid("json");
+      const now = Date.now();
+      screens.heartbeat(r.screenId, now, body.playing ?? null, body.errors ?? []);
+      return c.json({ at: new Date(now).toISOString() });
+    },
+  );
+
+  api.post(
+    "/screens/:screenId/plays",
+    doc({
+      summary: "Proof of play: what the player showed, from when to when",
+      description:
+        "Each record carries an id the player made: a record sent again (the player could not tell the first one arrived) is stored once and counted in `duplicates`.",
+      tags: ["screens"],
+      ok: { schema: playsReplySchema },
+      errors: [400, 404],
+    }),
+    jsonBody(playsBodySchema),
+    (c) => {
+      const r = known(c);
+      if (r instanceof Response) return r;
+      const { plays } = c.req.valid("json");
+      for (const [i, p] of plays.entries()) {
+        if (!Number.isFinite(Date.parse(p.start)) || !Number.isFinite(Date.parse(p.end))) {
+          return apiError(c, 400, "invalid_body", `plays.${i}: start and end must be ISO 8601 instants`, [
+            { field: `plays.${i}.start`, reason: "must be an ISO 8601 instant" },
+          ]);
+        }
+      }
+      return c.json(screens.addPlays(r.screenId, plays, Date.now()));
+    },
+  );
+
+  api.get(
+    "/screens/:screenId/plays",
+    doc({
+      summary: "Proof of play recorded for a screen, oldest first",
+      tags: ["screens"],
+      ok: { schema: playRecordSchema.array() },
+      errors: [404],
+    }),
+    (c) => {
+      const r = known(c);
+      if (r instanceof Response) return r;
+      return c.json(
+        screens.plays(r.screenId).map((p) => ({
+          id: p.id,
+          index: p.index,
+          kind: p.kind,
+          ...(p.sku ? { sku: p.sku } : {}),
+          ...(p.contentHash ? { contentHash: p.contentHash } : {}),
+          start: new Date(p.start).toISOString(),
+          end: new Date(p.end).toISOString(),
+        })),
+      );
+    },
+  );
+
+  return api;
+}

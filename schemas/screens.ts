@@ -1,0 +1,172 @@
+import { z } from "zod";
+import { moneySchema, stockStateSchema } from "./common.ts";
+
+/**
+ * Signage screens (DESIGN.md §3b, issue 11): pairing, the playlist a screen plays, what the player
+ * receives (its "show": the playlist plus each price tile's content over the coming days), heartbeats
+ * and proof of play. Every body and reply that crosses HTTP is here.
+ */
+
+/** A screen's id: part of the player's URL (`/player/{screenId}`) and of its token's name. */
+export const screenIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    "must be 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+  );
+
+/** How long an item stays on screen when the playlist does not say (seconds). */
+export const DEFAULT_ITEM_SECONDS = 10;
+const seconds = z.number().int("must be whole seconds").min(1).max(3600);
+
+/** One entry of a playlist. `price` is a live price tile bound to a SKU (its label's content). */
+export const playlistItemSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.object({ kind: z.literal("price"), sku: z.string().min(1).max(64), seconds: seconds.optional() }),
+    z.object({
+      kind: z.literal("image"),
+      url: z
+        .string()
+        .max(2000)
+        .refine((u) => /^(https?:\/\/|\/)/.test(u), "must be an http(s) URL or a path on the controller"),
+      seconds,
+    }),
+    z.object({ kind: z.literal("text"), text: z.string().min(1).max(2000), seconds }),
+  ],
+  { error: "kind must be one of price, image, text" },
+);
+export type PlaylistItem = z.infer<typeof playlistItemSchema>;
+
+/** `PUT /api/v1/screens/{screenId}/playlist`: the simplest show, one full-screen zone. */
+export const playlistBodySchema = z.object({ items: z.array(playlistItemSchema).max(500) });
+export type PlaylistBody = z.infer<typeof playlistBodySchema>;
+
+/** The six-digit code an unpaired player shows (in an element with `data-pairing-code`). */
+export const pairingCodeSchema = z.string().regex(/^\d{6}$/, "must be the six digits the screen shows");
+
+/** `POST /api/v1/screens/{screenId}/accept`. */
+export const screenAcceptBodySchema = z.object({
+  code: pairingCodeSchema,
+  name: z.string().trim().min(1).max(100).optional(),
+});
+export type ScreenAcceptBody = z.infer<typeof screenAcceptBodySchema>;
+
+/** `POST /player/{screenId}/pairing` (no token: the player has none yet). */
+export const pairingStartReplySchema = z.object({
+  code: pairingCodeSchema,
+  /** A secret only this player knows: it alone can collect the token once the code is accepted. */
+  claim: z.string(),
+  expiresAt: z.string(),
+});
+export type PairingStartReply = z.infer<typeof pairingStartReplySchema>;
+
+export const pairingClaimBodySchema = z.object({ claim: z.string().min(1).max(200) });
+export const pairingClaimReplySchema = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("pending"), expiresAt: z.string() }),
+  /** The screen's own `screen` token: handed out once, never stored in the clear. */
+  z.object({ status: z.literal("paired"), screenId: z.string(), token: z.string() }),
+]);
+export type PairingClaimReply = z.infer<typeof pairingClaimReplySchema>;
+
+/** What a player reports it is playing. */
+export const playingSchema = z.object({
+  /** Position in the playlist. */
+  index: z.number().int().min(0),
+  kind: z.enum(["price", "image", "text"]),
+  sku: z.string().optional(),
+  /** When the item came on screen (ISO 8601). */
+  since: z.string(),
+});
+export type Playing = z.infer<typeof playingSchema>;
+
+/** `GET /api/v1/screens` → `[{ screenId, name, online, lastSeen, playing }]` (DESIGN.md §3b). */
+export const screenReplySchema = z.object({
+  screenId: z.string(),
+  name: z.string(),
+  online: z.boolean(),
+  /** ISO 8601; null = never heard from since pairing. */
+  lastSeen: z.string().nullable(),
+  playing: playingSchema.nullable(),
+  pairedAt: z.string(),
+  /** Goes up by one with every playlist change. */
+  playlistVersion: z.number().int().nonnegative(),
+  items: z.array(playlistItemSchema),
+  /** The last errors the player reported (newest last). */
+  errors: z.array(z.string()),
+});
+export type ScreenReply = z.infer<typeof screenReplySchema>;
+
+/** `POST /api/v1/screens/{screenId}/heartbeat`. */
+export const heartbeatBodySchema = z.object({
+  playing: playingSchema.nullable().optional(),
+  /** Errors since the last heartbeat (a broken image URL, a failed fetch). */
+  errors: z.array(z.string().max(500)).max(20).optional(),
+});
+export type HeartbeatBody = z.infer<typeof heartbeatBodySchema>;
+
+/** One proof-of-play record; `id` is made by the player, so a record sent twice is stored once. */
+export const playRecordSchema = z.object({
+  id: z.string().min(8).max(100),
+  index: z.number().int().min(0),
+  kind: z.enum(["price", "image", "text"]),
+  sku: z.string().optional(),
+  /** The tile's content hash while it was on screen (price tiles). */
+  contentHash: z.string().optional(),
+  start: z.string(),
+  end: z.string(),
+});
+export type PlayRecord = z.infer<typeof playRecordSchema>;
+
+/** `POST /api/v1/screens/{screenId}/plays`. */
+export const playsBodySchema = z.object({ plays: z.array(playRecordSchema).max(5000) });
+export const playsReplySchema = z.object({ stored: z.number().int(), duplicates: z.number().int() });
+
+/**
+ * A live price tile's content: the SKU's label content (the same resolution, words and hash as the
+ * shelf label), with the label's text lines (price, prior price, unit price, promotion, validity)
+ * and the product page's QR code as a module matrix.
+ */
+export const tileSchema = z.object({
+  sku: z.string(),
+  name: z.string(),
+  brand: z.string().optional(),
+  /** `price.text` is what the tile shows, exactly as the label does. */
+  price: moneySchema,
+  regularPrice: moneySchema.optional(),
+  stock: stockStateSchema,
+  /** What the label says, in its order, with the label's words (display/labels labelTextLines). */
+  lines: z.array(z.string()),
+  /** Equal to the contentHash of every label showing this SKU at the same instant. */
+  contentHash: z.string(),
+  url: z.string().optional(),
+  /** QR code of `url`: `size` × `size` modules, row-major, "1" = dark. */
+  qr: z.object({ size: z.number().int(), modules: z.string() }).optional(),
+});
+export type Tile = z.infer<typeof tileSchema>;
+
+/** A tile from an instant on; `tile` null = no price in force then (the tile shows no price). */
+export const tileStepSchema = z.object({ from: z.string(), tile: tileSchema.nullable() });
+export type TileStep = z.infer<typeof tileStepSchema>;
+
+/**
+ * `GET /api/v1/screens/{screenId}/show` and the `show` event: everything a player needs to keep
+ * playing without the controller until `until`: the playlist and, per SKU, the tile now and at every
+ * instant it changes (a promotion's start or end, a scheduled price), precomputed by the controller.
+ */
+export const showSchema = z.object({
+  screenId: z.string(),
+  name: z.string(),
+  locale: z.string(),
+  /** When this show was computed (ISO 8601). */
+  at: z.string(),
+  /** The timelines below are complete up to this instant; after it tiles are not known. */
+  until: z.string(),
+  /** A tile not confirmed by the controller for this long is marked stale; 0 = never. */
+  freshnessSeconds: z.number().int().min(0),
+  playlistVersion: z.number().int().nonnegative(),
+  items: z.array(playlistItemSchema),
+  /** Per SKU of the playlist: steps in time order, the first one in force at `at`. */
+  tiles: z.record(z.string(), z.array(tileStepSchema)),
+});
+export type Show = z.infer<typeof showSchema>;
