@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { benchFootprint } from "./footprint.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchLinks } from "./links.ts";
 import { benchMerchant } from "./merchant.ts";
@@ -30,6 +31,7 @@ const suites: Suite[] = [
   { name: "oepl-jpeg", run: benchOeplJpeg },
   { name: "links", run: benchLinks },
   { name: "search", run: benchSearch },
+  { name: "footprint", run: benchFootprint },
 ];
 
 const optional: { name: string; module: string; fn: string }[] = [
