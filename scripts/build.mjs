@@ -107,10 +107,34 @@ async function buildConsole() {
   return `dist/console, first page ${kB(js)} JavaScript + ${kB(styles)} CSS gzip (budget ${kB(CONSOLE_FIRST_PAGE_BUDGET)}); all chunks ${kB(all)} gzip`;
 }
 
+/** The signage player's whole JavaScript, gzipped, may be at most this (issue 11's bar). */
+const PLAYER_BUDGET = 30 * 1024;
+
+/**
+ * The signage player (display/player, Preact + Vite) into dist/player, served at /player/{screenId}.
+ * States its JavaScript and CSS, gzipped; fails above the budget.
+ */
+async function buildPlayer() {
+  const { build: viteBuild } = await import("vite");
+  await viteBuild({ configFile: join(ROOT, "display", "player", "vite.config.ts"), logLevel: "warn" });
+  const out = join(DIST, "player");
+  const manifest = JSON.parse(readFileSync(join(out, ".vite", "manifest.json"), "utf8"));
+  const gz = (file) => gzipSync(readFileSync(join(out, file))).length;
+  const files = Object.values(manifest);
+  const js = files.reduce((n, c) => n + gz(c.file), 0);
+  const css = files.flatMap((c) => c.css ?? []).reduce((n, f) => n + gz(f), 0);
+  const kB = (n) => `${(n / 1024).toFixed(1)} kB`;
+  if (js > PLAYER_BUDGET) {
+    throw new Error(`player: JavaScript is ${kB(js)} gzip, over the ${kB(PLAYER_BUDGET)} budget`);
+  }
+  return `dist/player, ${kB(js)} JavaScript + ${kB(css)} CSS gzip (budget ${kB(PLAYER_BUDGET)} JavaScript)`;
+}
+
 /** The build, in order. */
 const STEPS = [
   ["server bundles", bundleServer],
   ["console", buildConsole],
+  ["player", buildPlayer],
 ];
 
 const { values } = parseArgs({
