@@ -17,7 +17,14 @@ import { feedPipeline } from "./pipeline.ts";
 import { type Clock, createRepriceScheduler, type RepriceScheduler, systemClock } from "./scheduler/index.ts";
 import { screensService } from "./screens/index.ts";
 import type { ControllerServices } from "./services.ts";
+import { dbWatch } from "./store/faults.ts";
 import { openStores } from "./store/index.ts";
+
+/**
+ * How long one SQLite statement may block the event loop waiting for another process's write lock;
+ * longer waits are asynchronous retries (store/faults.ts), so health and reads keep answering.
+ */
+const DB_BUSY_SLICE_MS = 250;
 
 export interface Controller extends ControllerServices {
   httpPort: number;
@@ -50,7 +57,19 @@ export async function startController(
       bindings: { store: config.storeId },
     });
   const clock = options.clock ?? systemClock;
-  const stores = openStores(config.dbPath);
+  const stores = openStores(config.dbPath, {
+    busyTimeoutMs: DB_BUSY_SLICE_MS,
+    beforeWrite: () => watch.assertWritable("change"),
+  });
+  // After the open: the watch remembers the file it must keep finding at the path.
+  const watch = dbWatch({
+    path: config.dbPath,
+    log: log.child("store"),
+    busyWaitMs: config.dbBusyWaitSeconds * 1000,
+  });
+  // A refresh the database refused (a scheduled change while it was locked or full) is caught up,
+  // for every label, once it takes writes again.
+  let refreshOwed = false;
   const { catalog, labels } = stores;
   seedAdminToken(stores.tokens, {
     adminToken: config.adminToken,
@@ -82,6 +101,7 @@ export async function startController(
     link: () => services.link ?? null,
     now: () => clock.now(),
     onResolved: (skus) => scheduler?.track(skus),
+    watch,
   });
   const { sync, changes } = pipeline;
   // Every batch, whoever sends it (HTTP, a pulled URL, the demo), is counted for /metrics.
@@ -91,14 +111,20 @@ export async function startController(
     clock,
     nextChangeAt: (sku, after) => sync.nextChangeAt(sku, after),
     onDue: (skus, at) => {
-      const r = sync.refreshSkus(new Set(skus), at);
-      log.info("scheduled price change reached the shelf", { skus: skus.length, labels: r.changed });
+      const done = watch.tryWrite("scheduled price change", () => {
+        const r = sync.refreshSkus(new Set(skus), at);
+        log.info("scheduled price change reached the shelf", { skus: skus.length, labels: r.changed });
+      });
+      if (!done) refreshOwed = true;
     },
     onClockJump: (jumpMs, now) => {
       // After any step of the wall clock, recompute everything: labels must show what is in force now.
-      const r = sync.refreshAll(now);
+      const done = watch.tryWrite("refresh after a clock step", () => {
+        const r = sync.refreshAll(now);
+        log.warn("wall clock stepped; all labels re-resolved", { jumpMs, labels: r.changed });
+      });
       void screens.shows.refresh();
-      log.warn("wall clock stepped; all labels re-resolved", { jumpMs, labels: r.changed });
+      if (!done) refreshOwed = true;
     },
     log: log.child("scheduler"),
   });
@@ -112,7 +138,16 @@ export async function startController(
     offlineAfterSeconds: config.screenOfflineSeconds,
   });
 
-  const reports = labelReports({ labels, log: log.child("labels") });
+  const reports = labelReports({ labels, log: log.child("labels"), watch });
+  watch.onClear(() => {
+    if (!refreshOwed) return;
+    refreshOwed = false;
+    const done = watch.tryWrite("catch-up refresh", () => {
+      const r = sync.refreshAll();
+      log.info("labels caught up after a database fault", { labels: r.changed });
+    });
+    if (!done) refreshOwed = true;
+  });
   // Labels that never acknowledge: resent with backoff, then listed as failed (labels/retries.ts).
   const retries = ackRetries({
     labels,
@@ -174,8 +209,13 @@ export async function startController(
   // Anything that became due while the controller was down (or content it never managed to publish)
   // goes out now, and every linked SKU's next change is scheduled; the connect handler republishes
   // everything once the broker is reachable.
-  const startup = sync.refreshAll();
-  if (startup.changed > 0) log.info("label contents updated at start", { labels: startup.changed });
+  if (
+    !watch.tryWrite("refresh at start", () => {
+      const startup = sync.refreshAll();
+      if (startup.changed > 0) log.info("label contents updated at start", { labels: startup.changed });
+    })
+  )
+    refreshOwed = true;
 
   Object.assign(services, {
     config,
@@ -201,6 +241,7 @@ export async function startController(
     screens,
     flushStates: reports.flush,
     retries,
+    dbWatch: watch,
     syncContext: () =>
       currentSyncContext(labels, config.offlineAfterSeconds * 1000, sync.notAReductions(), retries.failed()),
   } satisfies Omit<Controller, "httpPort" | "httpUrl" | "stop">);
@@ -212,6 +253,7 @@ export async function startController(
     scheduler.stop();
     screens.close();
     reports.close();
+    watch.stop();
     await link.close();
     await broker?.close();
     stores.close();

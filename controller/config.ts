@@ -145,6 +145,11 @@ export const configSchema = z.object({
   authMaxFailures: z.coerce.number().int().min(1).max(10_000).default(10),
   authFailureWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
   logLevel: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /**
+   * How long a feed batch waits for the database's write lock while another process holds it (a
+   * direct import, a backup tool) before it is answered 503 database_busy.
+   */
+  dbBusyWaitSeconds: z.coerce.number().int().min(0).max(600).default(30),
 });
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
@@ -186,6 +191,7 @@ const ENV: Record<keyof Config, string> = {
   authMaxFailures: "SHELFSYNC_AUTH_MAX_FAILURES",
   authFailureWindowSeconds: "SHELFSYNC_AUTH_FAILURE_WINDOW_SECONDS",
   logLevel: "SHELFSYNC_LOG_LEVEL",
+  dbBusyWaitSeconds: "SHELFSYNC_DB_BUSY_WAIT_SECONDS",
 };
 
 const FLAGS: Partial<Record<keyof Config, string>> = {

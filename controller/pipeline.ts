@@ -7,6 +7,7 @@ import { labelSync } from "./labels/label-sync.ts";
 import type { Logger } from "./log.ts";
 import type { ControllerLink } from "./mqtt/controller-link.ts";
 import { pricingPolicy } from "./pricing/index.ts";
+import type { DbWatch } from "./store/faults.ts";
 import type { Stores } from "./store/index.ts";
 
 export type PipelineConfig = Pick<
@@ -44,8 +45,11 @@ export function feedPipeline(
     link?: () => ControllerLink | null;
     now?: () => number;
     onResolved?: (skus: string[]) => void;
+    /** The controller's database fault watch (store/faults.ts); the CLIs and benches run without. */
+    watch?: DbWatch;
   },
 ) {
+  const watch = options.watch;
   const policy = pricingPolicy({
     locale: config.locale,
     timeZone: config.timeZone,
@@ -75,12 +79,14 @@ export function feedPipeline(
     currency: config.currency,
     review: claimReview({ promotions: stores.promotions, sync }),
     ...(options.now ? { now: options.now } : {}),
+    ...(watch ? { afterCommit: watch.tryWrite } : {}),
   });
   const ingest = feedIngestor({
     catalog: stores.catalog,
     changes,
     timeZone: config.timeZone,
     ...(options.now ? { now: options.now } : {}),
+    ...(watch ? { watch } : {}),
   });
   const ingestMerchant = merchantIngestor({
     catalog: stores.catalog,
@@ -89,6 +95,7 @@ export function feedPipeline(
     currency: config.currency ?? "EUR",
     storeCode: config.storeCode ?? config.storeId ?? "store-1",
     ...(options.now ? { now: options.now } : {}),
+    ...(watch ? { watch } : {}),
   });
   return { policy, sync, changes, ingest, ingestMerchant };
 }

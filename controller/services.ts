@@ -13,6 +13,7 @@ import type { Clock } from "./scheduler/index.ts";
 import type { Screens } from "./screens/index.ts";
 import type { CatalogStore } from "./store/catalog.ts";
 import type { Db } from "./store/db.ts";
+import type { DbWatch } from "./store/faults.ts";
 import type { Stores } from "./store/index.ts";
 import type { LabelStore } from "./store/labels.ts";
 
@@ -45,6 +46,8 @@ export interface ControllerServices {
   embeddedBroker: boolean;
   /** Signage screens: pairing, playlists, each screen's live show. */
   screens: Screens;
+  /** Database faults (locked, full, read-only, file gone): alarms for health, waits for writes. */
+  dbWatch: DbWatch;
   /** The inputs for judging whether labels are right, now. */
   syncContext(): SyncContext;
 }

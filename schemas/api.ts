@@ -252,6 +252,21 @@ export const healthReplySchema = z.object({
       gaps: z.array(z.object({ from: z.number().int(), to: z.number().int() })),
     }),
   ),
+  /**
+   * What needs an operator: the database locked by another process, full, read-only, or its file gone
+   * (`code` as in a 503 reply's `error.code`). Any alarm makes `status` "degraded".
+   */
+  alarms: z.array(
+    z.object({
+      code: z.string(),
+      message: z.string(),
+      sqliteCode: z.string().optional(),
+      where: z.string(),
+      since: z.string(),
+      lastAt: z.string(),
+      count: z.number().int(),
+    }),
+  ),
 });
 export type HealthReply = z.infer<typeof healthReplySchema>;
 

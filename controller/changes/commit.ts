@@ -39,6 +39,13 @@ export interface CommitDeps {
    * (e.g. a promotion accepted whose reduction claim the controller suppressed).
    */
   review?: (skus: ReadonlySet<string>, at: number) => ChangeNote[];
+  /**
+   * Runs the label refresh after the commit. The change is committed by then, so a database fault
+   * while recording the new contents must not turn an applied change into an error reply (the client
+   * would retry and be told its sequence was taken): the store's fault watch raises an alarm and
+   * refreshes every label once the database takes writes again.
+   */
+  afterCommit?: (where: string, fn: () => void) => boolean;
 }
 
 export type Commit = <T>(actor: Actor, write: (now: number) => Written<T>, at?: number) => Applied<T>;
@@ -60,16 +67,20 @@ export function committer(deps: CommitDeps): Commit {
     const skus = new Set(written.skus ?? []);
     let labelsAffected = 0;
     const delivered: Promise<void>[] = [];
-    if (skus.size > 0) {
-      const r = deps.sync.refreshSkus(skus, now);
-      labelsAffected += r.changed;
-      delivered.push(r.delivered);
-    }
-    if (written.labels && written.labels.length > 0) {
-      const r = deps.sync.refreshLabels(written.labels, now);
-      labelsAffected += r.changed;
-      delivered.push(r.delivered);
-    }
+    const refresh = () => {
+      if (skus.size > 0) {
+        const r = deps.sync.refreshSkus(skus, now);
+        labelsAffected += r.changed;
+        delivered.push(r.delivered);
+      }
+      if (written.labels && written.labels.length > 0) {
+        const r = deps.sync.refreshLabels(written.labels, now);
+        labelsAffected += r.changed;
+        delivered.push(r.delivered);
+      }
+    };
+    if (deps.afterCommit) deps.afterCommit("label refresh after a change", refresh);
+    else refresh();
     const notes = [...(written.notes ?? []), ...(skus.size > 0 ? (deps.review?.(skus, now) ?? []) : [])];
     return {
       value: written.value,

@@ -36,6 +36,8 @@ export interface ChangeDeps {
   now?: () => number;
   /** Notes for a change's author that depend on the shelf after it (see CommitDeps.review). */
   review?: (skus: ReadonlySet<string>, at: number) => ChangeNote[];
+  /** See CommitDeps.afterCommit: database faults in the label refresh after a committed change. */
+  afterCommit?: (where: string, fn: () => void) => boolean;
 }
 
 /**
@@ -51,6 +53,7 @@ export function changeSet(deps: ChangeDeps) {
     sync,
     now,
     ...(deps.review ? { review: deps.review } : {}),
+    ...(deps.afterCommit ? { afterCommit: deps.afterCommit } : {}),
   });
   return {
     commit,

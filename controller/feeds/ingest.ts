@@ -17,6 +17,7 @@ import {
   type CatalogStore,
   type Lined,
 } from "../store/catalog.ts";
+import { type DbWatch, faultPolicy } from "../store/faults.ts";
 import { FeedSyntaxError, parseFeed } from "./parse/index.ts";
 
 /** Row errors reported at most per rejected batch. */
@@ -60,7 +61,30 @@ export function feedIngestor(deps: {
   changes: Pick<Changes, "applyFeedBatch">;
   timeZone: string;
   now?: () => number;
+  /**
+   * The store's fault watch: the apply waits while another process holds the database's write lock
+   * (the batch's rows are in memory and its transaction either committed or not, so running it again
+   * is safe); the bookkeeping after a committed batch is best effort.
+   */
+  watch?: Pick<DbWatch, "writeWaiting" | "tryWrite">;
 }) {
+  const { write, note } = faultPolicy(deps.watch);
+  /**
+   * Applies of one feed run one at a time, in the order their bodies finished: a batch waiting for
+   * the database (locked by another process) keeps the later ones of its feed behind it, so that
+   * sequence 5 is not applied before 4 and 4 then answered `applied: false`.
+   */
+  const queues = new Map<FeedName, Promise<unknown>>();
+  const inTurn = <T>(feed: FeedName, fn: () => Promise<T>): Promise<T> => {
+    const prev = queues.get(feed) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    queues.set(feed, tail);
+    void tail.then(() => {
+      if (queues.get(feed) === tail) queues.delete(feed);
+    });
+    return run;
+  };
   const schemas = feedRowSchemas(deps.timeZone);
   const fastPrices = fastPriceRow(deps.timeZone);
   /** Validate one row: price rows take the fast path first and the full schema only to explain a failure. */
@@ -133,10 +157,14 @@ export function feedIngestor(deps: {
     const now = batch.now ?? (deps.now ?? Date.now)();
     let change: Applied<AppliedBatch>;
     try {
-      change = deps.changes.applyFeedBatch(
-        { feed, sequence, format: batch.format, rows },
-        batch.actor ?? feedActor(feed, sequence),
-        now,
+      change = await inTurn(feed, () =>
+        write(`${feed} feed batch`, () =>
+          deps.changes.applyFeedBatch(
+            { feed, sequence, format: batch.format, rows },
+            batch.actor ?? feedActor(feed, sequence),
+            now,
+          ),
+        ),
       );
     } catch (e) {
       if (e instanceof BatchRejected) throw new FeedRejected(e.details, rowsRead);
@@ -149,7 +177,9 @@ export function feedIngestor(deps: {
     }
     const out = reply(true, rowsRead, applied.rowsChanged, change.labelsAffected, undefined, applied.held);
     if (change.notes.length > 0) out.notes = change.notes;
-    deps.catalog.recordBatchOutcome(feed, sequence, change.labelsAffected, out.durationMs);
+    note("feed batch outcome", () =>
+      deps.catalog.recordBatchOutcome(feed, sequence, change.labelsAffected, out.durationMs),
+    );
     return out;
   };
 }

@@ -9,6 +9,7 @@ import {
 import { liveSync } from "../labels/live-sync.ts";
 import { syncSummary } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
+import { DbUnavailableError, dbFaultOf, FAULT_CODES } from "../store/faults.ts";
 import { approvalRoutes } from "./approval-routes.ts";
 import { assertRoutesDeclared, authorize } from "./authorize.ts";
 import { consoleRoutes } from "./console-routes.ts";
@@ -61,6 +62,14 @@ export function createApi(s: ControllerServices): Hono {
   });
 
   app.onError((err, c) => {
+    // The database refused the write (locked by another process past the wait, full, read-only, its
+    // file gone): 503 with the reason; the fault watch has logged it and raised a health alarm.
+    const fault = err instanceof DbUnavailableError ? err.fault : dbFaultOf(err);
+    if (fault) {
+      if (!(err instanceof DbUnavailableError)) s.dbWatch.raise(fault, `${c.req.method} ${c.req.path}`);
+      c.header("Retry-After", fault.kind === "busy" ? "5" : "60");
+      return apiError(c, 503, FAULT_CODES[fault.kind], fault.reason, { sqliteCode: fault.code });
+    }
     s.log.error("unhandled error in HTTP handler", { path: c.req.path, error: err.stack ?? String(err) });
     return apiError(c, 500, "internal", "internal error; see the controller log");
   });
@@ -89,19 +98,22 @@ export function createApi(s: ControllerServices): Hono {
     }),
     (c) => {
       const connected = s.link.connected();
+      const alarms = s.dbWatch.alarms();
+      const status = connected && alarms.length === 0 ? "ok" : "degraded";
       const who = c.get("identity");
       if (!who || !(PERSON_ROLES as readonly string[]).includes(who.role)) {
-        const reply: HealthPublicReply = { status: connected ? "ok" : "degraded" };
+        const reply: HealthPublicReply = { status };
         return c.json(reply);
       }
       const reply: HealthReply = {
-        status: connected ? "ok" : "degraded",
+        status,
         storeId: s.config.storeId,
         version: s.version,
         uptimeSeconds: Math.round((Date.now() - s.startedAt) / 1000),
         mqtt: { connected, url: withoutPassword(s.mqttUrl), embedded: s.embeddedBroker },
         db: { path: s.config.dbPath },
         feeds: feedLedgerView(s),
+        alarms,
       };
       return c.json(reply);
     },

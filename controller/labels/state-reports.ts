@@ -1,9 +1,19 @@
 import type { Availability, BridgeLabels, LabelState } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
+import type { DbWatch } from "../store/faults.ts";
 import type { LabelStateUpdate, LabelStore } from "../store/labels.ts";
 
 /** How often buffered label state reports are written: one transaction per burst, not per message. */
 export const STATE_FLUSH_MS = 100;
+/** While the database refuses writes (locked, full, read-only), a flush is tried at most this often. */
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 5_000;
+/**
+ * Labels whose latest state is kept while the database refuses writes (one entry per label: a newer
+ * report replaces an older one). Beyond it the oldest entries are dropped: a label repeats its state
+ * at its next check-in, so the count is bounded without losing what matters.
+ */
+export const MAX_PENDING_STATES = 200_000;
 
 function toMs(ts: LabelState["ts"], fallback: number): number {
   if (ts === undefined) return fallback;
@@ -17,43 +27,102 @@ function toMs(ts: LabelState["ts"], fallback: number): number {
  * message would not keep up. A state from an unknown label registers it. These reports feed
  * sync-status.ts, which judges from them whether a label is right.
  */
-export function labelReports(deps: { labels: LabelStore; log: Logger; now?: () => number }) {
+export function labelReports(deps: {
+  labels: LabelStore;
+  log: Logger;
+  now?: () => number;
+  /** Database faults become alarms and a later retry instead of an exception out of a timer. */
+  watch?: Pick<DbWatch, "tryWrite">;
+}) {
   const { labels, log } = deps;
   const now = deps.now ?? Date.now;
-  let pending: LabelStateUpdate[] = [];
+  const tryWrite =
+    deps.watch?.tryWrite ??
+    ((_where: string, fn: () => void) => {
+      fn();
+      return true;
+    });
+  // Latest state per label, in arrival order (a Map keeps insertion order; a repeat moves to the end).
+  let pending = new Map<string, LabelStateUpdate>();
+  /** Bridge reports that could not be written yet, latest per bridge and kind. */
+  const deferred = new Map<string, () => void>();
+  let retryAt = 0;
+  let retryMs = RETRY_MIN_MS;
+  let dropped = 0;
+
   const flush = () => {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
-    labels.recordStates(batch);
+    if (pending.size === 0 && deferred.size === 0) return;
+    if (now() < retryAt) return;
+    for (const [key, write] of deferred) {
+      if (!tryWrite(`bridge report ${key}`, write)) return backOff();
+      deferred.delete(key);
+    }
+    if (pending.size === 0) return;
+    const batch = [...pending.values()];
+    if (!tryWrite("label state flush", () => labels.recordStates(batch))) return backOff();
+    // Only what was written leaves the buffer (nothing arrives during a synchronous write, but be exact).
+    if (pending.size === batch.length) pending = new Map();
+    else for (const u of batch) if (pending.get(u.labelId) === u) pending.delete(u.labelId);
+    retryMs = RETRY_MIN_MS;
+    if (dropped > 0) {
+      log.warn("label states dropped while the database refused writes; labels repeat them", { dropped });
+      dropped = 0;
+    }
+  };
+  const backOff = () => {
+    retryAt = now() + retryMs;
+    retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+  };
+  /** A bridge report now, or (when the database refuses it) at the next flush that can write. */
+  const bridgeWrite = (key: string, write: () => void) => {
+    if (deferred.size === 0 && now() >= retryAt && tryWrite(`bridge report ${key}`, write)) return;
+    deferred.delete(key);
+    deferred.set(key, write);
   };
   const timer = setInterval(flush, STATE_FLUSH_MS);
   return {
     /** A label's state report; `receivedAt` bounds a device clock that runs ahead. */
     onLabelState(labelId: string, state: LabelState, receivedAt: number): void {
-      pending.push({
+      const before = pending.get(labelId);
+      const update: LabelStateUpdate = {
         labelId,
         displayedHash: state.displayedHash,
-        displayedVersion: state.version ?? null,
-        battery: state.battery ?? null,
-        rssi: state.rssi ?? null,
+        displayedVersion: state.version ?? before?.displayedVersion ?? null,
+        battery: state.battery ?? before?.battery ?? null,
+        rssi: state.rssi ?? before?.rssi ?? null,
         seenAt: Math.min(toMs(state.ts, receivedAt), receivedAt),
-      });
+      };
+      if (before) pending.delete(labelId);
+      else if (pending.size >= MAX_PENDING_STATES) {
+        const oldest = pending.keys().next().value;
+        if (oldest !== undefined) pending.delete(oldest);
+        dropped++;
+      }
+      pending.set(labelId, update);
     },
     onBridgeStatus(bridgeId: string, availability: Availability): void {
-      labels.setBridgeOnline(bridgeId, availability.state === "online", null, now());
+      const at = now();
+      bridgeWrite(`${bridgeId} status`, () =>
+        labels.setBridgeOnline(bridgeId, availability.state === "online", null, at),
+      );
     },
     /** A bridge's inventory: the bridge is online, and its labels are registered or updated. */
     onBridgeLabels(bridgeId: string, inventory: BridgeLabels): void {
-      labels.setBridgeOnline(bridgeId, true, inventory.kind, now());
-      const changed = labels.upsertDescriptors(inventory.labels, bridgeId, now());
-      if (changed.length > 0) log.info("bridge announced labels", { bridgeId, changed: changed.length });
+      const at = now();
+      bridgeWrite(`${bridgeId} labels`, () => {
+        labels.setBridgeOnline(bridgeId, true, inventory.kind, at);
+        const changed = labels.upsertDescriptors(inventory.labels, bridgeId, at);
+        if (changed.length > 0) log.info("bridge announced labels", { bridgeId, changed: changed.length });
+      });
     },
+    /** Reports waiting because the database refused them (health and tests). */
+    waiting: () => ({ states: pending.size, bridgeReports: deferred.size }),
     /** Write buffered state reports now (tests and shutdown). */
     flush,
     /** Stop the flush timer and write what is buffered. */
     close(): void {
       clearInterval(timer);
+      retryAt = 0;
       flush();
     },
   };

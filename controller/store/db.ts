@@ -64,7 +64,7 @@ export function assertNotNewer(sqlite: Database.Database, path: string): void {
  * durable before we acknowledge it, so an acknowledged feed batch survives kill -9 and power loss.
  * A file written by a newer version is refused (NewerDatabaseError) before anything is changed.
  */
-export function openDb(path: string): Db {
+export function openDb(path: string, options: { busyTimeoutMs?: number } = {}): Db {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
   try {
@@ -76,7 +76,9 @@ export function openDb(path: string): Db {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
+  // How long one statement waits for another process's lock, blocking the event loop meanwhile. The
+  // CLIs wait 5 s; the controller waits briefly and retries asynchronously (store/faults.ts).
+  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   // For migration 0005, which folds the products already in the store for search.
   sqlite.function("shelfsync_search_fold", { deterministic: true }, (name: unknown, brand: unknown) =>
     productSearchText(String(name), typeof brand === "string" ? brand : null),

@@ -12,8 +12,15 @@ import { screenStore } from "./screens.ts";
 import { tokenStore } from "./tokens.ts";
 
 /** Every store over one SQLite file: the controller's whole persistence layer. */
-export function openStores(path: string) {
-  const db: Db = openDb(path);
+export function openStores(
+  path: string,
+  options: {
+    busyTimeoutMs?: number;
+    /** Called before every write transaction of the change layer; throws to refuse it (store/faults.ts). */
+    beforeWrite?: () => void;
+  } = {},
+) {
+  const db: Db = openDb(path, options);
   const promotions = promotionStore(db);
   const approvals = approvalStore(db);
   const audit = auditStore(db);
@@ -36,7 +43,10 @@ export function openStores(path: string) {
      * Run several store calls as one write transaction. IMMEDIATE: the write lock is taken at BEGIN,
      * so a second writer on the file (the import CLI) waits instead of failing half-way.
      */
-    transaction: <T>(fn: () => T): T => db.$client.transaction(fn).immediate(),
+    transaction: <T>(fn: () => T): T => {
+      options.beforeWrite?.();
+      return db.$client.transaction(fn).immediate();
+    },
     /**
      * Changes whenever anything is written to the file: by this connection (rows changed since it
      * opened) or by another one (`data_version`: the import CLI writing with --direct). Cheap enough

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Role } from "../../schemas/index.ts";
 import type { Db } from "./db.ts";
+import { dbFaultOf } from "./faults.ts";
 
 export type { Role } from "../../schemas/index.ts";
 
@@ -106,7 +107,15 @@ export function tokenStore(db: Db) {
       const h = hash(token);
       const row = find.get(h);
       if (!row) return undefined;
-      if (row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_RESOLUTION_MS) touch.run(now, h);
+      if (row.lastUsedAt === null || now - row.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+        // A note, not the request's purpose: a locked, full or read-only database must not turn every
+        // authenticated read into an error (the write routes report the fault themselves).
+        try {
+          touch.run(now, h);
+        } catch (e) {
+          if (!dbFaultOf(e)) throw e;
+        }
+      }
       return { name: row.name, role: row.role };
     },
 

@@ -20,6 +20,7 @@ import {
   type BatchWriter,
   type CatalogStore,
 } from "../../store/catalog.ts";
+import { type DbWatch, faultPolicy } from "../../store/faults.ts";
 import type { OnlineStore, StagedItem } from "../../store/online.ts";
 import { FeedTooLarge, MAX_REPORTED_ERRORS } from "../ingest.ts";
 import { FeedSyntaxError } from "../parse/errors.ts";
@@ -79,8 +80,11 @@ export function merchantIngestor(deps: {
   /** SHELFSYNC_STORE_CODE: local inventory rows of other stores are left alone. */
   storeCode: string;
   now?: () => number;
+  /** As for the central feeds (feeds/ingest.ts): wait out another process's lock, note best effort. */
+  watch?: Pick<DbWatch, "writeWaiting" | "tryWrite">;
 }) {
   const { catalog, online } = deps;
+  const { write, note } = faultPolicy(deps.watch);
 
   return async function ingestMerchant(batch: MerchantBatch): Promise<MerchantFeedReply> {
     const started = performance.now();
@@ -215,29 +219,31 @@ export function merchantIngestor(deps: {
       const now = batch.now ?? (deps.now ?? Date.now)();
       let change: Applied<AppliedBatch>;
       try {
-        change = deps.changes.applyMerchantBatch(
-          {
-            feed,
-            sequence,
-            format: format ?? "tsv",
-            mode,
-            itemsRead: reply.itemsRead,
-            expectedPriceRows: mode === "import" ? reply.itemsAccepted : 0,
-            audit: { itemsInvalid: reply.itemsInvalid, source: batch.source },
-            write: (w) => {
-              stage.putAll(feed, sequence, mode, now);
-              const saleIds = mode === "import" ? onlineSaleIds(w) : new Set<string>();
-              if (mode === "import")
-                for (const page of stage.pages()) importPage(w, feed, page, now, saleIds);
-              for (const gone of online.removeGone(feed, sequence)) {
-                if (mode === "import" && gone.mode === "import" && gone.sku !== null) {
-                  reconcileOnline(w, gone.sku, sidesOf(feed, gone.sku, undefined), 0, now, saleIds);
+        change = await write(`${feed} feed batch`, () =>
+          deps.changes.applyMerchantBatch(
+            {
+              feed,
+              sequence,
+              format: format ?? "tsv",
+              mode,
+              itemsRead: reply.itemsRead,
+              expectedPriceRows: mode === "import" ? reply.itemsAccepted : 0,
+              audit: { itemsInvalid: reply.itemsInvalid, source: batch.source },
+              write: (w) => {
+                stage.putAll(feed, sequence, mode, now);
+                const saleIds = mode === "import" ? onlineSaleIds(w) : new Set<string>();
+                if (mode === "import")
+                  for (const page of stage.pages()) importPage(w, feed, page, now, saleIds);
+                for (const gone of online.removeGone(feed, sequence)) {
+                  if (mode === "import" && gone.mode === "import" && gone.sku !== null) {
+                    reconcileOnline(w, gone.sku, sidesOf(feed, gone.sku, undefined), 0, now, saleIds);
+                  }
                 }
-              }
+              },
             },
-          },
-          batch.actor ?? feedActor(feed, sequence),
-          now,
+            batch.actor ?? feedActor(feed, sequence),
+            now,
+          ),
         );
       } catch (e) {
         if (!(e instanceof BatchRejected)) throw e;
@@ -256,7 +262,9 @@ export function merchantIngestor(deps: {
       reply.held = applied.held;
       reply.labelsAffected = change.labelsAffected;
       finish();
-      catalog.recordBatchOutcome(feed, sequence, reply.labelsAffected, reply.durationMs);
+      note("merchant batch outcome", () =>
+        catalog.recordBatchOutcome(feed, sequence, reply.labelsAffected, reply.durationMs),
+      );
       return reply;
     } finally {
       stage.drop();
