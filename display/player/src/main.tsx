@@ -2,6 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { Playing, PlaylistItem, PlayRecord, Show } from "../../../schemas/screens.ts";
 import { claimPairing, type ScreenApi, screenApi, startPairing, Unauthorized } from "./net.ts";
+import { queuedPlays, queuePlay, removePlays } from "./plays.ts";
 import { isStale, itemSeconds, nextChange, qrPath, type TileState, tileAt } from "./timeline.ts";
 import "./styles.css";
 
@@ -47,25 +48,39 @@ const report = (e: string) => {
   if (errors.length > 20) errors.shift();
 };
 
-/** Proof of play waiting to be sent; each record has its own id, so a resend is stored once. */
-let pending: PlayRecord[] = load<PlayRecord[]>("plays") ?? [];
-const queuePlay = (p: PlayRecord) => {
-  pending.push(p);
-  save("plays", pending);
-};
+/** Sends queued proof of play (IndexedDB, ./plays.ts), oldest first, until the queue is empty. */
 let flushing = false;
 async function flushPlays(api: ScreenApi): Promise<void> {
-  if (flushing || pending.length === 0) return;
+  if (flushing) return;
   flushing = true;
-  const batch = pending.slice(0, 500);
   try {
-    await api.plays(batch);
-    const sent = new Set(batch.map((p) => p.id));
-    pending = pending.filter((p) => !sent.has(p.id));
-    save("plays", pending);
+    for (;;) {
+      const batch = await queuedPlays(screenId);
+      if (batch.length === 0) return;
+      await api.plays(batch);
+      await removePlays(batch.map((p) => p.id));
+    }
   } finally {
     flushing = false;
   }
+}
+
+/**
+ * Offline start: the service worker (public/sw.js) answers pages and assets from Cache Storage. The
+ * page that was loaded before the worker took over puts itself and its assets there, once.
+ */
+const CACHE = "shelfsync-player-v1";
+async function keepForOffline(): Promise<void> {
+  if (!("serviceWorker" in navigator) || typeof caches === "undefined") return;
+  await navigator.serviceWorker.register("/player/sw.js", { scope: "/player/" });
+  const cache = await caches.open(CACHE);
+  const assets = [...document.querySelectorAll("script[src], link[rel=stylesheet][href]")].map(
+    (e) => (e as HTMLScriptElement).src || (e as HTMLLinkElement).href,
+  );
+  for (const url of assets) if (!(await cache.match(url))) await cache.add(url);
+  const page = await fetch(location.pathname, { cache: "no-store" });
+  if (page.ok) await cache.put("/player/index.html", page);
+  document.documentElement.dataset.offlineReady = "true";
 }
 
 const newId = () =>
@@ -249,7 +264,7 @@ function Player({ token, onUnpaired }: { token: string; onUnpaired: () => void }
     const i = index;
     const t = setTimeout(() => {
       const tile = current.kind === "price" ? tileAt(show, current.sku, start) : null;
-      queuePlay({
+      const done = queuePlay(screenId, {
         id: newId(),
         index: i,
         kind: current.kind,
@@ -260,7 +275,7 @@ function Player({ token, onUnpaired }: { token: string; onUnpaired: () => void }
       });
       setTurn((n) => n + 1);
       // Sent at once when the controller is there; kept (and sent with a later heartbeat) when not.
-      flushPlays(api).catch(() => undefined);
+      done.then(() => flushPlays(api)).catch(() => undefined);
     }, itemSeconds(current) * 1000);
     return () => clearTimeout(t);
   }, [turn, show?.playlistVersion, items.length]);
@@ -312,6 +327,7 @@ function App() {
   );
 }
 
+keepForOffline().catch((e) => report(`offline cache: ${e}`));
 const root = document.getElementById("player");
 if (root) render(<App />, root);
 performance.mark("shelfsync:first-frame");
