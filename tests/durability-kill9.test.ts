@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import mqtt from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStores } from "../controller/store/index.ts";
+import { portInRange } from "./support/brokers.ts";
 import {
   authFetch,
   freePort,
@@ -16,7 +18,7 @@ import {
 /** Every child started, so a failing test still leaves no controller running behind it. */
 const children: ChildProcess[] = [];
 
-function startControllerProcess(dbPath: string, httpPort: number): ChildProcess {
+function startControllerProcess(dbPath: string, httpPort: number, storeId = "kill9"): ChildProcess {
   const child = spawn(...npmScript("start"), {
     env: {
       ...process.env,
@@ -24,7 +26,7 @@ function startControllerProcess(dbPath: string, httpPort: number): ChildProcess 
       SHELFSYNC_HTTP_PORT: String(httpPort),
       SHELFSYNC_HTTP_HOST: "127.0.0.1",
       SHELFSYNC_MQTT_PORT: "0",
-      SHELFSYNC_STORE_ID: "kill9",
+      SHELFSYNC_STORE_ID: storeId,
       SHELFSYNC_LOG_LEVEL: "warn",
       SHELFSYNC_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     },
@@ -108,4 +110,193 @@ describe("an acknowledged write survives kill -9", () => {
       clearTimeout(timer);
     }
   });
+});
+
+// Issue 12 §4: the controller killed at random points during feed applies, again and again. Each
+// run posts price batches (every SKU changes in each) back to back and SIGKILLs the process after a
+// random delay of up to ~3 batch applies, so the kill lands while a body streams, while the
+// transaction runs, between commit and reply, while labels publish, or between batches. After each
+// kill the SQLite file must hold every batch answered 200 and no part of any other (each SKU has
+// exactly one history row per applied batch, and the price of the last one); the restarted process
+// must publish again (its labels' retained content on its new embedded broker shows that price).
+// Two chains run side by side (two cores), each on its own file and ports.
+// CI: 2 × 25 = 50 runs of 1,000-row batches; `npm run soak` (SHELFSYNC_SOAK=1): 2 × 150 of 5,000.
+const SOAK = process.env.SHELFSYNC_SOAK === "1";
+const RUNS_PER_CHAIN = SOAK ? 150 : 25;
+const SKUS = SOAK ? 5_000 : 1_000;
+const LABELS = 20;
+
+interface ChainCounts {
+  runs: number;
+  acknowledged: number;
+  /** Committed batches whose 200 never reached the client (killed between commit and reply). */
+  committedUnanswered: number;
+  lost: number;
+  partial: number;
+  republished: number;
+}
+
+const cents = (sequence: number, i: number) => 1000 + ((sequence * 7 + i) % 100);
+const priceCsv = (sequence: number) =>
+  [
+    "sku,price,currency",
+    ...Array.from({ length: SKUS }, (_, i) => {
+      const c = cents(sequence, i);
+      return `K${i},${Math.floor(c / 100)}.${String(c % 100).padStart(2, "0")},EUR`;
+    }),
+  ].join("\n");
+
+async function healthy(base: string): Promise<void> {
+  await waitFor(
+    () =>
+      authFetch(`${base}/api/v1/health`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    30_000,
+    "controller up",
+  );
+}
+
+/** The content the restarted controller published for each linked label, from its embedded broker. */
+async function publishedPrices(base: string, storeId: string): Promise<Map<string, number>> {
+  const health = (await getJson(`${base}/api/v1/health`)) as { mqtt: { url: string } };
+  const client = await mqtt.connectAsync(health.mqtt.url, { clean: true, reconnectPeriod: 0 });
+  const seen = new Map<string, number>();
+  try {
+    const all = new Promise<void>((resolve) => {
+      client.on("message", (_topic, payload) => {
+        if (payload.length === 0) return;
+        const content = JSON.parse(payload.toString()) as { labelId: string; price: { amountMinor: number } };
+        seen.set(content.labelId, content.price.amountMinor);
+        if (seen.size === LABELS) resolve();
+      });
+    });
+    await client.subscribeAsync(`shelfsync/${storeId}/label/+/content`, { qos: 0 });
+    await Promise.race([all, new Promise((r) => setTimeout(r, 10_000))]);
+  } finally {
+    await client.endAsync();
+  }
+  return seen;
+}
+
+async function killChain(chain: number, dir: string): Promise<ChainCounts> {
+  const dbPath = join(dir, `chain-${chain}.db`);
+  const storeId = `kill9-${chain}`;
+  const port = await portInRange(19450 + chain * 25, 19474 + chain * 25);
+  const base = `http://127.0.0.1:${port}`;
+  const counts: ChainCounts = {
+    runs: 0,
+    acknowledged: 0,
+    committedUnanswered: 0,
+    lost: 0,
+    partial: 0,
+    republished: 0,
+  };
+  let child = startControllerProcess(dbPath, port, storeId);
+  await healthy(base);
+  const products = ["sku,name", ...Array.from({ length: SKUS }, (_, i) => `K${i},Product ${i}`)].join("\n");
+  expect((await postFeed(base, "products", 1, products)).status).toBe(200);
+  const links = ["labelId,sku", ...Array.from({ length: LABELS }, (_, i) => `L${i},K${i}`)].join("\n");
+  expect((await postFeed(base, "links", 1, links)).status).toBe(200);
+  let next = 1;
+  let batchMs = 100;
+  for (let run = 1; run <= RUNS_PER_CHAIN; run++) {
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    let killed = false;
+    const killAfter = Math.random() * 3 * batchMs;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill("SIGKILL");
+    }, killAfter);
+    let acknowledged = next - 1;
+    let sent = next - 1;
+    while (!killed) {
+      const started = performance.now();
+      sent = next;
+      try {
+        const reply = await postFeed(base, "prices", next, priceCsv(next));
+        if (reply.status !== 200 || reply.json.applied !== true)
+          throw new Error(`batch ${next}: ${reply.status} ${JSON.stringify(reply.json)}`);
+        acknowledged = next;
+        counts.acknowledged++;
+        next++;
+        batchMs = batchMs * 0.8 + (performance.now() - started) * 0.2;
+      } catch (e) {
+        if (!killed) throw e;
+      }
+    }
+    clearTimeout(timer);
+    await exited;
+    counts.runs++;
+
+    // The file as the kill left it, before any restart touches it.
+    const stores = openStores(dbPath);
+    const last = stores.catalog.lastSequence("prices") ?? 0;
+    if (last < acknowledged) counts.lost += acknowledged - last;
+    if (last > sent) throw new Error(`sequence ${last} applied, but only ${sent} was sent`);
+    if (last > acknowledged) counts.committedUnanswered += last - acknowledged;
+    for (let i = 0; i < SKUS; i++) {
+      const history = stores.catalog.priceHistory(`K${i}`);
+      if (history.length !== last || (last > 0 && history.at(-1)?.amountMinor !== cents(last, i))) {
+        counts.partial++;
+        break;
+      }
+    }
+    stores.close();
+    next = last + 1;
+
+    // Restart on the same file: it must come up and publish what the file says.
+    child = startControllerProcess(dbPath, port, storeId);
+    await healthy(base);
+    if (last > 0) {
+      const published = await publishedPrices(base, storeId);
+      const right = [...Array(LABELS).keys()].every((i) => published.get(`L${i}`) === cents(last, i));
+      if (right) counts.republished++;
+    } else counts.republished++;
+  }
+  const stopped = new Promise((r) => child.once("exit", r));
+  child.kill("SIGKILL");
+  await stopped;
+  return counts;
+}
+
+describe("kill -9 at random points during feed applies", () => {
+  const dir = tempDir();
+  afterAll(() => {
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    dir.cleanup();
+  });
+
+  it(
+    `${2 * RUNS_PER_CHAIN} runs: every batch answered 200 is there, none half there, publishing resumes`,
+    async () => {
+      const started = performance.now();
+      const chains = await Promise.all([killChain(0, dir.path), killChain(1, dir.path)]);
+      const total = chains.reduce(
+        (t, c) => ({
+          runs: t.runs + c.runs,
+          acknowledged: t.acknowledged + c.acknowledged,
+          committedUnanswered: t.committedUnanswered + c.committedUnanswered,
+          lost: t.lost + c.lost,
+          partial: t.partial + c.partial,
+          republished: t.republished + c.republished,
+        }),
+        { runs: 0, acknowledged: 0, committedUnanswered: 0, lost: 0, partial: 0, republished: 0 },
+      );
+      console.log(
+        `kill -9: ${total.runs} runs (${SKUS.toLocaleString("en")}-row price batches, built controller, ` +
+          `${((performance.now() - started) / 1000).toFixed(1)} s); batches answered 200: ${total.acknowledged}, ` +
+          `lost: ${total.lost}, half there: ${total.partial}, committed but killed before the reply: ` +
+          `${total.committedUnanswered}; publishing resumed after ${total.republished}/${total.runs} restarts`,
+      );
+      expect(total.runs).toBe(2 * RUNS_PER_CHAIN);
+      expect(total.lost).toBe(0);
+      expect(total.partial).toBe(0);
+      expect(total.republished).toBe(total.runs);
+      expect(total.acknowledged).toBeGreaterThan(0);
+    },
+    SOAK ? 3_600_000 : 180_000,
+  );
 });
