@@ -3,6 +3,8 @@ import { createAdaptorServer } from "@hono/node-server";
 import packageJson from "../package.json" with { type: "json" };
 import { seedAdminToken } from "./auth.ts";
 import type { Config } from "./config.ts";
+import { centralCatchUp } from "./feeds/catch-up.ts";
+import type { FeedIngestor } from "./feeds/ingest.ts";
 import { onlineSources } from "./feeds/merchant/pull.ts";
 import { createApi } from "./http/routes.ts";
 import { ackRetries } from "./labels/retries.ts";
@@ -105,7 +107,32 @@ export async function startController(
   });
   const { sync, changes } = pipeline;
   // Every batch, whoever sends it (HTTP, a pulled URL, the demo), is counted for /metrics.
-  const ingest = metrics.countFeeds(pipeline.ingest);
+  const counted = metrics.countFeeds(pipeline.ingest);
+  // Missing batches and newer ones come from SHELFSYNC_CENTRAL_URL (feeds/catch-up.ts): a batch that
+  // leaves a gap starts a catch-up run at once.
+  const central = config.centralUrl
+    ? centralCatchUp({
+        url: config.centralUrl,
+        catalog,
+        changes,
+        timeZone: config.timeZone,
+        log: log.child("central"),
+        timeoutMs: config.centralTimeoutSeconds * 1000,
+        retries: config.centralRetries,
+        backoff: {
+          initialMs: Math.min(5_000, config.centralIntervalSeconds * 1000),
+          maxMs: Math.min(300_000, config.centralIntervalSeconds * 1000),
+        },
+      })
+    : null;
+  const ingest: FeedIngestor = central
+    ? async (batch) => {
+        const reply = await counted(batch);
+        if (reply.applied && catalog.feedLedger().some((f) => f.feed === batch.feed && f.gaps.length > 0))
+          void central.kick();
+        return reply;
+      }
+    : counted;
   const ingestMerchant = metrics.countMerchantFeeds(pipeline.ingestMerchant);
   scheduler = createRepriceScheduler({
     clock,
@@ -242,6 +269,7 @@ export async function startController(
     flushStates: reports.flush,
     retries,
     dbWatch: watch,
+    central,
     syncContext: () =>
       currentSyncContext(labels, config.offlineAfterSeconds * 1000, sync.notAReductions(), retries.failed()),
   } satisfies Omit<Controller, "httpPort" | "httpUrl" | "stop">);
@@ -249,6 +277,7 @@ export async function startController(
 
   const closeAll = async () => {
     online.stop();
+    central?.stop();
     retries.stop();
     scheduler.stop();
     screens.close();
@@ -280,5 +309,6 @@ export async function startController(
   };
   log.info(`HTTP API listening on ${services.httpUrl}/api/v1`, { store: config.storeId, db: config.dbPath });
   online.start(config.parityIntervalMinutes * 60_000);
+  central?.start(config.centralIntervalSeconds * 1000);
   return services;
 }

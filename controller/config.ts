@@ -139,6 +139,17 @@ export const configSchema = z.object({
   onlineFeedTimeoutSeconds: z.coerce.number().int().min(1).max(86_400).default(600),
   /** Minutes between pulls of the online sources and parity audits; 0 = only after each import. */
   parityIntervalMinutes: z.coerce.number().int().min(0).max(10_080).default(60),
+  /**
+   * Central catch-up (docs/central-catch-up.md): missing feed batches (a gap in the sequences) and
+   * batches newer than the last applied are pulled from here. Unset: gaps stay until a feed fills them.
+   */
+  centralUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** One catch-up request, body included; a slower one is abandoned and retried. */
+  centralTimeoutSeconds: z.coerce.number().positive().max(3_600).default(30),
+  /** Retries of one catch-up request (with backoff) before the run gives up until the next one. */
+  centralRetries: z.coerce.number().int().min(0).max(20).default(3),
+  /** Seconds between catch-up runs while nothing is missing (sooner while behind or failing). */
+  centralIntervalSeconds: z.coerce.number().positive().max(86_400).default(300),
   /** Seeds an ops-role API token; unset, the first start creates one next to the database file. */
   adminToken: z.string().min(16, "must be at least 16 characters").optional(),
   /** Failed sign-ins (unknown or revoked tokens) one client address may make per window before 429. */
@@ -187,6 +198,10 @@ const ENV: Record<keyof Config, string> = {
   onlineFeedMaxMb: "SHELFSYNC_ONLINE_FEED_MAX_MB",
   onlineFeedTimeoutSeconds: "SHELFSYNC_ONLINE_FEED_TIMEOUT_SECONDS",
   parityIntervalMinutes: "SHELFSYNC_PARITY_INTERVAL",
+  centralUrl: "SHELFSYNC_CENTRAL_URL",
+  centralTimeoutSeconds: "SHELFSYNC_CENTRAL_TIMEOUT_SECONDS",
+  centralRetries: "SHELFSYNC_CENTRAL_RETRIES",
+  centralIntervalSeconds: "SHELFSYNC_CENTRAL_INTERVAL_SECONDS",
   adminToken: "SHELFSYNC_ADMIN_TOKEN",
   authMaxFailures: "SHELFSYNC_AUTH_MAX_FAILURES",
   authFailureWindowSeconds: "SHELFSYNC_AUTH_FAILURE_WINDOW_SECONDS",

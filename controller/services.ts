@@ -1,5 +1,6 @@
 import type { Changes } from "./changes/index.ts";
 import type { Config } from "./config.ts";
+import type { CentralCatchUp } from "./feeds/catch-up.ts";
 import type { FeedIngestor } from "./feeds/ingest.ts";
 import type { MerchantIngestor } from "./feeds/merchant/ingest.ts";
 import type { OnlineSources } from "./feeds/merchant/pull.ts";
@@ -40,6 +41,8 @@ export interface ControllerServices {
   link: ControllerLink;
   /** Content resent to labels that do not acknowledge it; those that never do are `failed`. */
   retries: AckRetries;
+  /** Missing and newer feed batches pulled from SHELFSYNC_CENTRAL_URL; null when it is unset. */
+  central: CentralCatchUp | null;
   /** Prometheus metrics (GET /metrics). */
   metrics: ControllerMetrics;
   mqttUrl: string;

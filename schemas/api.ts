@@ -267,6 +267,22 @@ export const healthReplySchema = z.object({
       count: z.number().int(),
     }),
   ),
+  /**
+   * Central catch-up (SHELFSYNC_CENTRAL_URL; absent when unset): whether central answered the last
+   * run, when it was tried, and how far behind the store is (missing sequences plus batches central
+   * has above the last applied one). Meanwhile the store serves what it has.
+   */
+  central: z
+    .object({
+      url: z.string(),
+      reachable: z.boolean().nullable(),
+      lastTry: z.string().nullable(),
+      lastSuccess: z.string().nullable(),
+      error: z.string().nullable(),
+      behindBy: z.number().int(),
+      feeds: z.record(z.string(), z.object({ missing: z.number().int(), newer: z.number().int() })),
+    })
+    .optional(),
 });
 export type HealthReply = z.infer<typeof healthReplySchema>;
 

@@ -183,7 +183,7 @@ async function publishedPrices(base: string, storeId: string): Promise<Map<strin
 async function killChain(chain: number, dir: string): Promise<ChainCounts> {
   const dbPath = join(dir, `chain-${chain}.db`);
   const storeId = `kill9-${chain}`;
-  const port = await portInRange(19450 + chain * 25, 19474 + chain * 25);
+  const port = await portInRange(19450 + chain * 20, 19469 + chain * 20);
   const base = `http://127.0.0.1:${port}`;
   const counts: ChainCounts = {
     runs: 0,

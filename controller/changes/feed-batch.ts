@@ -42,7 +42,14 @@ export function feedBatchChanges(deps: {
      * the labels of every SKU it changed. Throws BatchRejected for rows the store refuses.
      */
     applyFeedBatch(
-      batch: { feed: FeedName; sequence: number; format: string; rows: Lined<AnyFeedRow>[] },
+      batch: {
+        feed: FeedName;
+        sequence: number;
+        format: string;
+        rows: Lined<AnyFeedRow>[];
+        /** A missing batch pulled from central, applied below the last sequence (CatalogStore BatchOptions). */
+        gapFill?: boolean;
+      },
       actor: Actor,
       now: number,
     ): Applied<AppliedBatch> {
@@ -53,6 +60,7 @@ export function feedBatchChanges(deps: {
           const applied = deps.catalog.applyBatch(feed, sequence, format, rows, at, {
             screen,
             ...(deps.currency ? { currency: deps.currency } : {}),
+            ...(batch.gapFill ? { gapFill: true } : {}),
           });
           if (!applied.applied) return { value: applied, audit: [] };
           const held = applied.heldPrices.map(heldPriceAudit);
@@ -69,6 +77,7 @@ export function feedBatchChanges(deps: {
                 entityId: `${feed}#${sequence}`,
                 after: {
                   format,
+                  ...(batch.gapFill ? { gapFill: true } : {}),
                   rowsRead: rows.length,
                   rowsChanged: applied.rowsChanged,
                   held: applied.held,

@@ -53,6 +53,60 @@ export interface FeedBatch {
 }
 
 /**
+ * Stream-parse and validate a feed body: its rows with their line numbers, or FeedRejected (up to
+ * MAX_REPORTED_ERRORS problems) / FeedTooLarge. Shared by the ingest below and the central catch-up.
+ */
+export function feedRowReader(timeZone: string) {
+  const schemas = feedRowSchemas(timeZone);
+  const fastPrices = fastPriceRow(timeZone);
+  /** Validate one row: price rows take the fast path first and the full schema only to explain a failure. */
+  const validate = (feed: FeedName, row: unknown): z.ZodSafeParseResult<AnyFeedRow> => {
+    if (feed === "prices") {
+      const fast = fastPrices(row);
+      if (fast !== null) return { success: true, data: fast };
+    }
+    return (schemas[feed] as z.ZodType<AnyFeedRow>).safeParse(row);
+  };
+
+  /** Stream-parse and validate a body: its rows, or FeedRejected / FeedTooLarge. */
+  async function readRows(
+    feed: FeedName,
+    format: FeedFormat,
+    body: FeedBatch["body"],
+    onProgress?: (rowsRead: number) => void,
+  ): Promise<{ rows: Lined<AnyFeedRow>[]; rowsRead: number }> {
+    const rows: Lined<AnyFeedRow>[] = [];
+    const errors: FeedRowError[] = [];
+    let rowsRead = 0;
+    try {
+      outer: for await (const chunk of parseFeed(body, format)) {
+        for (const { line, row } of chunk) {
+          rowsRead++;
+          const r = validate(feed, row);
+          if (r.success) {
+            rows.push({ line, row: r.data });
+            continue;
+          }
+          for (const problem of issueProblems(r.error, "(row)")) {
+            errors.push({ line, ...problem });
+            if (errors.length >= MAX_REPORTED_ERRORS) break outer;
+          }
+        }
+        onProgress?.(rowsRead);
+      }
+    } catch (e) {
+      if (!(e instanceof FeedSyntaxError)) throw e;
+      if (e.code === "too_large") throw new FeedTooLarge(e.reason);
+      errors.push({ line: e.line, field: e.field ?? `(${e.code})`, reason: e.reason });
+    }
+    if (errors.length > 0) throw new FeedRejected(errors, rowsRead);
+    return { rows, rowsRead };
+  }
+
+  return readRows;
+}
+
+/**
  * The ingestion path shared by HTTP and the CLI: stream-parse the body, validate every row, then hand
  * the batch to the change layer (applied in one transaction or not at all, audited, labels refreshed).
  */
@@ -85,16 +139,7 @@ export function feedIngestor(deps: {
     });
     return run;
   };
-  const schemas = feedRowSchemas(deps.timeZone);
-  const fastPrices = fastPriceRow(deps.timeZone);
-  /** Validate one row: price rows take the fast path first and the full schema only to explain a failure. */
-  const validate = (feed: FeedName, row: unknown): z.ZodSafeParseResult<AnyFeedRow> => {
-    if (feed === "prices") {
-      const fast = fastPrices(row);
-      if (fast !== null) return { success: true, data: fast };
-    }
-    return (schemas[feed] as z.ZodType<AnyFeedRow>).safeParse(row);
-  };
+  const readRows = feedRowReader(deps.timeZone);
 
   return async function ingest(batch: FeedBatch): Promise<FeedReply> {
     const started = performance.now();
@@ -128,31 +173,7 @@ export function feedIngestor(deps: {
       );
     }
 
-    const rows: Lined<AnyFeedRow>[] = [];
-    const errors: FeedRowError[] = [];
-    let rowsRead = 0;
-    try {
-      outer: for await (const chunk of parseFeed(batch.body, batch.format)) {
-        for (const { line, row } of chunk) {
-          rowsRead++;
-          const r = validate(feed, row);
-          if (r.success) {
-            rows.push({ line, row: r.data });
-            continue;
-          }
-          for (const problem of issueProblems(r.error, "(row)")) {
-            errors.push({ line, ...problem });
-            if (errors.length >= MAX_REPORTED_ERRORS) break outer;
-          }
-        }
-        batch.onProgress?.(rowsRead);
-      }
-    } catch (e) {
-      if (!(e instanceof FeedSyntaxError)) throw e;
-      if (e.code === "too_large") throw new FeedTooLarge(e.reason);
-      errors.push({ line: e.line, field: e.field ?? `(${e.code})`, reason: e.reason });
-    }
-    if (errors.length > 0) throw new FeedRejected(errors, rowsRead);
+    const { rows, rowsRead } = await readRows(feed, batch.format, batch.body, batch.onProgress);
 
     const now = batch.now ?? (deps.now ?? Date.now)();
     let change: Applied<AppliedBatch>;

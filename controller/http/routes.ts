@@ -6,6 +6,7 @@ import {
   healthReplySchema,
   PERSON_ROLES,
 } from "../../schemas/index.ts";
+import type { CentralStatus } from "../feeds/catch-up.ts";
 import { liveSync } from "../labels/live-sync.ts";
 import { syncSummary } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
@@ -37,6 +38,9 @@ function withoutPassword(url: string): string {
   if (u.password) u.password = "";
   return u.toString();
 }
+
+/** The catch-up's status as health shows it: the URL without any password. */
+const centralView = (c: CentralStatus): CentralStatus => ({ ...c, url: withoutPassword(c.url) });
 
 /**
  * The HTTP API, `/api/v1/...` (names fixed in DESIGN.md §3a/§3b): the access check in front of every
@@ -114,6 +118,7 @@ export function createApi(s: ControllerServices): Hono {
         db: { path: s.config.dbPath },
         feeds: feedLedgerView(s),
         alarms,
+        ...(s.central ? { central: centralView(s.central.status()) } : {}),
       };
       return c.json(reply);
     },

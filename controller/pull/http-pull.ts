@@ -25,6 +25,8 @@ export interface PulledResponse {
   contentType: string | null;
   etag: string | null;
   lastModified: string | null;
+  /** Any other header of the answer (e.g. the catch-up's Feed-Sequence). */
+  header(name: string): string | null;
 }
 
 export type PullResult<T> =
@@ -136,6 +138,7 @@ export async function pull<T>(options: PullOptions<T>): Promise<PullResult<T>> {
         contentType: res.headers.get("Content-Type"),
         etag: res.headers.get("ETag"),
         lastModified: res.headers.get("Last-Modified"),
+        header: (name) => res.headers.get(name),
       };
       if (res.status === 304) {
         await res.body?.cancel().catch(() => {});

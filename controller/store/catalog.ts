@@ -65,6 +65,12 @@ export type PriceScreen = (current: Money | null, proposed: Money) => { reason: 
 export interface BatchOptions {
   screen?: PriceScreen;
   currency?: string;
+  /**
+   * A missing batch pulled from central (feeds/catch-up.ts): its sequence lies below the last applied
+   * one and is applied if that sequence is not in the ledger yet (the caller has dropped the rows a
+   * later batch superseded).
+   */
+  gapFill?: boolean;
 }
 
 /** A row the store refuses (the batch is rolled back and the row reported). */
@@ -153,6 +159,9 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
 
   const lastSequenceStmt = sql.prepare<[string], { s: number | null }>(
     "SELECT MAX(sequence) AS s FROM feed_batches WHERE feed = ?",
+  );
+  const sequenceApplied = sql.prepare<[string, number], { x: number }>(
+    "SELECT 1 AS x FROM feed_batches WHERE feed = ? AND sequence = ?",
   );
   const insertBatch = sql.prepare(
     `INSERT INTO feed_batches (feed, sequence, format, rows_read, rows_changed, labels_affected, applied_at, duration_ms)
@@ -491,7 +500,10 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       return sql
         .transaction((): AppliedBatch => {
           const last = lastSequenceStmt.get(feed)?.s ?? null;
-          if (last !== null && sequence <= last)
+          const taken = options.gapFill
+            ? sequenceApplied.get(feed, sequence) !== undefined
+            : last !== null && sequence <= last;
+          if (taken)
             return {
               applied: false,
               rowsChanged: 0,
