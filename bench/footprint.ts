@@ -20,6 +20,7 @@ import { type BenchRow, row, scratchDir } from "./support.ts";
  *
  * Environment knobs (for profiling runs): FOOTPRINT_PRODUCTS, FOOTPRINT_LABELS, FOOTPRINT_CHANGES,
  * FOOTPRINT_CPU_PROF=<dir> (both processes run with --cpu-prof into that directory),
+ * FOOTPRINT_NODE_ARGS (more flags for both, e.g. --heapsnapshot-signal=SIGUSR2),
  * FOOTPRINT_PORT=<first port> (default: the first free pair from 19500).
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -86,9 +87,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
 
 function startProcess(script: string, args: string[], extraEnv: Record<string, string>, name: string) {
   const profDir = env.FOOTPRINT_CPU_PROF;
-  const nodeArgs = profDir
-    ? ["--cpu-prof", "--cpu-prof-dir", profDir, `--cpu-prof-name=${name}.cpuprofile`]
-    : [];
+  const nodeArgs = [
+    ...(profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir, `--cpu-prof-name=${name}.cpuprofile`] : []),
+    ...(env.FOOTPRINT_NODE_ARGS ? env.FOOTPRINT_NODE_ARGS.split(" ") : []),
+  ];
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...extraEnv },
@@ -323,7 +325,8 @@ export async function benchFootprint(): Promise<BenchRow[]> {
         await sleep(1);
       }
       recordedMs.push(performance.now() - start);
-      await sleep(10);
+      // Isolated changes, as a store sees them (an app or a shelf-edge correction), not a burst.
+      await sleep(50);
     }
     const final = procStat(pid);
 

@@ -30,6 +30,27 @@ describe("label state reports", () => {
     stores.close();
   });
 
+  it("writes reports after a quiet spell in the next turn of the event loop, in one write", async () => {
+    const stores = openStores(join(dir.path, "prompt.db"));
+    const writes: number[] = [];
+    const labels = {
+      ...stores.labels,
+      recordStates: (u: Parameters<typeof stores.labels.recordStates>[0]) => {
+        writes.push(u.length);
+        stores.labels.recordStates(u);
+      },
+    };
+    const reports = labelReports({ labels, log: createLogger("silent") });
+    const state = { v: PROTOCOL_VERSION, displayedHash: "h1" } as const;
+    reports.onLabelState("Q-1", state, Date.now());
+    reports.onLabelState("Q-2", state, Date.now());
+    await new Promise((r) => setImmediate(r));
+    expect(stores.labels.get("Q-1")?.displayedHash).toBe("h1");
+    expect(writes).toEqual([2]);
+    reports.close();
+    stores.close();
+  });
+
   it("records bridge availability and registers the labels of an inventory under the bridge", () => {
     const stores = openStores(join(dir.path, "bridges.db"));
     const reports = labelReports({ labels: stores.labels, log: createLogger("silent"), now: () => 5 });
