@@ -90,10 +90,11 @@ export function labelStore(db: Db) {
     "UPDATE labels SET content_hash = ?, content_version = ?, content_json = ? WHERE label_id = ?",
   );
   const ensureLabel = sql.prepare("INSERT OR IGNORE INTO labels (label_id, created_at) VALUES (?, ?)");
+  // Positional too: a reprice brings one state per label, 50,000 in a few seconds.
   const setState = sql.prepare(
-    `UPDATE labels SET displayed_hash = @displayedHash, displayed_version = COALESCE(@displayedVersion, displayed_version),
-       battery = COALESCE(@battery, battery), rssi = COALESCE(@rssi, rssi), last_seen = @seenAt
-     WHERE label_id = @labelId`,
+    `UPDATE labels SET displayed_hash = ?, displayed_version = COALESCE(?, displayed_version),
+       battery = COALESCE(?, battery), rssi = COALESCE(?, rssi), last_seen = ?
+     WHERE label_id = ?`,
   );
   const upsertBridge = sql.prepare(
     `INSERT INTO bridges (bridge_id, kind, online, changed_at) VALUES (@bridgeId, @kind, @online, @now)
@@ -178,10 +179,14 @@ export function labelStore(db: Db) {
     /** Apply a burst of device state reports in one transaction; unknown labels become known. */
     recordStates(updates: LabelStateUpdate[]): void {
       if (updates.length === 0) return;
+      const apply = (u: LabelStateUpdate) =>
+        setState.run(u.displayedHash, u.displayedVersion, u.battery, u.rssi, u.seenAt, u.labelId).changes;
       sql.transaction(() => {
         for (const u of updates) {
+          // Nearly every report is from a known label: one statement, and the insert only when not.
+          if (apply(u) > 0) continue;
           ensureLabel.run(u.labelId, u.seenAt);
-          setState.run(u);
+          apply(u);
         }
       })();
     },
