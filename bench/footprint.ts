@@ -20,7 +20,7 @@ import { type BenchRow, row, scratchDir } from "./support.ts";
  *
  * Environment knobs (for profiling runs): FOOTPRINT_PRODUCTS, FOOTPRINT_LABELS, FOOTPRINT_CHANGES,
  * FOOTPRINT_CPU_PROF=<dir> (both processes run with --cpu-prof into that directory),
- * FOOTPRINT_NODE_ARGS (more flags for both, e.g. --heapsnapshot-signal=SIGUSR2),
+ * FOOTPRINT_NODE_ARGS (more flags for the controller, e.g. --max-semi-space-size=4),
  * FOOTPRINT_PORT=<first port> (default: the first free pair from 19500).
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -89,7 +89,7 @@ function startProcess(script: string, args: string[], extraEnv: Record<string, s
   const profDir = env.FOOTPRINT_CPU_PROF;
   const nodeArgs = [
     ...(profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir, `--cpu-prof-name=${name}.cpuprofile`] : []),
-    ...(env.FOOTPRINT_NODE_ARGS ? env.FOOTPRINT_NODE_ARGS.split(" ") : []),
+    ...(name === "controller" && env.FOOTPRINT_NODE_ARGS ? env.FOOTPRINT_NODE_ARGS.split(" ") : []),
   ];
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, script), ...args], {
     cwd: ROOT,
