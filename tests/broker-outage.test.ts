@@ -237,7 +237,7 @@ describe.each(["aedes", "mosquitto"] as const)("broker restart in the middle of 
           `after the restart ${converged.inSync}/${converged.total} online labels in sync ` +
           `(${((100 * converged.inSync) / converged.total).toFixed(1)} %) without a controller restart; ` +
           `content publishes the broker received from the reprice on: ${publishes} for ${PRODUCTS} labels ` +
-          `(${(publishes / PRODUCTS).toFixed(2)} per label; bound ${bound} = labels × (1 + ${connects} reconnect)); ` +
+          `(${(publishes / PRODUCTS).toFixed(2)} per label; bound ${bound} = labels × (2 + ${connects} reconnect)); ` +
           `content messages the access points received in all: ${received}`,
       );
       expect(converged.inSync).toBe(converged.total);
