@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { approvalReplySchema, syncReplySchema } from "./api.ts";
-import { idSchema, skuSchema } from "./common.ts";
+import { idSchema, offsetInstantSchema, skuSchema } from "./common.ts";
 import { labelContentSchema } from "./mqtt.ts";
 import { PROMOTION_KINDS, PROMOTION_SOURCES, type Promotion } from "./promotions.ts";
 
@@ -126,12 +126,8 @@ export const auditQuerySchema = z.object({
   /** A token's name (`Anna K`) or the whole recorded actor (`Anna K (staff)`, `feed:prices#42`). */
   actor: z.string().max(200).optional(),
   /** ISO 8601 instants; `until` is exclusive. */
-  since: z.iso
-    .datetime({ offset: true, error: "must be an ISO 8601 instant with an offset or Z" })
-    .optional(),
-  until: z.iso
-    .datetime({ offset: true, error: "must be an ISO 8601 instant with an offset or Z" })
-    .optional(),
+  since: offsetInstantSchema().optional(),
+  until: offsetInstantSchema().optional(),
   /** Entries older than this id (the last `id` of the previous page). */
   before: z.coerce.number({ error: "must be an entry id" }).int().positive().optional(),
   limit: z.coerce

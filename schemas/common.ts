@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isCurrencyCode } from "./currency.ts";
+import { hasRealOffset } from "./time.ts";
 import { ID_PATTERN } from "./topics.ts";
 
 /** Protocol version carried as `v` by every MQTT payload. */
@@ -10,6 +11,15 @@ export const ID_MESSAGE = "must be 1–64 letters, digits, '.', '_' or '-', star
 export const CURRENCY_MESSAGE = "must be an ISO 4217 currency code such as EUR";
 
 export const idSchema = z.string().regex(ID_PATTERN, ID_MESSAGE);
+
+/**
+ * An ISO 8601 instant with an offset or Z, the offset a real one (±hh:mm within ±14:00): zod's own
+ * check takes up to ±23:59, and `+23:59` moves an instant by a day.
+ */
+export const offsetInstantSchema = (error = "must be an ISO 8601 instant with an offset or Z") =>
+  z.iso
+    .datetime({ offset: true, error })
+    .refine(hasRealOffset, "must have a UTC offset within ±14:00 (±hh:mm)");
 export const skuSchema = idSchema;
 
 export const currencySchema = z.string().refine(isCurrencyCode, { message: CURRENCY_MESSAGE });

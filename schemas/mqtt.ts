@@ -5,6 +5,7 @@ import {
   currencySchema,
   idSchema,
   moneySchema,
+  offsetInstantSchema,
   promoDisplaySchema,
   protocolVersion,
   skuSchema,
@@ -59,7 +60,7 @@ export const labelStateSchema = z.object({
   /** Received signal strength at the access point, dBm. */
   rssi: z.number().min(-150).max(20).optional(),
   /** When the device reported, unix milliseconds or ISO 8601. */
-  ts: z.union([z.number().int().nonnegative(), z.iso.datetime({ offset: true })]).optional(),
+  ts: z.union([z.number().int().nonnegative(), offsetInstantSchema()]).optional(),
 });
 export type LabelState = z.infer<typeof labelStateSchema>;
 

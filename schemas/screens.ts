@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { moneySchema, stockStateSchema } from "./common.ts";
+import { moneySchema, offsetInstantSchema, stockStateSchema } from "./common.ts";
 
 /**
  * Signage screens (DESIGN.md §3b, issue 11): pairing, the playlist a screen plays, what the player
@@ -113,8 +113,8 @@ export const playRecordSchema = z.object({
   sku: z.string().optional(),
   /** The tile's content hash while it was on screen (price tiles). */
   contentHash: z.string().optional(),
-  start: z.string(),
-  end: z.string(),
+  start: offsetInstantSchema(),
+  end: offsetInstantSchema(),
 });
 export type PlayRecord = z.infer<typeof playRecordSchema>;
 

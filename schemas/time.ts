@@ -65,7 +65,7 @@ export function localToInstant(wallClockAsUtcMs: number, timeZone: string): numb
 /** Parse an ISO 8601 date or date-time into unix milliseconds, local times in `timeZone`. */
 export function parseInstant(text: string, timeZone: string): number {
   const m = ISO.exec(text.trim());
-  if (!m) throw new InstantError(`"${text}" is not an ISO 8601 date or date-time`);
+  if (!m) throw new InstantError(`"${excerpt(text)}" is not an ISO 8601 date or date-time`);
   const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", zone] = m;
   const fields = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)] as const;
   const ms = Number(frac.padEnd(3, "0").slice(0, 3) || "0");
@@ -79,22 +79,49 @@ export function parseInstant(text: string, timeZone: string): number {
     fields[4] > 59 ||
     fields[5] > 59
   ) {
-    throw new InstantError(`"${text}" is not a real calendar date-time`);
+    throw new InstantError(`"${excerpt(text)}" is not a real calendar date-time`);
   }
   if (zone === undefined) return timeZone === "UTC" ? wall : localToInstant(wall, timeZone);
   return wall - offsetMinutes(zone, text) * 60_000;
 }
 
-/** `Z`, `+01:00`, `-0800` → minutes east of UTC; real offsets only (±14:00 at most). */
+/** The widest UTC offsets in use (Line Islands +14:00, Baker Island −12:00), in minutes. */
+export const MAX_OFFSET_MINUTES = 14 * 60;
+export const OFFSET_MESSAGE = "has a UTC offset outside ±hh:mm within ±14:00";
+
+/**
+ * `Z`, `+01:00`, `-0800` → minutes east of UTC; real offsets only (±14:00 at most, minutes below 60).
+ * A wider one such as `+99:99` would move the instant by days, so it is refused, not normalised.
+ */
 function offsetMinutes(zone: string, text: string): number {
-  if (zone === "Z") return 0;
-  const sign = zone.startsWith("-") ? -1 : 1;
-  const digits = zone.slice(1).replace(":", "");
-  const hours = Number(digits.slice(0, 2));
-  const minutes = Number(digits.slice(2));
-  if (hours > 14 || minutes > 59) throw new InstantError(`"${text}" has no real UTC offset`);
-  return sign * (hours * 60 + minutes);
+  const minutes = zoneMinutes(zone);
+  if (minutes === null) throw new InstantError(`"${excerpt(text)}" ${OFFSET_MESSAGE}`);
+  return minutes;
 }
+
+function zoneMinutes(zone: string): number | null {
+  if (zone === "Z" || zone === "z") return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  if (!m) return null;
+  const hours = Number(m[2]);
+  const minutes = Number(m[3]);
+  const total = hours * 60 + minutes;
+  if (minutes > 59 || total > MAX_OFFSET_MINUTES) return null;
+  return m[1] === "-" ? -total : total;
+}
+
+/**
+ * Whether an ISO 8601 date-time's own offset (if it has one) is real: for instants read by other
+ * parsers (zod's `z.iso.datetime`, `Date.parse`), which take anything up to ±23:59.
+ */
+export function hasRealOffset(text: string): boolean {
+  const zone = /(Z|z|[+-]\d{2}:?\d{2})$/.exec(text.trim())?.[1];
+  return zone === undefined || zoneMinutes(zone) !== null;
+}
+
+/** At most this many characters of a bad value are quoted back in an error. */
+export const EXCERPT_CHARS = 40;
+const excerpt = (text: string) => (text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text);
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
