@@ -161,6 +161,12 @@ export const configSchema = z.object({
    * direct import, a backup tool) before it is answered 503 database_busy.
    */
   dbBusyWaitSeconds: z.coerce.number().int().min(0).max(600).default(30),
+  /**
+   * How far above a feed's last applied sequence a batch's may be (a first batch counts from 0):
+   * further is refused (409 sequence_jump), so one wrong number cannot block a feed; ops set a
+   * feed's sequence with PUT /api/v1/feeds/{feed}/sequence.
+   */
+  feedMaxSequenceJump: z.coerce.number().int().min(1).max(999_999_999_999_999).default(1_000_000),
 });
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
@@ -207,6 +213,7 @@ const ENV: Record<keyof Config, string> = {
   authFailureWindowSeconds: "SHELFSYNC_AUTH_FAILURE_WINDOW_SECONDS",
   logLevel: "SHELFSYNC_LOG_LEVEL",
   dbBusyWaitSeconds: "SHELFSYNC_DB_BUSY_WAIT_SECONDS",
+  feedMaxSequenceJump: "SHELFSYNC_FEED_MAX_SEQUENCE_JUMP",
 };
 
 const FLAGS: Partial<Record<keyof Config, string>> = {

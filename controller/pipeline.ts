@@ -24,6 +24,7 @@ export type PipelineConfig = Pick<
   | "guardMaxCut"
   | "guardMaxRaise"
 > &
+  Partial<Pick<Config, "feedMaxSequenceJump">> &
   Partial<Pick<Config, "currency" | "storeId" | "storeCode">>;
 
 /** Guard-rail policy from the configuration. */
@@ -87,6 +88,7 @@ export function feedPipeline(
     timeZone: config.timeZone,
     ...(options.now ? { now: options.now } : {}),
     ...(watch ? { watch } : {}),
+    ...(config.feedMaxSequenceJump ? { maxSequenceJump: config.feedMaxSequenceJump } : {}),
   });
   const ingestMerchant = merchantIngestor({
     catalog: stores.catalog,
@@ -96,6 +98,7 @@ export function feedPipeline(
     storeCode: config.storeCode ?? config.storeId ?? "store-1",
     ...(options.now ? { now: options.now } : {}),
     ...(watch ? { watch } : {}),
+    ...(config.feedMaxSequenceJump ? { maxSequenceJump: config.feedMaxSequenceJump } : {}),
   });
   return { policy, sync, changes, ingest, ingestMerchant };
 }

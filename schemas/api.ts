@@ -306,6 +306,27 @@ export const feedsReplySchema = z.object({
     }),
   ),
 });
+/**
+ * `PUT /api/v1/feeds/{feed}/sequence` (ops): make `sequence` the feed's last applied one, e.g. after
+ * a batch was posted with a wrong, huge number. Audited with the reason.
+ */
+export const feedSequenceResetBodySchema = z.object({
+  sequence: z
+    .number({ error: "must be a whole number from 0 to 999999999999999" })
+    .int("must be a whole number from 0 to 999999999999999")
+    .min(0, "must be a whole number from 0 to 999999999999999")
+    .max(999_999_999_999_999, "must be a whole number from 0 to 999999999999999"),
+  reason: z.string().trim().min(1, "say why (it goes into the audit log)").max(500),
+});
+export const feedSequenceResetReplySchema = z.object({
+  feed: z.string(),
+  lastSequence: z.number().int(),
+  before: z.number().int().nullable(),
+  /** Ledger rows above the new sequence that were removed (their data stays applied). */
+  removedBatches: z.number().int(),
+});
+export type FeedSequenceResetReply = z.infer<typeof feedSequenceResetReplySchema>;
+
 export type FeedsReply = z.infer<typeof feedsReplySchema>;
 
 /** `GET /api/v1/products/{sku}/price?at=…`: what was (or will be) in force at an instant. */

@@ -4,6 +4,7 @@ import type { Stores } from "../store/index.ts";
 import { approvalChanges } from "./approvals.ts";
 import { type ChangeNote, committer } from "./commit.ts";
 import { feedBatchChanges } from "./feed-batch.ts";
+import { feedSequenceChanges } from "./feed-sequence.ts";
 import { linkChanges } from "./links.ts";
 import { merchantBatchChanges } from "./merchant-batch.ts";
 import { overrideChanges } from "./overrides.ts";
@@ -87,6 +88,7 @@ export function changeSet(deps: ChangeDeps) {
       locale: deps.locale,
     }),
     ...linkChanges({ commit, labels: stores.labels, sync }),
+    ...feedSequenceChanges({ commit, catalog: stores.catalog }),
   };
 }
 export type Changes = ReturnType<typeof changeSet>;

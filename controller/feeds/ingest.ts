@@ -36,6 +36,39 @@ export class FeedRejected extends Error {
   }
 }
 
+/**
+ * A batch whose sequence jumps further above the feed's last than SHELFSYNC_FEED_MAX_SEQUENCE_JUMP:
+ * one wrong (or hostile) number such as 999999999999999 would otherwise make every later batch of the
+ * feed `applied: false`. Refused before the body is read; it consumes no sequence.
+ */
+export class SequenceJumpRefused extends Error {
+  constructor(
+    readonly feed: string,
+    readonly sequence: number,
+    readonly last: number | null,
+    readonly maxJump: number,
+  ) {
+    super(
+      `sequence ${sequence} is ${sequence - (last ?? 0)} above the last applied ${feed} sequence ${last ?? "(none: 0)"}; ` +
+        `a jump of more than ${maxJump} (SHELFSYNC_FEED_MAX_SEQUENCE_JUMP) is refused so that one wrong number cannot ` +
+        `block the feed. If the number is right, an ops token sets the feed's sequence first: PUT /api/v1/feeds/${feed}/sequence`,
+    );
+  }
+}
+
+/** Throws SequenceJumpRefused when `sequence` is too far above `last` (a first batch counts from 0). */
+export function checkSequenceJump(
+  feed: string,
+  sequence: number,
+  last: number | null,
+  maxJump: number,
+): void {
+  if (sequence - (last ?? 0) > maxJump) throw new SequenceJumpRefused(feed, sequence, last, maxJump);
+}
+
+/** The default of SHELFSYNC_FEED_MAX_SEQUENCE_JUMP. */
+export const DEFAULT_MAX_SEQUENCE_JUMP = 1_000_000;
+
 /** A body over the size limit (answered 413, not 422: no row is at fault). */
 export class FeedTooLarge extends Error {}
 
@@ -121,6 +154,8 @@ export function feedIngestor(deps: {
    * is safe); the bookkeeping after a committed batch is best effort.
    */
   watch?: Pick<DbWatch, "writeWaiting" | "tryWrite">;
+  /** SHELFSYNC_FEED_MAX_SEQUENCE_JUMP: how far above the last a batch's sequence may be. */
+  maxSequenceJump?: number;
 }) {
   const { write, note } = faultPolicy(deps.watch);
   /**
@@ -172,6 +207,7 @@ export function feedIngestor(deps: {
         `sequence ${sequence} is not above the last applied ${feed} sequence ${last}`,
       );
     }
+    checkSequenceJump(feed, sequence, last, deps.maxSequenceJump ?? DEFAULT_MAX_SEQUENCE_JUMP);
 
     const { rows, rowsRead } = await readRows(feed, batch.format, batch.body, batch.onProgress);
 

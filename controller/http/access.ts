@@ -64,6 +64,8 @@ export const ROUTE_ACCESS = {
   "GET /api/v1/events": READ,
   /** The feed ledger and recent batches (the console's feeds page). */
   "GET /api/v1/feeds": READ,
+  /** Set a feed's last sequence (after a wrong or squatted number): audited. */
+  "PUT /api/v1/feeds/{feed}/sequence": OPS,
 
   // Staff set local promotions and overrides; guard rails still hold big cuts for an approver, and
   // central promotions are changed by ops only (checked in the promotion routes).

@@ -1,13 +1,21 @@
 import { Hono } from "hono";
 import {
   FEED_NAMES,
+  type FeedSequenceResetReply,
   type FeedsReply,
+  feedSequenceResetBodySchema,
+  feedSequenceResetReplySchema,
   feedsReplySchema,
   type HealthReply,
   MERCHANT_FEEDS,
 } from "../../schemas/index.ts";
 import type { ControllerServices } from "../services.ts";
-import { doc } from "./openapi.ts";
+import type { LedgerFeed } from "../store/catalog.ts";
+import { identityOf } from "./access.ts";
+import { apiError } from "./errors.ts";
+import { doc, jsonBody } from "./openapi.ts";
+
+const LEDGER_FEEDS: readonly string[] = [...FEED_NAMES, ...MERCHANT_FEEDS];
 
 /** How many recent batches `GET /feeds` lists. */
 const RECENT_BATCHES = 50;
@@ -41,6 +49,40 @@ export function feedLedgerRoutes(s: ControllerServices): Hono {
         batches: s.catalog
           .recentBatches(RECENT_BATCHES)
           .map((b) => ({ ...b, appliedAt: iso(b.appliedAt) ?? "" })),
+      };
+      return c.json(reply);
+    },
+  );
+
+  api.put(
+    "/feeds/:feed/sequence",
+    doc({
+      summary: "Set a feed's last applied sequence (ops; audited)",
+      description:
+        "The way back from a wrong number: after a batch posted with sequence 999999999999999 every later batch would be `applied: false`. Ledger rows above the new sequence are removed (their data stays applied); the next batch must be above `sequence`. The audit entry (`feed.sequence_reset`) keeps who, why, the sequence before and the removed ones.",
+      tags: ["feeds"],
+      ok: { schema: feedSequenceResetReplySchema },
+      errors: [400, 404],
+    }),
+    jsonBody(feedSequenceResetBodySchema),
+    (c) => {
+      const feed = c.req.param("feed");
+      if (!LEDGER_FEEDS.includes(feed)) {
+        return apiError(
+          c,
+          404,
+          "unknown_feed",
+          `unknown feed "${feed}"; feeds are ${LEDGER_FEEDS.join(", ")}`,
+        );
+      }
+      const { sequence, reason } = c.req.valid("json");
+      const r = s.changes.resetFeedSequence(feed as LedgerFeed, sequence, reason, identityOf(c)).value;
+      s.log.warn("feed sequence reset", { feed, before: r.before, sequence, removed: r.removed.length });
+      const reply: FeedSequenceResetReply = {
+        feed,
+        lastSequence: sequence,
+        before: r.before,
+        removedBatches: r.removed.length,
       };
       return c.json(reply);
     },

@@ -1,5 +1,15 @@
 import type { Context } from "hono";
+import type { SequenceJumpRefused } from "../feeds/ingest.ts";
 import { apiError } from "./errors.ts";
+
+/** 409 for a sequence that jumps too far (feeds/ingest.ts), with the numbers a client needs. */
+export const sequenceJumpReply = (c: Context, e: SequenceJumpRefused): Response =>
+  apiError(c, 409, "sequence_jump", e.message, {
+    feed: e.feed,
+    sequence: e.sequence,
+    lastSequence: e.last,
+    maxJump: e.maxJump,
+  });
 
 /**
  * A feed batch's sequence: `?sequence=N` or the `Feed-Sequence` header (DESIGN.md §3a), or the

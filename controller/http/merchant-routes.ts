@@ -5,12 +5,12 @@ import {
   SOURCE_MODES,
   type SourceMode,
 } from "../../schemas/index.ts";
-import { FeedTooLarge } from "../feeds/ingest.ts";
+import { FeedTooLarge, SequenceJumpRefused } from "../feeds/ingest.ts";
 import { merchantFormatOf } from "../feeds/merchant/body.ts";
 import { MerchantRejected } from "../feeds/merchant/ingest.ts";
 import type { ControllerServices } from "../services.ts";
 import { apiError } from "./errors.ts";
-import { feedSequence } from "./feed-sequence.ts";
+import { feedSequence, sequenceJumpReply } from "./feed-sequence.ts";
 import { doc } from "./openapi.ts";
 
 /**
@@ -38,7 +38,7 @@ export function merchantRoutes(s: ControllerServices): Hono {
           "`?sequence=N` (or Feed-Sequence), `?mode=import|audit-only`, `?invalid=reject|skip`. See docs/parity.md.",
         tags: ["feeds"],
         ok: { schema: merchantFeedReplySchema },
-        errors: [400, 413, 415, 422],
+        errors: [400, 409, 413, 415, 422],
       }),
       async (c) => {
         const seq = feedSequence(c);
@@ -83,6 +83,7 @@ export function merchantRoutes(s: ControllerServices): Hono {
           return c.json(reply);
         } catch (e) {
           if (e instanceof FeedTooLarge) return apiError(c, 413, "feed_too_large", e.message);
+          if (e instanceof SequenceJumpRefused) return sequenceJumpReply(c, e);
           if (!(e instanceof MerchantRejected)) throw e;
           return apiError(c, 422, "feed_rejected", e.message, e.details);
         }

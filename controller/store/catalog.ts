@@ -170,6 +170,13 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   const finishBatch = sql.prepare(
     "UPDATE feed_batches SET labels_affected = ?, duration_ms = ? WHERE feed = ? AND sequence = ?",
   );
+  const batchesAbove = sql.prepare<[string, number], { s: number }>(
+    "SELECT sequence AS s FROM feed_batches WHERE feed = ? AND sequence > ? ORDER BY sequence",
+  );
+  const dropBatchesAbove = sql.prepare("DELETE FROM feed_batches WHERE feed = ? AND sequence > ?");
+  const hasBatch = sql.prepare<[string, number], { x: number }>(
+    "SELECT 1 AS x FROM feed_batches WHERE feed = ? AND sequence = ?",
+  );
 
   const upsertProduct = sql.prepare(
     `INSERT INTO products (sku, gtin, name, brand, net_quantity, unit, category, url, updated_at, feed_sequence, search_text)
@@ -457,6 +464,25 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   return {
     lastSequence(feed: LedgerFeed): number | null {
       return lastSequenceStmt.get(feed)?.s ?? null;
+    },
+
+    /**
+     * Make `sequence` the feed's last applied one (ops, after a squatted or mistaken number). The
+     * ledger rows above it are removed (their data stays applied; the change layer audits which they
+     * were), and a `reset` row marks the new last sequence when no batch carries it. Call it inside
+     * the change's transaction.
+     */
+    resetSequence(
+      feed: LedgerFeed,
+      sequence: number,
+      now: number,
+    ): { before: number | null; removed: number[] } {
+      const before = lastSequenceStmt.get(feed)?.s ?? null;
+      const removed = batchesAbove.all(feed, sequence).map((r) => r.s);
+      dropBatchesAbove.run(feed, sequence);
+      if (!hasBatch.get(feed, sequence))
+        insertBatch.run({ feed, sequence, format: "reset", rowsRead: 0, rowsChanged: 0, appliedAt: now });
+      return { before, removed };
     },
 
     /**

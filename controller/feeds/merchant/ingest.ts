@@ -22,7 +22,12 @@ import {
 } from "../../store/catalog.ts";
 import { type DbWatch, faultPolicy } from "../../store/faults.ts";
 import type { OnlineStore, StagedItem } from "../../store/online.ts";
-import { FeedTooLarge, MAX_REPORTED_ERRORS } from "../ingest.ts";
+import {
+  checkSequenceJump,
+  DEFAULT_MAX_SEQUENCE_JUMP,
+  FeedTooLarge,
+  MAX_REPORTED_ERRORS,
+} from "../ingest.ts";
 import { FeedSyntaxError } from "../parse/errors.ts";
 import type { ByteSource } from "../parse/source.ts";
 import { importedOffer, onlineSaleIds, reconcileOnline } from "./apply.ts";
@@ -82,6 +87,8 @@ export function merchantIngestor(deps: {
   now?: () => number;
   /** As for the central feeds (feeds/ingest.ts): wait out another process's lock, note best effort. */
   watch?: Pick<DbWatch, "writeWaiting" | "tryWrite">;
+  /** SHELFSYNC_FEED_MAX_SEQUENCE_JUMP, as for the central feeds. */
+  maxSequenceJump?: number;
 }) {
   const { catalog, online } = deps;
   const { write, note } = faultPolicy(deps.watch);
@@ -117,6 +124,7 @@ export function merchantIngestor(deps: {
       reply.reason = `sequence ${sequence} is not above the last applied ${feed} sequence ${last}`;
       return finish();
     }
+    checkSequenceJump(feed, sequence, last, deps.maxSequenceJump ?? DEFAULT_MAX_SEQUENCE_JUMP);
 
     const stage = online.openStage();
     const problems: MerchantItemError[] = [];
