@@ -125,6 +125,11 @@ export const configSchema = z.object({
   guardMaxCut: z.coerce.number().gt(0).max(1).default(0.5),
   /** A price raise by more than this share waits for an approval. */
   guardMaxRaise: z.coerce.number().gt(0).max(100).default(0.5),
+  /**
+   * A feed's cut is also measured from the highest price in force in this many days before it, so a
+   * run of cuts that together pass SHELFSYNC_GUARD_MAX_CUT waits for approval; 0 = each change alone.
+   */
+  guardWindowDays: z.coerce.number().int().min(0).max(365).default(30),
   /** This store in Merchant Center local inventory (`store_code`); unset = the store id. Case-sensitive. */
   storeCode: z.string().trim().min(1).max(64).optional(),
   /** The web shop's Merchant Center product feed (RSS/Atom XML or TSV, gzip allowed), pulled over HTTP. */
@@ -196,6 +201,7 @@ const ENV: Record<keyof Config, string> = {
   unitBases: "SHELFSYNC_UNIT_BASES",
   guardMaxCut: "SHELFSYNC_GUARD_MAX_CUT",
   guardMaxRaise: "SHELFSYNC_GUARD_MAX_RAISE",
+  guardWindowDays: "SHELFSYNC_GUARD_WINDOW_DAYS",
   storeCode: "SHELFSYNC_STORE_CODE",
   onlineFeedUrl: "SHELFSYNC_ONLINE_FEED_URL",
   onlineFeedMode: "SHELFSYNC_ONLINE_FEED_MODE",

@@ -24,14 +24,19 @@ export type PipelineConfig = Pick<
   | "guardMaxCut"
   | "guardMaxRaise"
 > &
-  Partial<Pick<Config, "feedMaxSequenceJump">> &
+  Partial<Pick<Config, "feedMaxSequenceJump" | "guardWindowDays">> &
   Partial<Pick<Config, "currency" | "storeId" | "storeCode">>;
 
 /** Guard-rail policy from the configuration. */
-export const guardRailOf = (c: Pick<Config, "guardMaxCut" | "guardMaxRaise">) => ({
+export const guardRailOf = (
+  c: Pick<Config, "guardMaxCut" | "guardMaxRaise"> & Partial<Pick<Config, "guardWindowDays">>,
+) => ({
   maxCutShare: c.guardMaxCut,
   maxRaiseShare: c.guardMaxRaise,
+  windowDays: c.guardWindowDays ?? DEFAULT_GUARD_WINDOW_DAYS,
 });
+/** SHELFSYNC_GUARD_WINDOW_DAYS's default: the same look-back as the Omnibus prior price. */
+export const DEFAULT_GUARD_WINDOW_DAYS = 30;
 
 /**
  * The path from a feed to label content, assembled once for the controller, the import CLI and the

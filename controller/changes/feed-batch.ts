@@ -35,7 +35,7 @@ export function feedBatchChanges(deps: {
   /** The store's currency (SHELFSYNC_CURRENCY): a first price in another is a row error. */
   currency?: string | undefined;
 }) {
-  const screen = guardRailScreen(deps.guardRail);
+  const screen = guardRailScreen(deps.guardRail, deps.catalog);
   return {
     /**
      * Apply one validated batch (all or nothing; see CatalogStore.applyBatch) at `now`, then refresh

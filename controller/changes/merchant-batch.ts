@@ -27,7 +27,7 @@ export function merchantBatchChanges(deps: {
   catalog: CatalogStore;
   guardRail: GuardRailPolicy;
 }) {
-  const screen = guardRailScreen(deps.guardRail);
+  const screen = guardRailScreen(deps.guardRail, deps.catalog);
   return {
     applyMerchantBatch(batch: MerchantBatchWrite, actor: Actor, now: number): Applied<AppliedBatch> {
       const { feed, sequence, format } = batch;

@@ -6,6 +6,12 @@ export interface GuardRailPolicy {
   maxCutShare: number | string;
   /** A raise by more than this share of the current price needs approval. */
   maxRaiseShare: number | string;
+  /**
+   * Days a feed's cut looks back: it is also measured from the highest price in force in them, so
+   * several cuts in a row are held once together they pass `maxCutShare` (controller/changes/guard-rail.ts).
+   * 0 or absent: each change alone.
+   */
+  windowDays?: number;
 }
 
 export const DEFAULT_GUARD_RAIL: GuardRailPolicy = Object.freeze({ maxCutShare: 0.5, maxRaiseShare: 0.5 });

@@ -59,7 +59,12 @@ export class BatchRejected extends Error {
  * Whether a price row must wait for an approval, and why (the guard rail, supplied by the change
  * layer): asked with the price in force where the row would take effect, inside the batch's write.
  */
-export type PriceScreen = (current: Money | null, proposed: Money) => { reason: string } | null;
+export type PriceScreen = (
+  current: Money | null,
+  proposed: Money,
+  /** The row's SKU and the instant it would take effect (a cumulative guard rail looks back from it). */
+  row?: { sku: string; at: number },
+) => { reason: string } | null;
 
 /** How a batch is applied: the guard rail, and the store's currency (a first price must be in it). */
 export interface BatchOptions {
@@ -174,6 +179,10 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     "SELECT sequence AS s FROM feed_batches WHERE feed = ? AND sequence > ? ORDER BY sequence",
   );
   const dropBatchesAbove = sql.prepare("DELETE FROM feed_batches WHERE feed = ? AND sequence > ?");
+  const historyBounds = sql.prepare<[string, number, number, string, number, number], { t: number }>(
+    `SELECT effective_from AS t FROM price_history WHERE sku = ? AND effective_from > ? AND effective_from <= ?
+     UNION SELECT effective_to AS t FROM price_history WHERE sku = ? AND effective_to > ? AND effective_to <= ?`,
+  );
   const hasBatch = sql.prepare<[string, number], { x: number }>(
     "SELECT 1 AS x FROM feed_batches WHERE feed = ? AND sequence = ?",
   );
@@ -324,7 +333,11 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       });
     }
     const currentMoney = current ? { amountMinor: current.a, currency: current.c } : null;
-    const hold = batch.screen?.(currentMoney, { amountMinor: p.amountMinor, currency: p.currency });
+    const hold = batch.screen?.(
+      currentMoney,
+      { amountMinor: p.amountMinor, currency: p.currency },
+      { sku: p.sku, at },
+    );
     if (hold) {
       pendingSkus.add(p.sku);
       const approvalId = deps.approvals.hold({
@@ -464,6 +477,22 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   return {
     lastSequence(feed: LedgerFeed): number | null {
       return lastSequenceStmt.get(feed)?.s ?? null;
+    },
+
+    /**
+     * The highest price of the history in force at any instant of [from, to] (the price in force
+     * changes only where an entry starts or ends, so those instants are the ones to look at); null
+     * when none was. For the cumulative guard rail: several cuts in a row measured from the peak.
+     */
+    peakPriceInForce(sku: string, from: number, to: number): Money | null {
+      let peak: Money | null = null;
+      const look = (t: number) => {
+        const p = priceInForce.get(sku, t, t);
+        if (p && (!peak || p.a > peak.amountMinor)) peak = { amountMinor: p.a, currency: p.c };
+      };
+      look(from);
+      for (const { t } of historyBounds.all(sku, from, to, sku, from, to)) look(t);
+      return peak;
     },
 
     /**

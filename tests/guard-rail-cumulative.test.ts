@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Controller } from "../controller/app.ts";
+import { guardRailScreen } from "../controller/changes/guard-rail.ts";
+import { api, postFeed, startTestController } from "./support/harness.ts";
+
+/**
+ * Guard rails hold cumulative changes: eleven feeds, each cutting the price in force by 49 % (under
+ * the 50 % threshold), walked 13.49 € to 0.02 € without one approval. A cut is now also measured from
+ * the highest price in force in the SHELFSYNC_GUARD_WINDOW_DAYS before it.
+ */
+const price = (base: string) =>
+  api(base, "GET", "/products/COFFEE").then((r) => r.json.price.amountMinor as number);
+
+describe("cumulative guard rail", () => {
+  let ctl: Controller & { cleanup(): Promise<void> };
+  beforeAll(async () => {
+    ctl = await startTestController("aedes");
+  });
+  afterAll(async () => {
+    await ctl?.cleanup();
+  });
+
+  it("eleven 49 % cuts in a row no longer walk 13,49 € to 0,02 €", async () => {
+    await postFeed(ctl.httpUrl, "products", 1, "sku,name,netQuantity,unit\nCOFFEE,Coffee,500,g\n");
+    await postFeed(ctl.httpUrl, "prices", 1, "sku,price,currency\nCOFFEE,13.49,EUR\n");
+    const seen = [await price(ctl.httpUrl)];
+    let held = 0;
+    for (let i = 0; i < 11; i++) {
+      const current = await price(ctl.httpUrl);
+      const cut = Math.floor(current * 0.51);
+      const r = await postFeed(
+        ctl.httpUrl,
+        "prices",
+        i + 2,
+        `sku,price,currency\nCOFFEE,${(cut / 100).toFixed(2)},EUR\n`,
+      );
+      expect(r.json.applied).toBe(true);
+      held += r.json.held;
+      seen.push(await price(ctl.httpUrl));
+    }
+    const final = seen.at(-1) as number;
+    console.log(
+      `eleven 49 % cuts: 13,49 € → ${(final / 100).toFixed(2).replace(".", ",")} € on the shelf (was 0,02 €), ` +
+        `${held} cut(s) held for approval; prices in force: ${seen.join(" → ")}`,
+    );
+    // The first cut goes through (49 % alone); the second would be 74 % below the 13.49 peak: held,
+    // and so is every later one, each measured from the same peak.
+    expect(seen.slice(0, 3)).toEqual([1349, 687, 687]);
+    expect(final).toBe(687);
+    expect(held).toBe(10);
+    const approvals = (await api(ctl.httpUrl, "GET", "/approvals")).json as { reason: string }[];
+    expect(approvals[0]?.reason).toMatch(/13\.49 EUR, the highest price in force in the 30 days before/);
+  });
+
+  it("each change alone when the window is 0; raises are never measured from a peak", () => {
+    const history = { peakPriceInForce: () => ({ amountMinor: 1349, currency: "EUR" }) };
+    const row = { sku: "X", at: Date.now() };
+    const eur = (amountMinor: number) => ({ amountMinor, currency: "EUR" });
+    const policy = { maxCutShare: 0.5, maxRaiseShare: 0.5 };
+    expect(guardRailScreen({ ...policy, windowDays: 30 }, history)(eur(687), eur(350), row)).not.toBeNull();
+    expect(guardRailScreen({ ...policy, windowDays: 0 }, history)(eur(687), eur(350), row)).toBeNull();
+    expect(guardRailScreen({ ...policy, windowDays: 30 }, history)(eur(687), eur(900), row)).toBeNull();
+    // A cut small enough from the peak too passes.
+    expect(guardRailScreen({ ...policy, windowDays: 30 }, history)(eur(1000), eur(900), row)).toBeNull();
+  });
+});
