@@ -17,6 +17,12 @@ import {
 /** A SKU's upcoming promotion and override starts judged for claims, at most (the nearest first). */
 const MAX_INSTANTS_JUDGED = 16;
 const NONE: ReadonlyMap<string, SuppressedClaim> = new Map();
+/**
+ * How far behind the latest instant a refresh's "now" must be to count as a clock stepped back: a
+ * scheduled change is resolved at its due instant, which may be a little before a refresh that ran
+ * meanwhile, and must still clear a label whose price really ended.
+ */
+const CLOCK_STEP_TOLERANCE_MS = 5 * 60_000;
 
 export interface RefreshOutcome {
   /** Labels whose content changed and was (re)published. */
@@ -48,6 +54,16 @@ export function labelSync(deps: {
 }) {
   const { catalog, labels, log } = deps;
   const clock = deps.now ?? Date.now;
+  /**
+   * The latest instant the store has worked at: its last refresh, or at start its last feed batch.
+   * A refresh at an earlier "now" means the wall clock was stepped back (NTP, a board without a
+   * battery-backed clock booting at its image's date): the price in force may then be missing only
+   * because that "now" is before the price began, and a label that shows a price must not go blank
+   * for it. It keeps its content until the clock is right again (a real end of a price, seen at or
+   * after this instant, still clears it).
+   */
+  let latestNow = catalog.lastAppliedAt?.() ?? Number.NEGATIVE_INFINITY;
+  let keptBlank = 0;
   /** When each SKU was last resolved, and the next instant its shelf may change (for the scheduler). */
   const nextChange = new Map<string, { resolvedAt: number; at: number | undefined }>();
 
@@ -73,8 +89,13 @@ export function labelSync(deps: {
     // Stringified and hashed once per product, whatever the number of labels showing it.
     const shownJson = shown ? JSON.stringify(shown) : null;
     const hash = shownJson ? contentHash(shownJson) : null;
+    const clockBehind = now < latestNow - CLOCK_STEP_TOLERANCE_MS;
     for (const label of linked) {
       if (hash === label.contentHash) continue;
+      if (hash === null && product && label.contentHash !== null && clockBehind) {
+        keptBlank++;
+        continue;
+      }
       out.push({
         label,
         hash,
@@ -121,6 +142,7 @@ export function labelSync(deps: {
 
   function refreshGroups(groups: ReadonlyMap<string | null, LabelLink[]>, now: number): RefreshOutcome {
     const changed: Pending[] = [];
+    keptBlank = 0;
     const skus = new Set<string>();
     for (const sku of groups.keys()) if (sku !== null) skus.add(sku);
     const source = catalog.snapshot(skus, now);
@@ -131,6 +153,14 @@ export function labelSync(deps: {
           if (label.contentHash !== null) changed.push({ label, hash: null, json: null });
     }
     const outcome = commit(changed);
+    if (keptBlank > 0) {
+      log.warn("clock is behind the latest instant the store worked at; labels keep the price they show", {
+        labels: keptBlank,
+        now: new Date(now).toISOString(),
+        latest: new Date(latestNow).toISOString(),
+      });
+    }
+    latestNow = Math.max(latestNow, now);
     deps.claims?.settle(now);
     if (skus.size > 0) deps.onResolved?.([...skus]);
     return outcome;

@@ -175,6 +175,9 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   const finishBatch = sql.prepare(
     "UPDATE feed_batches SET labels_affected = ?, duration_ms = ? WHERE feed = ? AND sequence = ?",
   );
+  const lastAppliedStmt = sql.prepare<[], { t: number | null }>(
+    "SELECT MAX(applied_at) AS t FROM feed_batches",
+  );
   const batchesAbove = sql.prepare<[string, number], { s: number }>(
     "SELECT sequence AS s FROM feed_batches WHERE feed = ? AND sequence > ? ORDER BY sequence",
   );
@@ -477,6 +480,11 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   return {
     lastSequence(feed: LedgerFeed): number | null {
       return lastSequenceStmt.get(feed)?.s ?? null;
+    },
+
+    /** When the last feed batch was applied, by the controller's clock then (null before any). */
+    lastAppliedAt(): number | null {
+      return lastAppliedStmt.get()?.t ?? null;
     },
 
     /**
