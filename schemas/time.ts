@@ -87,7 +87,7 @@ export function parseInstant(text: string, timeZone: string): number {
 
 /** The widest UTC offsets in use (Line Islands +14:00, Baker Island −12:00), in minutes. */
 export const MAX_OFFSET_MINUTES = 14 * 60;
-export const OFFSET_MESSAGE = "has a UTC offset outside ±hh:mm within ±14:00";
+export const OFFSET_MESSAGE = "has no real UTC offset (±hh:mm within ±14:00)";
 
 /**
  * `Z`, `+01:00`, `-0800` → minutes east of UTC; real offsets only (±14:00 at most, minutes below 60).
