@@ -231,6 +231,7 @@ export async function startController(
         metrics.link.labelShows(labelId, hash);
       },
     },
+    maxPayloadBytes: config.mqttMaxPayloadKb * 1024,
   });
 
   // Anything that became due while the controller was down (or content it never managed to publish)

@@ -171,6 +171,15 @@ export const configSchema = z.object({
    * further is refused (409 sequence_jump), so one wrong number cannot block a feed; ops set a
    * feed's sequence with PUT /api/v1/feeds/{feed}/sequence.
    */
+  /** Largest JSON body of an API request (feeds excepted), KiB. */
+  httpMaxBodyKb: z.coerce.number().int().min(1).max(1_048_576).default(1024),
+  /** Largest central feed body (CSV, NDJSON, JSON), MiB: refused while streaming once passed. */
+  feedMaxMb: z.coerce.number().int().min(1).max(16_384).default(64),
+  /** Feed batches read and applied at once; more wait (up to SHELFSYNC_FEED_QUEUE) or get 429. */
+  feedConcurrency: z.coerce.number().int().min(1).max(64).default(1),
+  feedQueue: z.coerce.number().int().min(0).max(1000).default(32),
+  /** Largest MQTT payload the controller handles from devices, KiB; bigger ones are dropped and logged. */
+  mqttMaxPayloadKb: z.coerce.number().int().min(1).max(262_144).default(64),
   feedMaxSequenceJump: z.coerce.number().int().min(1).max(999_999_999_999_999).default(1_000_000),
 });
 export type Config = z.infer<typeof configSchema>;
@@ -220,6 +229,11 @@ const ENV: Record<keyof Config, string> = {
   logLevel: "SHELFSYNC_LOG_LEVEL",
   dbBusyWaitSeconds: "SHELFSYNC_DB_BUSY_WAIT_SECONDS",
   feedMaxSequenceJump: "SHELFSYNC_FEED_MAX_SEQUENCE_JUMP",
+  httpMaxBodyKb: "SHELFSYNC_HTTP_MAX_BODY_KB",
+  feedMaxMb: "SHELFSYNC_FEED_MAX_MB",
+  feedConcurrency: "SHELFSYNC_FEED_CONCURRENCY",
+  feedQueue: "SHELFSYNC_FEED_QUEUE",
+  mqttMaxPayloadKb: "SHELFSYNC_MQTT_MAX_PAYLOAD_KB",
 };
 
 const FLAGS: Partial<Record<keyof Config, string>> = {

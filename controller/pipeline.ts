@@ -24,7 +24,7 @@ export type PipelineConfig = Pick<
   | "guardMaxCut"
   | "guardMaxRaise"
 > &
-  Partial<Pick<Config, "feedMaxSequenceJump" | "guardWindowDays">> &
+  Partial<Pick<Config, "feedMaxSequenceJump" | "guardWindowDays" | "feedMaxMb">> &
   Partial<Pick<Config, "currency" | "storeId" | "storeCode">>;
 
 /** Guard-rail policy from the configuration. */
@@ -94,6 +94,7 @@ export function feedPipeline(
     ...(options.now ? { now: options.now } : {}),
     ...(watch ? { watch } : {}),
     ...(config.feedMaxSequenceJump ? { maxSequenceJump: config.feedMaxSequenceJump } : {}),
+    ...(config.feedMaxMb ? { maxBytes: config.feedMaxMb * 1024 * 1024 } : {}),
   });
   const ingestMerchant = merchantIngestor({
     catalog: stores.catalog,

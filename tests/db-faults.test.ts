@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
@@ -193,14 +193,13 @@ describe("the SQLite file in trouble", () => {
         return;
       }
       const chunk = Buffer.alloc(64 * 1024);
-      const parts: Buffer[] = [];
-      for (;;) {
-        try {
-          parts.push(chunk);
-          writeFileSync(filler, Buffer.concat(parts));
-        } catch {
-          return; // ENOSPC: the disk is full now
-        }
+      const fd = openSync(filler, "w");
+      try {
+        for (;;) writeSync(fd, chunk); // until ENOSPC: the disk is full now
+      } catch {
+        // full
+      } finally {
+        closeSync(fd);
       }
     };
     const free = () => {

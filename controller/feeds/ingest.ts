@@ -89,7 +89,7 @@ export interface FeedBatch {
  * Stream-parse and validate a feed body: its rows with their line numbers, or FeedRejected (up to
  * MAX_REPORTED_ERRORS problems) / FeedTooLarge. Shared by the ingest below and the central catch-up.
  */
-export function feedRowReader(timeZone: string) {
+export function feedRowReader(timeZone: string, maxBytes?: number) {
   const schemas = feedRowSchemas(timeZone);
   const fastPrices = fastPriceRow(timeZone);
   /** Validate one row: price rows take the fast path first and the full schema only to explain a failure. */
@@ -112,7 +112,7 @@ export function feedRowReader(timeZone: string) {
     const errors: FeedRowError[] = [];
     let rowsRead = 0;
     try {
-      outer: for await (const chunk of parseFeed(body, format)) {
+      outer: for await (const chunk of parseFeed(body, format, maxBytes ? { maxBytes } : {})) {
         for (const { line, row } of chunk) {
           rowsRead++;
           const r = validate(feed, row);
@@ -156,6 +156,8 @@ export function feedIngestor(deps: {
   watch?: Pick<DbWatch, "writeWaiting" | "tryWrite">;
   /** SHELFSYNC_FEED_MAX_SEQUENCE_JUMP: how far above the last a batch's sequence may be. */
   maxSequenceJump?: number;
+  /** SHELFSYNC_FEED_MAX_MB in bytes: a body is refused (413) while streaming once it passes it. */
+  maxBytes?: number;
 }) {
   const { write, note } = faultPolicy(deps.watch);
   /**
@@ -174,7 +176,7 @@ export function feedIngestor(deps: {
     });
     return run;
   };
-  const readRows = feedRowReader(deps.timeZone);
+  const readRows = feedRowReader(deps.timeZone, deps.maxBytes);
 
   return async function ingest(batch: FeedBatch): Promise<FeedReply> {
     const started = performance.now();

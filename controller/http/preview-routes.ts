@@ -24,30 +24,69 @@ const DEFAULT_PANEL = "2.9in-bwr";
 const loadRenderer = () => import("../../display/render/index.ts");
 type Renderer = Awaited<ReturnType<typeof loadRenderer>>;
 
+/**
+ * The largest preview drawn: the biggest e-paper panels sold for shelves and signage are 13.3"
+ * (1600×1200); anything beyond is a mistake or an attack, refused before any work.
+ */
+export const MAX_PREVIEW_SIDE = 2048;
+export const MAX_PREVIEW_PIXELS = 1600 * 1200;
+
 export function previewRoutes(s: ControllerServices): Hono {
   const api = new Hono();
   /** Insertion-ordered, so the oldest entry is dropped first; 512 previews are a few MB. */
   const cache = new Map<string, Buffer>();
 
-  const png = (r: Renderer, c: Context, content: LabelContent, panel: Panel, template?: string) => {
-    const { renderKey, renderLabel } = r;
-    const key = renderKey(content, panel, template ? { template: template as never } : {});
+  // One render worker for previews: rasterising a large panel takes long enough to stall every other
+  // request if done on the event loop (a 4096×4096 preview stalled the API for seconds). Its idle
+  // thread does not keep the process alive (RenderPool unrefs idle workers).
+  let pool: InstanceType<Renderer["RenderPool"]> | undefined;
+  const png = async (r: Renderer, c: Context, content: LabelContent, panel: Panel, template?: string) => {
+    const { renderKey, planesToPng } = r;
+    const options = template ? { template: template as never } : {};
+    const key = renderKey(content, panel, options);
     let body = cache.get(key);
     if (!body) {
-      body = renderLabel(content, panel, template ? { template: template as never } : {}).png();
+      pool ??= new r.RenderPool({ size: 1, inThreadBelow: 1 });
+      const [image] = await pool.renderMany([{ content, panel, options }]);
+      if (!image) throw new Error("render worker returned no image");
+      body = planesToPng(image.planes, image.width, image.height, panel.colors);
       if (cache.size >= 512) cache.delete(cache.keys().next().value as string);
       cache.set(key, body);
     }
     return c.body(new Uint8Array(body), 200, { "Content-Type": "image/png", "Cache-Control": "no-cache" });
   };
 
-  const panelOf = ({ parsePanelSpec }: Renderer, c: Context, label?: LabelRecord): Panel | Response => {
+  const panelOf = (r: Renderer, c: Context, label?: LabelRecord): Panel | Response => {
+    const panel = requestedPanel(r, c, label);
+    if (panel instanceof Response) return panel;
+    if (
+      panel.width > MAX_PREVIEW_SIDE ||
+      panel.height > MAX_PREVIEW_SIDE ||
+      panel.width * panel.height > MAX_PREVIEW_PIXELS
+    ) {
+      const what = `${panel.width}×${panel.height}`;
+      return apiError(
+        c,
+        422,
+        "panel_too_large",
+        `a ${what} preview is larger than previews go (${MAX_PREVIEW_SIDE} px a side, ${MAX_PREVIEW_PIXELS} px in all)`,
+        [{ field: c.req.query("panel") ? "panel" : "label.width×height", reason: `${what} is too large` }],
+      );
+    }
+    return panel;
+  };
+  const requestedPanel = (
+    { parsePanelSpec }: Renderer,
+    c: Context,
+    label?: LabelRecord,
+  ): Panel | Response => {
     const spec = c.req.query("panel");
     if (spec) {
       const p = parsePanelSpec(spec);
+      const quoted = spec.length > 40 ? `${spec.slice(0, 40)}…` : spec;
       return (
         p ??
-        apiError(c, 400, "invalid_panel", `panel "${spec}" is not a size like 2.9in-bwr or 296x128-bwy-90`)
+        apiError(c, 400, "invalid_panel", `panel "${quoted}" is not a size like 2.9in-bwr or 296x128-bwy-90`)
       );
     }
     if (label?.width && label.height) {
@@ -75,7 +114,7 @@ export function previewRoutes(s: ControllerServices): Hono {
       summary: "PNG of exactly the planes the label's panel gets (`?panel=2.9in-bwr` for another panel)",
       tags: ["labels"],
       ok: { media: "image/png", description: "The preview" },
-      errors: [400, 404],
+      errors: [400, 404, 422],
     }),
     async (c) => {
       const p = await labelPreview(c);

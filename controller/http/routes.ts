@@ -19,6 +19,7 @@ import { eventRoutes } from "./events-routes.ts";
 import { feedLedgerRoutes, feedLedgerView } from "./feed-ledger-routes.ts";
 import { feedRoutes } from "./feed-routes.ts";
 import { labelRoutes } from "./label-routes.ts";
+import { requestLimits } from "./limits.ts";
 import { merchantRoutes } from "./merchant-routes.ts";
 import { doc, openApiDocument } from "./openapi.ts";
 import { overrideRoutes } from "./override-routes.ts";
@@ -88,6 +89,18 @@ export function createApi(s: ControllerServices): Hono {
         windowMs: s.config.authFailureWindowSeconds * 1000,
       }),
       log: s.log.child("http"),
+    }),
+  );
+
+  // Body size and feed concurrency limits, after the access check (an anonymous client is refused
+  // before it can make the controller read anything).
+  app.use(
+    "/api/v1/*",
+    requestLimits({
+      maxBodyBytes: s.config.httpMaxBodyKb * 1024,
+      maxFeedBytes: s.config.feedMaxMb * 1024 * 1024,
+      feedConcurrency: s.config.feedConcurrency,
+      feedQueue: s.config.feedQueue,
     }),
   );
 

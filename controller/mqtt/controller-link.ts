@@ -16,6 +16,9 @@ import {
 } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
 
+/** Largest bridge inventory handled (`bridge/{id}/labels`): ~600,000 labels. */
+export const MAX_INVENTORY_BYTES = 64 * 1024 * 1024;
+
 export interface ControllerLinkHandlers {
   onConnect(): void;
   onLabelState(labelId: string, state: LabelState, receivedAt: number): void;
@@ -69,6 +72,11 @@ export function connectControllerLink(options: {
   log: Logger;
   handlers: ControllerLinkHandlers;
   observer?: LinkObserver;
+  /**
+   * Largest device payload handled (SHELFSYNC_MQTT_MAX_PAYLOAD_KB); bigger ones are dropped before
+   * they are parsed, with a log line (at most one a minute, with the count since).
+   */
+  maxPayloadBytes?: number;
 }): ControllerLink {
   const topics = storeTopics(options.storeId);
   const { log, handlers, observer } = options;
@@ -127,7 +135,27 @@ export function connectControllerLink(options: {
     return r.data;
   };
 
+  const maxPayload = options.maxPayloadBytes ?? Number.POSITIVE_INFINITY;
+  let oversize = 0;
+  let oversizeLoggedAt = 0;
   client.on("message", (topic, payload) => {
+    // A bridge's inventory lists every label it serves (50,000 labels are ~5 MB): its own, larger bound.
+    const limit = topic.endsWith("/labels") ? Math.max(maxPayload, MAX_INVENTORY_BYTES) : maxPayload;
+    if (payload.length > limit) {
+      oversize++;
+      const now = Date.now();
+      if (now - oversizeLoggedAt >= 60_000) {
+        log.warn("dropped MQTT message: payload over the size limit", {
+          topic: topic.length > 200 ? `${topic.slice(0, 200)}…` : topic,
+          bytes: payload.length,
+          limit,
+          droppedSinceLastLine: oversize,
+        });
+        oversizeLoggedAt = now;
+        oversize = 0;
+      }
+      return;
+    }
     const t = parseTopic(topic);
     if (!t || payload.length === 0) return;
     if (t.kind === "label" && t.leaf === "state") {
