@@ -46,16 +46,19 @@ const MERCHANT_PRICE = /^(\d+(?:\.\d+)?)\s+([A-Za-z]{3})$/;
  * `3.25 KWD` → 3250). `.` is the only decimal mark and there is no thousands separator; a digit
  * the currency cannot hold (`1.005 EUR`) is an error, never a rounding.
  */
+/** A value quoted back in an error: a short excerpt, never a whole (possibly huge) cell. */
+const quote = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
 export function parseMerchantPrice(text: string): Money {
   const t = text.trim();
   const m = MERCHANT_PRICE.exec(t);
   if (!m) {
     if (/^[\d.,\s]+[A-Za-z]{3}$/.test(t) && t.includes(",")) {
       throw new MoneyError(
-        `"${text}": write the amount with "." as the decimal mark and no thousands separator`,
+        `"${quote(text)}": write the amount with "." as the decimal mark and no thousands separator`,
       );
     }
-    throw new MoneyError(`"${text}" is not an amount and an ISO 4217 code such as "15.00 USD"`);
+    throw new MoneyError(`"${quote(text)}" is not an amount and an ISO 4217 code such as "15.00 USD"`);
   }
   const currency = (m[2] as string).toUpperCase();
   const exponent = currencyExponent(currency);

@@ -144,12 +144,12 @@ export interface InstantWindow {
 export function parseWindow(text: string): InstantWindow {
   const parts = text.trim().split("/");
   if (parts.length !== 2 || parts[0] === "" || parts[1] === "") {
-    throw new InstantError(`"${text}" is not a window "start/end" of two ISO 8601 date-times`);
+    throw new InstantError(`"${excerpt(text)}" is not a window "start/end" of two ISO 8601 date-times`);
   }
   const [startText, endText] = parts.map((p) => p.trim()) as [string, string];
   const start = parseInstant(startText, "UTC");
   const end = parseInstant(DATE_ONLY.test(endText) ? `${endText}T23:59` : endText, "UTC");
-  if (end <= start) throw new InstantError(`"${text}" ends before it starts`);
+  if (end <= start) throw new InstantError(`"${excerpt(text)}" ends before it starts`);
   return { start, end, startText, endText };
 }
 
