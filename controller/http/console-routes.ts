@@ -3,6 +3,7 @@ import { extname, join, normalize, sep } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Context } from "hono";
 import { Hono } from "hono";
+import { LANGUAGES, languageFor } from "../../display/i18n/index.ts";
 import { fromPackageRoot } from "../../lib/paths.ts";
 import type { ControllerServices } from "../services.ts";
 
@@ -125,7 +126,8 @@ const escapeAttr = (v: string) => v.replace(/&/g, "&amp;").replace(/"/g, "&quot;
 
 /** The store's locale and id into index.html's head (the placeholder the console's index.html has). */
 function withStoreFacts(html: string, s: ControllerServices): string {
-  const lang = s.config.locale.split(/[-_]/)[0]?.toLowerCase() ?? "en";
+  // The language the page is in: the labels' rule, the labels' languages (the console has the same).
+  const lang = languageFor(s.config.locale, LANGUAGES);
   const meta =
     `<meta name="shelfsync-locale" content="${escapeAttr(s.config.locale)}">` +
     `<meta name="shelfsync-store" content="${escapeAttr(s.config.storeId)}">`;

@@ -4,6 +4,7 @@ import en from "./en.ts";
 import es from "./es.ts";
 import fr from "./fr.ts";
 import it from "./it.ts";
+import { languageFor, languageOf } from "./locale.ts";
 import nl from "./nl.ts";
 import pl from "./pl.ts";
 
@@ -14,13 +15,10 @@ import pl from "./pl.ts";
 export const CATALOGUES: Readonly<Record<string, Catalogue>> = Object.freeze({ de, en, es, fr, it, nl, pl });
 export const LANGUAGES = Object.keys(CATALOGUES);
 
-/** The language subtag of a BCP 47 locale: "de-DE" → "de". */
-export const languageOf = (locale: string): string => locale.split(/[-_]/)[0]?.toLowerCase() ?? "";
-
 /** Whether labels can be written in this locale's language. */
 export const hasCatalogue = (locale: string): boolean => languageOf(locale) in CATALOGUES;
 
 /** The catalogue of a locale's language; English for a language without one (config refuses those). */
 export function catalogueFor(locale: string | undefined): Catalogue {
-  return (locale && CATALOGUES[languageOf(locale)]) || en;
+  return CATALOGUES[languageFor(locale, LANGUAGES)] ?? en;
 }

@@ -3,5 +3,6 @@
  * and the helpers that fill them (dates, percentages, ordinals, promotion texts).
  */
 export { type Catalogue, fill, formatPercent, lastDayText, ordinal } from "./catalogue.ts";
-export { CATALOGUES, catalogueFor, hasCatalogue, LANGUAGES, languageOf } from "./catalogues.ts";
+export { CATALOGUES, catalogueFor, hasCatalogue, LANGUAGES } from "./catalogues.ts";
+export { languageFor, languageOf } from "./locale.ts";
 export { type PromoTexts, promoTexts } from "./promo.ts";
