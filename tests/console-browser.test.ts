@@ -82,22 +82,28 @@ describe("console in a real browser", () => {
     await page.context().close();
   });
 
-  it("a cut of more than half waits for approval, and a manager approves it", async () => {
-    const staff = await open("staff", "/products/SKU-1001");
-    await staff.getByText(/set a store price/i).click();
-    await staff.getByLabel(/new price/i).fill("2.00");
+  it("a promotion cutting more than half waits for approval, and a manager approves it", async () => {
+    const labels = () => store.ctl.labels.linkedTo("SKU-1001");
+    const before = labels().map((l) => l.contentHash);
+    const staff = await open("staff", "/promotions/new?sku=SKU-1001", 360);
+    await expect.poll(() => staff.getByLabel(/Products \(SKUs\)/).inputValue()).toBe("SKU-1001");
+    await staff.getByLabel(/^Percent off$/).fill("60");
     await staff.getByLabel(/^reason$/i).fill("clearance");
-    await staff.getByRole("button", { name: /^set price$/i }).click();
-    await staff.getByText(/held for approval/i).waitFor();
+    await staff.getByRole("button", { name: /create promotion/i }).click();
+    // The guard rail's answer inline (7.49 → 3.00 per item): held, the shelf untouched, a manager decides.
+    const held = staff.locator('[role="status"].held');
+    await held.waitFor();
+    expect(await held.textContent()).toMatch(/Held for approval: cuts the price by 59.9 %.*A manager decides/);
+    expect(labels().map((l) => l.contentHash)).toEqual(before);
     await staff.context().close();
 
     const manager = await open("manager", "/approvals");
-    const card = manager.locator(".approval").filter({ hasText: "SKU-1001" });
-    await expect.poll(() => card.locator(".proposed").textContent()).toContain("2.00");
+    const card = manager.locator(".approval").filter({ hasText: "store promotion" });
+    await expect.poll(() => card.locator(".proposed").textContent()).toContain("3.00");
     await card.getByRole("button", { name: /approve/i }).click();
     await manager.getByText(/Approved: SKU-1001/).waitFor();
-    await waitUntil("the approved price on SKU-1001's labels", () =>
-      store.ctl.labels.linkedTo("SKU-1001").every((l) => l.contentJson?.includes('"amountMinor":200')),
+    await waitUntil("the approved promotion on SKU-1001's labels", () =>
+      labels().every((l) => l.contentJson?.includes('"amountMinor":300')),
     );
     await manager.context().close();
   });
