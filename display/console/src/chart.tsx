@@ -1,8 +1,8 @@
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { PriceHistoryReply } from "../../../schemas/index.ts";
 import { when } from "./format.ts";
 import { locale, msg } from "./i18n/index.ts";
 
-const W = 640;
 const H = 200;
 const PAD = { left: 56, right: 12, top: 12, bottom: 28 };
 
@@ -12,6 +12,19 @@ const PAD = { left: 56, right: 12, top: 12, bottom: 28 };
  * is marked. The same points are listed in a table for screen readers and exact figures.
  */
 export function PriceChart({ history, now = Date.now() }: { history: PriceHistoryReply; now?: number }) {
+  // Drawn at the width it is shown at (one SVG unit = one CSS pixel), so the axis texts keep their
+  // size and shape on a 360 px phone and a wide desktop alike instead of being stretched with it.
+  const box = useRef<HTMLElement>(null);
+  const [W, setW] = useState(640);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(([entry]) => {
+      if (entry) setW(Math.max(240, Math.round(entry.contentRect.width)));
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   const from = Date.parse(history.from);
   const to = Date.parse(history.to);
   const pts = history.points.map((p) => ({ ...p, t: Date.parse(p.at) }));
@@ -41,13 +54,8 @@ export function PriceChart({ history, now = Date.now() }: { history: PriceHistor
   const exponent = nf.resolvedOptions().maximumFractionDigits ?? 2;
   const fmt = (a: number) => nf.format(a / 10 ** exponent);
   return (
-    <figure class="chart">
-      <svg
-        viewBox={`0 0 ${W} ${H}`}
-        role="img"
-        aria-label={msg.product.chartLabel}
-        preserveAspectRatio="none"
-      >
+    <figure class="chart" ref={box}>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={msg.product.chartLabel}>
         {ticks.map((a) => (
           <g key={a}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(a)} y2={y(a)} class="grid" />
