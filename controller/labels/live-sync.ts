@@ -21,9 +21,9 @@ export type SyncListener = (event: SyncEvent) => void;
  * The sync dashboard's live feed: whoever listens gets the sync counters (and the first not-right
  * labels) at once and again whenever they change. While nobody listens nothing runs. While someone
  * does, the store's write revision is polled every `pollMs` (one cheap query); the summary, a scan of
- * every label, is recomputed only after a write, and never more often than three times its own cost,
- * so a 50,000-label store flooded with state reports spends at most a quarter of a core on it. One
- * computation is shared by every listener.
+ * every label, is recomputed only after a write: the first one at the next poll, back-to-back ones
+ * no closer than three times its own cost, so a 50,000-label store flooded with state reports
+ * spends at most a quarter of a core on it. One computation is shared by every listener.
  */
 export function liveSync(options: LiveSyncOptions) {
   const pollMs = options.pollMs ?? 100;
@@ -63,12 +63,19 @@ export function liveSync(options: LiveSyncOptions) {
     return changed;
   };
 
+  // Whether the last computation followed a write: only back-to-back writes (a flood of state
+  // reports) are spaced by three times the cost. The first write after a quiet spell (or after an
+  // idle refresh that happened to run just before it, e.g. while a big feed was still uploading) is
+  // shown at the next poll.
+  let afterWrite = false;
   const tick = () => {
     const revision = options.revision();
-    const due = now() - computedAt >= Math.max(pollMs, cost * 3);
-    if (!due) return;
-    if (revision === seenRevision && now() - computedAt < idleRefreshMs) return;
+    const wrote = revision !== seenRevision;
+    const gap = wrote && !afterWrite ? pollMs : Math.max(pollMs, cost * 3);
+    if (now() - computedAt < gap) return;
+    if (!wrote && now() - computedAt < idleRefreshMs) return;
     seenRevision = revision;
+    afterWrite = wrote;
     if (compute() && last) for (const l of listeners) l(last.event);
   };
 
@@ -77,6 +84,7 @@ export function liveSync(options: LiveSyncOptions) {
     subscribe(listener: SyncListener): () => void {
       if (listeners.size === 0 || !last) {
         seenRevision = options.revision();
+        afterWrite = false;
         compute();
       }
       listeners.add(listener);
