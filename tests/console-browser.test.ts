@@ -93,7 +93,9 @@ describe("console in a real browser", () => {
     // The guard rail's answer inline (7.49 → 3.00 per item): held, the shelf untouched, a manager decides.
     const held = staff.locator('[role="status"].held');
     await held.waitFor();
-    expect(await held.textContent()).toMatch(/Held for approval: cuts the price by 59.9 %.*A manager decides/);
+    expect(await held.textContent()).toMatch(
+      /Held for approval: cuts the price by 59.9 %.*A manager decides/,
+    );
     expect(labels().map((l) => l.contentHash)).toEqual(before);
     await staff.context().close();
 
