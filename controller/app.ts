@@ -7,6 +7,7 @@ import { centralCatchUp } from "./feeds/catch-up.ts";
 import type { FeedIngestor } from "./feeds/ingest.ts";
 import { onlineSources } from "./feeds/merchant/pull.ts";
 import { createApi } from "./http/routes.ts";
+import { contentGuard } from "./labels/content-guard.ts";
 import { ackRetries } from "./labels/retries.ts";
 import { labelReports } from "./labels/state-reports.ts";
 import { currentSyncContext } from "./labels/sync-status.ts";
@@ -182,6 +183,12 @@ export async function startController(
     log: log.child("labels"),
     options: { ackTimeoutMs: config.labelAckTimeoutSeconds * 1000, retries: config.labelRetries },
   });
+  const guard = contentGuard({
+    labels,
+    publish: (items) =>
+      services.link?.connected() ? services.link.publishContents(items) : Promise.resolve(),
+    log: log.child("labels"),
+  });
 
   const online = onlineSources({
     sources: [
@@ -219,6 +226,7 @@ export async function startController(
       onLabelState: reports.onLabelState,
       onBridgeStatus: reports.onBridgeStatus,
       onBridgeLabels: reports.onBridgeLabels,
+      onLabelContent: guard.check,
     },
     observer: {
       connected: metrics.link.connected,
@@ -232,6 +240,10 @@ export async function startController(
       },
     },
     maxPayloadBytes: config.mqttMaxPayloadKb * 1024,
+    // Foreign contents are watched for (and overwritten) wherever another client could publish one.
+    // Checking only at connect would leave a content forged a minute later on the broker until the
+    // next reconnect; the live subscription costs one point read per content of ours coming back.
+    watchContents: true,
   });
 
   // Anything that became due while the controller was down (or content it never managed to publish)

@@ -35,7 +35,15 @@ const ACK_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 1
 
 const FEED_OUTCOMES = ["applied", "not_applied", "rejected", "too_large"] as const;
 const ROW_OUTCOMES = ["read", "changed", "held", "invalid", "rejected"] as const;
-const LABEL_STATES = ["in_sync", "pending", "failed", "offline", "never_seen", "unlinked"] as const;
+const LABEL_STATES = [
+  "in_sync",
+  "pending",
+  "failed",
+  "offline",
+  "never_seen",
+  "unlinked",
+  "unknown_content",
+] as const;
 
 /** `sources` is read at scrape time (the services exist only once the controller is assembled). */
 export function controllerMetrics(sources: () => Sources | undefined): ControllerMetrics {
@@ -57,7 +65,7 @@ export function controllerMetrics(sources: () => Sources | undefined): Controlle
 
   new Gauge({
     name: "shelfsync_labels",
-    help: "Labels by sync state (in_sync, pending, failed, offline, never_seen, unlinked), as GET /api/v1/sync counts them",
+    help: "Labels by sync state (in_sync, pending, failed, offline, never_seen, unlinked, unknown_content), as GET /api/v1/sync counts them",
     labelNames: ["state"],
     registers: [registry],
     collect() {
@@ -71,6 +79,7 @@ export function controllerMetrics(sources: () => Sources | undefined): Controlle
         offline: sum.offline,
         never_seen: sum.neverSeen,
         unlinked: sum.unlinked,
+        unknown_content: sum.unknownContent,
       };
       for (const state of LABEL_STATES) this.set({ state }, counts[state]);
     },

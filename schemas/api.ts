@@ -19,6 +19,10 @@ export type LabelCreateBody = z.infer<typeof labelCreateBodySchema>;
 export const linkBodySchema = z.object({ sku: skuSchema });
 export type LinkBody = z.infer<typeof linkBodySchema>;
 
+/** `PUT /api/v1/labels/{labelId}/bridge`: the bridge that owns the label from now on. */
+export const labelBridgeBodySchema = z.object({ bridgeId: idSchema });
+export type LabelBridgeBody = z.infer<typeof labelBridgeBodySchema>;
+
 export const flashBodySchema = flashOptionsSchema.partial();
 export type FlashBody = z.infer<typeof flashBodySchema>;
 
@@ -66,8 +70,18 @@ export type FeedReply = z.infer<typeof feedReplySchema>;
 /**
  * `failed`: the label did not acknowledge its current content after every resend
  * (SHELFSYNC_LABEL_RETRIES, controller/labels/retries.ts).
+ * `unknown_content`: the label reports a hash the controller never published to it (lately), e.g. a
+ * forged state or a content someone else put on the broker; it never counts as in sync.
  */
-export const SYNC_STATUSES = ["in_sync", "pending", "failed", "offline", "never_seen", "unlinked"] as const;
+export const SYNC_STATUSES = [
+  "in_sync",
+  "pending",
+  "failed",
+  "offline",
+  "never_seen",
+  "unlinked",
+  "unknown_content",
+] as const;
 export const syncStatusSchema = z.enum(SYNC_STATUSES);
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
@@ -82,6 +96,7 @@ export const NOT_RIGHT_REASONS = [
   "offline",
   "never_seen",
   "unlinked",
+  "unknown_content",
   "not_a_reduction",
 ] as const;
 
@@ -105,6 +120,8 @@ export const syncReplySchema = z.object({
   offline: z.number().int(),
   neverSeen: z.number().int(),
   unlinked: z.number().int(),
+  /** Labels reporting a content the controller never published to them (forged or foreign). */
+  unknownContent: z.number().int(),
   /** Labels showing a promotion's price whose reduction claim was suppressed (counted in their status too). */
   notAReduction: z.number().int(),
   /** Labels at or below 20 % battery (counted in their status too). */

@@ -113,6 +113,7 @@ describe("sync status", () => {
     contentHash: "aaaaaaaaaaaaaaaa",
     contentVersion: 2,
     contentJson: "{}",
+    recentHashes: "aaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbb",
     displayedHash: "aaaaaaaaaaaaaaaa",
     displayedVersion: 2,
     battery: 90,
@@ -135,6 +136,19 @@ describe("sync status", () => {
       "offline",
     ],
     ["linked but no price", { contentHash: null }, ctx, "pending"],
+    ["a hash never published to it", { displayedHash: "cccccccccccccccc" }, ctx, "unknown_content"],
+    [
+      "a hash never published to it, bridge offline",
+      { displayedHash: "cccccccccccccccc" },
+      { ...ctx, offlineBridges: new Set(["ap1"]) },
+      "unknown_content",
+    ],
+    [
+      "from before hashes were kept: not judged",
+      { displayedHash: "cccccccccccccccc", recentHashes: null },
+      ctx,
+      "pending",
+    ],
   ])("%s", (_name, patch, c, status) => {
     expect(labelSyncStatus({ ...base, ...patch }, c as typeof ctx).status).toBe(status);
   });

@@ -3,24 +3,29 @@ import { afterAll, describe, expect, it } from "vitest";
 import { labelReports } from "../controller/labels/state-reports.ts";
 import { createLogger } from "../controller/log.ts";
 import { openStores } from "../controller/store/index.ts";
-import { PROTOCOL_VERSION } from "../schemas/index.ts";
+import { type BridgeLabels, PROTOCOL_VERSION } from "../schemas/index.ts";
 import { tempDir } from "./support/harness.ts";
 
 const dir = tempDir();
 afterAll(() => dir.cleanup());
 
 describe("label state reports", () => {
-  it("buffers states until a flush, registers unknown labels, and never dates a report in the future", () => {
+  it("buffers states until a flush, never creates a label from a state, and never dates a report in the future", () => {
     const stores = openStores(join(dir.path, "reports.db"));
     const reports = labelReports({ labels: stores.labels, log: createLogger("silent") });
     const received = Date.parse("2026-06-01T10:00:00Z");
+    stores.labels.upsertDescriptors([{ labelId: "NEW-1" }], "ap1", received);
     reports.onLabelState(
       "NEW-1",
       { v: PROTOCOL_VERSION, displayedHash: "abc", battery: 2.9, ts: received + 60_000 },
       received,
     );
-    expect(stores.labels.get("NEW-1")).toBeUndefined();
+    // 500 states from invented label ids: not one label more.
+    for (let i = 0; i < 500; i++)
+      reports.onLabelState(`INVENTED-${i}`, { v: PROTOCOL_VERSION, displayedHash: "abc" }, received);
+    expect(stores.labels.get("NEW-1")?.displayedHash).toBeNull();
     reports.flush();
+    expect(stores.labels.all().map((l) => l.labelId)).toEqual(["NEW-1"]);
     expect(stores.labels.get("NEW-1")).toMatchObject({
       displayedHash: "abc",
       battery: 2.9,
@@ -64,6 +69,31 @@ describe("label state reports", () => {
     expect(stores.labels.offlineBridgeIds().has("ap1")).toBe(false);
     reports.onBridgeStatus("ap1", { v: PROTOCOL_VERSION, state: "offline", ts: 5 });
     expect(stores.labels.offlineBridgeIds().has("ap1")).toBe(true);
+    reports.close();
+    stores.close();
+  });
+
+  it("keeps a label with the first bridge that announced it: another bridge's inventory neither takes it nor resizes it", () => {
+    const stores = openStores(join(dir.path, "owners.db"));
+    const reports = labelReports({ labels: stores.labels, log: createLogger("silent"), now: () => 5 });
+    const inventory = (bridgeId: string, width: number): BridgeLabels => ({
+      v: PROTOCOL_VERSION,
+      bridgeId,
+      kind: "simulated",
+      labels: [{ labelId: "L1", model: "m", width, height: width, colors: "bw" }],
+    });
+    // Registered by staff first (no owner): the first bridge to announce it takes it.
+    stores.labels.upsertDescriptors([{ labelId: "L1" }], null, 1);
+    reports.onBridgeLabels("ap1", inventory("ap1", 296));
+    reports.onBridgeLabels("rogue", inventory("rogue", 1));
+    expect(stores.labels.get("L1")).toMatchObject({ bridgeId: "ap1", width: 296, height: 296 });
+    // Its owner may still change it; an ops move hands it over.
+    reports.onBridgeLabels("ap1", inventory("ap1", 400));
+    expect(stores.labels.get("L1")).toMatchObject({ bridgeId: "ap1", width: 400 });
+    expect(stores.labels.setOwner("L1", "ap2")).toBe(true);
+    reports.onBridgeLabels("ap1", inventory("ap1", 1));
+    reports.onBridgeLabels("ap2", inventory("ap2", 128));
+    expect(stores.labels.get("L1")).toMatchObject({ bridgeId: "ap2", width: 128 });
     reports.close();
     stores.close();
   });

@@ -37,9 +37,34 @@ export function linkChanges(deps: {
     unlinkLabel: (labelId: string, actor: Actor) => setLink(labelId, null, actor),
 
     /**
+     * Give a label to another bridge (it was moved to another access point, or a bridge was
+     * replaced): from now on only that bridge's inventory and states count for it.
+     */
+    moveLabel: (labelId: string, bridgeId: string, actor: Actor): Applied<string> =>
+      commit(actor, () => {
+        const before = labels.owner(labelId) ?? null;
+        labels.setOwner(labelId, bridgeId);
+        return {
+          value: labelId,
+          audit:
+            before === bridgeId
+              ? []
+              : [
+                  {
+                    action: "label.moved",
+                    entity: "label",
+                    entityId: labelId,
+                    before: { bridgeId: before },
+                    after: { bridgeId },
+                  },
+                ],
+        };
+      }),
+
+    /**
      * Forget a label (one a stray message created, one taken off the shelf): its row goes, and its
-     * retained content is cleared so no device picks it up. A device that reports again registers it
-     * anew, unlinked.
+     * retained content is cleared so no device picks it up. A bridge that announces it again
+     * registers it anew, unlinked.
      */
     removeLabel(label: LabelRecord, actor: Actor): Applied<string> {
       const applied = commit(actor, () => {

@@ -52,6 +52,8 @@ export const ROUTE_ACCESS = {
   "DELETE /api/v1/labels/{labelId}": MANAGER,
   "PUT /api/v1/labels/{labelId}/link": STAFF,
   "DELETE /api/v1/labels/{labelId}/link": STAFF,
+  // Which bridge owns a label decides who may report its state: ops only (audited label.moved).
+  "PUT /api/v1/labels/{labelId}/bridge": OPS,
   "POST /api/v1/labels/{labelId}/flash": STAFF,
   "GET /api/v1/labels/{labelId}/content": READ,
   "GET /api/v1/labels/{labelId}/preview.png": READ,

@@ -5,6 +5,7 @@ import {
   flashOptionsSchema,
   ID_PATTERN,
   type LabelCommand,
+  labelBridgeBodySchema,
   labelCommandSchema,
   labelCreateBodySchema,
   labelListQuerySchema,
@@ -82,7 +83,7 @@ export function labelRoutes(s: ControllerServices): Hono {
     doc({
       summary: "Remove a label",
       description:
-        "Forgets the label (one a stray message created, one taken off the shelf) and clears its retained content. A device that reports again comes back, unlinked.",
+        "Forgets the label (one taken off the shelf) and clears its retained content. A bridge that announces it again brings it back, unlinked.",
       tags: TAGS,
       ok: { schema: labelRemovedReplySchema },
       errors: [404],
@@ -135,6 +136,27 @@ export function labelRoutes(s: ControllerServices): Hono {
       if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
       s.changes.unlinkLabel(label.labelId, identityOf(c));
       s.log.info("label unlinked", { labelId: label.labelId });
+      return c.json(labelReply(s.labels.get(label.labelId) ?? label, s.syncContext()));
+    },
+  );
+
+  api.put(
+    "/labels/:labelId/bridge",
+    doc({
+      summary: "Move a label to another bridge",
+      description:
+        "A label belongs to the first bridge that announces it; only that bridge's inventory and (on the embedded broker) states count for it. Audited as `label.moved`.",
+      tags: TAGS,
+      ok: { schema: labelReplySchema },
+      errors: [400, 404],
+    }),
+    jsonBody(labelBridgeBodySchema),
+    (c) => {
+      const label = labelParam(c.req.param("labelId"));
+      if (!label) return apiError(c, 404, "unknown_label", `no label "${c.req.param("labelId")}"`);
+      const { bridgeId } = c.req.valid("json");
+      s.changes.moveLabel(label.labelId, bridgeId, identityOf(c));
+      s.log.info("label moved", { labelId: label.labelId, from: label.bridgeId, to: bridgeId });
       return c.json(labelReply(s.labels.get(label.labelId) ?? label, s.syncContext()));
     },
   );

@@ -47,6 +47,7 @@ export function liveSync(options: LiveSyncOptions) {
       offline: s.offline,
       neverSeen: s.neverSeen,
       unlinked: s.unlinked,
+      unknownContent: s.unknownContent,
       notAReduction: s.notAReduction,
       lowBattery: s.lowBattery,
       weakSignal: s.weakSignal,

@@ -27,7 +27,9 @@ function toMs(ts: LabelState["ts"], fallback: number): number {
  * What devices and bridges report, into the label store: label states (what a label displays, its
  * battery and signal), bridge availability and bridge inventories. States are buffered and written
  * every STATE_FLUSH_MS in one transaction: after a reprice thousands arrive at once, and one fsync per
- * message would not keep up. A state from an unknown label registers it. These reports feed
+ * message would not keep up. A state never registers a label and an inventory never takes over
+ * another bridge's label (a label belongs to the first bridge that announces it): a stray or hostile
+ * message must not create labels nobody can remove, nor resize real ones. These reports feed
  * sync-status.ts, which judges from them whether a label is right.
  */
 export function labelReports(deps: {
@@ -62,7 +64,11 @@ export function labelReports(deps: {
     }
     if (pending.size === 0) return;
     const batch = [...pending.values()];
-    if (!tryWrite("label state flush", () => labels.recordStates(batch))) return backOff();
+    let unknown: string[] = [];
+    if (!tryWrite("label state flush", () => (unknown = labels.recordStates(batch)))) return backOff();
+    // One line per flush, not per message: 50,000 invented ids must not become 50,000 log lines.
+    if (unknown.length > 0)
+      log.warn("ignored states of unknown labels", { labels: unknown.length, first: unknown[0] });
     flushedAt = performance.now();
     // Only what was written leaves the buffer (nothing arrives during a synchronous write, but be exact).
     if (pending.size === batch.length) pending = new Map();
@@ -131,8 +137,18 @@ export function labelReports(deps: {
       const at = now();
       bridgeWrite(`${bridgeId} labels`, () => {
         labels.setBridgeOnline(bridgeId, true, inventory.kind, at);
-        const changed = labels.upsertDescriptors(inventory.labels, bridgeId, at);
+        const { changed, refused } = labels.announce(inventory.labels, bridgeId, at);
         if (changed.length > 0) log.info("bridge announced labels", { bridgeId, changed: changed.length });
+        if (refused.length > 0) {
+          log.warn(
+            "bridge announced labels another bridge owns; ignored (PUT /labels/{labelId}/bridge moves one)",
+            {
+              bridgeId,
+              labels: refused.length,
+              first: refused[0],
+            },
+          );
+        }
       });
     },
     /** Reports waiting because the database refused them (health and tests). */

@@ -1,6 +1,6 @@
 import type { SyncStatus } from "../../schemas/index.ts";
 import type { SuppressedClaim } from "../pricing/index.ts";
-import type { LabelStatusRow, LabelStore } from "../store/labels.ts";
+import { type LabelStatusRow, type LabelStore, publishedLately } from "../store/labels.ts";
 import type { FailedLabel } from "./retries.ts";
 
 export interface SyncContext {
@@ -61,6 +61,19 @@ export function labelSyncStatus(label: LabelStatusRow, ctx: SyncContext): LabelS
     return { status: "never_seen", detail: "the label has never reported what it shows" };
   if (label.displayedHash === label.contentHash)
     return { status: "in_sync", detail: "shows the current content" };
+  // A hash the controller never published to this label: a forged state, or a content someone else
+  // put on the broker. Not "pending" (nothing of ours is on its way to replace it in the label's
+  // eyes) and never in sync. Labels from before the controller kept these hashes are not judged.
+  if (
+    label.displayedHash !== null &&
+    label.recentHashes !== null &&
+    !publishedLately(label, label.displayedHash)
+  ) {
+    return {
+      status: "unknown_content",
+      detail: `reports content ${label.displayedHash.slice(0, 12)}…, which the controller never published to it`,
+    };
+  }
   const shows =
     label.displayedHash === null
       ? "shows nothing yet"

@@ -70,6 +70,7 @@ export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply 
     offline: 0,
     neverSeen: 0,
     unlinked: 0,
+    unknownContent: 0,
     notAReduction: 0,
     lowBattery: 0,
     weakSignal: 0,
@@ -99,6 +100,7 @@ export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply 
     else if (status === "failed") reply.failed++;
     else if (status === "offline") reply.offline++;
     else if (status === "never_seen") reply.neverSeen++;
+    else if (status === "unknown_content") reply.unknownContent++;
     else reply.unlinked++;
     reply.notRight.push({
       labelId: label.labelId,

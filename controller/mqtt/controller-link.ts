@@ -24,6 +24,11 @@ export interface ControllerLinkHandlers {
   onLabelState(labelId: string, state: LabelState, receivedAt: number): void;
   onBridgeStatus(bridgeId: string, availability: Availability): void;
   onBridgeLabels(bridgeId: string, inventory: BridgeLabels): void;
+  /**
+   * A label content on the broker (retained at subscribe, or live), raw bytes; only when the link
+   * was asked to watch contents (`watchContents`).
+   */
+  onLabelContent?(labelId: string, payload: Buffer): void;
 }
 
 /** Hooks for the controller's metrics; the link calls them and they must neither throw nor block. */
@@ -77,6 +82,8 @@ export function connectControllerLink(options: {
    * they are parsed, with a log line (at most one a minute, with the count since).
    */
   maxPayloadBytes?: number;
+  /** Subscribe to every label's content too, so foreign ones can be overwritten (see app.ts). */
+  watchContents?: boolean;
 }): ControllerLink {
   const topics = storeTopics(options.storeId);
   const { log, handlers, observer } = options;
@@ -106,6 +113,7 @@ export function connectControllerLink(options: {
         [topics.anyLabel("state")]: { qos: 0 },
         [topics.anyBridge("status")]: { qos: 1 },
         [topics.anyBridge("labels")]: { qos: 1 },
+        ...(options.watchContents ? { [topics.anyLabel("content")]: { qos: 0 as const } } : {}),
       },
       (err) => {
         // A stop right after the connect ends the client before its subscription is answered.
@@ -157,7 +165,13 @@ export function connectControllerLink(options: {
       return;
     }
     const t = parseTopic(topic);
-    if (!t || payload.length === 0) return;
+    if (!t) return;
+    // An empty content is a cleared one: the guard must see it; every other empty message is nothing.
+    if (t.kind === "label" && t.leaf === "content") {
+      handlers.onLabelContent?.(t.labelId, payload);
+      return;
+    }
+    if (payload.length === 0) return;
     if (t.kind === "label" && t.leaf === "state") {
       const state = parse(topic, payload, labelStateSchema);
       if (state) {

@@ -12,6 +12,8 @@ export interface LabelRecord {
   contentHash: string | null;
   contentVersion: number;
   contentJson: string | null;
+  /** The last few hashes published to the label, newest first, space-separated (null: none yet). */
+  recentHashes: string | null;
   displayedHash: string | null;
   displayedVersion: number | null;
   battery: number | null;
@@ -43,8 +45,28 @@ export interface ContentUpdate {
 
 const LABEL_COLUMNS = `label_id AS labelId, model, width, height, colors, bridge_id AS bridgeId, sku,
   content_hash AS contentHash, content_version AS contentVersion, content_json AS contentJson,
-  displayed_hash AS displayedHash, displayed_version AS displayedVersion, battery, rssi,
+  recent_hashes AS recentHashes, displayed_hash AS displayedHash, displayed_version AS displayedVersion, battery, rssi,
   last_seen AS lastSeen, created_at AS createdAt`;
+
+/** How many published hashes a label remembers (a label asleep through a few reprices is still "pending"). */
+export const RECENT_HASHES = 4;
+/** contentHash is 32 hex digits (controller/labels/content.ts); the list is cut at a whole entry. */
+const RECENT_HASHES_CHARS = RECENT_HASHES * 33 - 1;
+
+/** Whether the controller published this hash to the label lately (a state claiming another is not believed). */
+export function publishedLately(
+  label: Pick<LabelRecord, "contentHash" | "recentHashes">,
+  hash: string,
+): boolean {
+  if (hash === label.contentHash) return true;
+  return label.recentHashes?.split(" ").includes(hash) ?? false;
+}
+
+/** What an inventory did: labels new or changed, and labels it may not touch (another bridge owns them). */
+export interface InventoryOutcome {
+  changed: string[];
+  refused: string[];
+}
 
 export interface BridgeStats {
   bridgeId: string;
@@ -65,13 +87,18 @@ export function labelStore(db: Db) {
      VALUES (@labelId, @model, @width, @height, @colors, @bridgeId, @now)
      ON CONFLICT(label_id) DO UPDATE SET model = COALESCE(excluded.model, labels.model),
        width = COALESCE(excluded.width, labels.width), height = COALESCE(excluded.height, labels.height),
-       colors = COALESCE(excluded.colors, labels.colors), bridge_id = COALESCE(excluded.bridge_id, labels.bridge_id)
-     WHERE labels.model IS NOT COALESCE(excluded.model, labels.model)
-       OR labels.width IS NOT COALESCE(excluded.width, labels.width)
-       OR labels.height IS NOT COALESCE(excluded.height, labels.height)
-       OR labels.colors IS NOT COALESCE(excluded.colors, labels.colors)
-       OR labels.bridge_id IS NOT COALESCE(excluded.bridge_id, labels.bridge_id)`,
+       colors = COALESCE(excluded.colors, labels.colors), bridge_id = COALESCE(labels.bridge_id, excluded.bridge_id)
+     WHERE (labels.bridge_id IS NULL OR excluded.bridge_id IS NULL OR labels.bridge_id = excluded.bridge_id)
+       AND (labels.model IS NOT COALESCE(excluded.model, labels.model)
+         OR labels.width IS NOT COALESCE(excluded.width, labels.width)
+         OR labels.height IS NOT COALESCE(excluded.height, labels.height)
+         OR labels.colors IS NOT COALESCE(excluded.colors, labels.colors)
+         OR labels.bridge_id IS NOT COALESCE(labels.bridge_id, excluded.bridge_id))`,
   );
+  const ownerOf = sql.prepare<[string], { bridgeId: string | null }>(
+    "SELECT bridge_id AS bridgeId FROM labels WHERE label_id = ?",
+  );
+  const setOwner = sql.prepare("UPDATE labels SET bridge_id = ? WHERE label_id = ?");
   const byId = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE label_id = ?`);
   const bySku = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE sku = ?`);
   const all = sql.prepare<[], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels ORDER BY label_id`);
@@ -86,10 +113,14 @@ export function labelStore(db: Db) {
   const setSku = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ?");
   const deleteLabel = sql.prepare("DELETE FROM labels WHERE label_id = ?");
   // Positional parameters: binding by name costs measurably on a 20,000-label reprice.
+  // The new hash goes in front of the remembered ones in the same statement (no read first); a cleared
+  // content (null) leaves them as they are.
   const setContent = sql.prepare(
-    "UPDATE labels SET content_hash = ?, content_version = ?, content_json = ? WHERE label_id = ?",
+    `UPDATE labels SET content_hash = ?, content_version = ?, content_json = ?,
+       recent_hashes = CASE WHEN ? IS NULL THEN recent_hashes
+         ELSE substr(? || COALESCE(' ' || recent_hashes, ''), 1, ${RECENT_HASHES_CHARS}) END
+     WHERE label_id = ?`,
   );
-  const ensureLabel = sql.prepare("INSERT OR IGNORE INTO labels (label_id, created_at) VALUES (?, ?)");
   // Positional too: a reprice brings one state per label, 50,000 in a few seconds.
   const setState = sql.prepare(
     `UPDATE labels SET displayed_hash = ?, displayed_version = COALESCE(?, displayed_version),
@@ -109,6 +140,31 @@ export function labelStore(db: Db) {
        COUNT(l.sku) AS linked, COUNT(CASE WHEN l.displayed_hash = l.content_hash THEN 1 END) AS showingCurrent
      FROM bridges b LEFT JOIN labels l ON l.bridge_id = b.bridge_id GROUP BY b.bridge_id ORDER BY b.bridge_id`,
   );
+
+  /** Register or update announced labels; see upsertDescriptors. */
+  function announce(descriptors: LabelDescriptor[], bridgeId: string | null, now: number): InventoryOutcome {
+    return sql.transaction(() => {
+      const changed: string[] = [];
+      const refused: string[] = [];
+      for (const d of descriptors) {
+        const r = upsertDescriptor.run({
+          labelId: d.labelId,
+          model: d.model ?? null,
+          width: d.width ?? null,
+          height: d.height ?? null,
+          colors: d.colors ?? null,
+          bridgeId,
+          now,
+        });
+        if (r.changes > 0) changed.push(d.labelId);
+        else if (bridgeId !== null) {
+          const owner = ownerOf.get(d.labelId)?.bridgeId;
+          if (owner && owner !== bridgeId) refused.push(d.labelId);
+        }
+      }
+      return { changed, refused };
+    })();
+  }
 
   return {
     get: (labelId: string): LabelRecord | undefined => byId.get(labelId),
@@ -139,24 +195,27 @@ export function labelStore(db: Db) {
     /** Every label without its content JSON (for sync views). */
     statusRows: (): LabelStatusRow[] => allStatus.all(),
 
-    /** Register or update labels as announced by a bridge or the API. Returns the ids that were new or changed. */
+    /** upsertDescriptors, also telling which labels another bridge owns. */
+    announce,
+
+    /**
+     * Register or update labels as announced by a bridge (`bridgeId`) or the API (null). A label
+     * belongs to the first bridge that announces it: another bridge's inventory neither takes it
+     * over nor changes its model or size (those ids come back as `refused`). Returns the ids that
+     * were new or changed.
+     */
     upsertDescriptors(descriptors: LabelDescriptor[], bridgeId: string | null, now: number): string[] {
-      return sql.transaction(() => {
-        const changed: string[] = [];
-        for (const d of descriptors) {
-          const r = upsertDescriptor.run({
-            labelId: d.labelId,
-            model: d.model ?? null,
-            width: d.width ?? null,
-            height: d.height ?? null,
-            colors: d.colors ?? null,
-            bridgeId,
-            now,
-          });
-          if (r.changes > 0) changed.push(d.labelId);
-        }
-        return changed;
-      })();
+      return announce(descriptors, bridgeId, now).changed;
+    },
+
+    /** The bridge that owns a label (null: none yet; undefined: no such label). */
+    owner(labelId: string): string | null | undefined {
+      return ownerOf.get(labelId)?.bridgeId;
+    },
+
+    /** Give a label to another bridge (an ops decision: the label was moved to another access point). */
+    setOwner(labelId: string, bridgeId: string | null): boolean {
+      return setOwner.run(bridgeId, labelId).changes > 0;
     },
 
     setLink(labelId: string, sku: string | null): void {
@@ -172,23 +231,40 @@ export function labelStore(db: Db) {
     setContents(updates: ContentUpdate[]): void {
       if (updates.length === 0) return;
       sql.transaction(() => {
-        for (const u of updates) setContent.run(u.contentHash, u.contentVersion, u.contentJson, u.labelId);
+        for (const u of updates)
+          setContent.run(
+            u.contentHash,
+            u.contentVersion,
+            u.contentJson,
+            u.contentHash,
+            u.contentHash,
+            u.labelId,
+          );
       })();
     },
 
-    /** Apply a burst of device state reports in one transaction; unknown labels become known. */
-    recordStates(updates: LabelStateUpdate[]): void {
-      if (updates.length === 0) return;
-      const apply = (u: LabelStateUpdate) =>
-        setState.run(u.displayedHash, u.displayedVersion, u.battery, u.rssi, u.seenAt, u.labelId).changes;
+    /**
+     * Apply a burst of device state reports in one transaction. A state never creates a label (50,000
+     * invented ids would make 50,000 labels nobody can remove): only an owner's inventory or the API
+     * does. Returns the ids that matched no label.
+     */
+    recordStates(updates: LabelStateUpdate[]): string[] {
+      const unknown: string[] = [];
+      if (updates.length === 0) return unknown;
       sql.transaction(() => {
         for (const u of updates) {
-          // Nearly every report is from a known label: one statement, and the insert only when not.
-          if (apply(u) > 0) continue;
-          ensureLabel.run(u.labelId, u.seenAt);
-          apply(u);
+          const changes = setState.run(
+            u.displayedHash,
+            u.displayedVersion,
+            u.battery,
+            u.rssi,
+            u.seenAt,
+            u.labelId,
+          ).changes;
+          if (changes === 0) unknown.push(u.labelId);
         }
       })();
+      return unknown;
     },
 
     setBridgeOnline(bridgeId: string, online: boolean, kind: string | null, now: number): void {

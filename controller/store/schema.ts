@@ -76,12 +76,22 @@ export const labels = sqliteTable(
     width: integer("width"),
     height: integer("height"),
     colors: text("colors"),
+    /**
+     * The bridge that owns the label: the first to announce it (an ops user may move it). Only its
+     * owner's inventory updates the label, and on the embedded broker only its owner may publish
+     * its state.
+     */
     bridgeId: text("bridge_id"),
     sku: text("sku").references(() => products.sku),
     /** What the controller last published for this label (null = nothing, e.g. unlinked). */
     contentHash: text("content_hash"),
     contentVersion: integer("content_version").notNull().default(0),
     contentJson: text("content_json"),
+    /**
+     * The last few content hashes published to this label, newest first, space-separated: a state
+     * that claims any other hash shows something the controller never sent it (unknown_content).
+     */
+    recentHashes: text("recent_hashes"),
     /** What the device last reported it displays. */
     displayedHash: text("displayed_hash"),
     displayedVersion: integer("displayed_version"),
@@ -241,6 +251,11 @@ export const apiTokens = sqliteTable(
     revokedAt: integer("revoked_at"),
     /** Written at most once a minute per token (a write per request would cost an fsync each). */
     lastUsedAt: integer("last_used_at"),
+    /**
+     * The token as Mosquitto's password file wants it (PBKDF2-SHA512, `$7$…`), made when the token
+     * is created (only then is it known in the clear); `npm run token -- mosquitto` writes these out.
+     */
+    mosquittoHash: text("mosquitto_hash"),
   },
   (t) => [uniqueIndex("api_tokens_active_name").on(t.name).where(sql`revoked_at IS NULL`)],
 );

@@ -62,6 +62,7 @@ export default {
     offline: "Offline",
     never_seen: "Nie gemeldet",
     unlinked: "Nicht zugeordnet",
+    unknown_content: "Unbekannter Inhalt",
     not_a_reduction: "Keine Preissenkung",
     low_battery: "Batterie schwach",
     weak_signal: "Schwaches Signal",

@@ -63,6 +63,7 @@ const en = {
     offline: "Offline",
     never_seen: "Never seen",
     unlinked: "Unlinked",
+    unknown_content: "Unknown content",
     not_a_reduction: "Not a reduction",
     low_battery: "Low battery",
     weak_signal: "Weak signal",

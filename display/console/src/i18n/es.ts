@@ -62,6 +62,7 @@ export default {
     offline: "Sin conexión",
     never_seen: "Nunca vista",
     unlinked: "Sin vincular",
+    unknown_content: "Contenido desconocido",
     not_a_reduction: "No es una rebaja",
     low_battery: "Batería baja",
     weak_signal: "Señal débil",

@@ -62,6 +62,7 @@ export default {
     offline: "Hors ligne",
     never_seen: "Jamais vue",
     unlinked: "Non associée",
+    unknown_content: "Contenu inconnu",
     not_a_reduction: "Pas une réduction",
     low_battery: "Pile faible",
     weak_signal: "Signal faible",

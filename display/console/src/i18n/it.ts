@@ -62,6 +62,7 @@ export default {
     offline: "Offline",
     never_seen: "Mai vista",
     unlinked: "Non abbinata",
+    unknown_content: "Contenuto sconosciuto",
     not_a_reduction: "Non è uno sconto",
     low_battery: "Batteria scarica",
     weak_signal: "Segnale debole",

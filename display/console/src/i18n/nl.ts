@@ -62,6 +62,7 @@ export default {
     offline: "Offline",
     never_seen: "Nooit gezien",
     unlinked: "Niet gekoppeld",
+    unknown_content: "Onbekende inhoud",
     not_a_reduction: "Geen korting",
     low_battery: "Batterij bijna leeg",
     weak_signal: "Zwak signaal",

@@ -62,6 +62,7 @@ export default {
     offline: "Offline",
     never_seen: "Nigdy nie widziana",
     unlinked: "Nieprzypisana",
+    unknown_content: "Nieznana treść",
     not_a_reduction: "To nie obniżka",
     low_battery: "Słaba bateria",
     weak_signal: "Słaby sygnał",

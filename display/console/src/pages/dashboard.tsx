@@ -13,6 +13,7 @@ export const COUNTERS = [
   ["offline", "offline"],
   ["neverSeen", "never_seen"],
   ["unlinked", "unlinked"],
+  ["unknownContent", "unknown_content"],
   ["notAReduction", "not_a_reduction"],
   ["lowBattery", "low_battery"],
   ["weakSignal", "weak_signal"],
