@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
+import { ADMIN_TOKEN_NAME } from "../controller/auth.ts";
 import { storeTopics } from "../schemas/index.ts";
 import { type BenchRow, row, scratchDir } from "./support.ts";
 
@@ -209,7 +210,15 @@ export async function benchFootprint(): Promise<BenchRow[]> {
       `healthy after ${startMs.toFixed(0)} ms; idle RSS ${idle.rssMb.toFixed(1)} MB, ${idle.threads} threads`,
     );
 
-    // 2. The simulated access point, its own process, no radio delay, no losses, no check-ins.
+    // 2. The simulated access point, its own process, no radio delay, no losses, no check-ins. It signs
+    // in as a store's bridge does (SHELFSYNC_MQTT_AUTH=required): a bridge token named after it.
+    const created = await fetch(`${api}/tokens`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: BRIDGE, role: "bridge" }),
+    });
+    if (created.status !== 201) throw new Error(`creating the bridge's token: HTTP ${created.status}`);
+    const bridgeToken = ((await created.json()) as { token: string }).token;
     bridge = startProcess(
       "dist/firmware-bridge/main.mjs",
       [
@@ -231,6 +240,8 @@ export async function benchFootprint(): Promise<BenchRow[]> {
         SHELFSYNC_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
         SHELFSYNC_STORE_ID: STORE,
         SHELFSYNC_BRIDGE_ID: BRIDGE,
+        SHELFSYNC_MQTT_USERNAME: BRIDGE,
+        SHELFSYNC_MQTT_PASSWORD: bridgeToken,
         SHELFSYNC_LOG_LEVEL: "warn",
       },
       "bridge",
@@ -290,6 +301,9 @@ export async function benchFootprint(): Promise<BenchRow[]> {
     watcher = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
       clean: true,
       clientId: `footprint-${process.pid}`,
+      // The ops token may watch the broker (and publish nothing).
+      username: ADMIN_TOKEN_NAME,
+      password: TOKEN,
     });
     const topics = storeTopics(STORE);
     const waiting = new Map<string, () => void>();

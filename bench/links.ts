@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import mqtt from "mqtt";
 import { chromium } from "playwright-core";
 import { type Controller, startController } from "../controller/app.ts";
 import { loadConfig } from "../controller/config.ts";
@@ -106,7 +105,9 @@ export async function benchLinks(): Promise<BenchRow[]> {
     const sql = c.db.$client;
     const relink = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ?");
     const topics = storeTopics("bench-links-raw");
-    const client = await mqtt.connectAsync(c.mqttUrl, { clean: true });
+    // The controller's own MQTT.js client: on its broker only the controller may publish contents
+    // (SHELFSYNC_MQTT_AUTH=required), and these are bare publishes all the same.
+    const client = c.link.client;
     const raw = await timed(async () => {
       sql.transaction(() => {
         for (const [i, id] of ids.entries()) relink.run(`SKU${(i * 2 + 1) % PRODUCTS}`, id);
@@ -117,7 +118,6 @@ export async function benchLinks(): Promise<BenchRow[]> {
         ),
       );
     });
-    await client.endAsync();
     const dashboard = await dashboardShows(c, ids);
     return [
       row("links: bare UPDATE ×50k in one transaction + bare MQTT.js QoS 1 retained ×50k", LABELS, raw.ms),

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import packageJson from "../package.json" with { type: "json" };
@@ -14,6 +15,7 @@ import { currentSyncContext } from "./labels/sync-status.ts";
 import { AddressInUseError, listenOn } from "./listen.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { controllerMetrics } from "./metrics.ts";
+import { CONTROLLER_USERNAME } from "./mqtt/broker-access.ts";
 import { connectControllerLink } from "./mqtt/controller-link.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
 import { feedPipeline } from "./pipeline.ts";
@@ -83,16 +85,36 @@ export async function startController(
 
   let broker: EmbeddedBroker | null = null;
   let mqttUrl = config.mqttUrl;
+  // On its own broker the controller signs in with a secret made now and never stored; on another
+  // broker, with SHELFSYNC_MQTT_USERNAME / _PASSWORD.
+  let mqttLogin = { username: config.mqttUsername, password: config.mqttPassword };
   if (!mqttUrl) {
+    const controllerSecret = randomBytes(24).toString("base64url");
     broker = await startEmbeddedBroker({
       port: config.mqttPort,
       searchFreePort: options.searchFreeMqttPort ?? false,
+      ...(config.mqttAuth === "required"
+        ? {
+            access: {
+              storeId: config.storeId,
+              controllerSecret,
+              identify: (token) => stores.tokens.identify(token, Date.now()),
+              ownerOf: (labelId) => labels.owner(labelId),
+              log: log.child("mqtt"),
+            },
+          }
+        : {}),
     });
+    if (config.mqttAuth === "required")
+      mqttLogin = { username: CONTROLLER_USERNAME, password: controllerSecret };
     mqttUrl = broker.url;
     const moved = broker.port !== config.mqttPort && config.mqttPort !== 0;
     log.info(
       `embedded MQTT broker listening on port ${broker.port}${moved ? ` (port ${config.mqttPort} was taken)` : ""}`,
+      { auth: config.mqttAuth },
     );
+    if (config.mqttAuth === "off")
+      log.warn("SHELFSYNC_MQTT_AUTH=off: anyone who reaches the MQTT port may publish anything (a lab only)");
   }
 
   const services = {} as Controller;
@@ -216,8 +238,7 @@ export async function startController(
   const link = connectControllerLink({
     url: mqttUrl,
     storeId: config.storeId,
-    username: config.mqttUsername,
-    password: config.mqttPassword,
+    ...mqttLogin,
     log: log.child("mqtt"),
     handlers: {
       onConnect: () => {
@@ -240,10 +261,13 @@ export async function startController(
       },
     },
     maxPayloadBytes: config.mqttMaxPayloadKb * 1024,
-    // Foreign contents are watched for (and overwritten) wherever another client could publish one.
+    // Foreign contents are watched for (and overwritten) wherever another client could publish one:
+    // on any external broker (its ACLs are not ours to see) and on the embedded one with auth off.
     // Checking only at connect would leave a content forged a minute later on the broker until the
     // next reconnect; the live subscription costs one point read per content of ours coming back.
-    watchContents: true,
+    // The embedded broker with auth required refuses every content not from the controller, and
+    // every connect republishes all content, so there it is not needed and costs nothing.
+    watchContents: !(broker && config.mqttAuth === "required"),
   });
 
   // Anything that became due while the controller was down (or content it never managed to publish)

@@ -32,6 +32,12 @@ export const configSchema = z.object({
   /** Unset: run the embedded Aedes broker. */
   mqttUrl: z.url({ protocol: /^(mqtts?|wss?|tcp)$/ }).optional(),
   mqttPort: port.default(1883),
+  /**
+   * The embedded broker: `required` signs every client in (a bridge with a `bridge` token, its name
+   * as username) and authorises every publish and subscription (controller/mqtt/broker-access.ts);
+   * `off` lets anyone on the network do anything (a lab).
+   */
+  mqttAuth: z.enum(["required", "off"]).default("required"),
   mqttUsername: z.string().optional(),
   mqttPassword: z.string().optional(),
   /** The store's locale: money, dates and every fixed word on labels (a catalogue in display/i18n). */
@@ -192,6 +198,7 @@ const ENV: Record<keyof Config, string> = {
   dbPath: "SHELFSYNC_DB",
   mqttUrl: "SHELFSYNC_MQTT_URL",
   mqttPort: "SHELFSYNC_MQTT_PORT",
+  mqttAuth: "SHELFSYNC_MQTT_AUTH",
   mqttUsername: "SHELFSYNC_MQTT_USERNAME",
   mqttPassword: "SHELFSYNC_MQTT_PASSWORD",
   locale: "SHELFSYNC_LOCALE",

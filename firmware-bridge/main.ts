@@ -59,6 +59,12 @@ function usage(): string {
     lines.push("", `${name} options:`);
     for (const [flag, spec] of Object.entries(kind.flags)) lines.push(flagLine(flag, spec));
   }
+  lines.push(
+    "",
+    "signing in (environment only, never a flag: a flag shows in the process list):",
+    "  SHELFSYNC_MQTT_USERNAME   the bridge's token name, which is also its bridge id (the default --bridge-id)",
+    "  SHELFSYNC_MQTT_PASSWORD   its token: npm run token -- create --role bridge --name <bridge id>",
+  );
   return lines.join("\n");
 }
 
@@ -67,6 +73,8 @@ interface ParsedCommandLine {
   kindName: string;
   flags: RawFlags;
   common: { mqttUrl: string; storeId: string; bridgeId: string; logLevel: LogLevel };
+  /** SHELFSYNC_MQTT_USERNAME / _PASSWORD, when set. */
+  login: { username?: string; password?: string };
 }
 
 /** Read and validate the command line and environment; throws CliUsageError on anything wrong. */
@@ -96,7 +104,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   const raw = {
     "mqtt-url": fromFlagOrEnv("mqtt-url") ?? DEFAULT_MQTT_URL,
     "store-id": fromFlagOrEnv("store-id") ?? DEFAULT_STORE_ID,
-    "bridge-id": fromFlagOrEnv("bridge-id") ?? kind.defaultBridgeId,
+    // A bridge signs in under its own id (the token's name), so that is its id unless told otherwise.
+    "bridge-id": fromFlagOrEnv("bridge-id") ?? (env.SHELFSYNC_MQTT_USERNAME || kind.defaultBridgeId),
     "log-level": fromFlagOrEnv("log-level") ?? "info",
   };
   const common = parseOptions(commonSchema, raw, (key) => {
@@ -105,10 +114,20 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
       ? `--${key}`
       : COMMON_FLAGS[name].env;
   });
+  const username = env.SHELFSYNC_MQTT_USERNAME || undefined;
+  const password = env.SHELFSYNC_MQTT_PASSWORD || undefined;
+  if (username !== undefined && username !== common["bridge-id"]) {
+    throw new CliUsageError(
+      `--bridge-id ${common["bridge-id"]} is not SHELFSYNC_MQTT_USERNAME ${username}: a bridge signs in under its own id (the broker refuses it anything else)`,
+    );
+  }
+  if ((username === undefined) !== (password === undefined))
+    throw new CliUsageError("set both SHELFSYNC_MQTT_USERNAME and SHELFSYNC_MQTT_PASSWORD, or neither");
   return {
     kind,
     kindName,
     flags,
+    login: { ...(username ? { username } : {}), ...(password ? { password } : {}) },
     common: {
       mqttUrl: common["mqtt-url"],
       storeId: common["store-id"],
@@ -123,7 +142,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return argv.length === 0 ? 2 : 0;
   }
-  const { kind, kindName, flags, common } = parseCommandLine(argv, process.env);
+  const { kind, kindName, flags, common, login } = parseCommandLine(argv, process.env);
   const logger = createConsoleLogger({
     level: common.logLevel,
     prefix: `bridge ${common.bridgeId}`,
@@ -131,7 +150,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   const adapter = await kind.createAdapter(flags, process.env, { ...common, logger });
   logger.info("starting", { kind: kindName, broker: common.mqttUrl, storeId: common.storeId });
-  const bridge: BridgeHandle = await startBridge({ ...common, adapter, logger });
+  const bridge: BridgeHandle = await startBridge({ ...common, adapter, logger, mqttOptions: login });
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       logger.info("shutting down", { signal });

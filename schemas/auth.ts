@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ID_PATTERN } from "./topics.ts";
 
 /**
  * Who may call what (DESIGN.md §3b). People: `viewer` reads; `staff` also sets local promotions and
@@ -23,7 +24,18 @@ export const tokenNameSchema = z
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
 
 /** `POST /api/v1/tokens`. */
-export const tokenCreateBodySchema = z.object({ name: tokenNameSchema, role: roleSchema });
+/**
+ * A bridge's token name is its bridge id and its MQTT username (DESIGN.md §3b): it must be a topic
+ * level (schemas/topics.ts ID_PATTERN), or the bridge could publish nothing of its own.
+ */
+export const BRIDGE_NAME_MESSAGE =
+  "a bridge token's name is the bridge's id: letters, digits, . _ - (at most 64, starting with a letter or digit)";
+export const tokenCreateBodySchema = z
+  .object({ name: tokenNameSchema, role: roleSchema })
+  .refine((b) => b.role !== "bridge" || ID_PATTERN.test(b.name), {
+    path: ["name"],
+    message: BRIDGE_NAME_MESSAGE,
+  });
 export type TokenCreateBody = z.infer<typeof tokenCreateBodySchema>;
 
 /** A token as listed: never the token itself (only its hash is stored). */

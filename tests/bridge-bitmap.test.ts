@@ -12,7 +12,15 @@ import {
   PROTOCOL_VERSION,
   storeTopics,
 } from "../schemas/index.ts";
-import { api, getJson, postFeed, recorder, startTestController, waitFor } from "./support/harness.ts";
+import {
+  api,
+  bridgeLogin,
+  getJson,
+  postFeed,
+  recorder,
+  startTestController,
+  waitFor,
+} from "./support/harness.ts";
 
 const LABELS = 40;
 
@@ -36,16 +44,19 @@ describe("bitmap bridge: content → panel planes on …/label/{id}/image → th
 
     const labels = ids.map((id, i) => parseLabelSpec(`${id}=${panelOf(i)}`));
     expect(labels.every(Boolean)).toBe(true);
+    const login = bridgeLogin(ctl, "px");
     bridge = await startBridge({
       mqttUrl: ctl.mqttUrl,
+      mqttOptions: login,
       storeId: ctl.config.storeId,
       bridgeId: "px",
       adapter: new BitmapAdapter(labels as NonNullable<(typeof labels)[number]>[]),
       logger: silentLogger,
     });
     await bridge.ready;
-    // The pixel labels themselves: one MQTT client standing in for the devices.
-    device = await recorder(ctl.mqttUrl, [storeTopics(ctl.config.storeId).anyLabel("image")]);
+    // The pixel labels themselves: one MQTT client standing in for the devices, signed in with
+    // their bridge's token (they report the states of the bridge's labels).
+    device = await recorder(ctl.mqttUrl, [storeTopics(ctl.config.storeId).anyLabel("image")], login);
   });
   afterAll(async () => {
     await device?.close();

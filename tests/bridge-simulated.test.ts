@@ -436,6 +436,18 @@ describe("bridge CLI", () => {
     expect(() => parseCommandLine(["simulated", "--store-id", "a/b"], {})).toThrow(/^--store-id:/);
   });
 
+  it("signs in from SHELFSYNC_MQTT_USERNAME / _PASSWORD, the username being the bridge id", () => {
+    const env = { SHELFSYNC_MQTT_USERNAME: "ap7", SHELFSYNC_MQTT_PASSWORD: "ss_token" };
+    const signed = parseCommandLine(["simulated"], env);
+    expect(signed.common.bridgeId).toBe("ap7");
+    expect(signed.login).toEqual({ username: "ap7", password: "ss_token" });
+    expect(parseCommandLine(["simulated"], {}).login).toEqual({});
+    expect(() => parseCommandLine(["simulated", "--bridge-id", "ap8"], env)).toThrow(
+      /signs in under its own id/,
+    );
+    expect(() => parseCommandLine(["simulated"], { SHELFSYNC_MQTT_USERNAME: "ap7" })).toThrow(/both/);
+  });
+
   it("a bad value exits with code 2 and one clear line", () => {
     const run = spawnSync(...npmScript("bridge", "simulated", "--failure-rate", "1.5"), {
       encoding: "utf8",

@@ -3,7 +3,14 @@ import type { Controller } from "../controller/app.ts";
 import { offsetClock, systemClock } from "../controller/scheduler/index.ts";
 import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
 import { parseInstant } from "../schemas/index.ts";
-import { api, postFeed, startTestController, TEST_ADMIN_TOKEN, waitFor } from "./support/harness.ts";
+import {
+  api,
+  bridgeLogin,
+  postFeed,
+  startTestController,
+  TEST_ADMIN_TOKEN,
+  waitFor,
+} from "./support/harness.ts";
 
 /**
  * The worked cases of docs/pricing.md in a running controller (de-DE, Europe/Berlin): what each
@@ -69,6 +76,7 @@ describe("reduction claims in a running controller", () => {
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
     ap = await startSimulatedAccessPoint({
       mqttUrl: ctl.mqttUrl,
+      mqttOptions: bridgeLogin(ctl, "ap1"),
       storeId: ctl.config.storeId,
       bridgeId: "ap1",
       labels: SKUS.length,

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { BridgeAdapter, BridgeHandle } from "../firmware-bridge/core/index.ts";
 import { startBridge } from "../firmware-bridge/core/index.ts";
 import { createSimulatedAdapter } from "../firmware-bridge/simulated/adapter.ts";
-import { getJson, postFeed, startTestController, waitFor } from "./support/harness.ts";
+import { bridgeLogin, getJson, postFeed, startTestController, waitFor } from "./support/harness.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -69,6 +69,7 @@ describe("labels that never acknowledge", () => {
     const ap = lossyAccessPoint(6);
     bridge = await startBridge({
       mqttUrl: c.mqttUrl,
+      mqttOptions: bridgeLogin(c, "ap1"),
       storeId: c.config.storeId,
       bridgeId: "ap1",
       adapter: ap.adapter,

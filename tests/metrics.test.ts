@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
-import { startTestController, TEST_ADMIN_TOKEN, waitFor } from "./support/harness.ts";
+import { bridgeLogin, startTestController, TEST_ADMIN_TOKEN, waitFor } from "./support/harness.ts";
 
 /** `name{a="x",b="y"} 3` lines of the Prometheus text format, as { name, labels, value }. */
 function parseExposition(text: string) {
@@ -47,6 +47,7 @@ describe("GET /metrics", () => {
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
     ap = await startSimulatedAccessPoint({
       mqttUrl: ctl.mqttUrl,
+      mqttOptions: bridgeLogin(ctl, "ap-m"),
       storeId: ctl.config.storeId,
       bridgeId: "ap-m",
       labels: 4,

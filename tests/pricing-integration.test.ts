@@ -6,6 +6,7 @@ import { labelContentSchema, parseInstant, storeTopics } from "../schemas/index.
 import {
   api,
   BROKERS,
+  bridgeLogin,
   postFeed,
   recorder,
   startTestController,
@@ -39,6 +40,7 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
     ap = await startSimulatedAccessPoint({
       mqttUrl: ctl.mqttUrl,
+      mqttOptions: bridgeLogin(ctl, "ap1"),
       storeId: ctl.config.storeId,
       bridgeId: "ap1",
       labels: 3,

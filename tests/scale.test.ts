@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
-import { getJson, postFeed, startTestController, waitFor } from "./support/harness.ts";
+import { bridgeLogin, getJson, postFeed, startTestController, waitFor } from "./support/harness.ts";
 
 const LABELS = 2_000;
 const PRODUCTS = 1_000;
@@ -31,6 +31,7 @@ describe(`${LABELS} labels on one access point, through Mosquitto`, () => {
     await postFeed(c.httpUrl, "prices", 1, prices(10));
     ap = await startSimulatedAccessPoint({
       mqttUrl: c.mqttUrl,
+      mqttOptions: bridgeLogin(c, "big"),
       storeId: c.config.storeId,
       bridgeId: "big",
       labels: LABELS,

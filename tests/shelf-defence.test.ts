@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
 import { type LabelContent, PROTOCOL_VERSION, storeTopics } from "../schemas/index.ts";
-import { api, BROKERS, postFeed, startTestController, tokenFor, waitFor } from "./support/harness.ts";
+import {
+  api,
+  BROKERS,
+  bridgeLogin,
+  postFeed,
+  startTestController,
+  tokenFor,
+  waitFor,
+} from "./support/harness.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -21,11 +29,12 @@ describe.each(BROKERS)("the controller defends the shelf, on %s", (broker) => {
   let t: ReturnType<typeof storeTopics>;
 
   beforeAll(async () => {
-    ctl = await startTestController(broker);
+    ctl = await startTestController(broker, { config: { mqttAuth: "off" } });
     t = storeTopics(ctl.config.storeId);
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
     ap = await startSimulatedAccessPoint({
       mqttUrl: ctl.mqttUrl,
+      mqttOptions: bridgeLogin(ctl, "ap1"),
       storeId: ctl.config.storeId,
       bridgeId: "ap1",
       labels: 3,

@@ -5,6 +5,7 @@ import { labelContentSchema, storeTopics } from "../schemas/index.ts";
 import {
   authFetch,
   BROKERS,
+  bridgeLogin,
   getJson,
   postFeed,
   recorder,
@@ -33,6 +34,7 @@ describe.each(BROKERS)("vertical slice against %s", (broker) => {
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
     ap = await startSimulatedAccessPoint({
       mqttUrl: ctl.mqttUrl,
+      mqttOptions: bridgeLogin(ctl, "ap1"),
       storeId: ctl.config.storeId,
       bridgeId: "ap1",
       labels: 6,

@@ -1,9 +1,19 @@
 import { userInfo } from "node:os";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ROLES, roleSchema, tokenNameSchema } from "../../schemas/index.ts";
+import {
+  BRIDGE_NAME_MESSAGE,
+  ID_PATTERN,
+  idSchema,
+  ROLES,
+  roleSchema,
+  tokenNameSchema,
+} from "../../schemas/index.ts";
 import { configSchema } from "../config.ts";
+import { writeMosquittoFiles } from "../mqtt/mosquitto-files.ts";
 import { auditStore } from "../store/audit.ts";
 import { openDb } from "../store/db.ts";
+import { labelStore } from "../store/labels.ts";
 import { TokenNameTaken, tokenStore } from "../store/tokens.ts";
 
 /**
@@ -17,6 +27,11 @@ const USAGE = `usage: npm run token -- <command> [--db <file>]
                                        on stdout (it is stored hashed: this is the only time it is shown)
   list [--json]                        active tokens: name, role, created, last used
   revoke <name>                        revoke the active token of that name, at once
+  mosquitto --out <dir> [--store-id <id>]
+                                       Mosquitto's password and ACL files for the bridge and ops
+                                       tokens (and controller.env: the controller's credentials);
+                                       rewrite and reload Mosquitto (SIGHUP) after tokens, labels
+                                       or their owners change (docs/operations.md)
 
 roles: ${ROLES.join(", ")}
 --db   the controller's SQLite file (default: SHELFSYNC_DB, else ./data/shelfsync.db)
@@ -80,6 +95,8 @@ function main(): void {
       if (values.name === undefined) throw new UsageError("create needs --name <name>");
       const name = tokenNameSchema.safeParse(values.name);
       if (!name.success) throw new UsageError(`--name: ${name.error.issues[0]?.message}`);
+      if (role.data === "bridge" && !ID_PATTERN.test(name.data))
+        throw new UsageError(`--name: ${BRIDGE_NAME_MESSAGE}`);
       run(({ tokens, audit, transaction }) => {
         let token: string;
         try {
@@ -158,10 +175,37 @@ function main(): void {
       });
       return;
     }
+    case "mosquitto": {
+      if (rest.length > 0) throw new UsageError(`mosquitto takes no argument "${rest[0]}"`);
+      if (!values.out) throw new UsageError("mosquitto needs --out <dir>");
+      const storeId = idSchema.safeParse(values["store-id"] || process.env.SHELFSYNC_STORE_ID || "store-1");
+      if (!storeId.success) throw new UsageError(`--store-id: ${storeId.error.issues[0]?.message}`);
+      const db = openDb(dbPath);
+      try {
+        const written = writeMosquittoFiles({
+          dir: resolve(values.out),
+          storeId: storeId.data,
+          users: tokenStore(db).mqttUsers(),
+          labelsByBridge: labelStore(db).labelsByBridge(),
+        });
+        for (const name of written.skipped) {
+          process.stderr.write(
+            `warning: token "${name}" was made before Mosquitto entries were kept; revoke it and create it anew to include it\n`,
+          );
+        }
+        process.stderr.write(
+          `wrote ${written.dir}/passwd (${written.users} users + the controller), acl, controller.env; ` +
+            `load them with:\n  password_file ${written.dir}/passwd\n  acl_file ${written.dir}/acl\n  allow_anonymous false\n`,
+        );
+      } finally {
+        db.$client.close();
+      }
+      return;
+    }
     case undefined:
-      throw new UsageError("give a command: create, list or revoke (--help for more)");
+      throw new UsageError("give a command: create, list, revoke or mosquitto (--help for more)");
     default:
-      throw new UsageError(`unknown command "${command}"; commands are create, list, revoke`);
+      throw new UsageError(`unknown command "${command}"; commands are create, list, revoke, mosquitto`);
   }
 }
 
@@ -172,6 +216,8 @@ function parseOptions(args: string[]) {
       role: { type: "string" },
       name: { type: "string" },
       db: { type: "string" },
+      out: { type: "string" },
+      "store-id": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },

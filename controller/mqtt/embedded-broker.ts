@@ -1,11 +1,28 @@
 import { createServer } from "node:net";
-import { Aedes } from "aedes";
+import { Aedes, type AedesOptions, type AuthenticateError, type Client, type Subscription } from "aedes";
 import { AddressInUseError, listenOn } from "../listen.ts";
+import type { Logger } from "../log.ts";
+import type { TokenIdentity } from "../store/tokens.ts";
+import { authenticate, type BrokerIdentity, publishRefusal, subscribeRefusal } from "./broker-access.ts";
 
 export interface EmbeddedBroker {
   port: number;
   url: string;
+  /** Refusals since start (SHELFSYNC_MQTT_AUTH=required): sign-ins, publishes, subscriptions. */
+  refused: { connect: number; publish: number; subscribe: number };
   close(): Promise<void>;
+}
+
+/** What the broker needs to sign clients in and authorise them (SHELFSYNC_MQTT_AUTH=required). */
+export interface BrokerAccess {
+  storeId: string;
+  /** The controller's own password on this broker, made at start and never stored. */
+  controllerSecret: string;
+  /** An active token's holder (controller/store/tokens.ts). */
+  identify(token: string): TokenIdentity | undefined;
+  /** Which bridge owns a label (null: none yet; undefined: no such label). */
+  ownerOf(labelId: string): string | null | undefined;
+  log: Logger;
 }
 
 export class PortInUseError extends Error {
@@ -18,9 +35,74 @@ export class PortInUseError extends Error {
   }
 }
 
+/** Refusals are logged at most this often (a client in a loop must not flood the log). */
+const LOG_EVERY_MS = 10_000;
+
+/**
+ * Sign-in and authorisation hooks for Aedes (rules in broker-access.ts). A refused sign-in gets
+ * CONNACK 4 (bad user name or password). A refused publish closes the client's connection: MQTT
+ * 3.1.1 has no negative PUBACK, and Aedes closes on an authorisation error (MQTT-3.3.5-2), so a
+ * client that tries is cut off rather than left believing it was heard. A refused subscription is
+ * answered 0x80 in the SUBACK and the connection stays.
+ */
+function accessHooks(access: BrokerAccess, refused: EmbeddedBroker["refused"]): AedesOptions {
+  const who = new WeakMap<Client, BrokerIdentity>();
+  let loggedAt = Number.NEGATIVE_INFINITY;
+  let unlogged = 0;
+  const note = (kind: keyof EmbeddedBroker["refused"], fields: Record<string, unknown>) => {
+    refused[kind]++;
+    unlogged++;
+    const now = Date.now();
+    if (now - loggedAt < LOG_EVERY_MS) return;
+    access.log.warn(`MQTT ${kind} refused`, { ...fields, refusedSinceLastLine: unlogged });
+    loggedAt = now;
+    unlogged = 0;
+  };
+  return {
+    authenticate(
+      client: Client,
+      username: Readonly<string | undefined>,
+      password: Readonly<Buffer | undefined>,
+      done: (error: AuthenticateError | null, success: boolean | null) => void,
+    ) {
+      const id = authenticate(username, password, access.controllerSecret, access.identify);
+      if (!id) {
+        note("connect", { clientId: client.id, username: username ?? null });
+        const error = new Error("bad user name or password") as AuthenticateError;
+        error.returnCode = 4;
+        done(error, false);
+        return;
+      }
+      who.set(client, id);
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      // No client: the broker itself sends a Will left by a client that is gone (it was checked
+      // when that client connected).
+      if (!client) return done(null);
+      const id = who.get(client);
+      const why = id
+        ? publishRefusal(id, access.storeId, packet.topic, packet.retain, access.ownerOf)
+        : "not signed in";
+      if (why === undefined) return done(null);
+      note("publish", { clientId: client.id, topic: packet.topic, retain: packet.retain, why });
+      done(new Error(`publish to ${packet.topic} refused: ${why}`));
+    },
+    authorizeSubscribe(client: Client, sub: Subscription, done) {
+      const id = who.get(client);
+      const why = id ? subscribeRefusal(id, access.storeId, sub.topic) : "not signed in";
+      if (why === undefined) return done(null, sub);
+      note("subscribe", { clientId: client.id, filter: sub.topic, why });
+      done(null, null);
+    },
+  };
+}
+
 /**
  * Aedes in this process, for zero-configuration runs (MQTT 3.1.1, in-memory retained store: the
  * controller republishes every label's content whenever it connects, so nothing is lost on restart).
+ * With `access`, every client signs in and every publish and subscription is authorised; without,
+ * anyone on the network may do anything (SHELFSYNC_MQTT_AUTH=off, a lab).
  * With `searchFreePort`, a taken port moves on to the next one (the demo does this; the controller
  * proper fails with PortInUseError instead, because silently moving would strand configured devices).
  */
@@ -28,9 +110,11 @@ export async function startEmbeddedBroker(options: {
   port: number;
   host?: string;
   searchFreePort?: boolean;
+  access?: BrokerAccess;
 }): Promise<EmbeddedBroker> {
   const host = options.host ?? "0.0.0.0";
-  const broker = await Aedes.createBroker();
+  const refused = { connect: 0, publish: 0, subscribe: 0 };
+  const broker = await Aedes.createBroker(options.access ? accessHooks(options.access, refused) : {});
   let port = options.port;
   for (let attempt = 0; ; attempt++) {
     const server = createServer(broker.handle);
@@ -42,6 +126,7 @@ export async function startEmbeddedBroker(options: {
       return {
         port,
         url,
+        refused,
         close: async () => {
           await new Promise<void>((resolve) => broker.close(() => resolve()));
           await new Promise<void>((resolve) => server.close(() => resolve()));

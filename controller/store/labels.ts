@@ -99,6 +99,9 @@ export function labelStore(db: Db) {
     "SELECT bridge_id AS bridgeId FROM labels WHERE label_id = ?",
   );
   const setOwner = sql.prepare("UPDATE labels SET bridge_id = ? WHERE label_id = ?");
+  const owned = sql.prepare<[], { labelId: string; bridgeId: string }>(
+    "SELECT label_id AS labelId, bridge_id AS bridgeId FROM labels WHERE bridge_id IS NOT NULL ORDER BY label_id",
+  );
   const byId = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE label_id = ?`);
   const bySku = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE sku = ?`);
   const all = sql.prepare<[], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels ORDER BY label_id`);
@@ -211,6 +214,17 @@ export function labelStore(db: Db) {
     /** The bridge that owns a label (null: none yet; undefined: no such label). */
     owner(labelId: string): string | null | undefined {
       return ownerOf.get(labelId)?.bridgeId;
+    },
+
+    /** Every owned label's id, by its bridge (for Mosquitto's ACL file). */
+    labelsByBridge(): Map<string, string[]> {
+      const out = new Map<string, string[]>();
+      for (const { labelId, bridgeId } of owned.iterate()) {
+        const list = out.get(bridgeId);
+        if (list) list.push(labelId);
+        else out.set(bridgeId, [labelId]);
+      }
+      return out;
     },
 
     /** Give a label to another bridge (an ops decision: the label was moved to another access point). */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Role } from "../../schemas/index.ts";
+import { mosquittoHash } from "../mqtt/mosquitto-files.ts";
 import type { Db } from "./db.ts";
 import { dbFaultOf } from "./faults.ts";
 
@@ -40,7 +41,12 @@ const hash = (token: string) => createHash("sha256").update(token).digest("hex")
 export function tokenStore(db: Db) {
   const sql = db.$client;
   const insert = sql.prepare(
-    "INSERT INTO api_tokens (token_hash, name, role, created_at) VALUES (?, ?, ?, ?)",
+    "INSERT INTO api_tokens (token_hash, name, role, created_at, mosquitto_hash) VALUES (?, ?, ?, ?, ?)",
+  );
+  const setMosquittoHash = sql.prepare("UPDATE api_tokens SET mosquitto_hash = ? WHERE token_hash = ?");
+  const mqttUsers = sql.prepare<[], { name: string; role: Role; hash: string | null }>(
+    `SELECT name, role, mosquitto_hash AS hash FROM api_tokens
+     WHERE revoked_at IS NULL AND role IN ('bridge', 'ops') ORDER BY name`,
   );
   const find = sql.prepare<[string], TokenIdentity & { lastUsedAt: number | null }>(
     "SELECT name, role, last_used_at AS lastUsedAt FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL",
@@ -71,6 +77,12 @@ export function tokenStore(db: Db) {
   );
 
   const newToken = () => `ss_${randomBytes(24).toString("base64url")}`;
+  /**
+   * Tokens that may sign in to MQTT (bridges; ops to watch) also get Mosquitto's password entry,
+   * made now because the token is never known in the clear again (mosquitto-files.ts).
+   */
+  const forMosquitto = (token: string, role: Role) =>
+    role === "bridge" || role === "ops" ? mosquittoHash(token) : null;
 
   return {
     /** A new random token for a person or device (returned once, never stored in the clear). */
@@ -79,7 +91,7 @@ export function tokenStore(db: Db) {
       sql
         .transaction(() => {
           if (activeByName.get(name)) throw new TokenNameTaken(name);
-          insert.run(hash(token), name, role, now);
+          insert.run(hash(token), name, role, now, forMosquitto(token, role));
         })
         .immediate();
       return token;
@@ -96,8 +108,10 @@ export function tokenStore(db: Db) {
         .transaction(() => {
           const holder = activeByName.get(name);
           if (holder && holder.tokenHash !== h) revokeByName.run(now, name);
-          if (byHash.get(h)) reactivate.run(name, role, h);
-          else insert.run(h, name, role, now);
+          if (byHash.get(h)) {
+            reactivate.run(name, role, h);
+            setMosquittoHash.run(forMosquitto(token, role), h);
+          } else insert.run(h, name, role, now, forMosquitto(token, role));
         })
         .immediate();
     },
@@ -129,6 +143,12 @@ export function tokenStore(db: Db) {
 
     /** The active token of this name (without the secret). */
     get: (name: string): TokenRecord | undefined => oneActive.get(name),
+
+    /**
+     * Active tokens that may sign in to MQTT (bridge, ops), with their Mosquitto password entry
+     * (null for a token created before the controller kept one: create it anew).
+     */
+    mqttUsers: () => mqttUsers.all(),
 
     /** Active tokens with this role. */
     countRole: (role: Role): number => countRole.get(role)?.n ?? 0,

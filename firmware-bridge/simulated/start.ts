@@ -1,4 +1,4 @@
-import type { BackoffOptions, BridgeHandle, Logger } from "../core/index.ts";
+import type { BackoffOptions, BridgeHandle, Logger, StartBridgeOptions } from "../core/index.ts";
 import { createConsoleLogger, startBridge } from "../core/index.ts";
 import { createSimulatedAdapter, type SimulatedAdapter } from "./adapter.ts";
 import type { SimulatedFleetOptions } from "./options.ts";
@@ -22,6 +22,8 @@ export interface SimulatedAccessPointOptions extends Omit<SimulatedFleetOptions,
   keepaliveSeconds?: number;
   /** Re-fetch all retained content this often (default 900 s, 0 = never); see StartBridgeOptions. */
   contentResyncSeconds?: number;
+  /** Extra MQTT.js options: the sign-in (`username` = the bridge id, `password` = its token), TLS. */
+  mqttOptions?: StartBridgeOptions["mqttOptions"];
   /** Resolve only once online and subscribed (default true); false returns at once and keeps trying. */
   waitUntilOnline?: boolean;
 }
@@ -54,6 +56,7 @@ export async function startSimulatedAccessPoint(
     applyRetry: options.applyRetry,
     keepaliveSeconds: options.keepaliveSeconds,
     contentResyncSeconds: options.contentResyncSeconds,
+    mqttOptions: options.mqttOptions,
   });
   if (options.waitUntilOnline ?? true) {
     try {

@@ -87,10 +87,16 @@ async function main(): Promise<number | undefined> {
     }
   }
 
+  // The access point signs in like any bridge (SHELFSYNC_MQTT_AUTH=required by default): a `bridge`
+  // token named after it, new at every start (the old one cannot be read back: tokens are hashed).
+  const bridgeId = "sim-ap";
+  controller.stores.tokens.revoke(bridgeId, Date.now());
+  const bridgeToken = controller.stores.tokens.create(bridgeId, "bridge", Date.now());
   const ap = await startSimulatedAccessPoint({
     mqttUrl: controller.mqttUrl,
     storeId: config.storeId,
-    bridgeId: "sim-ap",
+    bridgeId,
+    mqttOptions: { username: bridgeId, password: bridgeToken },
     labels: labelCount,
     failureRate,
     radioDelayMs: 800,
@@ -130,7 +136,11 @@ async function main(): Promise<number | undefined> {
       `Shelfsync demo running for store ${config.storeId}`,
       `  console:  ${controller.httpUrl}/`,
       `  API:      ${controller.httpUrl}/api/v1/health  ·  ${controller.httpUrl}/api/v1/sync`,
-      `  MQTT:     ${controller.mqttUrl} (embedded broker)`,
+      `  MQTT:     ${controller.mqttUrl} (${controller.embeddedBroker ? `embedded broker, sign-in ${config.mqttAuth}` : "external broker"})`,
+      "  another bridge signs in with a token of its own, e.g.:",
+      `    export SHELFSYNC_MQTT_URL=${controller.mqttUrl} SHELFSYNC_STORE_ID=${config.storeId} SHELFSYNC_MQTT_USERNAME=ap2`,
+      "    export SHELFSYNC_MQTT_PASSWORD=$(npm run -s token -- create --role bridge --name ap2)",
+      "    npm run bridge -- simulated --labels 50",
       `  labels:   ${ap.labelIds.length} simulated on access point ${ap.bridgeId}`,
       "  tokens (Authorization: Bearer <token>):",
       ...demoTokens.map((t) => `    ${t.role.padEnd(8)} ${t.token}`),

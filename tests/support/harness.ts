@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
 import { type Controller, startController } from "../../controller/app.ts";
+import { ADMIN_TOKEN_NAME } from "../../controller/auth.ts";
 import { type ConfigInput, loadConfig } from "../../controller/config.ts";
 import { createLogger, type Logger } from "../../controller/log.ts";
 import type { Clock } from "../../controller/scheduler/index.ts";
@@ -152,9 +153,32 @@ export function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what
   return waitUntil(what, check, timeoutMs);
 }
 
-/** A plain MQTT.js client that records every message on the given filters. */
-export async function recorder(url: string, filters: string[]) {
-  const client = await mqtt.connectAsync(url, { clientId: `rec-${randomUUID().slice(0, 8)}`, clean: true });
+/**
+ * A bridge's MQTT sign-in on a test controller (SHELFSYNC_MQTT_AUTH=required, the default): a
+ * `bridge` token named after the bridge. Pass it as the bridge's `mqttOptions`. A shared Mosquitto
+ * without a password file ignores it.
+ */
+export function bridgeLogin(ctl: Controller, bridgeId: string): { username: string; password: string } {
+  return { username: bridgeId, password: ctl.stores.tokens.create(bridgeId, "bridge", Date.now()) };
+}
+
+/** The test ops token's MQTT sign-in: it may watch everything under the store, and publish nothing. */
+export const OPS_LOGIN = { username: ADMIN_TOKEN_NAME, password: TEST_ADMIN_TOKEN } as const;
+
+/**
+ * A plain MQTT.js client that records every message on the given filters; signed in as ops (who
+ * may watch, not publish) unless given another sign-in (e.g. a bridge's, for a device that reports).
+ */
+export async function recorder(
+  url: string,
+  filters: string[],
+  login: { username: string; password: string } = OPS_LOGIN,
+) {
+  const client = await mqtt.connectAsync(url, {
+    clientId: `rec-${randomUUID().slice(0, 8)}`,
+    clean: true,
+    ...login,
+  });
   const messages: { topic: string; payload: string; retain: boolean }[] = [];
   client.on("message", (topic, payload, packet) =>
     messages.push({ topic, payload: payload.toString(), retain: packet.retain }),

@@ -1,0 +1,192 @@
+import { randomUUID } from "node:crypto";
+import mqtt, { type IClientOptions } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Controller } from "../controller/app.ts";
+import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
+import { PROTOCOL_VERSION, storeTopics } from "../schemas/index.ts";
+import {
+  api,
+  bridgeLogin,
+  OPS_LOGIN,
+  postFeed,
+  recorder,
+  startTestController,
+  tokenFor,
+  waitFor,
+} from "./support/harness.ts";
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+/** Each refused payload carries this, so the watcher can tell whether any got through. */
+const MARK = `forged-${randomUUID().slice(0, 8)}`;
+
+type Outcome = "accepted" | "refused";
+
+/**
+ * One publish at QoS 1 on a fresh connection. The embedded broker (MQTT 3.1.1) has no negative
+ * PUBACK: it closes the connection of a client whose publish it refuses. So: PUBACK = accepted, the
+ * connection closed first = refused.
+ */
+async function tryPublish(
+  url: string,
+  login: IClientOptions,
+  topic: string,
+  retain: boolean,
+): Promise<Outcome> {
+  const client = await mqtt.connectAsync(url, {
+    ...login,
+    clientId: `try-${randomUUID().slice(0, 8)}`,
+    reconnectPeriod: 0,
+  });
+  const outcome = await new Promise<Outcome>((resolve) => {
+    client.once("close", () => resolve("refused"));
+    client.publish(
+      topic,
+      JSON.stringify({ v: PROTOCOL_VERSION, mark: MARK, displayedHash: MARK }),
+      { qos: 1, retain },
+      (err) => resolve(err ? "refused" : "accepted"),
+    );
+  });
+  await client.endAsync(true);
+  return outcome;
+}
+
+/** Whether a CONNECT with these credentials is accepted. */
+async function tryConnect(url: string, login: IClientOptions): Promise<Outcome> {
+  try {
+    const client = await mqtt.connectAsync(url, { ...login, reconnectPeriod: 0, connectTimeout: 3_000 });
+    await client.endAsync(true);
+    return "accepted";
+  } catch {
+    return "refused";
+  }
+}
+
+describe("MQTT sign-in and ACLs on the embedded broker (SHELFSYNC_MQTT_AUTH=required)", () => {
+  let ctl: Controller & { cleanup(): Promise<void> };
+  let ap1: SimulatedAccessPoint;
+  let ap2: SimulatedAccessPoint;
+  let ap1Login: { username: string; password: string };
+  let t: ReturnType<typeof storeTopics>;
+
+  beforeAll(async () => {
+    ctl = await startTestController("aedes");
+    t = storeTopics(ctl.config.storeId);
+    await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
+    ap1Login = bridgeLogin(ctl, "ap1");
+    const common = {
+      mqttUrl: ctl.mqttUrl,
+      storeId: ctl.config.storeId,
+      labels: 2,
+      radioDelayMs: 5,
+      radioJitterMs: 0,
+      failureRate: 0,
+      checkInSeconds: 3600,
+      logger: quiet,
+    };
+    ap1 = await startSimulatedAccessPoint({ ...common, bridgeId: "ap1", seed: 1, mqttOptions: ap1Login });
+    ap2 = await startSimulatedAccessPoint({
+      ...common,
+      bridgeId: "ap2",
+      seed: 2,
+      mqttOptions: bridgeLogin(ctl, "ap2"),
+    });
+    await postFeed(
+      ctl.httpUrl,
+      "products",
+      1,
+      "sku,gtin,name,brand,netQuantity,unit,category,url\nA,,Apple,,1,kg,fruit,\n",
+    );
+    await postFeed(ctl.httpUrl, "prices", 1, "sku,price,currency\nA,2.49,EUR\n");
+    const all = [...ap1.labelIds, ...ap2.labelIds];
+    await waitFor(() => all.every((id) => ctl.labels.get(id)), 5_000, "labels announced");
+    for (const id of all)
+      expect((await api(ctl.httpUrl, "PUT", `/labels/${id}/link`, { sku: "A" })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await ap1?.stop();
+    await ap2?.stop();
+    await ctl?.cleanup();
+  });
+
+  it("bridges that signed in work end to end: every label in sync, owned by the bridge that announced it", async () => {
+    await waitFor(
+      async () => (await api(ctl.httpUrl, "GET", "/sync")).json.inSync === 4,
+      10_000,
+      "labels in sync",
+    );
+    expect(ctl.labels.get(ap2.labelIds[0] as string)?.bridgeId).toBe("ap2");
+  });
+
+  it("signs in only bridges and ops with their own token under their own name", async () => {
+    const staff = tokenFor(ctl, "staff", "someone");
+    const url = ctl.mqttUrl;
+    expect(await tryConnect(url, {})).toBe("refused");
+    expect(await tryConnect(url, { username: "ap1", password: "not-the-token" })).toBe("refused");
+    expect(await tryConnect(url, { username: "ap2", password: ap1Login.password })).toBe("refused");
+    expect(await tryConnect(url, { username: "someone", password: staff })).toBe("refused");
+    expect(await tryConnect(url, { username: "shelfsync-controller", password: ap1Login.password })).toBe(
+      "refused",
+    );
+    expect(await tryConnect(url, ap1Login)).toBe("accepted");
+    expect(await tryConnect(url, OPS_LOGIN)).toBe("accepted");
+    expect(ctl.broker?.refused.connect).toBeGreaterThanOrEqual(5);
+  });
+
+  it("refuses a bridge publishing as another bridge, another label's state, any content, command or stray retained message", async () => {
+    const watcher = await recorder(ctl.mqttUrl, [t.everything]);
+    const [mine] = ap1.labelIds as [string];
+    const [theirs] = ap2.labelIds as [string];
+    const attempts: [string, string, boolean][] = [
+      ["as another bridge: status", t.bridge("ap2", "status"), true],
+      ["as another bridge: inventory", t.bridge("ap2", "labels"), true],
+      ["as another bridge: response", t.bridgeResponse("ap2", "link"), false],
+      ["another label's state", t.label(theirs, "state"), false],
+      ["another label's image", t.label(theirs, "image"), true],
+      ["an image for a label nobody announced", t.label("INVENTED-1", "image"), true],
+      ["content of its own label", t.label(mine, "content"), true],
+      ["content of another label", t.label(theirs, "content"), true],
+      ["content, not retained", t.label(mine, "content"), false],
+      ["a command", t.label(mine, "command"), false],
+      ["the controller's status, retained", t.controllerStatus, true],
+      ["its own label's state, retained", t.label(mine, "state"), true],
+      ["another store's label", storeTopics("other-store").label(mine, "state"), false],
+      ["outside the tree, retained", "elsewhere/anything", true],
+    ];
+    const outcomes: Record<string, Outcome> = {};
+    for (const [what, topic, retain] of attempts)
+      outcomes[what] = await tryPublish(ctl.mqttUrl, ap1Login, topic, retain);
+    // The one thing it may do, on the same terms: its own label's state.
+    const own = await tryPublish(ctl.mqttUrl, ap1Login, t.label(mine, "state"), false);
+    const refusedCount = Object.values(outcomes).filter((o) => o === "refused").length;
+    console.log(
+      `[bar] embedded broker: ${refusedCount} of ${attempts.length} publishes with bridge ap1's credentials refused ` +
+        `(as another bridge, another label's state, any content); its own label's state: ${own}`,
+    );
+    expect(outcomes).toEqual(Object.fromEntries(attempts.map(([what]) => [what, "refused"])));
+    expect(own).toBe("accepted");
+    // A subscription outside its needs is refused (0x80), and the connection stays.
+    const sub = await mqtt.connectAsync(ctl.mqttUrl, {
+      ...ap1Login,
+      clientId: `sub-${randomUUID().slice(0, 8)}`,
+    });
+    await expect(sub.subscribeAsync("shelfsync/#")).rejects.toThrow(/Subscribe error/);
+    expect((await sub.subscribeAsync(t.anyLabel("content")))[0]?.qos).toBe(0);
+    await sub.endAsync();
+    // Nothing refused reached anyone; the accepted state did.
+    await waitFor(
+      () => watcher.messages.some((m) => m.topic === t.label(mine, "state") && m.payload.includes(MARK)),
+      5_000,
+    );
+    expect(watcher.messages.filter((m) => m.payload.includes(MARK)).map((m) => m.topic)).toEqual([
+      t.label(mine, "state"),
+    ]);
+    await watcher.close();
+    expect(ctl.broker?.refused.publish).toBe(attempts.length);
+  });
+
+  it("lets an ops sign-in watch and not publish", async () => {
+    expect(await tryPublish(ctl.mqttUrl, OPS_LOGIN, t.label(ap1.labelIds[0] as string, "state"), false)).toBe(
+      "refused",
+    );
+  });
+});
