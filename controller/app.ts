@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import packageJson from "../package.json" with { type: "json" };
 import { seedAdminToken } from "./auth.ts";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { centralCatchUp } from "./feeds/catch-up.ts";
 import type { FeedIngestor } from "./feeds/ingest.ts";
 import { onlineSources } from "./feeds/merchant/pull.ts";
@@ -42,6 +43,32 @@ export interface Controller extends ControllerServices {
 }
 
 export class HttpPortInUseError extends Error {}
+
+/** A file a setting names, or a ConfigError naming the setting (never a stack trace). */
+function readSetting(path: string, setting: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new ConfigError(
+      `invalid configuration:\n  ${setting}: cannot read ${path} (${(e as Error).message})`,
+    );
+  }
+}
+
+/** The embedded broker's TLS listener: both SHELFSYNC_MQTT_TLS_CERT and _KEY, or neither. */
+function tlsListener(config: Config): { port: number; cert: Buffer; key: Buffer } | undefined {
+  if (!config.mqttTlsCert && !config.mqttTlsKey) return undefined;
+  if (!config.mqttTlsCert || !config.mqttTlsKey) {
+    throw new ConfigError(
+      "invalid configuration:\n  SHELFSYNC_MQTT_TLS_CERT / SHELFSYNC_MQTT_TLS_KEY: set both (the certificate and its key) or neither",
+    );
+  }
+  return {
+    port: config.mqttTlsPort,
+    cert: readSetting(config.mqttTlsCert, "SHELFSYNC_MQTT_TLS_CERT"),
+    key: readSetting(config.mqttTlsKey, "SHELFSYNC_MQTT_TLS_KEY"),
+  };
+}
 
 /** Read at build time into the bundle, so a build reports the version it was built from. */
 const VERSION = packageJson.version;
@@ -90,9 +117,11 @@ export async function startController(
   let mqttLogin = { username: config.mqttUsername, password: config.mqttPassword };
   if (!mqttUrl) {
     const controllerSecret = randomBytes(24).toString("base64url");
+    const tls = tlsListener(config);
     broker = await startEmbeddedBroker({
       port: config.mqttPort,
       searchFreePort: options.searchFreeMqttPort ?? false,
+      ...(tls ? { tls } : {}),
       ...(config.mqttAuth === "required"
         ? {
             access: {
@@ -111,7 +140,7 @@ export async function startController(
     const moved = broker.port !== config.mqttPort && config.mqttPort !== 0;
     log.info(
       `embedded MQTT broker listening on port ${broker.port}${moved ? ` (port ${config.mqttPort} was taken)` : ""}`,
-      { auth: config.mqttAuth },
+      { auth: config.mqttAuth, ...(broker.tls ? { tlsPort: broker.tls.port } : {}) },
     );
     if (config.mqttAuth === "off")
       log.warn("SHELFSYNC_MQTT_AUTH=off: anyone who reaches the MQTT port may publish anything (a lab only)");
@@ -239,6 +268,7 @@ export async function startController(
     url: mqttUrl,
     storeId: config.storeId,
     ...mqttLogin,
+    ...(config.mqttCa ? { ca: readSetting(config.mqttCa, "SHELFSYNC_MQTT_CA") } : {}),
     log: log.child("mqtt"),
     handlers: {
       onConnect: () => {

@@ -38,6 +38,15 @@ export const configSchema = z.object({
    * `off` lets anyone on the network do anything (a lab).
    */
   mqttAuth: z.enum(["required", "off"]).default("required"),
+  /**
+   * A TLS listener on the embedded broker (beside the plain one): PEM certificate (chain) and key
+   * files, and its port. Both files or neither.
+   */
+  mqttTlsCert: z.string().min(1).optional(),
+  mqttTlsKey: z.string().min(1).optional(),
+  mqttTlsPort: port.default(8883),
+  /** A CA certificate (PEM file) to trust for an `mqtts://` broker, e.g. a self-signed one. */
+  mqttCa: z.string().min(1).optional(),
   mqttUsername: z.string().optional(),
   mqttPassword: z.string().optional(),
   /** The store's locale: money, dates and every fixed word on labels (a catalogue in display/i18n). */
@@ -199,6 +208,10 @@ const ENV: Record<keyof Config, string> = {
   mqttUrl: "SHELFSYNC_MQTT_URL",
   mqttPort: "SHELFSYNC_MQTT_PORT",
   mqttAuth: "SHELFSYNC_MQTT_AUTH",
+  mqttTlsCert: "SHELFSYNC_MQTT_TLS_CERT",
+  mqttTlsKey: "SHELFSYNC_MQTT_TLS_KEY",
+  mqttTlsPort: "SHELFSYNC_MQTT_TLS_PORT",
+  mqttCa: "SHELFSYNC_MQTT_CA",
   mqttUsername: "SHELFSYNC_MQTT_USERNAME",
   mqttPassword: "SHELFSYNC_MQTT_PASSWORD",
   locale: "SHELFSYNC_LOCALE",

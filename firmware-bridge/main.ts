@@ -1,4 +1,4 @@
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { z } from "zod";
@@ -64,6 +64,7 @@ function usage(): string {
     "signing in (environment only, never a flag: a flag shows in the process list):",
     "  SHELFSYNC_MQTT_USERNAME   the bridge's token name, which is also its bridge id (the default --bridge-id)",
     "  SHELFSYNC_MQTT_PASSWORD   its token: npm run token -- create --role bridge --name <bridge id>",
+    "  SHELFSYNC_MQTT_CA         a CA certificate (PEM file) to trust for an mqtts:// broker",
   );
   return lines.join("\n");
 }
@@ -75,6 +76,8 @@ interface ParsedCommandLine {
   common: { mqttUrl: string; storeId: string; bridgeId: string; logLevel: LogLevel };
   /** SHELFSYNC_MQTT_USERNAME / _PASSWORD, when set. */
   login: { username?: string; password?: string };
+  /** SHELFSYNC_MQTT_CA: a CA certificate (PEM) to trust for an `mqtts://` broker. */
+  ca?: Buffer;
 }
 
 /** Read and validate the command line and environment; throws CliUsageError on anything wrong. */
@@ -123,11 +126,22 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   if ((username === undefined) !== (password === undefined))
     throw new CliUsageError("set both SHELFSYNC_MQTT_USERNAME and SHELFSYNC_MQTT_PASSWORD, or neither");
+  let ca: Buffer | undefined;
+  if (env.SHELFSYNC_MQTT_CA) {
+    try {
+      ca = readFileSync(env.SHELFSYNC_MQTT_CA);
+    } catch (error) {
+      throw new CliUsageError(
+        `SHELFSYNC_MQTT_CA: cannot read ${env.SHELFSYNC_MQTT_CA} (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+  }
   return {
     kind,
     kindName,
     flags,
     login: { ...(username ? { username } : {}), ...(password ? { password } : {}) },
+    ...(ca ? { ca } : {}),
     common: {
       mqttUrl: common["mqtt-url"],
       storeId: common["store-id"],
@@ -142,7 +156,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return argv.length === 0 ? 2 : 0;
   }
-  const { kind, kindName, flags, common, login } = parseCommandLine(argv, process.env);
+  const { kind, kindName, flags, common, login, ca } = parseCommandLine(argv, process.env);
   const logger = createConsoleLogger({
     level: common.logLevel,
     prefix: `bridge ${common.bridgeId}`,
@@ -150,7 +164,12 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   const adapter = await kind.createAdapter(flags, process.env, { ...common, logger });
   logger.info("starting", { kind: kindName, broker: common.mqttUrl, storeId: common.storeId });
-  const bridge: BridgeHandle = await startBridge({ ...common, adapter, logger, mqttOptions: login });
+  const bridge: BridgeHandle = await startBridge({
+    ...common,
+    adapter,
+    logger,
+    mqttOptions: { ...login, ...(ca ? { ca } : {}) },
+  });
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       logger.info("shutting down", { signal });

@@ -74,6 +74,8 @@ export function connectControllerLink(options: {
   storeId: string;
   username?: string | undefined;
   password?: string | undefined;
+  /** A CA to trust for an `mqtts://` broker (SHELFSYNC_MQTT_CA), e.g. a self-signed certificate. */
+  ca?: Buffer;
   log: Logger;
   handlers: ControllerLinkHandlers;
   observer?: LinkObserver;
@@ -98,6 +100,7 @@ export function connectControllerLink(options: {
     connectTimeout: 10_000,
     username: options.username,
     password: options.password,
+    ...(options.ca ? { ca: options.ca } : {}),
     will: { topic: topics.controllerStatus, payload: Buffer.from(status("offline")), qos: 1, retain: true },
   });
 

@@ -1,4 +1,5 @@
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AedesOptions, type AuthenticateError, type Client, type Subscription } from "aedes";
 import { AddressInUseError, listenOn } from "../listen.ts";
 import type { Logger } from "../log.ts";
@@ -8,6 +9,8 @@ import { authenticate, type BrokerIdentity, publishRefusal, subscribeRefusal } f
 export interface EmbeddedBroker {
   port: number;
   url: string;
+  /** The TLS listener, when one was asked for: its port and an `mqtts://` URL. */
+  tls?: { port: number; url: string };
   /** Refusals since start (SHELFSYNC_MQTT_AUTH=required): sign-ins, publishes, subscriptions. */
   refused: { connect: number; publish: number; subscribe: number };
   close(): Promise<void>;
@@ -26,11 +29,14 @@ export interface BrokerAccess {
 }
 
 export class PortInUseError extends Error {
-  constructor(readonly port: number) {
+  constructor(
+    readonly port: number,
+    setting = "SHELFSYNC_MQTT_PORT",
+  ) {
     super(
       `MQTT port ${port} is already in use (is another broker such as Mosquitto running?). ` +
         `Point Shelfsync at it with SHELFSYNC_MQTT_URL=mqtt://127.0.0.1:${port}, ` +
-        `or pick another port for the embedded broker with SHELFSYNC_MQTT_PORT.`,
+        `or pick another port for the embedded broker with ${setting}.`,
     );
   }
 }
@@ -111,6 +117,8 @@ export async function startEmbeddedBroker(options: {
   host?: string;
   searchFreePort?: boolean;
   access?: BrokerAccess;
+  /** A TLS listener beside the plain one (PEM certificate chain and key; port 0 = any free one). */
+  tls?: { port: number; cert: Buffer; key: Buffer };
 }): Promise<EmbeddedBroker> {
   const host = options.host ?? "0.0.0.0";
   const refused = { connect: 0, publish: 0, subscribe: 0 };
@@ -123,13 +131,26 @@ export async function startEmbeddedBroker(options: {
         throw e instanceof AddressInUseError ? new PortInUseError(port) : e;
       });
       const url = `mqtt://127.0.0.1:${port}`;
+      let tls: { server: Server; port: number; url: string } | undefined;
+      if (options.tls) {
+        const tlsServer = createTlsServer({ cert: options.tls.cert, key: options.tls.key }, broker.handle);
+        const tlsPort = await listenOn(tlsServer, options.tls.port, host).catch((e: unknown) => {
+          server.close();
+          throw e instanceof AddressInUseError
+            ? new PortInUseError(options.tls?.port ?? 0, "SHELFSYNC_MQTT_TLS_PORT")
+            : e;
+        });
+        tls = { server: tlsServer, port: tlsPort, url: `mqtts://127.0.0.1:${tlsPort}` };
+      }
       return {
         port,
         url,
+        ...(tls ? { tls: { port: tls.port, url: tls.url } } : {}),
         refused,
         close: async () => {
           await new Promise<void>((resolve) => broker.close(() => resolve()));
           await new Promise<void>((resolve) => server.close(() => resolve()));
+          if (tls) await new Promise<void>((resolve) => tls?.server.close(() => resolve()));
         },
       };
     } catch (e) {
