@@ -42,9 +42,10 @@ describe("label state reports", () => {
       ...stores.labels,
       recordStates: (u: Parameters<typeof stores.labels.recordStates>[0]) => {
         writes.push(u.length);
-        stores.labels.recordStates(u);
+        return stores.labels.recordStates(u);
       },
     };
+    stores.labels.upsertDescriptors([{ labelId: "Q-1" }, { labelId: "Q-2" }], "ap1", Date.now());
     const reports = labelReports({ labels, log: createLogger("silent") });
     const state = { v: PROTOCOL_VERSION, displayedHash: "h1" } as const;
     reports.onLabelState("Q-1", state, Date.now());
