@@ -117,8 +117,12 @@ export async function startMosquittoBroker(port: number, dir: string): Promise<R
     });
     const until = Date.now() + 10_000;
     while (runs() === before) {
-      if (proc.exitCode !== null || Date.now() > until)
+      if (proc.exitCode !== null || Date.now() > until) {
+        // Never leave a broker behind that the caller has no handle on.
+        proc.kill("SIGKILL");
+        child = null;
         throw new Error(`mosquitto did not start on port ${port}: ${stderr}`);
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
   };
