@@ -6,7 +6,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { fromPackageRoot } from "../lib/paths.ts";
 import { PROTOCOL_VERSION, storeTopics } from "../schemas/index.ts";
-import { api, getJson, postFeed as post, startTestController, tempDir, waitFor } from "./support/harness.ts";
+import {
+  api,
+  bridgeLogin,
+  getJson,
+  postFeed as post,
+  startTestController,
+  tempDir,
+  waitFor,
+} from "./support/harness.ts";
 
 /**
  * A feed POST, sent again once if the connection was reset: a keep-alive socket the server closed
@@ -47,7 +55,10 @@ async function storeWithLabels(config: Record<string, unknown> = {}, dbPath?: st
   const ctl: Ctl = await startTestController("aedes", { config, ...(dbPath ? { dbPath } : {}) });
   cleanups.push(() => ctl.cleanup());
   await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
-  const device: MqttClient = await mqtt.connectAsync(ctl.mqttUrl, { clientId: `dev-${ctl.config.storeId}` });
+  const device: MqttClient = await mqtt.connectAsync(ctl.mqttUrl, {
+    clientId: `dev-${ctl.config.storeId}`,
+    ...bridgeLogin(ctl, "ap-1"),
+  });
   cleanups.push(() => device.endAsync());
   const topics = storeTopics(ctl.config.storeId);
   expect((await postFeed(ctl.httpUrl, "products", 1, products("P", LABELS))).status).toBe(200);
@@ -112,6 +123,12 @@ function countBatchRows(ctl: Ctl, prefixes: string[]): number {
 describe("the SQLite file in trouble", () => {
   it("another process holds an exclusive lock for 15 s while feeds and label states arrive", async () => {
     const { ctl, device, topics, labelIds } = await storeWithLabels({ dbBusyWaitSeconds: 40 });
+    // The second bridge signs in before the lock: its token is a write of its own.
+    const device2: MqttClient = await mqtt.connectAsync(ctl.mqttUrl, {
+      clientId: `dev2-${ctl.config.storeId}`,
+      ...bridgeLogin(ctl, "ap-2"),
+    });
+    cleanups.push(() => device2.endAsync());
     // The other process: better-sqlite3 in a child, BEGIN EXCLUSIVE and a write, held for 15 s.
     const script = `
       const Database = require(${JSON.stringify(fromPackageRoot("node_modules", "better-sqlite3"))});
@@ -137,7 +154,7 @@ describe("the SQLite file in trouble", () => {
     // While it is locked: label states, a second bridge's inventory, five price batches.
     const sent = await reportStates(ctl, device, topics, labelIds);
     const newLabels = Array.from({ length: 5 }, (_, i) => `NEW-${i}`);
-    await announce(device, topics, "ap-2", newLabels);
+    await announce(device2, topics, "ap-2", newLabels);
     const batches = [2, 3, 4, 5, 6].map((seq) =>
       postFeed(ctl.httpUrl, "prices", seq, prices("P", LABELS, 200 + seq)),
     );

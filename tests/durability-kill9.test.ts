@@ -9,6 +9,7 @@ import {
   freePort,
   getJson,
   npmScript,
+  OPS_LOGIN,
   postFeed,
   TEST_ADMIN_TOKEN,
   tempDir,
@@ -163,7 +164,7 @@ async function healthy(base: string): Promise<void> {
 /** The content the restarted controller published for each linked label, from its embedded broker. */
 async function publishedPrices(base: string, storeId: string): Promise<Map<string, number>> {
   const health = (await getJson(`${base}/api/v1/health`)) as { mqtt: { url: string } };
-  const client = await mqtt.connectAsync(health.mqtt.url, { clean: true, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(health.mqtt.url, { clean: true, reconnectPeriod: 0, ...OPS_LOGIN });
   const seen = new Map<string, number>();
   try {
     const all = new Promise<void>((resolve) => {

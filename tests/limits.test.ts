@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { createLogger } from "../controller/log.ts";
 import { PROTOCOL_VERSION, storeTopics } from "../schemas/index.ts";
-import { authFetch, postFeed, startTestController, waitFor } from "./support/harness.ts";
+import { authFetch, bridgeLogin, postFeed, startTestController, waitFor } from "./support/harness.ts";
 
 /**
  * Size and concurrency limits: request bodies refused as soon as their limit is passed (413 while
@@ -141,7 +141,10 @@ describe("limits", () => {
   });
 
   it("an MQTT payload over the limit is dropped with a log line", async () => {
-    const device = await mqtt.connectAsync(ctl.mqttUrl, { clientId: `big-${ctl.config.storeId}` });
+    const device = await mqtt.connectAsync(ctl.mqttUrl, {
+      clientId: `big-${ctl.config.storeId}`,
+      ...bridgeLogin(ctl, "big"),
+    });
     try {
       const topics = storeTopics(ctl.config.storeId);
       await device.publishAsync(

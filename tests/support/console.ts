@@ -8,7 +8,7 @@ import {
 } from "../../firmware-bridge/simulated/index.ts";
 import { fromPackageRoot } from "../../lib/paths.ts";
 import type { Role } from "../../schemas/index.ts";
-import { postFeed, startTestController, tokenFor, waitUntil } from "./harness.ts";
+import { bridgeLogin, postFeed, startTestController, tokenFor, waitUntil } from "./harness.ts";
 
 /** Debian's Chromium (installed by .ci/run), never a downloaded browser. */
 export const CHROMIUM = process.env.SHELFSYNC_CHROMIUM ?? "/usr/bin/chromium";
@@ -50,6 +50,7 @@ export async function startConsoleStore(
     bridgeId: "ap1",
     labels: options.labels ?? 8,
     radioDelayMs: 50,
+    mqttOptions: bridgeLogin(ctl, "ap1"),
     logger: createConsoleLogger({ prefix: "ap1", level: "warn" }),
   });
   await waitUntil("the access point's labels registered", () =>
