@@ -1,11 +1,8 @@
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
 import type { SyncEvent } from "../../schemas/index.ts";
 import type { LiveSync } from "../labels/live-sync.ts";
 import { doc } from "./openapi.ts";
-
-/** A comment line this often keeps proxies and idle timeouts from closing a quiet stream. */
-const KEEPALIVE_MS = 15_000;
+import { streamLatest } from "./sse-latest.ts";
 
 /**
  * `GET /api/v1/events`: server-sent events for live views (the console's sync dashboard). The token
@@ -25,44 +22,7 @@ export function eventRoutes(live: LiveSync): Hono {
       tags: ["sync"],
       ok: { media: "text/event-stream", description: "The stream" },
     }),
-    (c) => {
-      c.header("Cache-Control", "no-store");
-      // Nginx and similar proxies buffer responses unless told not to; a live view must not wait.
-      c.header("X-Accel-Buffering", "no");
-      return streamSSE(c, async (stream) => {
-        const queue: SyncEvent[] = [];
-        let wake: (() => void) | null = null;
-        const unsubscribe = live.subscribe((event) => {
-          // Only the newest state matters: a slow reader gets it, not a backlog.
-          queue.length = 0;
-          queue.push(event);
-          wake?.();
-        });
-        stream.onAbort(() => {
-          unsubscribe();
-          wake?.();
-        });
-        await stream.write("retry: 2000\n\n");
-        while (!stream.aborted && !stream.closed) {
-          const event = queue.shift();
-          if (event) {
-            await stream.writeSSE({ event: "sync", data: JSON.stringify(event) });
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
-              wake = null;
-              resolve();
-            };
-            const timer = setTimeout(done, KEEPALIVE_MS);
-            wake = done;
-          });
-          if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
-        }
-        unsubscribe();
-      });
-    },
+    (c) => streamLatest<SyncEvent>(c, "sync", (push) => live.subscribe(push)),
   );
   return api;
 }

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import {
   heartbeatBodySchema,
@@ -21,9 +20,7 @@ import type { ScreenRecord } from "../store/screens.ts";
 import { identityOf } from "./access.ts";
 import { apiError } from "./errors.ts";
 import { doc, jsonBody } from "./openapi.ts";
-
-/** A comment line this often keeps proxies and idle timeouts from closing a quiet stream. */
-const KEEPALIVE_MS = 15_000;
+import { streamLatest } from "./sse-latest.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -199,41 +196,7 @@ export function screenRoutes(s: ControllerServices): Hono {
     (c) => {
       const r = known(c);
       if (r instanceof Response) return r;
-      c.header("Cache-Control", "no-store");
-      c.header("X-Accel-Buffering", "no");
-      return streamSSE(c, async (stream) => {
-        const queue: Show[] = [];
-        let wake: (() => void) | null = null;
-        const unsubscribe = await svc.shows.subscribe(r.screenId, (show) => {
-          // Only the newest show matters: a slow reader gets it, not a backlog.
-          queue.length = 0;
-          queue.push(show);
-          wake?.();
-        });
-        stream.onAbort(() => {
-          unsubscribe();
-          wake?.();
-        });
-        await stream.write("retry: 2000\n\n");
-        while (!stream.aborted && !stream.closed) {
-          const show = queue.shift();
-          if (show) {
-            await stream.writeSSE({ event: "show", data: JSON.stringify(show) });
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
-              wake = null;
-              resolve();
-            };
-            const timer = setTimeout(done, KEEPALIVE_MS);
-            wake = done;
-          });
-          if (queue.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
-        }
-        unsubscribe();
-      });
+      return streamLatest<Show>(c, "show", (push) => svc.shows.subscribe(r.screenId, push));
     },
   );
 
