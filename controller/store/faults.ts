@@ -178,6 +178,21 @@ export function dbWatch(deps: {
   const timer = setInterval(() => checkFile(), deps.checkEveryMs ?? 2_000);
   timer.unref();
 
+  /** One try of a write: its result, or the database fault it met (raised as an alarm); anything else is thrown. */
+  function attempt<T>(where: string, fn: () => T): { out: T } | { fault: DbFault } {
+    assertWritable(where);
+    try {
+      const out = fn();
+      if (alarms.size > 0) ok();
+      return { out };
+    } catch (e) {
+      const fault = dbFaultOf(e);
+      if (!fault) throw e;
+      raise(fault, where);
+      return { fault };
+    }
+  }
+
   return {
     alarms: (): DbAlarm[] => [...alarms.values()].map(({ loggedAt: _, ...a }) => a),
     raise,
@@ -189,17 +204,9 @@ export function dbWatch(deps: {
      * answers it 503). Anything else propagates unchanged.
      */
     write<T>(where: string, fn: () => T): T {
-      assertWritable(where);
-      try {
-        const out = fn();
-        if (alarms.size > 0) ok();
-        return out;
-      } catch (e) {
-        const fault = dbFaultOf(e);
-        if (!fault) throw e;
-        raise(fault, where);
-        throw new DbUnavailableError(fault);
-      }
+      const tried = attempt(where, fn);
+      if ("fault" in tried) throw new DbUnavailableError(tried.fault);
+      return tried.out;
     },
     /**
      * Run a write, waiting while another process holds the lock: retried with backoff (SQLite's own
@@ -208,19 +215,12 @@ export function dbWatch(deps: {
      */
     async writeWaiting<T>(where: string, fn: () => T): Promise<T> {
       const deadline = now() + deps.busyWaitMs;
-      for (let attempt = 0; ; attempt++) {
-        assertWritable(where);
-        try {
-          const out = fn();
-          if (alarms.size > 0) ok();
-          return out;
-        } catch (e) {
-          const fault = dbFaultOf(e);
-          if (!fault) throw e;
-          raise(fault, where);
-          if (fault.kind !== "busy" || now() >= deadline) throw new DbUnavailableError(fault);
-          await sleep(Math.min(50 * 2 ** attempt, 1_000, Math.max(0, deadline - now())));
-        }
+      for (let n = 0; ; n++) {
+        const tried = attempt(where, fn);
+        if (!("fault" in tried)) return tried.out;
+        const { fault } = tried;
+        if (fault.kind !== "busy" || now() >= deadline) throw new DbUnavailableError(fault);
+        await sleep(Math.min(50 * 2 ** n, 1_000, Math.max(0, deadline - now())));
       }
     },
     /**
