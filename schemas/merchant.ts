@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ID_MESSAGE } from "./common.ts";
 import { currencyExponent } from "./currency.ts";
+import { excerpt } from "./excerpt.ts";
 import { type ProductRow, productRowSchema, type Unit } from "./feeds.ts";
 import { isValidGtin } from "./gtin.ts";
 import { type Money, MoneyError, parseDecimalToMinor } from "./money.ts";
@@ -46,8 +47,6 @@ const MERCHANT_PRICE = /^(\d+(?:\.\d+)?)\s+([A-Za-z]{3})$/;
  * `3.25 KWD` → 3250). `.` is the only decimal mark and there is no thousands separator; a digit
  * the currency cannot hold (`1.005 EUR`) is an error, never a rounding.
  */
-/** A value quoted back in an error: a short excerpt, never a whole (possibly huge) cell. */
-const quote = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
 
 export function parseMerchantPrice(text: string): Money {
   const t = text.trim();
@@ -55,14 +54,14 @@ export function parseMerchantPrice(text: string): Money {
   if (!m) {
     if (/^[\d.,\s]+[A-Za-z]{3}$/.test(t) && t.includes(",")) {
       throw new MoneyError(
-        `"${quote(text)}": write the amount with "." as the decimal mark and no thousands separator`,
+        `"${excerpt(text)}": write the amount with "." as the decimal mark and no thousands separator`,
       );
     }
-    throw new MoneyError(`"${quote(text)}" is not an amount and an ISO 4217 code such as "15.00 USD"`);
+    throw new MoneyError(`"${excerpt(text)}" is not an amount and an ISO 4217 code such as "15.00 USD"`);
   }
   const currency = (m[2] as string).toUpperCase();
   const exponent = currencyExponent(currency);
-  if (exponent === undefined) throw new MoneyError(`unknown ISO 4217 currency "${m[2]}"`);
+  if (exponent === undefined) throw new MoneyError(`unknown ISO 4217 currency "${excerpt(m[2] as string)}"`);
   // Zeros past the currency's exponent say nothing ("1200.00 JPY" is 1200); any other digit there would
   // need a rounding, and stays an error.
   const [whole, fraction = ""] = (m[1] as string).split(".");
@@ -125,10 +124,10 @@ function canonicalDecimal(text: string): string {
 
 export function parseMeasure(text: string): Measure | string {
   const m = MEASURE.exec(text.trim());
-  if (!m) return `"${text}" is not a quantity and a unit such as "750 ml"`;
+  if (!m) return `"${excerpt(text)}" is not a quantity and a unit such as "750 ml"`;
   const unit = (m[2] as string).toLowerCase();
   if (!(unit in MERCHANT_UNITS)) {
-    return `unknown unit "${m[2]}"; one of ${Object.keys(MERCHANT_UNITS).join(", ")}`;
+    return `unknown unit "${excerpt(m[2] as string)}"; one of ${Object.keys(MERCHANT_UNITS).join(", ")}`;
   }
   const quantity = canonicalDecimal(m[1] as string);
   if (!/[1-9]/.test(quantity)) return "the quantity must be above zero";
@@ -143,7 +142,7 @@ export function parseBaseMeasure(text: string): Measure | string {
   const m = parseMeasure(text);
   if (typeof m === "string") return m;
   if (!BASE_NUMBERS.has(m.quantity) && !BASE_EXCEPTIONS.has(`${m.quantity} ${m.unit}`)) {
-    return `"${text}" is not an allowed base: 1, 2, 4, 8, 10 or 100 of a unit, or 75cl, 750ml, 50kg, 1000kg`;
+    return `"${excerpt(text)}" is not an allowed base: 1, 2, 4, 8, 10 or 100 of a unit, or 75cl, 750ml, 50kg, 1000kg`;
   }
   return m;
 }
@@ -241,7 +240,7 @@ const PRODUCT_FIELD_SOURCE: Record<string, string> = {
   url: "link",
 };
 
-const clip = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
+const clip = (text: string) => excerpt(text, 200);
 
 /** `in stock` and `in_stock` are the same value; case does not matter. */
 function enumValue<T extends string>(text: string, allowed: readonly T[]): T | undefined {

@@ -1,4 +1,5 @@
 import { currencyExponent } from "./currency.ts";
+import { excerpt } from "./excerpt.ts";
 
 /**
  * Money is integer minor units plus an ISO 4217 code. Conversions here go through strings and
@@ -20,18 +21,18 @@ const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
  */
 export function parseDecimalToMinor(text: string, currency: string): number {
   const exponent = currencyExponent(currency);
-  if (exponent === undefined) throw new MoneyError(`unknown ISO 4217 currency "${currency}"`);
+  if (exponent === undefined) throw new MoneyError(`unknown ISO 4217 currency "${excerpt(currency)}"`);
   const m = DECIMAL.exec(text.trim());
-  if (!m) throw new MoneyError(`"${text}" is not a decimal amount like "2.49"`);
+  if (!m) throw new MoneyError(`"${excerpt(text)}" is not a decimal amount like "2.49"`);
   const [, sign, whole = "", fraction = ""] = m;
   if (fraction.length > exponent) {
     throw new MoneyError(
-      `"${text}" has ${fraction.length} decimal places; ${currency} allows ${exponent === 0 ? "none" : exponent}`,
+      `"${excerpt(text)}" has ${fraction.length} decimal places; ${currency} allows ${exponent === 0 ? "none" : exponent}`,
     );
   }
   const digits = (whole + fraction.padEnd(exponent, "0")).replace(/^0+(?=\d)/, "");
   const minor = Number(digits);
-  if (!Number.isSafeInteger(minor)) throw new MoneyError(`"${text}" is too large`);
+  if (!Number.isSafeInteger(minor)) throw new MoneyError(`"${excerpt(text)}" is too large`);
   return sign && minor !== 0 ? -minor : minor;
 }
 
@@ -39,7 +40,7 @@ export function parseDecimalToMinor(text: string, currency: string): number {
 export function minorToDecimalString(amountMinor: number, currency: string): string {
   if (!Number.isSafeInteger(amountMinor)) throw new MoneyError(`${amountMinor} is not an integer amount`);
   const exponent = currencyExponent(currency);
-  if (exponent === undefined) throw new MoneyError(`unknown ISO 4217 currency "${currency}"`);
+  if (exponent === undefined) throw new MoneyError(`unknown ISO 4217 currency "${excerpt(currency)}"`);
   const negative = amountMinor < 0;
   const digits = String(Math.abs(amountMinor)).padStart(exponent + 1, "0");
   const whole = digits.slice(0, digits.length - exponent);

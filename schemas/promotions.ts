@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { currencySchema, idSchema, skuSchema } from "./common.ts";
 import { currencyExponent } from "./currency.ts";
+import { excerpt } from "./excerpt.ts";
 import { MoneyError, parseDecimalToMinor } from "./money.ts";
 import { InstantError, parseEndInstant, parseInstant } from "./time.ts";
 
@@ -75,7 +76,7 @@ function canonicalDecimal(text: string): string {
 function percentValue(text: string): string | PromotionIssue {
   const bare = text.trim().replace(/\s*%$/, "");
   const m = DECIMAL.exec(bare);
-  if (!m) return { field: "value", reason: `"${text}" is not a percentage such as 20 or 12.5` };
+  if (!m) return { field: "value", reason: `"${excerpt(text)}" is not a percentage such as 20 or 12.5` };
   if ((m[2] ?? "").length > MAX_PERCENT_DECIMALS) {
     return { field: "value", reason: `at most ${MAX_PERCENT_DECIMALS} decimal places in a percentage` };
   }
@@ -91,7 +92,7 @@ function percentValue(text: string): string | PromotionIssue {
 function moneyValue(text: string, currency: string | undefined): string | PromotionIssue {
   const bare = text.trim();
   const m = DECIMAL.exec(bare);
-  if (!m) return { field: "value", reason: `"${text}" is not a decimal amount such as "2.49"` };
+  if (!m) return { field: "value", reason: `"${excerpt(text)}" is not a decimal amount such as "2.49"` };
   if (currency !== undefined) {
     try {
       parseDecimalToMinor(bare, currency);
@@ -155,7 +156,7 @@ export function finishPromotion(draft: PromotionDraft): PromotionResult {
     issues.push({ field: "buyQuantity", reason: "only applies to multibuy promotions" });
   }
   if (draft.currency !== undefined && currencyExponent(draft.currency) === undefined) {
-    issues.push({ field: "currency", reason: `unknown ISO 4217 currency "${draft.currency}"` });
+    issues.push({ field: "currency", reason: `unknown ISO 4217 currency "${excerpt(draft.currency)}"` });
   }
   if (!Number.isSafeInteger(draft.start)) issues.push({ field: "start", reason: "is not a valid instant" });
   if (draft.end !== null && !(draft.end > draft.start)) {

@@ -8,6 +8,8 @@
  *   shelfsync/{storeId}/screen/{screenId}/{leaf}
  *   shelfsync/chain/prices | stock | store/{storeId}/...
  */
+
+import { excerpt } from "./excerpt.ts";
 export const TOPIC_ROOT = "shelfsync";
 
 /** Ids are single topic levels: no `/`, no MQTT wildcards, nothing a shell or URL would mangle. */
@@ -17,7 +19,9 @@ export class TopicError extends Error {}
 
 function id(kind: string, value: string): string {
   if (!ID_PATTERN.test(value)) {
-    throw new TopicError(`${kind} "${value}" is not a valid id (letters, digits, . _ -; at most 64)`);
+    throw new TopicError(
+      `${kind} "${excerpt(value)}" is not a valid id (letters, digits, . _ -; at most 64)`,
+    );
   }
   return value;
 }
@@ -139,7 +143,7 @@ const isDeviceLeaf = (s: string): s is DeviceLeaf => (DEVICE_LEAVES as readonly 
 /** Topic builders and the parser for the native bridge's device side under one prefix. */
 export function deviceTopics(prefix: string) {
   const problem = devicePrefixProblem(prefix);
-  if (problem) throw new TopicError(`device prefix "${prefix}" ${problem}`);
+  if (problem) throw new TopicError(`device prefix "${excerpt(prefix)}" ${problem}`);
   const start = `${prefix}/`;
   return {
     prefix,

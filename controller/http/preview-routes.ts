@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Panel } from "../../display/render/index.ts";
+import { excerpt } from "../../schemas/excerpt.ts";
 import { type ColorMode, ID_PATTERN, type LabelContent } from "../../schemas/index.ts";
 import type { ControllerServices } from "../services.ts";
 import type { LabelRecord } from "../store/labels.ts";
@@ -83,7 +84,7 @@ export function previewRoutes(s: ControllerServices): Hono {
     const spec = c.req.query("panel");
     if (spec) {
       const p = parsePanelSpec(spec);
-      const quoted = spec.length > 40 ? `${spec.slice(0, 40)}…` : spec;
+      const quoted = excerpt(spec);
       return (
         p ??
         apiError(c, 400, "invalid_panel", `panel "${quoted}" is not a size like 2.9in-bwr or 296x128-bwy-90`)

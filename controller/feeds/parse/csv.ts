@@ -1,3 +1,4 @@
+import { excerpt } from "../../../schemas/excerpt.ts";
 import { FeedSyntaxError } from "./errors.ts";
 import type { RawRecord, RecordParser } from "./types.ts";
 
@@ -270,7 +271,8 @@ export class CsvParser implements RecordParser {
       if (key === "") throw new FeedSyntaxError(`header column ${i + 1} has no name`, line);
       // Assigning "__proto__" on a plain object would replace its prototype instead of adding a key.
       if (key === "__proto__") throw new FeedSyntaxError('"__proto__" is not allowed as a column name', line);
-      if (seen.has(key)) throw new FeedSyntaxError(`header column "${key}" appears more than once`, line);
+      if (seen.has(key))
+        throw new FeedSyntaxError(`header column "${excerpt(key)}" appears more than once`, line);
       seen.add(key);
     }
     this.keys = keys;
