@@ -331,6 +331,7 @@ export async function startController(
     mqttUrl,
     embeddedBroker: broker !== null,
     broker,
+    signOutRevokedMqtt: () => broker?.signOutRevoked() ?? 0,
     scheduler,
     screens,
     flushStates: reports.flush,

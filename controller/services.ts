@@ -47,6 +47,11 @@ export interface ControllerServices {
   metrics: ControllerMetrics;
   mqttUrl: string;
   embeddedBroker: boolean;
+  /**
+   * Close the embedded broker's connections whose token is no longer active (after a revocation);
+   * how many. 0 on another broker: Mosquitto rereads its password file on a reload instead.
+   */
+  signOutRevokedMqtt(): number;
   /** Signage screens: pairing, playlists, each screen's live show. */
   screens: Screens;
   /** Database faults (locked, full, read-only, file gone): alarms for health, waits for writes. */

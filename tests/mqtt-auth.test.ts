@@ -189,4 +189,30 @@ describe("MQTT sign-in and ACLs on the embedded broker (SHELFSYNC_MQTT_AUTH=requ
       "refused",
     );
   });
+
+  it("ends a live sign-in when its token is revoked: at once over HTTP, at the next check after the CLI", async () => {
+    const connectAs = async (login: { username: string; password: string }) => {
+      const client = await mqtt.connectAsync(ctl.mqttUrl, { ...login, reconnectPeriod: 0 });
+      const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
+      return { client, closed };
+    };
+    // Over HTTP: the revocation closes the connection before the reply is used.
+    const viaHttp = bridgeLogin(ctl, "ap-revoked-http");
+    const a = await connectAs(viaHttp);
+    const stayer = await connectAs(bridgeLogin(ctl, "ap-stays"));
+    expect((await api(ctl.httpUrl, "DELETE", "/tokens/ap-revoked-http")).status).toBe(200);
+    // Signed out by the revocation itself: nothing is left for a check to find.
+    expect(ctl.broker?.signOutRevoked()).toBe(0);
+    await a.closed;
+    expect(await tryConnect(ctl.mqttUrl, viaHttp)).toBe("refused");
+    // On the file (what `npm run token -- revoke` does): the periodic check finds it.
+    const viaFile = bridgeLogin(ctl, "ap-revoked-file");
+    const b = await connectAs(viaFile);
+    ctl.stores.tokens.revoke("ap-revoked-file", Date.now());
+    expect(ctl.broker?.signOutRevoked()).toBe(1);
+    await b.closed;
+    // Everyone else keeps their connection.
+    expect(stayer.client.connected).toBe(true);
+    await stayer.client.endAsync(true);
+  });
 });

@@ -129,6 +129,8 @@ export function tokenRoutes(s: ControllerServices): Hono {
           before: { name, role: existing.role },
         });
       });
+      // A bridge or ops sign-in on the embedded broker ends now, not at its next reconnect.
+      s.signOutRevokedMqtt();
       return c.json({ name, revoked: true as const });
     },
   );

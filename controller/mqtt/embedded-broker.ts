@@ -13,6 +13,12 @@ export interface EmbeddedBroker {
   tls?: { port: number; url: string };
   /** Refusals since start (SHELFSYNC_MQTT_AUTH=required): sign-ins, publishes, subscriptions. */
   refused: { connect: number; publish: number; subscribe: number };
+  /**
+   * Checks every signed-in client's token again and closes the connection of each one whose token
+   * was revoked since it connected; returns how many. Runs on a timer (a revocation made with
+   * `npm run token -- revoke` on the file) and at once after a revocation over HTTP.
+   */
+  signOutRevoked(): number;
   close(): Promise<void>;
 }
 
@@ -45,14 +51,31 @@ export class PortInUseError extends Error {
 const LOG_EVERY_MS = 10_000;
 
 /**
+ * How often signed-in clients' tokens are checked again. A revoked bridge must not keep publishing
+ * states for as long as its TCP connection lives (months, for an access point); the CLI revokes on
+ * the file, so the controller learns of it only by looking.
+ */
+const RECHECK_EVERY_MS = 30_000;
+
+interface AccessHooks {
+  options: AedesOptions;
+  /** Close the connections whose token is no longer active; how many were closed. */
+  signOutRevoked(): number;
+  forget(client: Client): void;
+}
+
+/**
  * Sign-in and authorisation hooks for Aedes (rules in broker-access.ts). A refused sign-in gets
  * CONNACK 4 (bad user name or password). A refused publish closes the client's connection: MQTT
  * 3.1.1 has no negative PUBACK, and Aedes closes on an authorisation error (MQTT-3.3.5-2), so a
  * client that tries is cut off rather than left believing it was heard. A refused subscription is
  * answered 0x80 in the SUBACK and the connection stays.
  */
-function accessHooks(access: BrokerAccess, refused: EmbeddedBroker["refused"]): AedesOptions {
+function accessHooks(access: BrokerAccess, refused: EmbeddedBroker["refused"]): AccessHooks {
   const who = new WeakMap<Client, BrokerIdentity>();
+  // What each client signed in with, to check it again later (the token stays in memory only, as it
+  // does in the client's own CONNECT; the controller's own sign-in is never rechecked).
+  const signIns = new Map<Client, { username: string; password: Buffer }>();
   let loggedAt = Number.NEGATIVE_INFINITY;
   let unlogged = 0;
   const note = (kind: keyof EmbeddedBroker["refused"], fields: Record<string, unknown>) => {
@@ -64,7 +87,7 @@ function accessHooks(access: BrokerAccess, refused: EmbeddedBroker["refused"]): 
     loggedAt = now;
     unlogged = 0;
   };
-  return {
+  const options: AedesOptions = {
     authenticate(
       client: Client,
       username: Readonly<string | undefined>,
@@ -80,6 +103,8 @@ function accessHooks(access: BrokerAccess, refused: EmbeddedBroker["refused"]): 
         return;
       }
       who.set(client, id);
+      if (id.kind !== "controller" && username !== undefined && password !== undefined)
+        signIns.set(client, { username, password: Buffer.from(password) });
       done(null, true);
     },
     authorizePublish(client, packet, done) {
@@ -102,6 +127,27 @@ function accessHooks(access: BrokerAccess, refused: EmbeddedBroker["refused"]): 
       done(null, null);
     },
   };
+  return {
+    options,
+    signOutRevoked() {
+      let closed = 0;
+      for (const [client, login] of signIns) {
+        const now = authenticate(login.username, login.password, access.controllerSecret, access.identify);
+        const before = who.get(client);
+        if (now && before && now.kind === before.kind) continue;
+        signIns.delete(client);
+        who.delete(client);
+        closed++;
+        access.log.info("MQTT client signed out: its token was revoked", {
+          clientId: client.id,
+          username: login.username,
+        });
+        client.close();
+      }
+      return closed;
+    },
+    forget: (client) => signIns.delete(client),
+  };
 }
 
 /**
@@ -122,7 +168,14 @@ export async function startEmbeddedBroker(options: {
 }): Promise<EmbeddedBroker> {
   const host = options.host ?? "0.0.0.0";
   const refused = { connect: 0, publish: 0, subscribe: 0 };
-  const broker = await Aedes.createBroker(options.access ? accessHooks(options.access, refused) : {});
+  const hooks = options.access ? accessHooks(options.access, refused) : undefined;
+  const broker = await Aedes.createBroker(hooks?.options ?? {});
+  let recheck: NodeJS.Timeout | undefined;
+  if (hooks) {
+    broker.on("clientDisconnect", (client) => hooks.forget(client));
+    recheck = setInterval(() => hooks.signOutRevoked(), RECHECK_EVERY_MS);
+    recheck.unref();
+  }
   let port = options.port;
   for (let attempt = 0; ; attempt++) {
     const server = createServer(broker.handle);
@@ -147,7 +200,9 @@ export async function startEmbeddedBroker(options: {
         url,
         ...(tls ? { tls: { port: tls.port, url: tls.url } } : {}),
         refused,
+        signOutRevoked: () => hooks?.signOutRevoked() ?? 0,
         close: async () => {
+          clearInterval(recheck);
           await new Promise<void>((resolve) => broker.close(() => resolve()));
           await new Promise<void>((resolve) => server.close(() => resolve()));
           if (tls) await new Promise<void>((resolve) => tls?.server.close(() => resolve()));
@@ -156,6 +211,7 @@ export async function startEmbeddedBroker(options: {
     } catch (e) {
       server.close();
       if (!(e instanceof PortInUseError) || !options.searchFreePort || attempt >= 50 || port === 0) {
+        clearInterval(recheck);
         broker.close();
         throw e;
       }
