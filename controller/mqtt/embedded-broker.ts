@@ -1,10 +1,13 @@
 import { createServer, type Server } from "node:net";
+import type { Duplex } from "node:stream";
 import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AedesOptions, type AuthenticateError, type Client, type Subscription } from "aedes";
 import { AddressInUseError, listenOn } from "../listen.ts";
 import type { Logger } from "../log.ts";
 import type { TokenIdentity } from "../store/tokens.ts";
 import { authenticate, type BrokerIdentity, publishRefusal, subscribeRefusal } from "./broker-access.ts";
+import { MAX_INVENTORY_BYTES } from "./controller-link.ts";
+import { limitPacketSize } from "./packet-limit.ts";
 
 export interface EmbeddedBroker {
   port: number;
@@ -12,7 +15,7 @@ export interface EmbeddedBroker {
   /** The TLS listener, when one was asked for: its port and an `mqtts://` URL. */
   tls?: { port: number; url: string };
   /** Refusals since start (SHELFSYNC_MQTT_AUTH=required): sign-ins, publishes, subscriptions. */
-  refused: { connect: number; publish: number; subscribe: number };
+  refused: { connect: number; publish: number; subscribe: number; packet: number };
   /**
    * Checks every signed-in client's token again and closes the connection of each one whose token
    * was revoked since it connected; returns how many. Runs on a timer (a revocation made with
@@ -57,8 +60,19 @@ const LOG_EVERY_MS = 10_000;
  */
 const RECHECK_EVERY_MS = 30_000;
 
+/**
+ * The largest packet each kind of client may send. Before sign-in only a CONNECT can come, and it
+ * is small; a bridge's inventory of every label it serves is the largest thing anyone publishes;
+ * an ops sign-in publishes nothing; the controller is not limited (its own contents).
+ */
+const PACKET_BEFORE_SIGN_IN = 64 * 1024;
+const PACKET_FROM_BRIDGE = MAX_INVENTORY_BYTES + 64 * 1024;
+const PACKET_FROM_OPS = 64 * 1024;
+
 interface AccessHooks {
   options: AedesOptions;
+  /** The largest packet this client may send now. */
+  maxPacket(client: Client): number;
   /** Close the connections whose token is no longer active; how many were closed. */
   signOutRevoked(): number;
   forget(client: Client): void;
@@ -147,6 +161,12 @@ function accessHooks(access: BrokerAccess, refused: EmbeddedBroker["refused"]): 
       return closed;
     },
     forget: (client) => signIns.delete(client),
+    maxPacket(client) {
+      const id = who.get(client);
+      if (!id) return PACKET_BEFORE_SIGN_IN;
+      if (id.kind === "controller") return Number.POSITIVE_INFINITY;
+      return id.kind === "bridge" ? PACKET_FROM_BRIDGE : PACKET_FROM_OPS;
+    },
   };
 }
 
@@ -167,7 +187,7 @@ export async function startEmbeddedBroker(options: {
   tls?: { port: number; cert: Buffer; key: Buffer };
 }): Promise<EmbeddedBroker> {
   const host = options.host ?? "0.0.0.0";
-  const refused = { connect: 0, publish: 0, subscribe: 0 };
+  const refused = { connect: 0, publish: 0, subscribe: 0, packet: 0 };
   const hooks = options.access ? accessHooks(options.access, refused) : undefined;
   const broker = await Aedes.createBroker(hooks?.options ?? {});
   let recheck: NodeJS.Timeout | undefined;
@@ -176,9 +196,30 @@ export async function startEmbeddedBroker(options: {
     recheck = setInterval(() => hooks.signOutRevoked(), RECHECK_EVERY_MS);
     recheck.unref();
   }
+  // With auth off (a lab) everyone may send what a bridge may.
+  const maxPacket = (client: Client) => hooks?.maxPacket(client) ?? PACKET_FROM_BRIDGE;
+  let packetLoggedAt = Number.NEGATIVE_INFINITY;
+  const handle = (socket: Duplex) => {
+    const client = broker.handle(socket);
+    limitPacketSize(
+      client,
+      () => maxPacket(client),
+      (declared, max) => {
+        refused.packet++;
+        if (Date.now() - packetLoggedAt < LOG_EVERY_MS) return;
+        packetLoggedAt = Date.now();
+        options.access?.log.warn("MQTT packet over the size limit: connection closed", {
+          clientId: client.id ?? null,
+          declaredBytes: declared,
+          maxBytes: max,
+          refusedSoFar: refused.packet,
+        });
+      },
+    );
+  };
   let port = options.port;
   for (let attempt = 0; ; attempt++) {
-    const server = createServer(broker.handle);
+    const server = createServer(handle);
     try {
       port = await listenOn(server, port, host).catch((e: unknown) => {
         throw e instanceof AddressInUseError ? new PortInUseError(port) : e;
@@ -186,7 +227,7 @@ export async function startEmbeddedBroker(options: {
       const url = `mqtt://127.0.0.1:${port}`;
       let tls: { server: Server; port: number; url: string } | undefined;
       if (options.tls) {
-        const tlsServer = createTlsServer({ cert: options.tls.cert, key: options.tls.key }, broker.handle);
+        const tlsServer = createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handle);
         const tlsPort = await listenOn(tlsServer, options.tls.port, host).catch((e: unknown) => {
           server.close();
           throw e instanceof AddressInUseError
