@@ -4,6 +4,8 @@ import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import packageJson from "../package.json" with { type: "json" };
 import { seedAdminToken } from "./auth.ts";
+import { type ChainLink, connectChainLink } from "./chain/chain-link.ts";
+import { type ChainRollUp, chainRollUp } from "./chain/roll-up.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { centralCatchUp } from "./feeds/catch-up.ts";
 import type { FeedIngestor } from "./feeds/ingest.ts";
@@ -13,6 +15,7 @@ import { contentGuard } from "./labels/content-guard.ts";
 import { ackRetries } from "./labels/retries.ts";
 import { labelReports } from "./labels/state-reports.ts";
 import { currentSyncContext } from "./labels/sync-status.ts";
+import { syncSummary } from "./labels/views.ts";
 import { AddressInUseError, listenOn } from "./listen.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { controllerMetrics } from "./metrics.ts";
@@ -37,6 +40,8 @@ export interface Controller extends ControllerServices {
   httpUrl: string;
   broker: EmbeddedBroker | null;
   scheduler: RepriceScheduler;
+  /** SHELFSYNC_CHAIN=on: the chain subscription and the store's roll-up (docs/chain.md); else null. */
+  chain: { link: ChainLink; rollUp: ChainRollUp } | null;
   /** Write buffered device state reports now (tests and shutdown). */
   flushStates(): void;
   stop(): Promise<void>;
@@ -85,7 +90,7 @@ export async function startController(
   const log =
     options.log ??
     createLogger(config.logLevel, "shelfsync", {
-      secrets: [config.adminToken, config.mqttPassword],
+      secrets: [config.adminToken, config.mqttPassword, config.chainPassword],
       bindings: { store: config.storeId },
     });
   const clock = options.clock ?? systemClock;
@@ -300,6 +305,40 @@ export async function startController(
     watchContents: !(broker && config.mqttAuth === "required"),
   });
 
+  // Chain feeds (docs/chain.md): central's batches from shelfsync/chain/… through the same ingest
+  // (so a gap they leave starts the catch-up above), and the store's roll-up back to central.
+  let chain: Controller["chain"] = null;
+  if (config.chain === "on") {
+    const chainLog = log.child("chain");
+    const chainLogin = config.chainUsername
+      ? { username: config.chainUsername, password: config.chainPassword }
+      : mqttLogin;
+    const chainLink = connectChainLink({
+      url: config.chainUrl ?? mqttUrl,
+      storeId: config.storeId,
+      ...chainLogin,
+      ...(config.mqttCa ? { ca: readSetting(config.mqttCa, "SHELFSYNC_MQTT_CA") } : {}),
+      ingest,
+      central,
+      log: chainLog,
+      onApplied: () => rollUp.touch(),
+    });
+    const rollUp = chainRollUp({
+      storeId: config.storeId,
+      catalog,
+      labels: () => {
+        const s = syncSummary(labels.statusRows(), services.syncContext());
+        return { total: s.total, inSync: s.inSync };
+      },
+      publish: (payload) => chainLink.publishStatus(payload),
+      ready: () => chainLink.connected() && assembled,
+      log: chainLog,
+      everyMs: config.chainStatusSeconds * 1000,
+    });
+    chainLink.client.on("connect", () => rollUp.touch());
+    chain = { link: chainLink, rollUp };
+  }
+
   // Anything that became due while the controller was down (or content it never managed to publish)
   // goes out now, and every linked SKU's next change is scheduled; the connect handler republishes
   // everything once the broker is reachable.
@@ -338,12 +377,15 @@ export async function startController(
     retries,
     dbWatch: watch,
     central,
+    chain,
     syncContext: () =>
       currentSyncContext(labels, config.offlineAfterSeconds * 1000, sync.notAReductions(), retries.failed()),
   } satisfies Omit<Controller, "httpPort" | "httpUrl" | "stop">);
   assembled = true;
 
   const closeAll = async () => {
+    chain?.rollUp.stop();
+    await chain?.link.close();
     online.stop();
     central?.stop();
     retries.stop();

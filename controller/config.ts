@@ -170,6 +170,35 @@ export const configSchema = z.object({
   centralRetries: z.coerce.number().int().min(0).max(20).default(3),
   /** Seconds between catch-up runs while nothing is missing (sooner while behind or failing). */
   centralIntervalSeconds: z.coerce.number().positive().max(86_400).default(300),
+  /**
+   * Chain feeds (docs/chain.md): `on` takes central's batches from `shelfsync/chain/…` with a
+   * persistent session and publishes the store's roll-up on `shelfsync/chain/store/{storeId}/status`.
+   */
+  chain: z.enum(["on", "off"]).default("off"),
+  /**
+   * Where the chain topics are: unset, the controller's own broker (the store's Mosquitto, bridged to
+   * the chain broker: `npm run token -- mosquitto-bridge`); or the chain broker itself (comma-separated
+   * cluster nodes).
+   */
+  chainUrl: z
+    .string()
+    .refine(
+      (s) =>
+        s.split(",").every((u) => {
+          try {
+            return /^(mqtts?|tcp):$/.test(new URL(u.trim()).protocol);
+          } catch {
+            return false;
+          }
+        }),
+      "must be one or more mqtt:// or mqtts:// URLs, comma-separated",
+    )
+    .optional(),
+  /** Sign-in on the chain URL; unset, the controller's own MQTT sign-in. */
+  chainUsername: z.string().optional(),
+  chainPassword: z.string().optional(),
+  /** The roll-up is published at most this often (and only when it changed, or every 5 minutes). */
+  chainStatusSeconds: z.coerce.number().min(0.05).max(3_600).default(1),
   /** Seeds an ops-role API token; unset, the first start creates one next to the database file. */
   adminToken: z.string().min(16, "must be at least 16 characters").optional(),
   /** Failed sign-ins (unknown or revoked tokens) one client address may make per window before 429. */
@@ -243,6 +272,11 @@ const ENV: Record<keyof Config, string> = {
   centralTimeoutSeconds: "SHELFSYNC_CENTRAL_TIMEOUT_SECONDS",
   centralRetries: "SHELFSYNC_CENTRAL_RETRIES",
   centralIntervalSeconds: "SHELFSYNC_CENTRAL_INTERVAL_SECONDS",
+  chain: "SHELFSYNC_CHAIN",
+  chainUrl: "SHELFSYNC_CHAIN_URL",
+  chainUsername: "SHELFSYNC_CHAIN_USERNAME",
+  chainPassword: "SHELFSYNC_CHAIN_PASSWORD",
+  chainStatusSeconds: "SHELFSYNC_CHAIN_STATUS_SECONDS",
   adminToken: "SHELFSYNC_ADMIN_TOKEN",
   authMaxFailures: "SHELFSYNC_AUTH_MAX_FAILURES",
   authFailureWindowSeconds: "SHELFSYNC_AUTH_FAILURE_WINDOW_SECONDS",
@@ -316,7 +350,8 @@ export function loadConfig(
       const flag = FLAGS[key as keyof Config];
       return `${ENV[key as keyof Config] ?? key}${flag ? ` / --${flag}` : ""}`;
     };
-    const isSecret = (key: string) => key === "adminToken" || key === "mqttPassword";
+    const isSecret = (key: string) =>
+      key === "adminToken" || key === "mqttPassword" || key === "chainPassword";
     const lines = parsed.error.issues.map((issue) => optionProblem(issue, raw, sourceOf, isSecret));
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }

@@ -1,6 +1,7 @@
 export * from "./api.ts";
 export * from "./api-views.ts";
 export * from "./auth.ts";
+export * from "./chain.ts";
 export * from "./common.ts";
 export * from "./currency.ts";
 export * from "./feeds.ts";

@@ -6,7 +6,9 @@
  *   shelfsync/{storeId}/bridge/{bridgeId}/status | labels | request/{op} | response/{op}
  *   shelfsync/{storeId}/label/{labelId}/content | state | command | image
  *   shelfsync/{storeId}/screen/{screenId}/{leaf}
- *   shelfsync/chain/prices | stock | store/{storeId}/...
+ *   shelfsync/chain/{feed}                      chain-wide feed batches (central → every store)
+ *   shelfsync/chain/store/{storeId}/{feed}      one store's feed batches (central → that store)
+ *   shelfsync/chain/store/{storeId}/status      the store's retained roll-up (store → central)
  */
 
 import { excerpt } from "./excerpt.ts";
@@ -37,7 +39,7 @@ export type ParsedTopic =
   | { kind: "bridgeRequest" | "bridgeResponse"; storeId: string; bridgeId: string; op: string }
   | { kind: "label"; storeId: string; labelId: string; leaf: LabelLeaf }
   | { kind: "screen"; storeId: string; screenId: string; leaf: string }
-  | { kind: "chain"; feed: "prices" | "stock" }
+  | { kind: "chain"; feed: ChainFeed }
   | { kind: "chainStore"; storeId: string; rest: string };
 
 /** Topic builders for one store. */
@@ -64,10 +66,36 @@ export function storeTopics(storeId: string) {
 }
 export type StoreTopics = ReturnType<typeof storeTopics>;
 
+/**
+ * The chain broker's feeds (DESIGN.md §3b): the catalogue feeds (schemas/feeds.ts CATALOG_FEEDS; kept
+ * here too because feeds.ts imports this module).
+ */
+export const CHAIN_FEEDS = ["products", "prices", "stock", "promotions"] as const;
+export type ChainFeed = (typeof CHAIN_FEEDS)[number];
+const isChainFeed = (s: string): s is ChainFeed => (CHAIN_FEEDS as readonly string[]).includes(s);
+
 export const chainTopics = {
   prices: `${TOPIC_ROOT}/chain/prices`,
   stock: `${TOPIC_ROOT}/chain/stock`,
   store: (storeId: string, rest: string) => `${TOPIC_ROOT}/chain/store/${id("storeId", storeId)}/${rest}`,
+  /** A chain-wide feed: every store takes it. */
+  feed: (feed: ChainFeed) => `${TOPIC_ROOT}/chain/${feed}`,
+  /** One store's own batches of a feed (a change for some stores only). */
+  storeFeed: (storeId: string, feed: ChainFeed) =>
+    `${TOPIC_ROOT}/chain/store/${id("storeId", storeId)}/${feed}`,
+  /** A store's retained roll-up status. */
+  storeStatus: (storeId: string) => `${TOPIC_ROOT}/chain/store/${id("storeId", storeId)}/status`,
+  /** Every store's roll-up (central's subscription). */
+  anyStoreStatus: `${TOPIC_ROOT}/chain/store/+/status`,
+  /**
+   * What one store takes from the chain: the chain-wide feeds and its own. Never a filter that also
+   * matches what the store sends (its status): a bridge without loop detection (NATS refuses
+   * Mosquitto's try_private) would send it back and forth for ever.
+   */
+  storeInbound: (storeId: string): string[] => [
+    ...CHAIN_FEEDS.map((f) => `${TOPIC_ROOT}/chain/${f}`),
+    ...CHAIN_FEEDS.map((f) => `${TOPIC_ROOT}/chain/store/${id("storeId", storeId)}/${f}`),
+  ],
 };
 
 const isLabelLeaf = (s: string): s is LabelLeaf => (LABEL_LEAVES as readonly string[]).includes(s);
@@ -79,7 +107,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
   if (parts[0] !== TOPIC_ROOT || parts.length < 3) return null;
   const [, scope = "", a = "", b = "", c = "", d, ...more] = parts;
   if (scope === "chain") {
-    if ((a === "prices" || a === "stock") && parts.length === 3) return { kind: "chain", feed: a };
+    if (isChainFeed(a) && parts.length === 3) return { kind: "chain", feed: a };
     if (a === "store" && ID_PATTERN.test(b) && parts.length > 4) {
       return { kind: "chainStore", storeId: b, rest: parts.slice(4).join("/") };
     }

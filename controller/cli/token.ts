@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -9,6 +10,7 @@ import {
   roleSchema,
   tokenNameSchema,
 } from "../../schemas/index.ts";
+import { mosquittoBridgeConfig } from "../chain/bridge-config.ts";
 import { configSchema } from "../config.ts";
 import { writeMosquittoFiles } from "../mqtt/mosquitto-files.ts";
 import { auditStore } from "../store/audit.ts";
@@ -32,6 +34,13 @@ const USAGE = `usage: npm run token -- <command> [--db <file>]
                                        tokens (and controller.env: the controller's credentials);
                                        rewrite and reload Mosquitto (SIGHUP) after tokens, labels
                                        or their owners change (docs/operations.md)
+  mosquitto-bridge --out <file> --chain-url <urls> [--store-id <id>] [--cafile <pem>]
+                   [--certfile <pem> --keyfile <pem>] [--local-env <dir>/controller.env]
+                                       the store Mosquitto's bridge to the chain broker (docs/chain.md):
+                                       chain feeds in, the store's roll-up out, persistent session,
+                                       QoS 1; the chain broker's sign-in from SHELFSYNC_CHAIN_USERNAME
+                                       / SHELFSYNC_CHAIN_PASSWORD; --local-env signs the bridge in
+                                       locally as the controller (a store broker with ACLs)
 
 roles: ${ROLES.join(", ")}
 --db   the controller's SQLite file (default: SHELFSYNC_DB, else ./data/shelfsync.db)
@@ -202,10 +211,53 @@ function main(): void {
       }
       return;
     }
+    case "mosquitto-bridge": {
+      if (rest.length > 0) throw new UsageError(`mosquitto-bridge takes no argument "${rest[0]}"`);
+      if (!values.out) throw new UsageError("mosquitto-bridge needs --out <file>");
+      const chainUrl = values["chain-url"] || process.env.SHELFSYNC_CHAIN_URL;
+      if (!chainUrl)
+        throw new UsageError("mosquitto-bridge needs --chain-url <urls> (or SHELFSYNC_CHAIN_URL)");
+      const storeId = idSchema.safeParse(values["store-id"] || process.env.SHELFSYNC_STORE_ID || "store-1");
+      if (!storeId.success) throw new UsageError(`--store-id: ${storeId.error.issues[0]?.message}`);
+      let local: { username?: string; password?: string } = {};
+      if (values["local-env"]) {
+        const text = readFileSync(values["local-env"], "utf8");
+        local = {
+          username: /^SHELFSYNC_MQTT_USERNAME=(\S+)$/m.exec(text)?.[1],
+          password: /^SHELFSYNC_MQTT_PASSWORD=(\S+)$/m.exec(text)?.[1],
+        };
+      }
+      let text: string;
+      try {
+        text = mosquittoBridgeConfig({
+          storeId: storeId.data,
+          chainUrls: chainUrl,
+          remoteUsername: process.env.SHELFSYNC_CHAIN_USERNAME,
+          remotePassword: process.env.SHELFSYNC_CHAIN_PASSWORD,
+          cafile: values.cafile,
+          certfile: values.certfile,
+          keyfile: values.keyfile,
+          localUsername: local.username,
+          localPassword: local.password,
+        });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const out = resolve(values.out);
+      writeFileSync(out, text, { mode: 0o600 });
+      process.stderr.write(
+        `wrote ${out}; include it in the store's mosquitto.conf (with persistence true)\n`,
+      );
+      return;
+    }
     case undefined:
-      throw new UsageError("give a command: create, list, revoke or mosquitto (--help for more)");
+      throw new UsageError(
+        "give a command: create, list, revoke, mosquitto or mosquitto-bridge (--help for more)",
+      );
     default:
-      throw new UsageError(`unknown command "${command}"; commands are create, list, revoke, mosquitto`);
+      throw new UsageError(
+        `unknown command "${command}"; commands are create, list, revoke, mosquitto, mosquitto-bridge`,
+      );
   }
 }
 
@@ -218,6 +270,11 @@ function parseOptions(args: string[]) {
       db: { type: "string" },
       out: { type: "string" },
       "store-id": { type: "string" },
+      "chain-url": { type: "string" },
+      cafile: { type: "string" },
+      certfile: { type: "string" },
+      keyfile: { type: "string" },
+      "local-env": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },

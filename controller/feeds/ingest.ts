@@ -69,6 +69,11 @@ export function checkSequenceJump(
 /** The default of SHELFSYNC_FEED_MAX_SEQUENCE_JUMP. */
 export const DEFAULT_MAX_SEQUENCE_JUMP = 1_000_000;
 
+/** A batch body already in memory (a chain message, a file read whole) as the stream `FeedBatch.body` is. */
+export async function* textBody(text: string): AsyncGenerator<Uint8Array> {
+  yield Buffer.from(text);
+}
+
 /** A body over the size limit (answered 413, not 422: no row is at fault). */
 export class FeedTooLarge extends Error {}
 

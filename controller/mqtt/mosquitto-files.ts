@@ -75,6 +75,10 @@ export function aclFile(
     "",
     `user ${CONTROLLER_USERNAME}`,
     `topic readwrite ${root}/#`,
+    // Chain feeds (SHELFSYNC_CHAIN=on, docs/chain.md): the controller reads the chain-wide feeds and
+    // its store's own, and writes its roll-up; a bridge signed in as the controller does the same.
+    `topic read ${TOPIC_ROOT}/chain/+`,
+    `topic readwrite ${TOPIC_ROOT}/chain/store/${storeId}/#`,
   ];
   for (const u of users) {
     out.push("", `user ${u.name}`);

@@ -9,7 +9,7 @@ import { PACKAGE_ROOT } from "../../lib/paths.ts";
  * since `npm ci` or the last `npm run build`); an up-to-date build (CI, right after `npm ci`) is
  * tested as it is, so every Node version in CI runs the same bundles.
  */
-const SOURCE_DIRS = ["controller", "display", "firmware-bridge", "schemas", "lib", "scripts"];
+const SOURCE_DIRS = ["central", "controller", "display", "firmware-bridge", "schemas", "lib", "scripts"];
 
 function newestSourceMs(): number {
   let newest = statSync(join(PACKAGE_ROOT, "package.json")).mtimeMs;

@@ -1,0 +1,183 @@
+import mqtt, { type IPublishPacket, type MqttClient } from "mqtt";
+import {
+  type ChainBatch,
+  chainBatchSchema,
+  chainTopics,
+  describeIssues,
+  parseTopic,
+} from "../../schemas/index.ts";
+import type { CentralCatchUp } from "../feeds/catch-up.ts";
+import { type FeedIngestor, FeedRejected, SequenceJumpRefused, textBody } from "../feeds/ingest.ts";
+import type { Logger } from "../log.ts";
+
+/**
+ * The store's end of the chain (SHELFSYNC_CHAIN=on; docs/chain.md). Central's batches arrive on
+ * `shelfsync/chain/{feed}` and `shelfsync/chain/store/{storeId}/{feed}`, on the store's own broker
+ * (brought there by its bridge to the chain broker) or on the chain broker itself. Rules, in order:
+ *
+ * 1. A persistent session: `clean: false` and a client id fixed per store, so what is published while
+ *    the controller is stopped waits in its session on the broker and arrives when it is back.
+ * 2. Each message is applied through the same feed path as a POSTed batch (controller/feeds/ingest.ts:
+ *    same validation, sequence rules, one transaction) before it is acknowledged: the PUBACK goes out
+ *    once the batch is in SQLite, so a controller that dies mid-apply gets the message again. MQTT.js
+ *    reads the next packet only after that, so batches are applied in the order they came.
+ * 3. A sequence already applied is a duplicate (a redelivery): `applied: false`, nothing changes.
+ * 4. A sequence above the next one is applied, and the gap it leaves starts the HTTP catch-up
+ *    (SHELFSYNC_CENTRAL_URL, controller/feeds/catch-up.ts): the bridge does not guarantee delivery
+ *    (chain-facts: a message bridged in while no session exists on the store broker is dropped).
+ * 5. A message without a body (too large for one MQTT message) starts the catch-up, which pulls it.
+ * 6. A change for other stores (`stores` does not name this one) is taken as an empty batch at its
+ *    sequence: the number is the chain's, so the next change shows no gap.
+ * 7. Every (re)connect starts a catch-up too: the last change before an outage leaves no gap behind
+ *    it for a later one to reveal.
+ *
+ * A batch every store refuses (bad rows) cannot get better by asking again: it is acknowledged and
+ * logged, never retried (central validates rows before stamping, so this is a store-level refusal).
+ */
+export interface ChainLink {
+  readonly client: MqttClient;
+  connected(): boolean;
+  /** Publish the store's retained roll-up (QoS 1). */
+  publishStatus(payload: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function connectChainLink(deps: {
+  /** One URL, or cluster nodes comma-separated (tried in turn). */
+  url: string;
+  storeId: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  ca?: Buffer;
+  ingest: FeedIngestor;
+  central: CentralCatchUp | null;
+  log: Logger;
+  /** After a batch was applied (the roll-up publishes sooner). */
+  onApplied?: () => void;
+}): ChainLink {
+  const { storeId, log } = deps;
+  const servers = deps.url
+    .split(",")
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => {
+      const url = new URL(u);
+      const protocol = url.protocol.replace(/:$/, "") as "mqtt" | "mqtts" | "tcp";
+      return { host: url.hostname, port: Number(url.port || (protocol === "mqtts" ? 8883 : 1883)), protocol };
+    });
+  const client = mqtt.connect({
+    servers,
+    // 3.1.1: what every chain broker speaks (NATS's MQTT listener has no MQTT 5).
+    protocolVersion: 4,
+    clientId: `shelfsync-chain-${storeId}`,
+    clean: false,
+    keepalive: 30,
+    reconnectPeriod: 1_000,
+    connectTimeout: 10_000,
+    ...(deps.username ? { username: deps.username } : {}),
+    ...(deps.password ? { password: deps.password } : {}),
+    ...(deps.ca ? { ca: deps.ca } : {}),
+  });
+  const inbound = chainTopics.storeInbound(storeId);
+  let warnedNoCentral = false;
+  const kickCatchUp = (why: string) => {
+    if (deps.central) {
+      void deps.central.kick();
+      return;
+    }
+    if (!warnedNoCentral) {
+      log.warn(`${why}, but SHELFSYNC_CENTRAL_URL is unset: nothing can fetch it`);
+      warnedNoCentral = true;
+    }
+  };
+
+  client.on("connect", (connack) => {
+    log.info("connected to the chain topics", { url: deps.url, sessionPresent: connack.sessionPresent });
+    // Subscribing again on a kept session changes nothing; on a new one it is what makes it.
+    client.subscribe(Object.fromEntries(inbound.map((t) => [t, { qos: 1 as const }])), (err) => {
+      if (err && !client.disconnecting) log.error("chain subscribe failed", { error: String(err) });
+    });
+    kickCatchUp("connected to the chain");
+  });
+  client.on("offline", () => log.warn("chain broker unreachable; retrying", { url: deps.url }));
+  client.on("error", (err) => log.warn("chain MQTT error", { error: err.message }));
+
+  async function apply(batch: ChainBatch): Promise<void> {
+    const mine = batch.stores === undefined || batch.stores.includes(storeId);
+    if (batch.stores !== undefined && mine) return; // a notice; the batch comes on this store's topic
+    const body = mine ? batch.body : "[]";
+    if (body === undefined) {
+      kickCatchUp(`chain change ${batch.changeId} (${batch.bytes} bytes) must be pulled over HTTP`);
+      return;
+    }
+    const reply = await deps.ingest({
+      feed: batch.feed,
+      sequence: batch.sequence,
+      format: mine ? batch.format : "json",
+      body: textBody(body),
+      actor: { name: `chain ${batch.changeId}${mine ? "" : " (for other stores)"}` },
+    });
+    if (reply.applied) {
+      log.info("chain change applied", {
+        changeId: batch.changeId,
+        rows: reply.rowsRead,
+        labels: reply.labelsAffected,
+      });
+      deps.onApplied?.();
+    } else log.debug("chain change already applied", { changeId: batch.changeId, reason: reply.reason });
+  }
+
+  // The acknowledgement waits for the apply (rule 2).
+  client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
+    const t = parseTopic(packet.topic);
+    const ours = t?.kind === "chain" || (t?.kind === "chainStore" && t.storeId === storeId);
+    if (!ours || packet.payload.length === 0) {
+      done();
+      return;
+    }
+    let batch: ChainBatch;
+    try {
+      const parsed = chainBatchSchema.safeParse(JSON.parse(packet.payload.toString()));
+      if (!parsed.success) {
+        log.warn("ignored chain message: invalid", {
+          topic: packet.topic,
+          problem: describeIssues(parsed.error),
+        });
+        done();
+        return;
+      }
+      batch = parsed.data;
+    } catch {
+      log.warn("ignored chain message: not JSON", { topic: packet.topic });
+      done();
+      return;
+    }
+    apply(batch).then(
+      () => done(),
+      (e: unknown) => {
+        if (e instanceof FeedRejected || e instanceof SequenceJumpRefused)
+          log.error("chain change refused by the store", { changeId: batch.changeId, error: e.message });
+        else {
+          log.error("chain change failed; the catch-up will fetch it", {
+            changeId: batch.changeId,
+            error: String(e),
+          });
+          kickCatchUp(`chain change ${batch.changeId} failed`);
+        }
+        done();
+      },
+    );
+  };
+
+  return {
+    client,
+    connected: () => client.connected,
+    publishStatus: (payload) =>
+      new Promise<void>((resolve, reject) =>
+        client.publish(chainTopics.storeStatus(storeId), payload, { qos: 1, retain: true }, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      ),
+    close: () => client.endAsync(),
+  };
+}
