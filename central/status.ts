@@ -1,4 +1,5 @@
 import type { MqttClient } from "mqtt";
+import { keepSubscribed } from "../lib/subscribe.ts";
 import {
   type ChainStoreStatus,
   chainStoreStatusSchema,
@@ -88,9 +89,12 @@ export async function watchRollUp(
   };
   client.on("message", onMessage);
   await client.subscribeAsync(chainTopics.anyStoreStatus, { qos: 1 });
+  // Also after a reconnect, and again while a cluster that lost a node refuses it.
+  const unkeep = keepSubscribed(client, [chainTopics.anyStoreStatus], { qos: 1 });
   return {
     statuses,
     stop: async () => {
+      unkeep();
       client.off("message", onMessage);
       await client.unsubscribeAsync(chainTopics.anyStoreStatus).catch(() => {});
     },

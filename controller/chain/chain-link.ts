@@ -1,4 +1,5 @@
 import mqtt, { type IPublishPacket, type MqttClient } from "mqtt";
+import { keepSubscribed } from "../../lib/subscribe.ts";
 import {
   type ChainBatch,
   chainBatchSchema,
@@ -93,11 +94,13 @@ export function connectChainLink(deps: {
 
   client.on("connect", (connack) => {
     log.info("connected to the chain topics", { url: deps.url, sessionPresent: connack.sessionPresent });
-    // Subscribing again on a kept session changes nothing; on a new one it is what makes it.
-    client.subscribe(Object.fromEntries(inbound.map((t) => [t, { qos: 1 as const }])), (err) => {
-      if (err && !client.disconnecting) log.error("chain subscribe failed", { error: String(err) });
-    });
     kickCatchUp("connected to the chain");
+  });
+  // Subscribing again on a kept session changes nothing; on a new one it is what makes it; a refusal
+  // (a clustered broker electing a new leader) is tried again.
+  keepSubscribed(client, inbound, {
+    qos: 1,
+    onError: (error) => log.warn("chain subscription refused; trying again", { error }),
   });
   client.on("offline", () => log.warn("chain broker unreachable; retrying", { url: deps.url }));
   client.on("error", (err) => log.warn("chain MQTT error", { error: err.message }));
