@@ -122,7 +122,7 @@ async function main() {
     const changeBytes = Buffer.byteLength(pricesCsv((i) => 210 + (i % 500)));
 
     log(`raw baseline: NATS MQTT, QoS 1`);
-    const raw = await baselineRate(urls, 20_000);
+    const raw = await baselineRate(urls, 5_000);
     const fan = await baselineFanout(urls, N, changeBytes + 200, 5);
 
     log(`starting ${N} stores × ${M} labels`);
@@ -221,7 +221,7 @@ async function main() {
       ["central roll-up shows 100 % (stores and labels)", `${ms(t0, rollUpAt)} ms`],
       [
         "raw: NATS MQTT QoS 1, 200 B, node 1 → node 2",
-        `${raw.perSec.toLocaleString("en")} msg/s (20,000 in ${raw.ms} ms)`,
+        `${raw.perSec.toLocaleString("en")} msg/s (5,000 in ${raw.ms} ms)`,
       ],
       [
         `raw: one ${(changeBytes / 1024).toFixed(0)} KiB message → ${N} subscribers (3 nodes)`,

@@ -32,8 +32,9 @@ import type { Logger } from "../log.ts";
  * 7. Every (re)connect starts a catch-up too: the last change before an outage leaves no gap behind
  *    it for a later one to reveal.
  *
- * A batch every store refuses (bad rows) cannot get better by asking again: it is acknowledged and
- * logged, never retried (central validates rows before stamping, so this is a store-level refusal).
+ * A batch the store refuses (central validated its rows, so this is about the store's state, most
+ * often a feed that overtook another: brokers order messages per topic only) is acknowledged, and
+ * the catch-up, which takes the feeds in order (products first), tries it again.
  */
 export interface ChainLink {
   readonly client: MqttClient;
@@ -158,7 +159,17 @@ export function connectChainLink(deps: {
     apply(batch).then(
       () => done(),
       (e: unknown) => {
-        if (e instanceof FeedRejected || e instanceof SequenceJumpRefused)
+        if (e instanceof FeedRejected) {
+          // Central validated the rows, so the store refuses them for its own state: most often a
+          // feed that overtook another on the way (prices naming SKUs whose products batch is still
+          // in flight on its own topic; a broker orders messages per topic only). Nothing of it was
+          // applied and no number consumed: the catch-up takes the feeds in order (products first).
+          log.warn("chain change refused by the store; the catch-up will take it in feed order", {
+            changeId: batch.changeId,
+            error: e.message,
+          });
+          kickCatchUp(`chain change ${batch.changeId} was refused`);
+        } else if (e instanceof SequenceJumpRefused)
           log.error("chain change refused by the store", { changeId: batch.changeId, error: e.message });
         else {
           log.error("chain change failed; the catch-up will fetch it", {

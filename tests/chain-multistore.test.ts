@@ -1,0 +1,218 @@
+import { join } from "node:path";
+import type { MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectChain } from "../central/broker.ts";
+import { type CentralLog, openCentralLog } from "../central/log.ts";
+import { type PublishInput, publishChange } from "../central/publish.ts";
+import { serveCatchUp } from "../central/serve.ts";
+import { progressOf, watchRollUp } from "../central/status.ts";
+import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
+import { type NatsCluster, type StoreBroker, startNatsCluster, startStoreBroker } from "./support/chain.ts";
+import { getJson, postFeed, startTestController, tempDir, waitFor } from "./support/harness.ts";
+
+/**
+ * Issue 15 §4: the chain on one machine. A 3-node NATS cluster (routes, JetStream, an MQTT listener
+ * each, on loopback), 3 store Mosquittos each bridged to it (its first node a different one), and per
+ * store a controller (SHELFSYNC_CHAIN=on) and a simulated access point. One central change reaches
+ * the labels of every store, also when a chain node is killed during it; a store whose broker is cut
+ * off during a change catches up once it is back; the roll-up on the chain broker shows the progress.
+ *
+ * The controllers' periodic catch-up is set to 5 minutes, so what arrives arrives over the chain (or
+ * by the catch-up a gap or a reconnect starts), never by a poll that happens to come by.
+ */
+const RANGE: [number, number] = [19870, 19999];
+const STORES = 3;
+const LABELS = 4;
+const SKUS = ["A", "B"];
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+interface Store {
+  id: string;
+  broker: StoreBroker;
+  ctl: Awaited<ReturnType<typeof startTestController>>;
+  ap: SimulatedAccessPoint;
+}
+
+describe("one central change, three bridged stores, a chain cluster that loses a node", () => {
+  const dir = tempDir("shelfsync-chain-multi-");
+  const run = Date.now().toString(36);
+  let nats: NatsCluster;
+  let log: CentralLog;
+  let central: MqttClient;
+  let serve: Awaited<ReturnType<typeof serveCatchUp>>;
+  let rollUp: Awaited<ReturnType<typeof watchRollUp>>;
+  const stores: Store[] = [];
+
+  const publish = (input: PublishInput) => publishChange({ client: central, log }, input);
+  const prices = (price: string) =>
+    ({
+      feed: "prices",
+      format: "csv",
+      body: `sku,price,currency\n${SKUS.map((s) => `${s},${price},EUR`).join("\n")}\n`,
+    }) as const;
+
+  /** Every label of the store shows this price and says so. */
+  const shows = async (s: Store, amountMinor: number) => {
+    s.ctl.flushStates();
+    for (const id of s.ap.labelIds) {
+      const l = await getJson(`${s.ctl.httpUrl}/api/v1/labels/${id}`);
+      if (!l.inSync || l.content?.price.amountMinor !== amountMinor) return false;
+    }
+    return true;
+  };
+  const progress = (changeId: string) => progressOf(rollUp.statuses.values(), changeId);
+
+  beforeAll(async () => {
+    nats = await startNatsCluster(dir.path, 3, RANGE);
+    log = openCentralLog(join(dir.path, "central.db"));
+    serve = await serveCatchUp(log, 0);
+    central = await connectChain(nats.urls, `test-central-${run}`);
+    rollUp = await watchRollUp(central);
+    const nodes = nats.nodes.map((n) => n.mqttUrl);
+    await Promise.all(
+      Array.from({ length: STORES }, async (_, i) => {
+        const id = `m${run}-${i + 1}`;
+        // Each store's bridge starts on another node (docs/chain.md: spread the connections).
+        const order = [...nodes.slice(i % nodes.length), ...nodes.slice(0, i % nodes.length)].join(",");
+        const broker = await startStoreBroker(dir.path, id, order, RANGE);
+        const ctl = await startTestController("mosquitto", {
+          storeId: id,
+          mqttUrl: broker.url,
+          dbPath: join(dir.path, `${id}.db`),
+          config: {
+            chain: "on",
+            chainStatusSeconds: 0.2,
+            centralUrl: `${serve.url}/stores/${id}`,
+            centralIntervalSeconds: 300,
+            centralTimeoutSeconds: 2,
+            centralRetries: 1,
+          },
+        });
+        const ap = await startSimulatedAccessPoint({
+          mqttUrl: broker.url,
+          storeId: id,
+          bridgeId: "ap1",
+          labels: LABELS,
+          radioDelayMs: 5,
+          radioJitterMs: 0,
+          failureRate: 0,
+          checkInSeconds: 3600,
+          seed: i + 1,
+          logger: quiet,
+        });
+        stores[i] = { id, broker, ctl, ap };
+      }),
+    );
+    await waitFor(
+      () =>
+        stores.every((s) => s.ctl.chain?.link.connected() && s.ap.labelIds.every((l) => s.ctl.labels.get(l))),
+      15_000,
+      "controllers on the chain, labels announced",
+    );
+    // Wait until every bridge's subscription is in place on the chain: the roll-ups came through.
+    await waitFor(() => stores.every((s) => rollUp.statuses.has(s.id)), 15_000, "every store's roll-up");
+    await publish({
+      feed: "products",
+      format: "csv",
+      body: `sku,name\n${SKUS.map((s) => `${s},Item ${s}`).join("\n")}\n`,
+    });
+    await publish(prices("1.00"));
+    for (const s of stores) {
+      const links = `labelId,sku\n${s.ap.labelIds.map((l, i) => `${l},${SKUS[i % SKUS.length]}`).join("\n")}\n`;
+      expect((await postFeed(s.ctl.httpUrl, "links", 1, links)).json).toMatchObject({ applied: true });
+    }
+    for (const s of stores) await waitFor(() => shows(s, 100), 20_000, `${s.id} shows 1.00`);
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const s of stores) {
+      await s?.ap?.stop();
+      await s?.ctl?.cleanup();
+      await s?.broker?.kill();
+    }
+    await central?.endAsync();
+    await serve?.close();
+    log?.close();
+    await nats?.stop();
+    dir.cleanup();
+  });
+
+  it("reaches every store's labels while a chain node is killed during the change", async () => {
+    // The node the second store's bridge is on dies as the change goes out.
+    const victim = nats.nodes[1];
+    if (!victim) throw new Error("no second node");
+    const [change] = await Promise.all([publish(prices("1.10")), victim.kill()]);
+    for (const s of stores) await waitFor(() => shows(s, 110), 30_000, `${s.id} shows 1.10`);
+    // It came over the chain (the audit names the chain change), not from a poll of central.
+    for (const s of stores)
+      expect(
+        s.ctl.stores.audit.list({ actor: `chain ${change.changeId}` }).length +
+          s.ctl.stores.audit.list({ actor: `central catch-up (prices#${change.sequence})` }).length,
+      ).toBeGreaterThan(0);
+    const p = await waitFor(
+      () => {
+        const p = progress(change.changeId);
+        return p.stores.showing === STORES && p.labels.showing === STORES * LABELS ? p : null;
+      },
+      15_000,
+      "roll-up: every store and label shows it",
+    );
+    expect(p?.stores.total).toBe(STORES);
+    await victim.start();
+  });
+
+  it("a store cut off during a change catches up once it is back; the roll-up shows the progress", async () => {
+    const [, , cut] = stores;
+    if (!cut) throw new Error("no third store");
+    await cut.broker.kill();
+    const change = await publish(prices("1.20"));
+    for (const s of stores.slice(0, 2)) await waitFor(() => shows(s, 120), 20_000, `${s.id} shows 1.20`);
+    // Central sees two of three stores (and their labels) showing it; the cut-off one still at the last.
+    const partial = await waitFor(
+      () => {
+        const p = progress(change.changeId);
+        return p.stores.showing === 2 && p.labels.showing === 2 * LABELS ? p : null;
+      },
+      15_000,
+      "roll-up: 2 of 3 stores",
+    );
+    expect(partial?.perStore.find((p) => p.storeId === cut.id)).toMatchObject({
+      applied: false,
+      labelsShowing: 0,
+    });
+    expect(await shows(cut, 110)).toBe(true);
+
+    await cut.broker.start();
+    await waitFor(() => shows(cut, 120), 30_000, `${cut.id} shows 1.20 after it is back`);
+    await waitFor(
+      () => {
+        const p = progress(change.changeId);
+        return p.stores.showing === STORES && p.labels.showing === STORES * LABELS ? p : null;
+      },
+      15_000,
+      "roll-up: every store again",
+    );
+  });
+
+  it("a controller stopped during a change gets it from its persistent session when it starts again", async () => {
+    const [first] = stores;
+    if (!first) throw new Error("no first store");
+    const dbPath = first.ctl.config.dbPath;
+    await first.ctl.stop();
+    const change = await publish(prices("1.25"));
+    for (const s of stores.slice(1)) await waitFor(() => shows(s, 125), 20_000, `${s.id} shows 1.25`);
+    first.ctl = await startTestController("mosquitto", {
+      storeId: first.id,
+      mqttUrl: first.broker.url,
+      dbPath,
+      // No catch-up URL this time: only the session on the store broker can bring the change.
+      config: { chain: "on", chainStatusSeconds: 0.2 },
+    });
+    await waitFor(
+      () => first.ctl.catalog.lastSequence("prices") === change.sequence,
+      20_000,
+      "applied on return",
+    );
+    await waitFor(() => shows(first, 125), 20_000, `${first.id} shows 1.25`);
+  });
+});
