@@ -69,13 +69,21 @@ describe("central → chain broker → bridged store broker → controller → l
   }, 60_000);
 
   afterAll(async () => {
-    await ap?.stop();
-    await ctl?.cleanup();
-    await central?.endAsync();
-    await serve?.close();
-    log?.close();
-    await broker?.kill();
-    await nats?.stop();
+    // Every step on its own: the brokers and NATS must be stopped whatever failed before.
+    const settle = async (step: () => unknown) => {
+      try {
+        await step();
+      } catch {
+        // Reported by the test that failed; the rest of the clean-up still runs.
+      }
+    };
+    await settle(() => ap?.stop());
+    await settle(() => ctl?.cleanup());
+    await settle(() => central?.endAsync());
+    await settle(() => serve?.close());
+    await settle(() => log?.close());
+    await settle(() => broker?.kill());
+    await settle(() => nats?.stop());
     dir.cleanup();
   });
 
