@@ -303,6 +303,7 @@ export async function startController(
     // The embedded broker with auth required refuses every content not from the controller, and
     // every connect republishes all content, so there it is not needed and costs nothing.
     watchContents: !(broker && config.mqttAuth === "required"),
+    ...(broker ? { local: broker.local } : {}),
   });
 
   // Chain feeds (docs/chain.md): central's batches from shelfsync/chain/… through the same ingest

@@ -3,7 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import { FEED_NAMES, MERCHANT_FEEDS } from "../schemas/index.ts";
 import { type FeedIngestor, FeedRejected, FeedTooLarge } from "./feeds/ingest.ts";
 import { type MerchantIngestor, MerchantRejected } from "./feeds/merchant/ingest.ts";
-import { syncSummary } from "./labels/views.ts";
+import { syncCounts } from "./labels/views.ts";
 import type { LinkObserver } from "./mqtt/controller-link.ts";
 import type { ControllerServices } from "./services.ts";
 
@@ -71,7 +71,7 @@ export function controllerMetrics(sources: () => Sources | undefined): Controlle
     collect() {
       const src = s();
       if (!src) return;
-      const sum = syncSummary(src.stores.labels.statusRows(), src.syncContext());
+      const sum = syncCounts(src.stores.labels.syncCountSource, src.syncContext());
       const counts: Record<(typeof LABEL_STATES)[number], number> = {
         in_sync: sum.inSync,
         pending: sum.pending,

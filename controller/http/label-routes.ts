@@ -17,7 +17,7 @@ import {
   syncReplySchema,
   syncSummaryReplySchema,
 } from "../../schemas/index.ts";
-import { labelReply, syncSummary } from "../labels/views.ts";
+import { labelReply, syncCounts, syncSummary } from "../labels/views.ts";
 import type { ControllerServices } from "../services.ts";
 import { identityOf } from "./access.ts";
 import { apiError } from "./errors.ts";
@@ -206,7 +206,7 @@ export function labelRoutes(s: ControllerServices): Hono {
       ok: { schema: syncSummaryReplySchema },
     }),
     (c) => {
-      const { notRight: _list, ...counts } = syncSummary(s.labels.statusRows(), s.syncContext());
+      const counts = syncCounts(s.labels.syncCountSource, s.syncContext());
       const reply: SyncSummaryReply = { ...counts, at: new Date().toISOString() };
       return c.json(reply);
     },

@@ -38,6 +38,11 @@ export interface RefreshOutcome {
  */
 /** Above this many labels, a refresh reads every label's link in one scan instead of one by one. */
 const BULK_LABELS = 512;
+/**
+ * Labels a refresh resolves, records and publishes together (and SKUs a claims check reads
+ * together): what a refresh holds at once is bounded by this, not by the size of the store.
+ */
+export const REFRESH_CHUNK_LABELS = 2_000;
 
 export function labelSync(deps: {
   catalog: CatalogStore;
@@ -141,18 +146,39 @@ export function labelSync(deps: {
   }
 
   function refreshGroups(groups: ReadonlyMap<string | null, LabelLink[]>, now: number): RefreshOutcome {
-    const changed: Pending[] = [];
     keptBlank = 0;
-    const skus = new Set<string>();
-    for (const sku of groups.keys()) if (sku !== null) skus.add(sku);
-    const source = catalog.snapshot(skus, now);
-    for (const [sku, linked] of groups) {
-      if (sku !== null) contentsFor(source, sku, linked, now, changed);
-      else
-        for (const label of linked)
-          if (label.contentHash !== null) changed.push({ label, hash: null, json: null });
+    let changedTotal = 0;
+    const delivered: Promise<void>[] = [];
+    const resolved: string[] = [];
+    // Chunk by chunk: each chunk's SKUs are read, resolved, recorded (one transaction) and published
+    // before the next is read, so a reprice of 50,000 labels never holds the catalogue, the price
+    // history or 50,000 pending contents at once, only one chunk's.
+    let chunk: [string | null, LabelLink[]][] = [];
+    let chunkLabels = 0;
+    const run = () => {
+      const skus = new Set<string>();
+      for (const [sku] of chunk) if (sku !== null) skus.add(sku);
+      const source = catalog.snapshot(skus, now);
+      const changed: Pending[] = [];
+      for (const [sku, linked] of chunk) {
+        if (sku !== null) contentsFor(source, sku, linked, now, changed);
+        else
+          for (const label of linked)
+            if (label.contentHash !== null) changed.push({ label, hash: null, json: null });
+      }
+      const outcome = commit(changed);
+      changedTotal += outcome.changed;
+      delivered.push(outcome.delivered);
+      for (const sku of skus) resolved.push(sku);
+      chunk = [];
+      chunkLabels = 0;
+    };
+    for (const entry of groups) {
+      chunk.push(entry);
+      chunkLabels += entry[1].length;
+      if (chunkLabels >= REFRESH_CHUNK_LABELS) run();
     }
-    const outcome = commit(changed);
+    if (chunk.length > 0) run();
     if (keptBlank > 0) {
       log.warn("clock is behind the latest instant the store worked at; labels keep the price they show", {
         labels: keptBlank,
@@ -162,8 +188,14 @@ export function labelSync(deps: {
     }
     latestNow = Math.max(latestNow, now);
     deps.claims?.settle(now);
-    if (skus.size > 0) deps.onResolved?.([...skus]);
-    return outcome;
+    if (resolved.length > 0) deps.onResolved?.(resolved);
+    return {
+      changed: changedTotal,
+      delivered:
+        delivered.length === 1
+          ? (delivered[0] as Promise<void>)
+          : Promise.all(delivered).then(() => undefined),
+    };
   }
 
   const groupBySku = (list: LabelLink[]) => {
@@ -214,8 +246,13 @@ export function labelSync(deps: {
     suppressedClaimsAt(skus: ReadonlySet<string>, at: number) {
       const found: { sku: string; at: number; claim: SuppressedClaim }[] = [];
       if (skus.size === 0) return found;
-      const source = catalog.snapshot(skus, at);
-      for (const sku of skus) {
+      // Chunk by chunk, as a refresh reads (a category promotion makes every SKU of a feed a candidate).
+      const all = [...skus];
+      let source!: CatalogSnapshot;
+      for (let i = 0; i < all.length; i++) {
+        const sku = all[i] as string;
+        if (i % REFRESH_CHUNK_LABELS === 0)
+          source = catalog.snapshot(new Set(all.slice(i, i + REFRESH_CHUNK_LABELS)), at);
         const product = source.product(sku);
         const promotions = product ? source.promotions(sku, product.category) : [];
         if (!product || promotions.length === 0) continue;

@@ -5,9 +5,10 @@ import type {
   LabelReply,
   NotAReduction,
   SyncReply,
+  SyncStatus,
 } from "../../schemas/index.ts";
 import type { SuppressedClaim } from "../pricing/index.ts";
-import type { LabelRecord, LabelStatusRow } from "../store/labels.ts";
+import type { LabelRecord, LabelStatusRow, LabelStore } from "../store/labels.ts";
 import { claimFacts } from "./claims.ts";
 import { labelSyncStatus, type SyncContext } from "./sync-status.ts";
 
@@ -112,6 +113,69 @@ export function syncSummary(all: LabelStatusRow[], ctx: SyncContext): SyncReply 
     });
   }
   return reply;
+}
+
+/** The sync counters: the summary without its list of labels that are not right. */
+export type SyncCounts = Omit<SyncReply, "notRight">;
+
+const STATUS_FIELD: Record<Exclude<SyncStatus, "in_sync">, keyof SyncCounts> = {
+  pending: "pending",
+  failed: "failed",
+  offline: "offline",
+  never_seen: "neverSeen",
+  unlinked: "unlinked",
+  unknown_content: "unknownContent",
+};
+const countOf = (status: SyncStatus): keyof SyncCounts =>
+  status === "in_sync" ? "inSync" : STATUS_FIELD[status];
+
+/**
+ * The counters of `syncSummary`, equal to them, for a dashboard that polls while 50,000 labels
+ * acknowledge a reprice: the store counts the labels by status in SQL (labelSyncStatus's rules; no
+ * row object and no verdict per label), and only the labels that did not acknowledge after every
+ * resend (the `failed` rule, a set held in memory) are read and judged one by one.
+ */
+export function syncCounts(source: LabelStore["syncCountSource"], ctx: SyncContext): SyncCounts {
+  const counts: SyncCounts = {
+    total: 0,
+    inSync: 0,
+    pending: 0,
+    failed: 0,
+    offline: 0,
+    neverSeen: 0,
+    unlinked: 0,
+    unknownContent: 0,
+    notAReduction: 0,
+    lowBattery: 0,
+    weakSignal: 0,
+  };
+  for (const c of source.byStatus({
+    lowBatteryPercent: LOW_BATTERY_PERCENT,
+    weakSignalDbm: WEAK_SIGNAL_DBM,
+    offlineBridges: ctx.offlineBridges,
+    now: ctx.now,
+    offlineAfterMs: ctx.offlineAfterMs,
+  })) {
+    counts.total += c.n;
+    counts[countOf(c.status)] += c.n;
+    counts.lowBattery += c.lowBattery;
+    counts.weakSignal += c.weakSignal;
+  }
+  if (ctx.failed && ctx.failed.size > 0) {
+    const { failed: _failed, ...withoutFailed } = ctx;
+    for (const labelId of ctx.failed.keys()) {
+      const label = source.statusRow(labelId);
+      if (!label) continue;
+      const counted = labelSyncStatus(label, withoutFailed).status;
+      const status = labelSyncStatus(label, ctx).status;
+      if (status === counted) continue;
+      counts[countOf(counted)]--;
+      counts[countOf(status)]++;
+    }
+  }
+  if (ctx.notAReductions && ctx.notAReductions.size > 0)
+    counts.notAReduction = source.linkedTo(ctx.notAReductions.keys());
+  return counts;
 }
 
 /** A suppressed claim as `/sync` and the price reply show it. */

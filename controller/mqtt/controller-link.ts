@@ -58,6 +58,17 @@ export interface ControllerLink {
   close(): Promise<void>;
 }
 
+/**
+ * The embedded broker's own API, for the controller in the same process (embedded-broker.ts): a
+ * publish or a subscription without a socket, MQTT framing or acknowledgement packets.
+ */
+export interface LocalBroker {
+  /** Publish as the broker itself; `done` once stored (retained) and handed to every subscriber. */
+  publish(topic: string, payload: Buffer, qos: 0 | 1, retain: boolean, done: (error?: Error) => void): void;
+  /** Every message published on a filter from now on (not the retained ones). Returns the unsubscribe. */
+  subscribe(filter: string, deliver: (topic: string, payload: Buffer) => void): () => void;
+}
+
 export type ContentPublish = readonly [
   labelId: string,
   contentJson: string | null,
@@ -86,6 +97,15 @@ export function connectControllerLink(options: {
   maxPayloadBytes?: number;
   /** Subscribe to every label's content too, so foreign ones can be overwritten (see app.ts). */
   watchContents?: boolean;
+  /**
+   * The embedded broker in this process (app.ts): label contents and commands are published, and
+   * device reports taken, through its API instead of the socket. A reprice is ~100,000 packets
+   * (contents out, states in) plus their acknowledgements, each of which would otherwise be framed,
+   * written, read and parsed on both ends of a loopback socket inside this one process. The MQTT
+   * session is kept for what it is for: the controller's availability (retained, with a Last Will)
+   * and the connect that republishes every content.
+   */
+  local?: LocalBroker;
 }): ControllerLink {
   const topics = storeTopics(options.storeId);
   const { log, handlers, observer } = options;
@@ -104,25 +124,26 @@ export function connectControllerLink(options: {
     will: { topic: topics.controllerStatus, payload: Buffer.from(status("offline")), qos: 1, retain: true },
   });
 
+  // Label states at QoS 0: after a reprice thousands arrive at once, and a broker holds only so
+  // many QoS 1 messages per client (Mosquitto: 1,000 beyond those in flight) before dropping them;
+  // QoS 0 goes straight to the socket. A state lost anyway is repeated at the label's next check-in.
+  // Bridge availability and inventories are few and retained: QoS 1.
+  const deviceFilters: Record<string, { qos: 0 | 1 }> = {
+    [topics.anyLabel("state")]: { qos: 0 },
+    [topics.anyBridge("status")]: { qos: 1 },
+    [topics.anyBridge("labels")]: { qos: 1 },
+    ...(options.watchContents ? { [topics.anyLabel("content")]: { qos: 0 } } : {}),
+  };
+
   client.on("connect", () => {
     log.info("connected to MQTT broker", { url: options.url });
     client.publish(topics.controllerStatus, status("online"), { qos: 1, retain: true });
-    // Label states at QoS 0: after a reprice thousands arrive at once, and a broker holds only so
-    // many QoS 1 messages per client (Mosquitto: 1,000 beyond those in flight) before dropping them;
-    // QoS 0 goes straight to the socket. A state lost anyway is repeated at the label's next check-in.
-    // Bridge availability and inventories are few and retained: QoS 1.
-    client.subscribe(
-      {
-        [topics.anyLabel("state")]: { qos: 0 },
-        [topics.anyBridge("status")]: { qos: 1 },
-        [topics.anyBridge("labels")]: { qos: 1 },
-        ...(options.watchContents ? { [topics.anyLabel("content")]: { qos: 0 as const } } : {}),
-      },
-      (err) => {
+    if (!options.local) {
+      client.subscribe(deviceFilters, (err) => {
         // A stop right after the connect ends the client before its subscription is answered.
         if (err && !client.disconnecting) log.error("subscribe failed", { error: String(err) });
-      },
-    );
+      });
+    }
     observer?.connected();
     handlers.onConnect();
   });
@@ -149,7 +170,7 @@ export function connectControllerLink(options: {
   const maxPayload = options.maxPayloadBytes ?? Number.POSITIVE_INFINITY;
   let oversize = 0;
   let oversizeLoggedAt = 0;
-  client.on("message", (topic, payload) => {
+  const onMessage = (topic: string, payload: Buffer) => {
     // A bridge's inventory lists every label it serves (50,000 labels are ~5 MB): its own, larger bound.
     const limit = topic.endsWith("/labels") ? Math.max(maxPayload, MAX_INVENTORY_BYTES) : maxPayload;
     if (payload.length > limit) {
@@ -188,12 +209,35 @@ export function connectControllerLink(options: {
       const inv = parse(topic, payload, bridgeLabelsSchema);
       if (inv) handlers.onBridgeLabels(t.bridgeId, inv);
     }
-  });
+  };
+  const unsubscribes: (() => void)[] = [];
+  const local = options.local;
+  if (local) {
+    // Subscribed before any device can have connected (the broker started a moment ago in this
+    // process), so nothing retained can predate it.
+    for (const filter of Object.keys(deviceFilters)) {
+      unsubscribes.push(
+        local.subscribe(filter, (topic, payload) => {
+          // Called from inside the broker's delivery: a handler's fault must not reach it.
+          try {
+            onMessage(topic, payload);
+          } catch (e) {
+            log.error("handling an MQTT message failed", { topic, error: String(e) });
+          }
+        }),
+      );
+    }
+  } else client.on("message", onMessage);
 
   const publish = (topic: string, payload: string | Buffer, retain: boolean) =>
-    new Promise<void>((resolve, reject) =>
-      client.publish(topic, payload, { qos: 1, retain }, (err) => (err ? reject(err) : resolve())),
-    );
+    new Promise<void>((resolve, reject) => {
+      const done = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (local)
+        local.publish(topic, typeof payload === "string" ? Buffer.from(payload) : payload, 1, retain, done);
+      else client.publish(topic, payload, { qos: 1, retain }, done);
+    });
+  const EMPTY = Buffer.alloc(0);
+  const localWindow = local ? publishWindow(local) : null;
 
   return {
     client,
@@ -205,21 +249,26 @@ export function connectControllerLink(options: {
         if (outstanding === 0) resolve(failed);
         for (const [labelId, json, hash] of items) {
           const acked = observer?.contentSent(labelId, hash);
-          client.publish(
-            topics.label(labelId, "content"),
-            json ?? Buffer.alloc(0),
-            { qos: 1, retain: true },
-            (err) => {
-              acked?.(!err);
-              if (err) failed.push(labelId);
-              if (--outstanding === 0) resolve(failed);
-            },
-          );
+          const done = (err?: Error | null) => {
+            acked?.(!err);
+            if (err) failed.push(labelId);
+            if (--outstanding === 0) resolve(failed);
+          };
+          const topic = topics.label(labelId, "content");
+          if (localWindow)
+            localWindow.send((sent) =>
+              localWindow.broker.publish(topic, json === null ? EMPTY : Buffer.from(json), 1, true, (err) => {
+                sent();
+                done(err);
+              }),
+            );
+          else client.publish(topic, json ?? EMPTY, { qos: 1, retain: true }, done);
         }
       }),
     sendCommand: (labelId, command) =>
       publish(topics.label(labelId, "command"), JSON.stringify(command), false),
     close: async () => {
+      for (const unsubscribe of unsubscribes) unsubscribe();
       if (client.connected) {
         await new Promise<void>((resolve) =>
           client.publish(topics.controllerStatus, status("offline"), { qos: 1, retain: true }, () =>
@@ -228,6 +277,65 @@ export function connectControllerLink(options: {
         );
       }
       await client.endAsync();
+    },
+  };
+}
+
+/**
+ * In-process publishes in flight at once. Aedes takes 100 (its `concurrency`) and queues the rest in
+ * an array it shifts from: handed a reprice's 50,000 at once, that alone took seconds. A window
+ * below that limit keeps the broker's queue empty.
+ */
+export const LOCAL_PUBLISH_WINDOW = 64;
+/**
+ * After this many in-process publishes the window lets the event loop read its sockets once: the
+ * contents go out to the bridges in slices, and their acknowledgements are read while the rest of a
+ * reprice is still going out instead of after all of it.
+ */
+export const LOCAL_PUBLISH_SLICE = 500;
+
+/** Publishes to the embedded broker through a window (see LOCAL_PUBLISH_WINDOW), in order. */
+function publishWindow(broker: LocalBroker) {
+  /** Publishes not started yet, oldest first, from `head` on (no shift: the queue may hold 50,000). */
+  let queue: ((sent: () => void) => void)[] = [];
+  let head = 0;
+  let inFlight = 0;
+  let sinceYield = 0;
+  let yielding = false;
+  const sent = () => {
+    inFlight--;
+    pump();
+  };
+  const pump = () => {
+    while (inFlight < LOCAL_PUBLISH_WINDOW && head < queue.length) {
+      if (sinceYield >= LOCAL_PUBLISH_SLICE) {
+        if (!yielding) {
+          yielding = true;
+          setImmediate(() => {
+            yielding = false;
+            sinceYield = 0;
+            pump();
+          });
+        }
+        return;
+      }
+      const start = queue[head] as (sent: () => void) => void;
+      head++;
+      inFlight++;
+      sinceYield++;
+      start(sent);
+    }
+    if (head === queue.length && head > 0) {
+      queue = [];
+      head = 0;
+    }
+  };
+  return {
+    broker,
+    /** Start `publish` once the window has room; it calls `sent` when the broker is done with it. */
+    send(publish: (sent: () => void) => void): void {
+      queue.push(publish);
+      pump();
     },
   };
 }

@@ -6,7 +6,7 @@ import { AddressInUseError, listenOn } from "../listen.ts";
 import type { Logger } from "../log.ts";
 import type { TokenIdentity } from "../store/tokens.ts";
 import { authenticate, type BrokerIdentity, publishRefusal, subscribeRefusal } from "./broker-access.ts";
-import { MAX_INVENTORY_BYTES } from "./controller-link.ts";
+import { type LocalBroker, MAX_INVENTORY_BYTES } from "./controller-link.ts";
 import { limitPacketSize } from "./packet-limit.ts";
 
 export interface EmbeddedBroker {
@@ -22,7 +22,34 @@ export interface EmbeddedBroker {
    * `npm run token -- revoke` on the file) and at once after a revocation over HTTP.
    */
   signOutRevoked(): number;
+  /** The broker's API for the controller in this process (controller-link.ts `local`). */
+  local: LocalBroker;
   close(): Promise<void>;
+}
+
+/**
+ * Publish and subscribe as the broker itself. A publish goes through Aedes's own pipeline (retained
+ * store, offline queues, delivery to every subscriber, the `published` hook), exactly as a client's
+ * would after its authorisation; the controller may publish anything, so nothing is refused.
+ */
+function localApi(broker: Aedes): LocalBroker {
+  return {
+    publish(topic, payload, qos, retain, done) {
+      broker.publish({ cmd: "publish", topic, payload, qos, retain, dup: false }, (error) => done(error));
+    },
+    subscribe(filter, deliver) {
+      const listener = (packet: { topic: string; payload: Buffer | string }, cb: () => void) => {
+        const payload = typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload;
+        try {
+          deliver(packet.topic, payload);
+        } finally {
+          cb();
+        }
+      };
+      broker.subscribe(filter, listener, () => {});
+      return () => broker.unsubscribe(filter, listener, () => {});
+    },
+  };
 }
 
 /** What the broker needs to sign clients in and authorise them (SHELFSYNC_MQTT_AUTH=required). */
@@ -242,6 +269,7 @@ export async function startEmbeddedBroker(options: {
         ...(tls ? { tls: { port: tls.port, url: tls.url } } : {}),
         refused,
         signOutRevoked: () => hooks?.signOutRevoked() ?? 0,
+        local: localApi(broker),
         close: async () => {
           clearInterval(recheck);
           await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -108,7 +108,10 @@ export interface AppliedBatch {
 }
 
 const MAX_ERRORS = 100;
-/** Above this many SKUs, a snapshot scans whole tables rather than querying SKU by SKU. */
+/**
+ * Above this many SKUs, a snapshot reads each table with one keyed query rather than a point query
+ * per SKU, and a price batch reads the prices in force with one scan (see currentPricesAt).
+ */
 const BULK_READ_THRESHOLD = 512;
 
 export interface CatalogSnapshot {
@@ -249,13 +252,21 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   const stockBySku = sql.prepare<[string], { onHand: number }>(
     "SELECT on_hand AS onHand FROM stock WHERE sku = ?",
   );
-  const allProducts = sql.prepare<[], ProductRecord>(`SELECT ${PRODUCT_COLUMNS} FROM products`);
-  const allHistory = sql.prepare<[], PriceHistoryEntry>(
-    `SELECT id, sku, amount_minor AS amountMinor, currency, effective_from AS effectiveFrom,
-       effective_to AS effectiveTo, feed_sequence AS sequence FROM price_history ORDER BY id`,
+  // A set of SKUs read by key (a JSON array bound once): a refresh reads its labels' SKUs chunk by
+  // chunk through the indexes, never the whole catalogue or the whole (append-only) price history.
+  // (json_each's own columns include `id`, hence the qualified names.)
+  const KEYS = "json_each(?) AS k";
+  const productsIn = sql.prepare<[string], ProductRecord>(
+    `SELECT products.sku, gtin, name, brand, net_quantity AS netQuantity, unit, category, url
+     FROM ${KEYS} JOIN products ON products.sku = k.value`,
   );
-  const allStock = sql.prepare<[], { sku: string; onHand: number }>(
-    "SELECT sku, on_hand AS onHand FROM stock",
+  const historyIn = sql.prepare<[string], PriceHistoryEntry>(
+    `SELECT h.id, h.sku, amount_minor AS amountMinor, currency, effective_from AS effectiveFrom,
+       effective_to AS effectiveTo, feed_sequence AS sequence
+     FROM ${KEYS} JOIN price_history AS h ON h.sku = k.value`,
+  );
+  const stockIn = sql.prepare<[string], { sku: string; onHand: number }>(
+    `SELECT stock.sku, on_hand AS onHand FROM ${KEYS} JOIN stock ON stock.sku = k.value`,
   );
   const allSkus = sql.prepare<[], { sku: string }>("SELECT sku FROM products ORDER BY sku");
   const countProducts = sql.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM products");
@@ -638,9 +649,10 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     product: (sku: string): ProductRecord | undefined => productBySku.get(sku),
 
     /**
-     * Everything label content is computed from, for a set of SKUs. Many SKUs (a reprice after a
-     * whole-catalogue feed, a restart) are read with three table scans instead of three point
-     * queries per SKU, which is several times faster beyond a few hundred SKUs.
+     * Everything label content is computed from, for a set of SKUs. Many SKUs are read with one
+     * keyed query per table instead of three point queries per SKU; callers with very many (a
+     * reprice after a whole-catalogue feed, a restart) ask chunk by chunk (labels/label-sync.ts), so
+     * what is held at once stays bounded whatever the size of the catalogue and its price history.
      */
     snapshot(skus: ReadonlySet<string>, since: number): CatalogSnapshot {
       if (skus.size <= BULK_READ_THRESHOLD) {
@@ -652,19 +664,19 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
           overrides: (sku) => deps.overrides.forSku(sku),
         };
       }
+      const keys = JSON.stringify([...skus]);
       const products = new Map<string, ProductRecord>();
-      // Products and stock are read whole (faster than stepping; bounded by the catalogue), the
-      // history is streamed (it grows without bound).
-      for (const p of allProducts.all()) if (skus.has(p.sku)) products.set(p.sku, p);
+      for (const p of productsIn.iterate(keys)) products.set(p.sku, p);
       const history = new Map<string, PriceHistoryEntry[]>();
-      for (const h of allHistory.iterate()) {
-        if (!skus.has(h.sku)) continue;
+      for (const h of historyIn.iterate(keys)) {
         const list = history.get(h.sku);
         if (list) list.push(h);
         else history.set(h.sku, [h]);
       }
+      // In id order, as the point query gives them (the index walk gives them by start).
+      for (const list of history.values()) if (list.length > 1) list.sort((a, b) => a.id - b.id);
       const stock = new Map<string, number>();
-      for (const s of allStock.all()) if (skus.has(s.sku)) stock.set(s.sku, s.onHand);
+      for (const s of stockIn.iterate(keys)) stock.set(s.sku, s.onHand);
       const bySku = new Map<string, Promotion[]>();
       const byCategory = new Map<string, Promotion[]>();
       const push = <K>(m: Map<K, Promotion[]>, k: K, p: Promotion) => {

@@ -1,4 +1,4 @@
-import type { LabelDescriptor } from "../../schemas/index.ts";
+import type { LabelDescriptor, SyncStatus } from "../../schemas/index.ts";
 import type { Db } from "./db.ts";
 
 export interface LabelRecord {
@@ -66,6 +66,26 @@ export function publishedLately(
 export interface InventoryOutcome {
   changed: string[];
   refused: string[];
+}
+
+/** The sync statuses the store counts (all but `failed`), as numbers in SQL (cheaper to group by). */
+const STATUS_CODE = {
+  in_sync: 0,
+  pending: 1,
+  offline: 2,
+  never_seen: 3,
+  unlinked: 4,
+  unknown_content: 5,
+} as const satisfies Record<Exclude<SyncStatus, "failed">, number>;
+const STATUS_OF_CODE = Object.keys(STATUS_CODE) as Exclude<SyncStatus, "failed">[];
+
+/** Labels of one sync status (as sync-status.ts names them, `failed` aside), counted. */
+export interface StatusCount {
+  status: Exclude<SyncStatus, "failed">;
+  n: number;
+  /** Of these, how many are low on battery and how many weakly connected. */
+  lowBattery: number;
+  weakSignal: number;
 }
 
 export interface BridgeStats {
@@ -138,11 +158,50 @@ export function labelStore(db: Db) {
   const offlineBridges = sql.prepare<[], { bridgeId: string }>(
     "SELECT bridge_id AS bridgeId FROM bridges WHERE online = 0",
   );
+  // The sync dashboard's counters (labels/views.ts syncCounts), counted in SQL without reading a
+  // label into JavaScript: a dashboard polls them while 50,000 labels acknowledge a reprice. The CASE
+  // is labelSyncStatus (labels/sync-status.ts) rule by rule, in its order, except `failed` (a set held
+  // in memory, applied by syncCounts); a test holds the two equal over labels in every state.
+  const statusCounts = sql.prepare<
+    [number, number, string, number, number],
+    Omit<StatusCount, "status"> & { status: number }
+  >(
+    `SELECT status, COUNT(*) AS n, COUNT(CASE WHEN battery <= ? THEN 1 END) AS lowBattery,
+       COUNT(CASE WHEN rssi <= ? THEN 1 END) AS weakSignal
+     FROM (SELECT battery, rssi, CASE
+         WHEN sku IS NULL THEN ${STATUS_CODE.unlinked}
+         WHEN content_hash IS NULL THEN ${STATUS_CODE.pending}
+         WHEN last_seen IS NULL THEN ${STATUS_CODE.never_seen}
+         WHEN displayed_hash IS content_hash THEN ${STATUS_CODE.in_sync}
+         WHEN displayed_hash IS NOT NULL AND recent_hashes IS NOT NULL
+           AND (instr(displayed_hash, ' ') > 0
+             OR instr(' ' || recent_hashes || ' ', ' ' || displayed_hash || ' ') = 0)
+           THEN ${STATUS_CODE.unknown_content}
+         WHEN bridge_id IN (SELECT value FROM json_each(?)) THEN ${STATUS_CODE.offline}
+         WHEN ? - last_seen > ? THEN ${STATUS_CODE.offline}
+         ELSE ${STATUS_CODE.pending} END AS status
+       FROM labels)
+     GROUP BY status`,
+  );
+  const linkedToSkus = sql.prepare<[string], { n: number }>(
+    "SELECT COUNT(*) AS n FROM json_each(?) AS k JOIN labels ON labels.sku = k.value",
+  );
+  const statusById = sql.prepare<[string], LabelStatusRow>(
+    `SELECT ${LABEL_COLUMNS.replace("content_json AS contentJson,", "")} FROM labels WHERE label_id = ?`,
+  );
   const bridgeStats = sql.prepare<[], BridgeStats>(
     `SELECT b.bridge_id AS bridgeId, b.kind, b.online, COUNT(l.label_id) AS labels,
        COUNT(l.sku) AS linked, COUNT(CASE WHEN l.displayed_hash = l.content_hash THEN 1 END) AS showingCurrent
      FROM bridges b LEFT JOIN labels l ON l.bridge_id = b.bridge_id GROUP BY b.bridge_id ORDER BY b.bridge_id`,
   );
+
+  /**
+   * Owners already read, by label. The embedded broker asks for a label's owner at every state a
+   * bridge publishes (50,000 after a reprice); a point query each cost more than the state's write.
+   * Only owners are kept (a label without one may get one from any inventory): an owner changes
+   * only by setOwner and goes with remove, both below, so the cache cannot go stale in this process.
+   */
+  const owners = new Map<string, string>();
 
   /** Register or update announced labels; see upsertDescriptors. */
   function announce(descriptors: LabelDescriptor[], bridgeId: string | null, now: number): InventoryOutcome {
@@ -198,6 +257,36 @@ export function labelStore(db: Db) {
     /** Every label without its content JSON (for sync views). */
     statusRows: (): LabelStatusRow[] => allStatus.all(),
 
+    /** What the sync counters are made of (labels/views.ts syncCounts). */
+    syncCountSource: {
+      /**
+       * Labels counted by status as labelSyncStatus judges them without its `failed` rule, at `now`,
+       * with these bridges offline; and how many of each are low on battery or weakly connected.
+       */
+      byStatus: (q: {
+        lowBatteryPercent: number;
+        weakSignalDbm: number;
+        offlineBridges: Iterable<string>;
+        now: number;
+        offlineAfterMs: number;
+      }): StatusCount[] =>
+        statusCounts
+          .all(
+            q.lowBatteryPercent,
+            q.weakSignalDbm,
+            JSON.stringify([...q.offlineBridges]),
+            q.now,
+            q.offlineAfterMs,
+          )
+          .map((c) => ({
+            ...c,
+            status: STATUS_OF_CODE[c.status as unknown as number] as StatusCount["status"],
+          })),
+      /** Labels linked to any of these SKUs. */
+      linkedTo: (skus: Iterable<string>): number => linkedToSkus.get(JSON.stringify([...skus]))?.n ?? 0,
+      statusRow: (labelId: string): LabelStatusRow | undefined => statusById.get(labelId),
+    },
+
     /** upsertDescriptors, also telling which labels another bridge owns. */
     announce,
 
@@ -213,7 +302,11 @@ export function labelStore(db: Db) {
 
     /** The bridge that owns a label (null: none yet; undefined: no such label). */
     owner(labelId: string): string | null | undefined {
-      return ownerOf.get(labelId)?.bridgeId;
+      const known = owners.get(labelId);
+      if (known !== undefined) return known;
+      const owner = ownerOf.get(labelId)?.bridgeId;
+      if (owner) owners.set(labelId, owner);
+      return owner;
     },
 
     /** Every owned label's id, by its bridge (for Mosquitto's ACL file). */
@@ -229,6 +322,7 @@ export function labelStore(db: Db) {
 
     /** Give a label to another bridge (an ops decision: the label was moved to another access point). */
     setOwner(labelId: string, bridgeId: string | null): boolean {
+      owners.delete(labelId);
       return setOwner.run(bridgeId, labelId).changes > 0;
     },
 
@@ -238,6 +332,7 @@ export function labelStore(db: Db) {
 
     /** Forget a label (its state and link go with it); false if there was none. */
     remove(labelId: string): boolean {
+      owners.delete(labelId);
       return deleteLabel.run(labelId).changes > 0;
     },
 
