@@ -230,6 +230,8 @@ describe("the sync counters", () => {
       ["C0", { contentHash: "0".repeat(32), attempts: 4, lastTry: Date.now() }], // in sync now
       ["GONE", { contentHash: second, attempts: 4, lastTry: Date.now() }], // removed since
     ]);
+    // Label states and contents are written without an fsync, and the file is FULL again after.
+    expect(stores.db.$client.pragma("synchronous", { simple: true })).toBe(2);
     const eur = (amountMinor: number) => ({ amountMinor, currency: "EUR", text: `€${amountMinor / 100}` });
     const claim: SuppressedClaim = {
       reason: "not_a_reduction",

@@ -203,6 +203,29 @@ export function labelStore(db: Db) {
    */
   const owners = new Map<string, string>();
 
+  /**
+   * One transaction of derived label data (published contents, reported states) committed without
+   * waiting for the disk: the file is opened synchronous=FULL (store/db.ts), and an fsync per commit
+   * (2-7 ms here) paid by every 50 ms flush of state reports and every chunk of a reprice blocked the
+   * event loop for seconds per 50,000 labels. In WAL mode a commit made this way survives a crash of
+   * the process (kill -9); only a power loss can take the last of them back, and neither needs to be
+   * kept: a restart recomputes every content and republishes it, and labels repeat their state.
+   * Inside another transaction it is simply part of that one.
+   */
+  const fullSync = sql.pragma("synchronous", { simple: true }) as number;
+  function derived(write: () => void): void {
+    if (sql.inTransaction) {
+      sql.transaction(write)();
+      return;
+    }
+    sql.pragma("synchronous = NORMAL");
+    try {
+      sql.transaction(write)();
+    } finally {
+      sql.pragma(`synchronous = ${fullSync}`);
+    }
+  }
+
   /** Register or update announced labels; see upsertDescriptors. */
   function announce(descriptors: LabelDescriptor[], bridgeId: string | null, now: number): InventoryOutcome {
     return sql.transaction(() => {
@@ -339,7 +362,7 @@ export function labelStore(db: Db) {
     /** Record newly published content for many labels in one transaction. */
     setContents(updates: ContentUpdate[]): void {
       if (updates.length === 0) return;
-      sql.transaction(() => {
+      derived(() => {
         for (const u of updates)
           setContent.run(
             u.contentHash,
@@ -349,7 +372,7 @@ export function labelStore(db: Db) {
             u.contentHash,
             u.labelId,
           );
-      })();
+      });
     },
 
     /**
@@ -360,7 +383,7 @@ export function labelStore(db: Db) {
     recordStates(updates: LabelStateUpdate[]): string[] {
       const unknown: string[] = [];
       if (updates.length === 0) return unknown;
-      sql.transaction(() => {
+      derived(() => {
         for (const u of updates) {
           const changes = setState.run(
             u.displayedHash,
@@ -372,7 +395,7 @@ export function labelStore(db: Db) {
           ).changes;
           if (changes === 0) unknown.push(u.labelId);
         }
-      })();
+      });
       return unknown;
     },
 
