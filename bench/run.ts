@@ -7,6 +7,7 @@ import { benchOeplJpeg } from "./oepl-jpeg.ts";
 import { benchParse } from "./parse.ts";
 import { benchPricing } from "./pricing.ts";
 import { benchPublish } from "./publish.ts";
+import { benchRobustness } from "./robustness.ts";
 import { benchSearch } from "./search.ts";
 import { benchStoreReprice } from "./store-reprice.ts";
 import type { BenchRow } from "./support.ts";
@@ -32,6 +33,7 @@ const suites: Suite[] = [
   { name: "links", run: benchLinks },
   { name: "search", run: benchSearch },
   { name: "footprint", run: benchFootprint },
+  { name: "robustness", run: benchRobustness },
 ];
 
 const optional: { name: string; module: string; fn: string }[] = [

@@ -219,6 +219,13 @@ export const configSchema = z.object({
   httpMaxBodyKb: z.coerce.number().int().min(1).max(1_048_576).default(1024),
   /** Largest central feed body (CSV, NDJSON, JSON), MiB: refused while streaming once passed. */
   feedMaxMb: z.coerce.number().int().min(1).max(16_384).default(64),
+  /**
+   * Rows of one feed batch: a batch is validated whole before it is applied, so its rows are held in
+   * memory (about 200 bytes each); past this many it is refused (413) while streaming. Bounds the
+   * heap a batch can take whatever SHELFSYNC_FEED_MAX_MB allows; a bigger catalogue is sent in
+   * several batches.
+   */
+  feedMaxRows: z.coerce.number().int().min(1).max(100_000_000).default(250_000),
   /** Feed batches read and applied at once; more wait (up to SHELFSYNC_FEED_QUEUE) or get 429. */
   feedConcurrency: z.coerce.number().int().min(1).max(64).default(1),
   feedQueue: z.coerce.number().int().min(0).max(1000).default(32),
@@ -285,6 +292,7 @@ const ENV: Record<keyof Config, string> = {
   feedMaxSequenceJump: "SHELFSYNC_FEED_MAX_SEQUENCE_JUMP",
   httpMaxBodyKb: "SHELFSYNC_HTTP_MAX_BODY_KB",
   feedMaxMb: "SHELFSYNC_FEED_MAX_MB",
+  feedMaxRows: "SHELFSYNC_FEED_MAX_ROWS",
   feedConcurrency: "SHELFSYNC_FEED_CONCURRENCY",
   feedQueue: "SHELFSYNC_FEED_QUEUE",
   mqttMaxPayloadKb: "SHELFSYNC_MQTT_MAX_PAYLOAD_KB",

@@ -24,7 +24,7 @@ export type PipelineConfig = Pick<
   | "guardMaxCut"
   | "guardMaxRaise"
 > &
-  Partial<Pick<Config, "feedMaxSequenceJump" | "guardWindowDays" | "feedMaxMb">> &
+  Partial<Pick<Config, "feedMaxSequenceJump" | "guardWindowDays" | "feedMaxMb" | "feedMaxRows">> &
   Partial<Pick<Config, "currency" | "storeId" | "storeCode">>;
 
 /** Guard-rail policy from the configuration. */
@@ -95,6 +95,7 @@ export function feedPipeline(
     ...(watch ? { watch } : {}),
     ...(config.feedMaxSequenceJump ? { maxSequenceJump: config.feedMaxSequenceJump } : {}),
     ...(config.feedMaxMb ? { maxBytes: config.feedMaxMb * 1024 * 1024 } : {}),
+    ...(config.feedMaxRows ? { maxRows: config.feedMaxRows } : {}),
   });
   const ingestMerchant = merchantIngestor({
     catalog: stores.catalog,

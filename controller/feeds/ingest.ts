@@ -20,6 +20,9 @@ import {
 import { type DbWatch, faultPolicy } from "../store/faults.ts";
 import { FeedSyntaxError, parseFeed } from "./parse/index.ts";
 
+/** Parsing a body yields to the event loop after this much work, so other requests keep answering. */
+const PARSE_SLICE_MS = 10;
+
 /** Row errors reported at most per rejected batch. */
 export const MAX_REPORTED_ERRORS = 100;
 
@@ -93,8 +96,10 @@ export interface FeedBatch {
 /**
  * Stream-parse and validate a feed body: its rows with their line numbers, or FeedRejected (up to
  * MAX_REPORTED_ERRORS problems) / FeedTooLarge. Shared by the ingest below and the central catch-up.
+ * `maxRows` bounds what one batch holds in memory (its validated rows wait for the apply): past it
+ * the body is refused while streaming, whatever its byte limit.
  */
-export function feedRowReader(timeZone: string, maxBytes?: number) {
+export function feedRowReader(timeZone: string, maxBytes?: number, maxRows?: number) {
   const schemas = feedRowSchemas(timeZone);
   const fastPrices = fastPriceRow(timeZone);
   /** Validate one row: price rows take the fast path first and the full schema only to explain a failure. */
@@ -116,8 +121,13 @@ export function feedRowReader(timeZone: string, maxBytes?: number) {
     const rows: Lined<AnyFeedRow>[] = [];
     const errors: FeedRowError[] = [];
     let rowsRead = 0;
+    let sliceStart = performance.now();
     try {
       outer: for await (const chunk of parseFeed(body, format, maxBytes ? { maxBytes } : {})) {
+        if (maxRows !== undefined && rowsRead + chunk.length > maxRows)
+          throw new FeedTooLarge(
+            `the batch has more than ${maxRows} rows, the limit of one batch (SHELFSYNC_FEED_MAX_ROWS); send it as several batches`,
+          );
         for (const { line, row } of chunk) {
           rowsRead++;
           const r = validate(feed, row);
@@ -131,6 +141,13 @@ export function feedRowReader(timeZone: string, maxBytes?: number) {
           }
         }
         onProgress?.(rowsRead);
+        // A body that arrives faster than it is parsed would have its chunks read back to back
+        // (each read resolves at once from the buffer), so nothing else (a health check, a label's
+        // state) would run until it ends: after a slice of work, let the event loop turn.
+        if (performance.now() - sliceStart > PARSE_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
       }
     } catch (e) {
       if (!(e instanceof FeedSyntaxError)) throw e;
@@ -163,6 +180,8 @@ export function feedIngestor(deps: {
   maxSequenceJump?: number;
   /** SHELFSYNC_FEED_MAX_MB in bytes: a body is refused (413) while streaming once it passes it. */
   maxBytes?: number;
+  /** SHELFSYNC_FEED_MAX_ROWS: a batch with more rows is refused (413) while streaming. */
+  maxRows?: number;
 }) {
   const { write, note } = faultPolicy(deps.watch);
   /**
@@ -181,7 +200,7 @@ export function feedIngestor(deps: {
     });
     return run;
   };
-  const readRows = feedRowReader(deps.timeZone, deps.maxBytes);
+  const readRows = feedRowReader(deps.timeZone, deps.maxBytes, deps.maxRows);
 
   return async function ingest(batch: FeedBatch): Promise<FeedReply> {
     const started = performance.now();
