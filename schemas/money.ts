@@ -22,6 +22,8 @@ const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
 export function parseDecimalToMinor(text: string, currency: string): number {
   const exponent = currencyExponent(currency);
   if (exponent === undefined) throw new MoneyError(`unknown ISO 4217 currency "${excerpt(currency)}"`);
+  const fast = plainDecimalToMinor(text, exponent);
+  if (fast !== undefined) return fast;
   const m = DECIMAL.exec(text.trim());
   if (!m) throw new MoneyError(`"${excerpt(text)}" is not a decimal amount like "2.49"`);
   const [, sign, whole = "", fraction = ""] = m;
@@ -34,6 +36,47 @@ export function parseDecimalToMinor(text: string, currency: string): number {
   const minor = Number(digits);
   if (!Number.isSafeInteger(minor)) throw new MoneyError(`"${excerpt(text)}" is too large`);
   return sign && minor !== 0 ? -minor : minor;
+}
+
+/** Powers of ten for the fraction digits a currency has and a price left out ("2.5" EUR → ×10). */
+const POW10 = [1, 10, 100, 1_000, 10_000];
+
+/**
+ * The common case of parseDecimalToMinor in one pass over the characters, for a feed's hot path:
+ * digits, at most one point with 1 to `exponent` digits after it, an optional leading minus, at most
+ * 15 characters (so the result is a safe integer). Anything else (spaces, too many decimals, no
+ * digit after the point…) is undefined, and the regular expression above decides and explains it.
+ */
+function plainDecimalToMinor(text: string, exponent: number): number | undefined {
+  const n = text.length;
+  if (n === 0 || n > 15) return undefined;
+  let i = text.charCodeAt(0) === 45 ? 1 : 0; // "-"
+  if (i === n) return undefined;
+  let minor = 0;
+  let wholeDigits = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    minor = minor * 10 + c;
+    wholeDigits++;
+  }
+  if (wholeDigits === 0) return undefined;
+  let fractionDigits = 0;
+  if (i < n) {
+    if (text.charCodeAt(i) !== 46) return undefined; // "."
+    for (i++; i < n; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return undefined;
+      minor = minor * 10 + c;
+      fractionDigits++;
+    }
+    if (fractionDigits === 0 || fractionDigits > exponent) return undefined;
+  }
+  const scale = POW10[exponent - fractionDigits];
+  if (scale === undefined) return undefined;
+  minor *= scale;
+  if (!Number.isSafeInteger(minor)) return undefined;
+  return text.charCodeAt(0) === 45 && minor !== 0 ? -minor : minor;
 }
 
 /** Integer minor units back to a plain decimal string: 249 EUR → "2.49", 5 KWD → "0.005". */
