@@ -23,6 +23,7 @@ import { controllerMetrics } from "./metrics.ts";
 import { CONTROLLER_USERNAME } from "./mqtt/broker-access.ts";
 import { connectControllerLink } from "./mqtt/controller-link.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
+import { parityAudits } from "./parity/audit.ts";
 import { feedPipeline } from "./pipeline.ts";
 import { type Clock, createRepriceScheduler, type RepriceScheduler, systemClock } from "./scheduler/index.ts";
 import { screensService } from "./screens/index.ts";
@@ -200,7 +201,24 @@ export async function startController(
         return reply;
       }
     : counted;
-  const ingestMerchant = metrics.countMerchantFeeds(pipeline.ingestMerchant);
+  // The parity audit (controller/parity): after each Merchant Center batch that went in, and on a timer.
+  stores.parity.failInterrupted(Date.now());
+  const parity = parityAudits({
+    parity: stores.parity,
+    online: stores.online,
+    catalog,
+    storeCode: config.storeCode ?? config.storeId,
+    locale: config.locale,
+    now: () => clock.now(),
+    log: log.child("parity"),
+  });
+  const countedMerchant = metrics.countMerchantFeeds(pipeline.ingestMerchant);
+  const ingestMerchant: typeof countedMerchant = async (batch) => {
+    const reply = await countedMerchant(batch);
+    // A pulled batch is audited once its whole round (product feed, then local inventory) is in.
+    if (reply.applied && batch.source.kind !== "url") parity.run();
+    return reply;
+  };
   scheduler = createRepriceScheduler({
     clock,
     nextChangeAt: (sku, after) => sync.nextChangeAt(sku, after),
@@ -376,6 +394,7 @@ export async function startController(
     ingest,
     ingestMerchant,
     onlineSources: online,
+    parity,
     metrics,
     link,
     mqttUrl,
@@ -394,10 +413,13 @@ export async function startController(
   } satisfies Omit<Controller, "httpPort" | "httpUrl" | "stop">);
   assembled = true;
 
+  let parityTimer: NodeJS.Timeout | undefined;
   const closeAll = async () => {
     chain?.rollUp.stop();
     await chain?.link.close();
     online.stop();
+    if (parityTimer) clearInterval(parityTimer);
+    await parity.current()?.done;
     central?.stop();
     retries.stop();
     scheduler.stop();
@@ -429,7 +451,14 @@ export async function startController(
     await closeAll();
   };
   log.info(`HTTP API listening on ${services.httpUrl}/api/v1`, { store: config.storeId, db: config.dbPath });
-  online.start(config.parityIntervalMinutes * 60_000);
+  // Every SHELFSYNC_PARITY_INTERVAL minutes: pull the shop's feeds, then audit (sales start and end
+  // between feeds, so an audit runs even when nothing was pulled).
+  const auditEvery = config.parityIntervalMinutes * 60_000;
+  if (online.sources.length > 0) online.start(auditEvery, () => parity.run());
+  else if (auditEvery > 0) {
+    parityTimer = setInterval(() => parity.run(), auditEvery);
+    parityTimer.unref();
+  }
   central?.start(config.centralIntervalSeconds * 1000);
   return services;
 }

@@ -10,6 +10,7 @@ import type { SyncContext } from "./labels/sync-status.ts";
 import type { Logger } from "./log.ts";
 import type { ControllerMetrics } from "./metrics.ts";
 import type { ControllerLink } from "./mqtt/controller-link.ts";
+import type { ParityAudits } from "./parity/audit.ts";
 import type { Clock } from "./scheduler/index.ts";
 import type { Screens } from "./screens/index.ts";
 import type { CatalogStore } from "./store/catalog.ts";
@@ -38,6 +39,8 @@ export interface ControllerServices {
   ingestMerchant: MerchantIngestor;
   /** The web shop's feeds pulled from SHELFSYNC_ONLINE_FEED_URL / SHELFSYNC_LOCAL_INVENTORY_URL. */
   onlineSources: OnlineSources;
+  /** Parity audits: shelf against the web shop (controller/parity). */
+  parity: ParityAudits;
   link: ControllerLink;
   /** Content resent to labels that do not acknowledge it; those that never do are `failed`. */
   retries: AckRetries;

@@ -103,6 +103,13 @@ export const ROUTE_ACCESS = {
   "POST /api/v1/screens/{screenId}/plays": SCREEN,
   "GET /api/v1/screens/{screenId}/plays": READ,
 
+  // Online parity (issue 14 §5): anyone reads the audits; running one changes nothing in the store but
+  // makes the controller read every label and, with pages as the source, fetch the shop's pages, so
+  // it is for the roles that answer for the store's figures (manager, ops), as the links feed is.
+  "POST /api/v1/parity/run": MANAGER,
+  "GET /api/v1/parity": READ,
+  "GET /api/v1/parity/{auditId}": READ,
+
   // Prometheus text (controller/metrics.ts): central ops scrapes it with a viewer token.
   "GET /metrics": READ,
 } as const satisfies Record<string, Access>;

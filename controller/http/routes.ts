@@ -23,6 +23,7 @@ import { requestLimits } from "./limits.ts";
 import { merchantRoutes } from "./merchant-routes.ts";
 import { doc, openApiDocument } from "./openapi.ts";
 import { overrideRoutes } from "./override-routes.ts";
+import { parityRoutes } from "./parity-routes.ts";
 import { playerRoutes } from "./player-routes.ts";
 import { previewRoutes } from "./preview-routes.ts";
 import { productRoutes } from "./product-routes.ts";
@@ -167,6 +168,7 @@ export function createApi(s: ControllerServices): Hono {
     tokenRoutes,
     previewRoutes,
     screenRoutes,
+    parityRoutes,
   ])
     app.route("/api/v1", routes(s));
   const live = liveSync({

@@ -77,6 +77,7 @@ export function labelSync(deps: {
     label: LabelLink;
     hash: string | null;
     json: string | null;
+    shown?: ContentUpdate["shown"];
   }
 
   function contentsFor(
@@ -95,6 +96,10 @@ export function labelSync(deps: {
     const shownJson = shown ? JSON.stringify(shown) : null;
     const hash = shownJson ? contentHash(shownJson) : null;
     const clockBehind = now < latestNow - CLOCK_STEP_TOLERANCE_MS;
+    const kept =
+      shownJson && product
+        ? { json: shownJson, netQuantity: product.netQuantity, unit: product.unit }
+        : undefined;
     for (const label of linked) {
       if (hash === label.contentHash) continue;
       if (hash === null && product && label.contentHash !== null && clockBehind) {
@@ -108,17 +113,19 @@ export function labelSync(deps: {
           shownJson && hash
             ? labelContentJson(label.labelId, shownJson, hash, label.contentVersion + 1)
             : null,
+        shown: kept,
       });
     }
   }
 
   function commit(changed: Pending[]): RefreshOutcome {
     const rows = changed.map(
-      ({ label, hash, json }): ContentUpdate => ({
+      ({ label, hash, json, shown }): ContentUpdate => ({
         labelId: label.labelId,
         contentHash: hash,
         contentVersion: label.contentVersion + 1,
         contentJson: json,
+        shown,
       }),
     );
     labels.setContents(rows);

@@ -6,6 +6,7 @@ import { feedHistory } from "./feed-history.ts";
 import { labelStore } from "./labels.ts";
 import { onlineStore } from "./online.ts";
 import { overrideStore } from "./overrides.ts";
+import { parityStore } from "./parity.ts";
 import { productSearch } from "./product-search.ts";
 import { promotionStore } from "./promotions.ts";
 import { screenStore } from "./screens.ts";
@@ -36,6 +37,7 @@ export function openStores(
     productSearch: productSearch(db),
     feedHistory: feedHistory(db),
     online: onlineStore(db),
+    parity: parityStore(db),
     audit,
     tokens: tokenStore(db),
     screens: screenStore(db),

@@ -41,6 +41,11 @@ export interface ContentUpdate {
   contentHash: string | null;
   contentVersion: number;
   contentJson: string | null;
+  /**
+   * The shown content behind the hash, with the product's quantity it was made from: kept by hash
+   * (label_contents) so the parity audit can read what a label still displays after newer publishes.
+   */
+  shown?: { json: string; netQuantity: string | null; unit: string | null } | undefined;
 }
 
 const LABEL_COLUMNS = `label_id AS labelId, model, width, height, colors, bridge_id AS bridgeId, sku,
@@ -143,6 +148,11 @@ export function labelStore(db: Db) {
        recent_hashes = CASE WHEN ? IS NULL THEN recent_hashes
          ELSE substr(? || COALESCE(' ' || recent_hashes, ''), 1, ${RECENT_HASHES_CHARS}) END
      WHERE label_id = ?`,
+  );
+  // One row per distinct shown content (all labels of a product share it): written once per hash.
+  const keepShown = sql.prepare(
+    `INSERT OR IGNORE INTO label_contents (content_hash, shown_json, net_quantity, unit, published_at)
+     VALUES (?, ?, ?, ?, ?)`,
   );
   // Positional too: a reprice brings one state per label, 50,000 in a few seconds.
   const setState = sql.prepare(
@@ -362,8 +372,14 @@ export function labelStore(db: Db) {
     /** Record newly published content for many labels in one transaction. */
     setContents(updates: ContentUpdate[]): void {
       if (updates.length === 0) return;
+      const now = Date.now();
       derived(() => {
-        for (const u of updates)
+        let lastKept: string | null = null;
+        for (const u of updates) {
+          if (u.shown && u.contentHash !== null && u.contentHash !== lastKept) {
+            keepShown.run(u.contentHash, u.shown.json, u.shown.netQuantity, u.shown.unit, now);
+            lastKept = u.contentHash;
+          }
           setContent.run(
             u.contentHash,
             u.contentVersion,
@@ -372,6 +388,7 @@ export function labelStore(db: Db) {
             u.contentHash,
             u.labelId,
           );
+        }
       });
     },
 

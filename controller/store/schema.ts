@@ -342,3 +342,53 @@ export const screenPlays = sqliteTable(
   },
   (t) => [index("screen_plays_screen_start").on(t.screenId, t.startAt)],
 );
+
+/**
+ * What a label was shown, by content hash (the hash is of the shown content, the same for every label
+ * of a product showing it): the parity audit compares what a label DISPLAYS (its acknowledged
+ * `displayed_hash`), which may be one of its last few published contents, not the latest. `labels`
+ * keeps only the latest content; these rows keep the earlier ones while any label still names their
+ * hash (pruned by the audit). `net_quantity` and `unit` are the product's when the content was made
+ * (the label shows a unit price made from them, not the quantity itself).
+ */
+export const labelContents = sqliteTable("label_contents", {
+  contentHash: text("content_hash").primaryKey(),
+  shownJson: text("shown_json").notNull(),
+  netQuantity: text("net_quantity"),
+  unit: text("unit"),
+  publishedAt: integer("published_at").notNull(),
+});
+
+/**
+ * Parity audits (issue 14 §5): one row per run, its counters and where the online side came from.
+ * `status` is `running` until the comparison is stored, then `done` (or `failed` with `error`).
+ */
+export const parityAudits = sqliteTable("parity_audits", {
+  auditId: integer("audit_id").primaryKey({ autoIncrement: true }),
+  at: integer("at").notNull(),
+  storeCode: text("store_code").notNull(),
+  status: text("status").notNull(),
+  error: text("error"),
+  sourceJson: text("source_json").notNull(),
+  compared: integer("compared").notNull().default(0),
+  atParity: integer("at_parity").notNull().default(0),
+  mismatched: integer("mismatched").notNull().default(0),
+  notOnline: integer("not_online").notNull().default(0),
+  finishedAt: integer("finished_at"),
+});
+
+/** One audit's mismatches: per SKU and reason, the labels, both sides, and since when it is seen. */
+export const parityMismatches = sqliteTable(
+  "parity_mismatches",
+  {
+    auditId: integer("audit_id").notNull(),
+    sku: text("sku").notNull(),
+    reason: text("reason").notNull(),
+    labelIdsJson: text("label_ids_json").notNull(),
+    onlineJson: text("online_json"),
+    shelfJson: text("shelf_json"),
+    /** `at` of the first audit, in an unbroken run of audits, that saw this SKU with this reason. */
+    since: integer("since").notNull(),
+  },
+  (t) => [uniqueIndex("parity_mismatches_pk").on(t.auditId, t.sku, t.reason)],
+);
