@@ -4,6 +4,7 @@ import { benchIngest } from "./ingest.ts";
 import { benchLinks } from "./links.ts";
 import { benchMerchant } from "./merchant.ts";
 import { benchOeplJpeg } from "./oepl-jpeg.ts";
+import { benchParity } from "./parity.ts";
 import { benchParse } from "./parse.ts";
 import { benchPricing } from "./pricing.ts";
 import { benchPublish } from "./publish.ts";
@@ -26,6 +27,7 @@ const suites: Suite[] = [
   },
   { name: "ingest", run: benchIngest },
   { name: "merchant", run: benchMerchant },
+  { name: "parity", run: benchParity },
   { name: "publish", run: benchPublish },
   { name: "pricing", run: benchPricing },
   { name: "store", run: benchStoreReprice },

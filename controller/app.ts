@@ -24,6 +24,8 @@ import { CONTROLLER_USERNAME } from "./mqtt/broker-access.ts";
 import { connectControllerLink } from "./mqtt/controller-link.ts";
 import { type EmbeddedBroker, startEmbeddedBroker } from "./mqtt/embedded-broker.ts";
 import { parityAudits } from "./parity/audit.ts";
+import { nightly } from "./parity/nightly.ts";
+import { productPages } from "./parity/pages.ts";
 import { feedPipeline } from "./pipeline.ts";
 import { type Clock, createRepriceScheduler, type RepriceScheduler, systemClock } from "./scheduler/index.ts";
 import { screensService } from "./screens/index.ts";
@@ -211,6 +213,14 @@ export async function startController(
     locale: config.locale,
     now: () => clock.now(),
     log: log.child("parity"),
+    pages: productPages({
+      perHostPerSecond: config.parityPagesPerSecond,
+      concurrency: config.parityPagesConcurrency,
+      timeoutMs: 30_000,
+      maxBytes: 8 * 1024 * 1024,
+      locale: config.locale,
+      log: log.child("parity"),
+    }),
   });
   const countedMerchant = metrics.countMerchantFeeds(pipeline.ingestMerchant);
   const ingestMerchant: typeof countedMerchant = async (batch) => {
@@ -414,11 +424,13 @@ export async function startController(
   assembled = true;
 
   let parityTimer: NodeJS.Timeout | undefined;
+  let pagesNightly: { stop(): void } | undefined;
   const closeAll = async () => {
     chain?.rollUp.stop();
     await chain?.link.close();
     online.stop();
     if (parityTimer) clearInterval(parityTimer);
+    pagesNightly?.stop();
     await parity.current()?.done;
     central?.stop();
     retries.stop();
@@ -458,6 +470,15 @@ export async function startController(
   else if (auditEvery > 0) {
     parityTimer = setInterval(() => parity.run(), auditEvery);
     parityTimer.unref();
+  }
+  // Product pages are many requests to the shop's server: once a night, at a quiet hour.
+  if (config.paritySource === "pages") {
+    pagesNightly = nightly(
+      config.parityPagesHour,
+      config.timeZone,
+      () => clock.now(),
+      () => parity.run({ source: "pages" }),
+    );
   }
   central?.start(config.centralIntervalSeconds * 1000);
   return services;

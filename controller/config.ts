@@ -160,6 +160,18 @@ export const configSchema = z.object({
   /** Minutes between pulls of the online sources and parity audits; 0 = only after each import. */
   parityIntervalMinutes: z.coerce.number().int().min(0).max(10_080).default(60),
   /**
+   * Where the nightly parity audit reads the shop: `feed` (its feeds, as stored) or `pages` (each
+   * product's page, its JSON-LD, as Google's crawl does). Audits after imports and on the interval
+   * always read the feeds; `pages` adds a nightly audit against the pages.
+   */
+  paritySource: z.enum(["feed", "pages"]).default("feed"),
+  /** Product page requests started per second to one host. */
+  parityPagesPerSecond: z.coerce.number().positive().max(100).default(2),
+  /** Product pages fetched at once. */
+  parityPagesConcurrency: z.coerce.number().int().min(1).max(64).default(4),
+  /** The hour (store time, 0-23) the nightly audit against the product pages starts. */
+  parityPagesHour: z.coerce.number().int().min(0).max(23).default(3),
+  /**
    * Central catch-up (docs/central-catch-up.md): missing feed batches (a gap in the sequences) and
    * batches newer than the last applied are pulled from here. Unset: gaps stay until a feed fills them.
    */
@@ -275,6 +287,10 @@ const ENV: Record<keyof Config, string> = {
   onlineFeedMaxMb: "SHELFSYNC_ONLINE_FEED_MAX_MB",
   onlineFeedTimeoutSeconds: "SHELFSYNC_ONLINE_FEED_TIMEOUT_SECONDS",
   parityIntervalMinutes: "SHELFSYNC_PARITY_INTERVAL",
+  paritySource: "SHELFSYNC_PARITY_SOURCE",
+  parityPagesPerSecond: "SHELFSYNC_PARITY_PAGES_PER_SECOND",
+  parityPagesConcurrency: "SHELFSYNC_PARITY_PAGES_CONCURRENCY",
+  parityPagesHour: "SHELFSYNC_PARITY_PAGES_HOUR",
   centralUrl: "SHELFSYNC_CENTRAL_URL",
   centralTimeoutSeconds: "SHELFSYNC_CENTRAL_TIMEOUT_SECONDS",
   centralRetries: "SHELFSYNC_CENTRAL_RETRIES",

@@ -3,9 +3,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { compareSides, onlineStock, sameQuantity } from "../controller/parity/compare.ts";
-import { feedView } from "../controller/parity/online-view.ts";
+import { feedView, withTexts } from "../controller/parity/online-view.ts";
 import { ManualClock } from "../controller/scheduler/manual-clock.ts";
-import { type MerchantItem, type ParityShelf, readLocalOffer, readMerchantItem } from "../schemas/index.ts";
+import {
+  type MerchantItem,
+  type ParityOnline,
+  type ParityShelf,
+  readLocalOffer,
+  readMerchantItem,
+} from "../schemas/index.ts";
 import { api, authFetch, startTestController, tokenFor, waitFor } from "./support/harness.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures/merchant");
@@ -40,13 +46,13 @@ describe("parity rules", () => {
   });
 
   it("resolves the sale window at the audit instant (half-open, each bound with its own offset)", () => {
-    const at = (t: number) => feedView({ item: tee }, undefined, t, "en-US");
+    const at = (t: number) => feedView({ item: tee }, undefined, t);
     expect(at(BEFORE_SALE)).toMatchObject({ price: { amountMinor: 1500 }, regularPrice: null });
     expect(at(SALE_START)).toMatchObject({
       price: { amountMinor: 1200 },
       regularPrice: { amountMinor: 1500 },
     });
-    expect(at(DURING_SALE)?.price?.text).toBe("$12.00");
+    expect(withTexts(at(DURING_SALE) as ParityOnline, "en-US").price?.text).toBe("$12.00");
     expect(at(SALE_END)).toMatchObject({ price: { amountMinor: 1500 }, regularPrice: null });
   });
 
@@ -56,17 +62,17 @@ describe("parity rules", () => {
       "USD",
     );
     if (!local.ok) throw new Error("fixture");
-    const v = feedView({ item: tee }, { item: local.offer }, DURING_SALE, "en-US");
+    const v = feedView({ item: tee }, { item: local.offer }, DURING_SALE);
     // The national sale (12.00) is inherited and still below the local price.
     expect(v).toMatchObject({
       price: { amountMinor: 1200 },
       regularPrice: { amountMinor: 1400 },
       stock: "available",
     });
-    expect(feedView({ item: tee }, undefined, DURING_SALE, "en-US")?.stock).toBeNull();
-    expect(feedView(undefined, { item: local.offer }, DURING_SALE, "en-US")).toBeUndefined();
+    expect(feedView({ item: tee }, undefined, DURING_SALE)?.stock).toBeNull();
+    expect(feedView(undefined, { item: local.offer }, DURING_SALE)).toBeUndefined();
     expect(
-      feedView({ problems: [{ field: "price", value: "", reason: "is required" }] }, undefined, 0, "en-US"),
+      feedView({ problems: [{ field: "price", value: "", reason: "is required" }] }, undefined, 0),
     ).toMatchObject({ price: null, problems: [{ field: "price" }] });
   });
 
@@ -75,14 +81,14 @@ describe("parity rules", () => {
     expect(onlineStock("limited_availability")).toBe("available");
     expect(onlineStock("out_of_stock")).toBe("out");
     for (const a of ["on_display_to_order", "preorder", "backorder", null]) expect(onlineStock(a)).toBeNull();
-    const online = feedView({ item: item({ id: "A", price: "15.00 USD" }) }, undefined, 0, "en-US");
+    const online = feedView({ item: item({ id: "A", price: "15.00 USD" }) }, undefined, 0);
     if (!online) throw new Error("fixture");
     expect(compareSides({ ...online, stock: "out" }, shelf({ stock: "available" }))).toEqual(["stock"]);
     expect(compareSides({ ...online, stock: null }, shelf({ stock: "out" }))).toEqual([]);
   });
 
   it("names price, struck price and currency", () => {
-    const online = feedView({ item: tee }, undefined, DURING_SALE, "en-US");
+    const online = feedView({ item: tee }, undefined, DURING_SALE);
     if (!online) throw new Error("fixture");
     expect(compareSides(online, shelf({ price: usd(1200), regularPrice: usd(1500) }))).toEqual([]);
     expect(compareSides(online, shelf({ price: usd(1500) }))).toEqual(["price"]);
@@ -112,7 +118,6 @@ describe("parity rules", () => {
       { item: item({ id: "OIL", price: "9.99 USD", unit_pricing_measure: "750ml" }) },
       undefined,
       0,
-      "en-US",
     );
     if (!oil) throw new Error("fixture");
     expect(

@@ -13,6 +13,8 @@ import type { AuditRow, ParityStore } from "../store/parity.ts";
 import { apiError } from "./errors.ts";
 import { doc, query } from "./openapi.ts";
 
+const parityRunQuerySchema = z.object({ source: z.enum(["feed", "pages"]).optional() });
+
 const parityQuerySchema = z.object({
   limit: z.coerce.number().int().min(0).max(100_000).default(1000),
   reason: z.enum(PARITY_REASONS).optional(),
@@ -66,11 +68,15 @@ export function parityRoutes(s: ControllerServices): Hono {
     doc({
       summary: "Run a parity audit now: shelf against what the web shop shows",
       description:
-        "Answers 202 with the audit's id at once; the audit runs in the background (`GET /parity/{auditId}`: `status` running → done). An audit already running is joined. See docs/parity.md.",
+        "Answers 202 with the audit's id at once; the audit runs in the background (`GET /parity/{auditId}`: `status` running → done). An audit already running is joined. `?source=feed|pages` (default SHELFSYNC_PARITY_SOURCE): the shop's feeds as stored, or each product's page fetched now. See docs/parity.md.",
       tags: ["parity"],
       ok: { status: 202, schema: parityRunReplySchema },
     }),
-    (c) => c.json({ auditId: s.parity.run().auditId }, 202),
+    query(parityRunQuerySchema),
+    (c) => {
+      const { source } = c.req.valid("query");
+      return c.json({ auditId: s.parity.run({ source: source ?? s.config.paritySource }).auditId }, 202);
+    },
   );
 
   api.get(

@@ -14,7 +14,7 @@ import { publishedLately } from "../store/labels.ts";
 import type { OnlineStore } from "../store/online.ts";
 import type { AuditLabel, KeptContent, MismatchRow, ParityStore } from "../store/parity.ts";
 import { compareSides, shelfStock } from "./compare.ts";
-import { type FeedRecord, feedRecord, feedView } from "./online-view.ts";
+import { type FeedRecord, feedRecord, feedView, withTexts } from "./online-view.ts";
 
 /** What product pages said for SKUs (controller/parity/pages.ts), for an audit whose source is pages. */
 export interface PageViews {
@@ -31,11 +31,14 @@ export interface ParityDeps {
   locale: string;
   now: () => number;
   log: Logger;
-  /** Set when the audit's source is the product pages: fetches them for the SKUs to compare. */
+  /** Fetches the product pages of the SKUs to compare, for an audit whose source is `pages`. */
   pages?: ((targets: { sku: string; url: string }[]) => Promise<PageViews>) | undefined;
   /** SKUs per slice between two turns of the event loop (the comparison never holds it for long). */
   sliceSize?: number;
 }
+
+/** Where an audit reads the shop: its feeds (as stored), or its product pages (fetched for the audit). */
+export type AuditSource = "feed" | "pages";
 
 const key = (sku: string, reason: string) => `${sku}\u0000${reason}`;
 
@@ -72,7 +75,7 @@ function shelfOf(
  */
 export function parityAudits(deps: ParityDeps) {
   let running: { auditId: number; done: Promise<void> } | null = null;
-  let again = false;
+  let again: AuditSource | undefined;
   const slice = deps.sliceSize ?? 2000;
 
   function sourceOfFeed(): ParitySource {
@@ -91,21 +94,37 @@ export function parityAudits(deps: ParityDeps) {
     return { kind: "upload", url: null, fetchedAt: null, etag: null };
   }
 
-  async function execute(auditId: number, at: number): Promise<void> {
+  async function execute(auditId: number, at: number, sourceKind: AuditSource): Promise<void> {
     const started = performance.now();
     const store = deps.parity;
-    store.pruneContents();
     const labels = store.linkedLabels();
     const kept = store.keptContents();
+    // Kept contents only matter while a linked label names them (published, displayed, or among its
+    // last few): the others are dropped here, from what was just read, without another scan.
+    const live = new Set<string>();
+    for (const l of labels) {
+      if (l.contentHash) live.add(l.contentHash);
+      if (l.displayedHash) live.add(l.displayedHash);
+      if (l.recentHashes) for (const h of l.recentHashes.split(" ")) live.add(h);
+    }
+    const gone = [...kept.keys()].filter((h) => !live.has(h));
+    store.dropContents(gone);
+    for (const h of gone) kept.delete(h);
+    // Only the items of linked SKUs are parsed (an item's JSON is the audit's largest read).
+    const linkedSkus = new Set(labels.map((l) => l.sku));
     const national = new Map<string, FeedRecord<MerchantItem>>();
-    for (const r of deps.online.offers("merchant")) if (r.sku !== null) national.set(r.sku, feedRecord(r));
+    for (const r of deps.online.iterateOffers("merchant")) {
+      if (r.sku !== null && linkedSkus.has(r.sku)) national.set(r.sku, feedRecord(r));
+    }
     const local = new Map<string, FeedRecord<LocalOffer>>();
-    for (const r of deps.online.offers("local-inventory"))
-      if (r.sku !== null) local.set(r.sku, feedRecord(r));
+    for (const r of deps.online.iterateOffers("local-inventory")) {
+      if (r.sku !== null && linkedSkus.has(r.sku)) local.set(r.sku, feedRecord(r));
+    }
 
     let source = sourceOfFeed();
     let pages: PageViews | undefined;
-    if (deps.pages) {
+    if (sourceKind === "pages") {
+      if (!deps.pages) throw new Error("no product page reader configured");
       const targets: { sku: string; url: string }[] = [];
       const seen = new Set<string>();
       for (const l of labels) {
@@ -166,7 +185,14 @@ export function parityAudits(deps: ParityDeps) {
         sku,
         reason,
         labelIdsJson: JSON.stringify(labelIds),
-        onlineJson: online ? JSON.stringify(feed === undefined ? online : { ...online, feed }) : null,
+        // A sources_disagree row keeps the feed's view beside the page's, in the same column.
+        onlineJson: online
+          ? JSON.stringify(
+              feed
+                ? { ...withTexts(online, deps.locale), feed: withTexts(feed, deps.locale) }
+                : withTexts(online, deps.locale),
+            )
+          : null,
         shelfJson: shelf ? JSON.stringify(shelf) : null,
         since: previous.get(key(sku, reason)) ?? at,
       });
@@ -185,7 +211,7 @@ export function parityAudits(deps: ParityDeps) {
         await nextTurn();
       }
 
-      const fromFeed = feedView(national.get(sku), local.get(sku), at, deps.locale);
+      const fromFeed = feedView(national.get(sku), local.get(sku), at);
       let online = fromFeed;
       if (pages) {
         const page = pages.views.get(sku);
@@ -273,20 +299,25 @@ export function parityAudits(deps: ParityDeps) {
   }
 
   /**
-   * Start an audit now (its instant: `at`, default now) and return its id at once; one already
-   * running is joined (its id returned), and when asked for again meanwhile, one more runs after it.
+   * Start an audit now (its instant: `at`, default now) against the feeds or the product pages, and
+   * return its id at once; one already running is joined (its id returned), and when asked for
+   * again meanwhile, one more runs after it (with the last source asked for).
    */
-  function run(at?: number): { auditId: number; done: Promise<void> } {
+  function run(options: { at?: number; source?: AuditSource } = {}): {
+    auditId: number;
+    done: Promise<void>;
+  } {
     if (running) {
-      again = true;
+      again = options.source ?? again ?? "feed";
       return running;
     }
-    const instant = at ?? deps.now();
+    const instant = options.at ?? deps.now();
+    const source = options.source ?? "feed";
     const auditId = deps.parity.startAudit(instant, deps.storeCode, JSON.stringify(sourceOfFeed()));
     const done = (async () => {
       await nextTurn();
       try {
-        await execute(auditId, instant);
+        await execute(auditId, instant, source);
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
         deps.parity.failAudit(auditId, error, deps.now());
@@ -294,8 +325,9 @@ export function parityAudits(deps: ParityDeps) {
       } finally {
         running = null;
         if (again) {
-          again = false;
-          void run().done;
+          const next = again;
+          again = undefined;
+          void run({ source: next }).done;
         }
       }
     })();

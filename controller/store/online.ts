@@ -179,6 +179,9 @@ export function onlineStore(db: Db) {
     /** Every item of a feed (the audit reads them whole: bounded by the shop's catalogue). */
     offers: (feed: MerchantFeed): OnlineOfferRecord[] => allOffers.all(feed),
 
+    /** The same, one row at a time (no array of every item held at once). */
+    iterateOffers: (feed: MerchantFeed): IterableIterator<OnlineOfferRecord> => allOffers.iterate(feed),
+
     offerCount: (feed: MerchantFeed): number => countOffers.get(feed)?.n ?? 0,
 
     pull: (feed: MerchantFeed): FeedPullRecord | undefined => pullByFeed.get(feed),

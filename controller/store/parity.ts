@@ -58,16 +58,6 @@ export function parityStore(db: Db) {
   const labelContent = sql.prepare<[string], { contentJson: string | null; contentHash: string | null }>(
     "SELECT content_json AS contentJson, content_hash AS contentHash FROM labels WHERE label_id = ?",
   );
-  const referenced = sql.prepare<
-    [],
-    { contentHash: string | null; displayedHash: string | null; recentHashes: string | null }
-  >(
-    `SELECT content_hash AS contentHash, displayed_hash AS displayedHash, recent_hashes AS recentHashes
-     FROM labels WHERE content_hash IS NOT NULL OR displayed_hash IS NOT NULL OR recent_hashes IS NOT NULL`,
-  );
-  const keptHashes = sql.prepare<[], { contentHash: string }>(
-    "SELECT content_hash AS contentHash FROM label_contents",
-  );
   const dropKept = sql.prepare("DELETE FROM label_contents WHERE content_hash = ?");
 
   const AUDIT_COLUMNS = `audit_id AS auditId, at, store_code AS storeCode, status, error, source_json AS sourceJson,
@@ -133,20 +123,12 @@ export function parityStore(db: Db) {
     /** A label's latest published content JSON (for contents published before label_contents existed). */
     labelContent: (labelId: string) => labelContent.get(labelId),
 
-    /** Drop kept contents no label names any more (neither published, displayed, nor among its last few). */
-    pruneContents(): number {
-      const live = new Set<string>();
-      for (const r of referenced.iterate()) {
-        if (r.contentHash) live.add(r.contentHash);
-        if (r.displayedHash) live.add(r.displayedHash);
-        if (r.recentHashes) for (const h of r.recentHashes.split(" ")) live.add(h);
-      }
-      const gone = keptHashes.all().filter((r) => !live.has(r.contentHash));
-      if (gone.length === 0) return 0;
+    /** Forget kept contents by hash (those no linked label names any more: the audit knows which). */
+    dropContents(hashes: string[]): void {
+      if (hashes.length === 0) return;
       sql.transaction(() => {
-        for (const r of gone) dropKept.run(r.contentHash);
+        for (const h of hashes) dropKept.run(h);
       })();
-      return gone.length;
     },
 
     startAudit(at: number, storeCode: string, sourceJson: string): number {
