@@ -52,6 +52,36 @@ describe("cumulative guard rail", () => {
     expect(approvals[0]?.reason).toMatch(/13\.49 EUR, the highest price in force in the 30 days before/);
   });
 
+  it("holds a staff price or a promotion that, after the feeds' cuts, goes past the threshold from the peak", async () => {
+    // After the walk above: 6,87 € in force, 13,49 € the peak of the last 30 days.
+    expect(await price(ctl.httpUrl)).toBe(687);
+    // A staff price of 3,60 € is 47.6 % below 6,87 € (under the threshold alone), 73 % below the peak.
+    const override = await api(ctl.httpUrl, "POST", "/overrides", {
+      sku: "COFFEE",
+      price: "3.60",
+      reason: "walk",
+    });
+    expect(override.status).toBe(202);
+    expect(override.json.holdReason).toMatch(/13\.49 EUR, the highest price in force/);
+    // A promotion of −40 % on 6,87 € makes 4,12 €: 69 % below the peak.
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const promotion = await api(ctl.httpUrl, "POST", "/promotions", {
+      kind: "percent",
+      skus: ["COFFEE"],
+      value: "40",
+      start: new Date(now).toISOString(),
+      end: new Date(now + 7 * 86_400_000).toISOString(),
+    });
+    expect(promotion.status).toBe(202);
+    expect(promotion.json.holdReason).toMatch(/13\.49 EUR, the highest price in force/);
+    // Neither reached the shelf.
+    expect(await price(ctl.httpUrl)).toBe(687);
+    // A raise is measured from the price in force only, and goes through.
+    expect(
+      (await api(ctl.httpUrl, "POST", "/overrides", { sku: "COFFEE", price: "7.00", reason: "up" })).status,
+    ).toBe(201);
+  });
+
   it("each change alone when the window is 0; raises are never measured from a peak", () => {
     const history = { peakPriceInForce: () => ({ amountMinor: 1349, currency: "EUR" }) };
     const row = { sku: "X", at: Date.now() };

@@ -1,32 +1,44 @@
 import type { Money } from "../../schemas/money.ts";
 import { minorToDecimalString } from "../../schemas/money.ts";
-import { checkGuardRail, type GuardRailPolicy } from "../pricing/index.ts";
+import { checkGuardRail, type GuardRailHold, type GuardRailPolicy } from "../pricing/index.ts";
 import type { CatalogStore, PriceScreen } from "../store/catalog.ts";
 
 const DAY_MS = 86_400_000;
 
 /**
- * The guard rail as the store applies it to price rows: the store reads the price in force inside its
- * write and asks this whether the new one must wait for an approval; the policy lives here, not there.
+ * The guard rail as every change applies it (feed rows, Merchant Center rows, staff overrides and
+ * promotions): whether moving `sku`'s price from `current` to `proposed` at `at` must wait for an
+ * approval, and why; null when it may go through.
  *
  * A cut is also measured from the highest price in force in the look-back window before it takes
  * effect, so that a run of cuts each under the threshold (eleven feeds of −49 % walked 13.49 € to
- * 0.02 €) is held once together they pass it. Raises are checked against the current price only: a
+ * 0.02 €) is held once together they pass it, whichever way each cut came (a feed, a staff price, a
+ * promotion on a price a feed already cut). Raises are checked against the current price only: a
  * price restored after a sale is not a raise from the sale's bottom, nor is it held.
  */
+export function guardRailHold(
+  policy: GuardRailPolicy,
+  history: Pick<CatalogStore, "peakPriceInForce"> | undefined,
+  current: Money | null | undefined,
+  proposed: Money,
+  row?: { sku: string; at: number },
+): GuardRailHold | null {
+  const single = checkGuardRail(current, proposed, policy);
+  const windowDays = policy.windowDays ?? 0;
+  if (single || !history || windowDays <= 0 || !row || !current) return single;
+  if (proposed.amountMinor >= current.amountMinor) return null;
+  const peak = history.peakPriceInForce(row.sku, row.at - windowDays * DAY_MS, row.at);
+  if (!peak || peak.currency !== proposed.currency || peak.amountMinor <= current.amountMinor) return null;
+  const fromPeak = checkGuardRail(peak, proposed, policy);
+  if (!fromPeak) return null;
+  return {
+    ...fromPeak,
+    reason: `${fromPeak.reason}, counted from ${minorToDecimalString(peak.amountMinor, peak.currency)} ${peak.currency}, the highest price in force in the ${windowDays} days before (several cuts in a row)`,
+  };
+}
+
+/** The same rule as the store asks it inside a price write (the policy lives here, not there). */
 export const guardRailScreen =
   (policy: GuardRailPolicy, history?: Pick<CatalogStore, "peakPriceInForce">): PriceScreen =>
-  (current: Money | null, proposed: Money, row) => {
-    const single = checkGuardRail(current, proposed, policy);
-    const windowDays = policy.windowDays ?? 0;
-    if (single || !history || windowDays <= 0 || !row || !current) return single;
-    if (proposed.amountMinor >= current.amountMinor) return null;
-    const peak = history.peakPriceInForce(row.sku, row.at - windowDays * DAY_MS, row.at);
-    if (!peak || peak.currency !== proposed.currency || peak.amountMinor <= current.amountMinor) return null;
-    const fromPeak = checkGuardRail(peak, proposed, policy);
-    if (!fromPeak) return null;
-    return {
-      ...fromPeak,
-      reason: `${fromPeak.reason}, counted from ${minorToDecimalString(peak.amountMinor, peak.currency)} ${peak.currency}, the highest price in force in the ${windowDays} days before (several cuts in a row)`,
-    };
-  };
+  (current: Money | null, proposed: Money, row) =>
+    guardRailHold(policy, history, current, proposed, row);

@@ -71,6 +71,7 @@ export function changeSet(deps: ChangeDeps) {
       approvals: stores.approvals,
       sync,
       guardRail: deps.guardRail,
+      catalog: stores.catalog,
       now,
     }),
     ...overrideChanges({
@@ -79,6 +80,7 @@ export function changeSet(deps: ChangeDeps) {
       approvals: stores.approvals,
       sync,
       guardRail: deps.guardRail,
+      catalog: stores.catalog,
     }),
     ...approvalChanges({
       commit,

@@ -1,11 +1,13 @@
 import { overrideView } from "../../schemas/index.ts";
 import type { Money } from "../../schemas/money.ts";
 import type { LabelSync } from "../labels/label-sync.ts";
-import { checkGuardRail, type GuardRailPolicy, type PriceOverride } from "../pricing/index.ts";
+import type { GuardRailPolicy, PriceOverride } from "../pricing/index.ts";
 import type { ApprovalStore } from "../store/approvals.ts";
+import type { CatalogStore } from "../store/catalog.ts";
 import type { OverrideStore } from "../store/overrides.ts";
 import type { Actor } from "./actor.ts";
 import type { Applied, Commit } from "./commit.ts";
+import { guardRailHold } from "./guard-rail.ts";
 
 /** A staff price for a window, as the API has parsed it; its author is the actor. */
 export interface OverrideRequest {
@@ -28,6 +30,8 @@ export function overrideChanges(deps: {
   approvals: ApprovalStore;
   sync: Pick<LabelSync, "resolveSku">;
   guardRail: GuardRailPolicy;
+  /** Price history for the cumulative guard rail (the highest price in force in its window). */
+  catalog: Pick<CatalogStore, "peakPriceInForce">;
 }) {
   const { commit, overrides, approvals } = deps;
   return {
@@ -43,10 +47,12 @@ export function overrideChanges(deps: {
       };
       // A staff price is a price change like any other: a fat-fingered 0.09 waits for an approver.
       const current: Money | undefined = deps.sync.resolveSku(r.sku, r.start)?.regularPrice;
-      const hold = checkGuardRail(
+      const hold = guardRailHold(
+        deps.guardRail,
+        deps.catalog,
         current,
         { amountMinor: r.amountMinor, currency: r.currency },
-        deps.guardRail,
+        { sku: r.sku, at: r.start },
       );
       if (hold) {
         return commit(actor, (now) => {

@@ -1,11 +1,13 @@
 import { type Promotion, promotionView } from "../../schemas/index.ts";
 import type { Money } from "../../schemas/money.ts";
 import type { LabelSync } from "../labels/label-sync.ts";
-import { checkGuardRail, type GuardRailHold, type GuardRailPolicy, offerFor } from "../pricing/index.ts";
+import { type GuardRailHold, type GuardRailPolicy, offerFor } from "../pricing/index.ts";
 import type { ApprovalStore } from "../store/approvals.ts";
+import type { CatalogStore } from "../store/catalog.ts";
 import type { PromotionStore } from "../store/promotions.ts";
 import type { Actor } from "./actor.ts";
 import type { Applied, Commit } from "./commit.ts";
+import { guardRailHold } from "./guard-rail.ts";
 
 export type PromotionOutcome =
   | { held: false; promotion: Promotion }
@@ -30,6 +32,8 @@ export function promotionChanges(deps: {
   approvals: ApprovalStore;
   sync: Pick<LabelSync, "resolveSku">;
   guardRail: GuardRailPolicy;
+  /** Price history for the cumulative guard rail (the highest price in force in its window). */
+  catalog: Pick<CatalogStore, "peakPriceInForce">;
   /** The controller's clock (the screen and the write must agree on "now"). */
   now: () => number;
 }) {
@@ -52,7 +56,7 @@ export function promotionChanges(deps: {
         (offer.perItemNum + offer.perItemDen / 2n) / offer.perItemDen, // rounded half up
       );
       const proposed = { amountMinor: perItem, currency: current.currency };
-      const hold = checkGuardRail(current, proposed, deps.guardRail);
+      const hold = guardRailHold(deps.guardRail, deps.catalog, current, proposed, { sku, at });
       if (!hold) continue;
       const share = current.amountMinor > 0 ? perItem / current.amountMinor : 0;
       if (!worst || share < worst.share) {
