@@ -2,7 +2,7 @@ import { CommandError, parseCommandLine, runCommand } from "../lib/cli.ts";
 import { HttpPortInUseError, startController } from "./app.ts";
 import { CONFIG_FLAGS, configUsage, loadConfig } from "./config.ts";
 import { PortInUseError } from "./mqtt/embedded-broker.ts";
-import { NewerDatabaseError } from "./store/db.ts";
+import { NewerDatabaseError, UnusableDatabaseError } from "./store/db.ts";
 
 const USAGE = `usage: npm start [-- options]
 
@@ -39,5 +39,9 @@ runCommand(
     process.once("SIGTERM", () => void shutdown("SIGTERM"));
     return undefined;
   },
-  (e) => e instanceof PortInUseError || e instanceof HttpPortInUseError || e instanceof NewerDatabaseError,
+  (e) =>
+    e instanceof PortInUseError ||
+    e instanceof HttpPortInUseError ||
+    e instanceof NewerDatabaseError ||
+    e instanceof UnusableDatabaseError,
 );

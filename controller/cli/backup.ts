@@ -1,7 +1,7 @@
 import { CommandError, parseCommandLine, runCommand } from "../../lib/cli.ts";
 import { configSchema } from "../config.ts";
 import { BackupError, backupDatabase, type DatabaseSummary, restoreDatabase } from "../store/backup.ts";
-import { NewerDatabaseError } from "../store/db.ts";
+import { NewerDatabaseError, UnusableDatabaseError } from "../store/db.ts";
 
 /**
  * `npm run backup -- <file>`: a consistent copy of the store's SQLite file, taken while the controller
@@ -54,5 +54,5 @@ runCommand(
     process.stdout.write(`backed up ${db} to ${target} (${describe(summary)}; integrity ok) in ${ms()}\n`);
     return 0;
   },
-  (e) => e instanceof BackupError || e instanceof NewerDatabaseError,
+  (e) => e instanceof BackupError || e instanceof NewerDatabaseError || e instanceof UnusableDatabaseError,
 );

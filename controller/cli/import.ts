@@ -15,6 +15,7 @@ import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { FeedRejected } from "../feeds/ingest.ts";
 import { createLogger } from "../log.ts";
 import { feedPipeline } from "../pipeline.ts";
+import { NewerDatabaseError, UnusableDatabaseError } from "../store/db.ts";
 import { openStores } from "../store/index.ts";
 import { importMerchant, MERCHANT_USAGE } from "./import-merchant.ts";
 
@@ -206,4 +207,4 @@ async function main(): Promise<number | undefined> {
   );
 }
 
-runCommand("import", main);
+runCommand("import", main, (e) => e instanceof UnusableDatabaseError || e instanceof NewerDatabaseError);

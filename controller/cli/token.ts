@@ -14,7 +14,7 @@ import { mosquittoBridgeConfig } from "../chain/bridge-config.ts";
 import { configSchema } from "../config.ts";
 import { writeMosquittoFiles } from "../mqtt/mosquitto-files.ts";
 import { auditStore } from "../store/audit.ts";
-import { openDb } from "../store/db.ts";
+import { NewerDatabaseError, openDb, UnusableDatabaseError } from "../store/db.ts";
 import { labelStore } from "../store/labels.ts";
 import { TokenNameTaken, tokenStore } from "../store/tokens.ts";
 
@@ -286,6 +286,7 @@ function parseOptions(args: string[]) {
 try {
   main();
 } catch (e) {
-  if (e instanceof UsageError) fail(e.message, 2);
+  if (e instanceof UsageError || e instanceof UnusableDatabaseError || e instanceof NewerDatabaseError)
+    fail(e.message, 2);
   throw e;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
@@ -21,6 +21,49 @@ function knownMigrations(): { tag: string; when: number }[] {
 
 /** A database written by a newer Shelfsync: its schema has migrations this build does not know. */
 export class NewerDatabaseError extends Error {}
+
+/**
+ * The store's file cannot be used at all: not writable (a read-only mount, a file or folder the
+ * service user may not write), not a SQLite database. Said in one line at start, with the path and
+ * the setting, rather than as a stack trace from the first statement.
+ */
+export class UnusableDatabaseError extends Error {}
+
+/** Why `path` cannot be opened for writing, in words an operator can act on. */
+function whyNotWritable(path: string): string {
+  const folder = dirname(path);
+  const writable = (p: string) => {
+    try {
+      accessSync(p, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!writable(folder))
+    return `the folder ${folder} is read-only for this process (Shelfsync writes the file and, beside it, its -wal and -shm files)`;
+  if (existsSync(path) && !writable(path)) return "the file is read-only for this process";
+  return "the file system refused the write (a read-only mount?)";
+}
+
+function unusable(e: unknown, path: string): Error {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== "string") return e as Error;
+  if (
+    code === "EROFS" ||
+    code === "EACCES" ||
+    code === "EPERM" ||
+    /^SQLITE_(CANTOPEN|READONLY|PERM)/.test(code)
+  )
+    return new UnusableDatabaseError(
+      `cannot write the store's database ${path}: ${whyNotWritable(path)} (SHELFSYNC_DB)`,
+    );
+  if (code === "SQLITE_NOTADB")
+    return new UnusableDatabaseError(
+      `${path} is not a SQLite database; point SHELFSYNC_DB at the store's file, or restore a backup (npm run backup -- --restore <file>)`,
+    );
+  return e as Error;
+}
 
 export interface SchemaVersion {
   /** Migrations applied to the file (0 for a new file). */
@@ -65,15 +108,17 @@ export function assertNotNewer(sqlite: Database.Database, path: string): void {
  * A file written by a newer version is refused (NewerDatabaseError) before anything is changed.
  */
 export function openDb(path: string, options: { busyTimeoutMs?: number } = {}): Db {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path);
+  let sqlite: Database.Database | undefined;
   try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    sqlite = new Database(path);
     assertNotNewer(sqlite, path);
+    // The first write: a file that cannot be written fails here, before the controller starts.
+    sqlite.pragma("journal_mode = WAL");
   } catch (e) {
-    sqlite.close();
-    throw e;
+    sqlite?.close();
+    throw unusable(e, path);
   }
-  sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("foreign_keys = ON");
   // How long one statement waits for another process's lock, blocking the event loop meanwhile. The
