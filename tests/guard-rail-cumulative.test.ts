@@ -82,6 +82,35 @@ describe("cumulative guard rail", () => {
     ).toBe(201);
   });
 
+  it("starts counting again from a price a manager approved: later small cuts go through", async () => {
+    await postFeed(ctl.httpUrl, "products", 2, "sku,name,netQuantity,unit\nTEA,Tea,100,g\n");
+    await postFeed(ctl.httpUrl, "prices", 20, "sku,price,currency\nTEA,10.00,EUR\n");
+    const cut = await postFeed(ctl.httpUrl, "prices", 21, "sku,price,currency\nTEA,4.00,EUR\n");
+    expect(cut.json.held).toBe(1);
+    const pending = (await api(ctl.httpUrl, "GET", "/approvals")).json as {
+      approvalId: string;
+      sku: string;
+    }[];
+    const tea = pending.find((a) => a.sku === "TEA");
+    expect((await api(ctl.httpUrl, "POST", `/approvals/${tea?.approvalId}/approve`, {})).status).toBe(200);
+    const teaPrice = async () => (await api(ctl.httpUrl, "GET", "/products/TEA")).json.price.amountMinor;
+    expect(await teaPrice()).toBe(400);
+    // −10 % from the approved 4,00 € (−64 % from the 10,00 € before it): the approver's price is the
+    // baseline, so this is a small cut and goes through, as does a −20 % staff promotion on it.
+    const small = await postFeed(ctl.httpUrl, "prices", 22, "sku,price,currency\nTEA,3.60,EUR\n");
+    expect(small.json).toMatchObject({ applied: true, held: 0 });
+    expect(await teaPrice()).toBe(360);
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const promotion = await api(ctl.httpUrl, "POST", "/promotions", {
+      kind: "percent",
+      skus: ["TEA"],
+      value: "20",
+      start: new Date(now).toISOString(),
+      end: new Date(now + 86_400_000).toISOString(),
+    });
+    expect(promotion.status).toBe(201);
+  });
+
   it("each change alone when the window is 0; raises are never measured from a peak", () => {
     const history = { peakPriceInForce: () => ({ amountMinor: 1349, currency: "EUR" }) };
     const row = { sku: "X", at: Date.now() };

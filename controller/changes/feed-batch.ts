@@ -10,7 +10,7 @@ import type {
 } from "../store/catalog.ts";
 import type { Actor } from "./actor.ts";
 import type { Applied, AuditDraft, Commit } from "./commit.ts";
-import { guardRailScreen } from "./guard-rail.ts";
+import { type GuardRailHistory, guardRailScreen } from "./guard-rail.ts";
 
 /** The actor of a batch with no person behind it: the feed and its sequence, e.g. `feed:prices#42`. */
 export const feedActor = (feed: LedgerFeed, sequence: number): Actor => ({
@@ -31,11 +31,13 @@ export const heldPriceAudit = (h: HeldPrice): AuditDraft => ({
 export function feedBatchChanges(deps: {
   commit: Commit;
   catalog: CatalogStore;
+  /** What the cumulative guard rail reads (the highest price in force, the last approved price). */
+  history: GuardRailHistory;
   guardRail: GuardRailPolicy;
   /** The store's currency (SHELFSYNC_CURRENCY): a first price in another is a row error. */
   currency?: string | undefined;
 }) {
-  const screen = guardRailScreen(deps.guardRail, deps.catalog);
+  const screen = guardRailScreen(deps.guardRail, deps.history);
   return {
     /**
      * Apply one validated batch (all or nothing; see CatalogStore.applyBatch) at `now`, then refresh

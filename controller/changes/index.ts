@@ -5,6 +5,7 @@ import { approvalChanges } from "./approvals.ts";
 import { type ChangeNote, committer } from "./commit.ts";
 import { feedBatchChanges } from "./feed-batch.ts";
 import { feedSequenceChanges } from "./feed-sequence.ts";
+import type { GuardRailHistory } from "./guard-rail.ts";
 import { linkChanges } from "./links.ts";
 import { merchantBatchChanges } from "./merchant-batch.ts";
 import { overrideChanges } from "./overrides.ts";
@@ -56,22 +57,28 @@ export function changeSet(deps: ChangeDeps) {
     ...(deps.review ? { review: deps.review } : {}),
     ...(deps.afterCommit ? { afterCommit: deps.afterCommit } : {}),
   });
+  // The cumulative guard rail reads prices in force and what people approved (changes/guard-rail.ts).
+  const history: GuardRailHistory = {
+    peakPriceInForce: stores.catalog.peakPriceInForce,
+    lastApprovedPriceAt: stores.approvals.lastApprovedPriceAt,
+  };
   return {
     commit,
     ...feedBatchChanges({
       commit,
       catalog: stores.catalog,
+      history,
       guardRail: deps.guardRail,
       currency: deps.currency,
     }),
-    ...merchantBatchChanges({ commit, catalog: stores.catalog, guardRail: deps.guardRail }),
+    ...merchantBatchChanges({ commit, catalog: stores.catalog, history, guardRail: deps.guardRail }),
     ...promotionChanges({
       commit,
       promotions: stores.promotions,
       approvals: stores.approvals,
       sync,
       guardRail: deps.guardRail,
-      catalog: stores.catalog,
+      history,
       now,
     }),
     ...overrideChanges({
@@ -80,7 +87,7 @@ export function changeSet(deps: ChangeDeps) {
       approvals: stores.approvals,
       sync,
       guardRail: deps.guardRail,
-      catalog: stores.catalog,
+      history,
     }),
     ...approvalChanges({
       commit,

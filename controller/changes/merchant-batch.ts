@@ -4,7 +4,7 @@ import type { AppliedBatch, BatchWriter, CatalogStore } from "../store/catalog.t
 import type { Actor } from "./actor.ts";
 import type { Applied, Commit } from "./commit.ts";
 import { heldPriceAudit } from "./feed-batch.ts";
-import { guardRailScreen } from "./guard-rail.ts";
+import { type GuardRailHistory, guardRailScreen } from "./guard-rail.ts";
 
 /** A Merchant Center batch, read and staged, ready to be written (feeds/merchant/ingest.ts). */
 export interface MerchantBatchWrite {
@@ -25,9 +25,11 @@ export interface MerchantBatchWrite {
 export function merchantBatchChanges(deps: {
   commit: Commit;
   catalog: CatalogStore;
+  /** What the cumulative guard rail reads (the highest price in force, the last approved price). */
+  history: GuardRailHistory;
   guardRail: GuardRailPolicy;
 }) {
-  const screen = guardRailScreen(deps.guardRail, deps.catalog);
+  const screen = guardRailScreen(deps.guardRail, deps.history);
   return {
     applyMerchantBatch(batch: MerchantBatchWrite, actor: Actor, now: number): Applied<AppliedBatch> {
       const { feed, sequence, format } = batch;

@@ -3,11 +3,10 @@ import type { Money } from "../../schemas/money.ts";
 import type { LabelSync } from "../labels/label-sync.ts";
 import type { GuardRailPolicy, PriceOverride } from "../pricing/index.ts";
 import type { ApprovalStore } from "../store/approvals.ts";
-import type { CatalogStore } from "../store/catalog.ts";
 import type { OverrideStore } from "../store/overrides.ts";
 import type { Actor } from "./actor.ts";
 import type { Applied, Commit } from "./commit.ts";
-import { guardRailHold } from "./guard-rail.ts";
+import { type GuardRailHistory, guardRailHold } from "./guard-rail.ts";
 
 /** A staff price for a window, as the API has parsed it; its author is the actor. */
 export interface OverrideRequest {
@@ -30,8 +29,8 @@ export function overrideChanges(deps: {
   approvals: ApprovalStore;
   sync: Pick<LabelSync, "resolveSku">;
   guardRail: GuardRailPolicy;
-  /** Price history for the cumulative guard rail (the highest price in force in its window). */
-  catalog: Pick<CatalogStore, "peakPriceInForce">;
+  /** What the cumulative guard rail reads (the highest price in force, the last approved price). */
+  history: GuardRailHistory;
 }) {
   const { commit, overrides, approvals } = deps;
   return {
@@ -49,7 +48,7 @@ export function overrideChanges(deps: {
       const current: Money | undefined = deps.sync.resolveSku(r.sku, r.start)?.regularPrice;
       const hold = guardRailHold(
         deps.guardRail,
-        deps.catalog,
+        deps.history,
         current,
         { amountMinor: r.amountMinor, currency: r.currency },
         { sku: r.sku, at: r.start },

@@ -3,11 +3,10 @@ import type { Money } from "../../schemas/money.ts";
 import type { LabelSync } from "../labels/label-sync.ts";
 import { type GuardRailHold, type GuardRailPolicy, offerFor } from "../pricing/index.ts";
 import type { ApprovalStore } from "../store/approvals.ts";
-import type { CatalogStore } from "../store/catalog.ts";
 import type { PromotionStore } from "../store/promotions.ts";
 import type { Actor } from "./actor.ts";
 import type { Applied, Commit } from "./commit.ts";
-import { guardRailHold } from "./guard-rail.ts";
+import { type GuardRailHistory, guardRailHold } from "./guard-rail.ts";
 
 export type PromotionOutcome =
   | { held: false; promotion: Promotion }
@@ -32,8 +31,8 @@ export function promotionChanges(deps: {
   approvals: ApprovalStore;
   sync: Pick<LabelSync, "resolveSku">;
   guardRail: GuardRailPolicy;
-  /** Price history for the cumulative guard rail (the highest price in force in its window). */
-  catalog: Pick<CatalogStore, "peakPriceInForce">;
+  /** What the cumulative guard rail reads (the highest price in force, the last approved price). */
+  history: GuardRailHistory;
   /** The controller's clock (the screen and the write must agree on "now"). */
   now: () => number;
 }) {
@@ -56,7 +55,7 @@ export function promotionChanges(deps: {
         (offer.perItemNum + offer.perItemDen / 2n) / offer.perItemDen, // rounded half up
       );
       const proposed = { amountMinor: perItem, currency: current.currency };
-      const hold = guardRailHold(deps.guardRail, deps.catalog, current, proposed, { sku, at });
+      const hold = guardRailHold(deps.guardRail, deps.history, current, proposed, { sku, at });
       if (!hold) continue;
       const share = current.amountMinor > 0 ? perItem / current.amountMinor : 0;
       if (!worst || share < worst.share) {

@@ -80,6 +80,11 @@ export function approvalStore(db: Db) {
   const byStatus = sql.prepare<[string], ApprovalRecord>(
     `SELECT ${COLUMNS} FROM approvals WHERE status = ? ORDER BY created_at, approval_id`,
   );
+  // When the newest approved price (a feed row or a staff price, not a promotion) took effect.
+  const lastApproved = sql.prepare<[string, number], { at: number | null }>(
+    `SELECT MAX(COALESCE(effective_from, decided_at)) AS at FROM approvals
+     WHERE sku = ? AND status = 'approved' AND change != 'promotion' AND COALESCE(effective_from, decided_at) <= ?`,
+  );
   const decide = sql.prepare(
     `UPDATE approvals SET status = @status, decided_by = @by, decided_at = @at, decision_reason = @reason
      WHERE approval_id = @approvalId AND status = 'pending'`,
@@ -98,6 +103,14 @@ export function approvalStore(db: Db) {
       return supersede.run(at, why, sku).changes;
     },
     pendingCount: (): number => countPending.get()?.n ?? 0,
+    /**
+     * The instant from which the newest price a person approved for `sku` (at or before `at`) is in
+     * force; null when none was. The cumulative guard rail looks back no further: what an approver
+     * has seen and accepted is the new baseline, not a cut still to be counted.
+     */
+    lastApprovedPriceAt(sku: string, at: number): number | null {
+      return lastApproved.get(sku, at)?.at ?? null;
+    },
     pendingSkus: (): Set<string> => new Set(pending.all().map((r) => r.sku)),
     get: (approvalId: string): ApprovalRecord | undefined => byId.get(approvalId),
     list: (status: ApprovalStatus = "pending"): ApprovalRecord[] => byStatus.all(status),
