@@ -100,7 +100,9 @@ function checkSchema(schema: z.ZodType, input: Record<string, unknown>) {
 const recordOf = (keys: readonly string[]) =>
   fc.record(Object.fromEntries(keys.map((k) => [k, value])), { requiredKeys: [] });
 
-describe("fuzzing", () => {
+// CPU-bound: about 7 s a test on a quiet machine, several times that while other suites share the
+// two cores. The limit is there to catch a hang, not to time the work.
+describe("fuzzing", { timeout: 180_000 }, () => {
   const rows = feedRowSchemas("Europe/Berlin");
   const ROW_KEYS = {
     products: ["sku", "gtin", "name", "brand", "netQuantity", "unit", "category", "url"],
