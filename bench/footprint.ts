@@ -1,6 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -8,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
 import { ADMIN_TOKEN_NAME } from "../controller/auth.ts";
 import { storeTopics } from "../schemas/index.ts";
-import { type BenchRow, row, scratchDir } from "./support.ts";
+import { type BenchRow, freePortPair, row, scratchDir } from "./support.ts";
 
 /**
  * Issue 13 §2: footprint and latency as a user runs it. The built controller (`npm start` runs
@@ -37,22 +36,7 @@ const GOALS = { idleMb: 80, loadedMb: 200, startMs: 1_000, repriceMs: 5_000, cha
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer()
-      .once("error", () => resolve(false))
-      .listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-
-/** Two free ports from FOOTPRINT_PORT (default 19500), one after the other. */
-async function ports(): Promise<[number, number]> {
-  const first = Number(env.FOOTPRINT_PORT ?? 19_500);
-  for (let p = first; p < first + 98; p += 2) {
-    if ((await portFree(p)) && (await portFree(p + 1))) return [p, p + 1];
-  }
-  throw new Error(`no two free ports from ${first}`);
-}
+const ports = () => freePortPair(Number(env.FOOTPRINT_PORT ?? 19_500));
 
 interface ProcStat {
   rssMb: number;

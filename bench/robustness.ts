@@ -1,12 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { type BenchRow, row, scratchDir } from "./support.ts";
+import { type BenchRow, freePortPair, row, scratchDir } from "./support.ts";
 
 /**
  * Issue 12's memory bar, measured on the built controller as a process of its own (as `npm start`
@@ -37,21 +36,7 @@ const GOALS = { growthMb: 20, peakMb: 512, healthMs: 100 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer()
-      .once("error", () => resolve(false))
-      .listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-
-async function ports(): Promise<[number, number]> {
-  const first = Number(env.ROBUSTNESS_PORT ?? 19_600);
-  for (let p = first; p < first + 98; p += 2) {
-    if ((await portFree(p)) && (await portFree(p + 1))) return [p, p + 1];
-  }
-  throw new Error(`no two free ports from ${first}`);
-}
+const ports = () => freePortPair(Number(env.ROBUSTNESS_PORT ?? 19_600));
 
 /** VmRSS of a process, MB. */
 export function rssMb(pid: number): number {

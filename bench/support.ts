@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -56,3 +57,19 @@ export const BENCH_CONFIG = {
   guardMaxCut: 0.5,
   guardMaxRaise: 0.5,
 };
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer()
+      .once("error", () => resolve(false))
+      .listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/** Two free loopback ports, one after the other, from `first` (an HTTP and an MQTT port for a process). */
+export async function freePortPair(first: number): Promise<[number, number]> {
+  for (let p = first; p < first + 98; p += 2) {
+    if ((await portFree(p)) && (await portFree(p + 1))) return [p, p + 1];
+  }
+  throw new Error(`no two free ports from ${first}`);
+}
