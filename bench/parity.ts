@@ -118,8 +118,8 @@ export async function benchParity(): Promise<BenchRow[]> {
 
     // The raw floor: one join of the two sides, JSON read on both, the prices compared.
     const join2 = stores.db.$client.prepare<[], { c: string | null; o: string | null }>(
-      `SELECT l.content_json AS c, o.offer_json AS o FROM labels l
-       JOIN online_offers o ON o.feed = 'merchant' AND o.sku = l.sku WHERE l.sku IS NOT NULL`,
+      `SELECT c.shown_json AS c, o.offer_json AS o FROM labels l
+       JOIN label_contents c ON c.content_hash = l.content_hash JOIN online_offers o ON o.feed = 'merchant' AND o.sku = l.sku WHERE l.sku IS NOT NULL`,
     );
     const raw = await bestOf(2, () =>
       timed(() => {

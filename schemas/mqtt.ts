@@ -6,6 +6,7 @@ import {
   idSchema,
   moneySchema,
   offsetInstantSchema,
+  PROTOCOL_VERSION,
   promoDisplaySchema,
   protocolVersion,
   skuSchema,
@@ -49,6 +50,16 @@ export const labelContentSchema = z.object({
   version: z.number().int().nonnegative(),
 });
 export type LabelContent = z.infer<typeof labelContentSchema>;
+
+/**
+ * A label's content payload as JSON, assembled around the JSON of what it shows (the content without
+ * `v`, `labelId`, `contentHash` and `version`, keys in schema order): one stringify per product
+ * instead of one per label. The controller publishes this, and the store rebuilds the same bytes from
+ * the shown content it keeps by hash (label_contents), so a label's content is stored once.
+ */
+export function labelContentJson(labelId: string, shownJson: string, hash: string, version: number): string {
+  return `{"v":${PROTOCOL_VERSION},"labelId":${JSON.stringify(labelId)},${shownJson.slice(1, -1)},"contentHash":"${hash}","version":${version}}`;
+}
 
 /** `…/label/{labelId}/state`, device → controller. */
 export const labelStateSchema = z.object({

@@ -3,7 +3,7 @@ import net, { type AddressInfo } from "node:net";
 import { Aedes } from "aedes";
 import { connect, type MqttClient } from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
-import { contentHash, labelContentJson } from "../controller/labels/content.ts";
+import { contentHash } from "../controller/labels/content.ts";
 import { CliUsageError } from "../firmware-bridge/cli-options.ts";
 import { startBridge } from "../firmware-bridge/core/index.ts";
 import { parseCommandLine } from "../firmware-bridge/main.ts";
@@ -14,6 +14,7 @@ import {
   defaultDevicePrefix,
   deviceTopics,
   type LabelState,
+  labelContentJson,
   labelStateSchema,
   storeTopics,
   TopicError,

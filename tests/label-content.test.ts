@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   contentHash,
   labelBody,
-  labelContentJson,
   resolveFor,
   shownContent,
   stockState,
@@ -11,7 +10,7 @@ import { labelSyncStatus } from "../controller/labels/sync-status.ts";
 import { pricingPolicy } from "../controller/pricing/index.ts";
 import type { CatalogSnapshot, PriceHistoryEntry, ProductRecord } from "../controller/store/catalog.ts";
 import type { LabelRecord } from "../controller/store/labels.ts";
-import { labelContentSchema } from "../schemas/index.ts";
+import { labelContentJson, labelContentSchema } from "../schemas/index.ts";
 
 const h = (
   id: number,

@@ -1,32 +1,11 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
-import { drizzle } from "drizzle-orm/better-sqlite3";
-import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { afterAll, describe, expect, it } from "vitest";
 import { seedAdminToken } from "../controller/auth.ts";
 import { createLogger } from "../controller/log.ts";
 import { openStores } from "../controller/store/index.ts";
 import { TokenNameTaken } from "../controller/store/tokens.ts";
 import { tempDir } from "./support/harness.ts";
-
-const MIGRATIONS = join(import.meta.dirname, "../controller/store/migrations");
-
-/** A store file as a controller from before migration `tag` left it (the migrations before it only). */
-function storeBefore(tag: string, path: string): Database.Database {
-  const folder = `${path}.migrations`;
-  cpSync(MIGRATIONS, folder, { recursive: true });
-  const journalPath = join(folder, "meta", "_journal.json");
-  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { tag: string }[] };
-  const cut = journal.entries.findIndex((e) => e.tag === tag);
-  expect(cut).toBeGreaterThan(0);
-  for (const e of journal.entries.slice(cut)) rmSync(join(folder, `${e.tag}.sql`));
-  journal.entries = journal.entries.slice(0, cut);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  const sqlite = new Database(path);
-  migrate(drizzle(sqlite), { migrationsFolder: folder });
-  return sqlite;
-}
+import { storeBefore } from "./support/migrations.ts";
 
 describe("tokens in the store", () => {
   const dir = tempDir();

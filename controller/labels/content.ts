@@ -113,14 +113,6 @@ export function contentHash(shownJson: string): string {
   return hash("sha256", shownJson, "hex").slice(0, 32);
 }
 
-/**
- * A label's full content payload as JSON, assembled around the shown content's JSON: one
- * stringify per product instead of one per label (a reprice of 20,000 labels does this 20,000 times).
- */
-export function labelContentJson(labelId: string, shownJson: string, hash: string, version: number): string {
-  return `{"v":${PROTOCOL_VERSION},"labelId":${JSON.stringify(labelId)},${shownJson.slice(1, -1)},"contentHash":"${hash}","version":${version}}`;
-}
-
 /** The content a label has (or had, or will have) to show, stamped with its hash; no version. */
 export function labelBody(labelId: string, shown: ShownContent): LabelBody & { contentHash: string } {
   return { v: PROTOCOL_VERSION, labelId, ...shown, contentHash: contentHash(JSON.stringify(shown)) };

@@ -1,3 +1,4 @@
+import { labelContentJson } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
 import type { ContentPublish, ControllerLink } from "../mqtt/controller-link.ts";
 import type { SuppressedClaim } from "../pricing/index.ts";
@@ -9,7 +10,6 @@ import {
   contentHash,
   type LabelBody,
   labelBody,
-  labelContentJson,
   resolveFor,
   shownContent,
 } from "./content.ts";
@@ -72,12 +72,10 @@ export function labelSync(deps: {
   /** When each SKU was last resolved, and the next instant its shelf may change (for the scheduler). */
   const nextChange = new Map<string, { resolvedAt: number; at: number | undefined }>();
 
-  /** A label's new content, or null when it must show nothing (unlinked, or no price in force). */
+  /** A label's new content (its payload to publish, and what it records), or none (unlinked, no price). */
   interface Pending {
-    label: LabelLink;
-    hash: string | null;
+    update: ContentUpdate;
     json: string | null;
-    shown?: ContentUpdate["shown"];
   }
 
   function contentsFor(
@@ -106,32 +104,23 @@ export function labelSync(deps: {
         keptBlank++;
         continue;
       }
-      out.push({
-        label,
-        hash,
-        json:
-          shownJson && hash
-            ? labelContentJson(label.labelId, shownJson, hash, label.contentVersion + 1)
-            : null,
-        shown: kept,
-      });
+      const version = label.contentVersion + 1;
+      out.push(
+        hash !== null && kept && shownJson
+          ? {
+              update: { labelId: label.labelId, contentVersion: version, contentHash: hash, shown: kept },
+              json: labelContentJson(label.labelId, shownJson, hash, version),
+            }
+          : { update: { labelId: label.labelId, contentVersion: version, contentHash: null }, json: null },
+      );
     }
   }
 
   function commit(changed: Pending[]): RefreshOutcome {
-    const rows = changed.map(
-      ({ label, hash, json, shown }): ContentUpdate => ({
-        labelId: label.labelId,
-        contentHash: hash,
-        contentVersion: label.contentVersion + 1,
-        contentJson: json,
-        shown,
-      }),
-    );
-    labels.setContents(rows);
+    labels.setContents(changed.map((p) => p.update));
     return {
-      changed: rows.length,
-      delivered: publishAll(rows.map((r) => [r.labelId, r.contentJson, r.contentHash])),
+      changed: changed.length,
+      delivered: publishAll(changed.map((p) => [p.update.labelId, p.json, p.update.contentHash])),
     };
   }
 
@@ -171,7 +160,15 @@ export function labelSync(deps: {
         if (sku !== null) contentsFor(source, sku, linked, now, changed);
         else
           for (const label of linked)
-            if (label.contentHash !== null) changed.push({ label, hash: null, json: null });
+            if (label.contentHash !== null)
+              changed.push({
+                update: {
+                  labelId: label.labelId,
+                  contentVersion: label.contentVersion + 1,
+                  contentHash: null,
+                },
+                json: null,
+              });
       }
       const outcome = commit(changed);
       changedTotal += outcome.changed;

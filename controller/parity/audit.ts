@@ -142,28 +142,14 @@ export function parityAudits(deps: ParityDeps) {
     }
 
     const shelves = new Map<string, ParityShelf | null>();
-    /** What a label shows for `hash`: the kept content, else its own latest content; null if unknown. */
+    /** What a label shows for `hash`: the content kept by hash (every published one is); null if unknown. */
     const shelfFor = (label: AuditLabel, hash: string | null): ParityShelf | null => {
       if (hash === null || !publishedLately(label, hash)) return null;
       const cached = shelves.get(hash);
       if (cached !== undefined) return cached;
       const k = kept.get(hash);
-      let shelf: ParityShelf | null = null;
-      if (k) shelf = shelfOf(hash, JSON.parse(k.shownJson) as Partial<LabelContent>, k);
-      else if (hash === label.contentHash) {
-        // Published before contents were kept by hash: the label's own latest content, with the
-        // product's quantity now (the closest record of what it was made from).
-        const own = store.labelContent(label.labelId);
-        if (own?.contentJson && own.contentHash === hash) {
-          const product = deps.catalog.product(label.sku);
-          shelf = shelfOf(hash, JSON.parse(own.contentJson) as Partial<LabelContent>, {
-            netQuantity: product?.netQuantity ?? null,
-            unit: product?.unit ?? null,
-          });
-        }
-      }
-      // Only hashes that are shared (kept by hash) are cached; a label's own content is per label.
-      if (k) shelves.set(hash, shelf);
+      const shelf = k ? shelfOf(hash, JSON.parse(k.shownJson) as Partial<LabelContent>, k) : null;
+      shelves.set(hash, shelf);
       return shelf;
     };
 

@@ -1,4 +1,4 @@
-import type { LabelDescriptor, SyncStatus } from "../../schemas/index.ts";
+import { type LabelDescriptor, labelContentJson, type SyncStatus } from "../../schemas/index.ts";
 import type { Db } from "./db.ts";
 
 export interface LabelRecord {
@@ -36,22 +36,46 @@ export interface LabelStateUpdate {
   seenAt: number;
 }
 
-export interface ContentUpdate {
-  labelId: string;
-  contentHash: string | null;
-  contentVersion: number;
-  contentJson: string | null;
-  /**
-   * The shown content behind the hash, with the product's quantity it was made from: kept by hash
-   * (label_contents) so the parity audit can read what a label still displays after newer publishes.
-   */
-  shown?: { json: string; netQuantity: string | null; unit: string | null } | undefined;
+/** The shown content behind a hash, with the product's quantity it was made from. */
+export interface ShownRecord {
+  json: string;
+  netQuantity: string | null;
+  unit: string | null;
 }
 
-const LABEL_COLUMNS = `label_id AS labelId, model, width, height, colors, bridge_id AS bridgeId, sku,
-  content_hash AS contentHash, content_version AS contentVersion, content_json AS contentJson,
-  recent_hashes AS recentHashes, displayed_hash AS displayedHash, displayed_version AS displayedVersion, battery, rssi,
-  last_seen AS lastSeen, created_at AS createdAt`;
+/**
+ * A label's newly published content: its hash and version, and what it shows (kept once per hash in
+ * label_contents, from which the label's payload is rebuilt on read); null hash and shown: nothing.
+ */
+export type ContentUpdate = { labelId: string; contentVersion: number } & (
+  | { contentHash: string; shown: ShownRecord }
+  | { contentHash: null; shown?: undefined }
+);
+
+/** A label's columns, qualified: they are also read joined with label_contents (same column names). */
+const STATUS_COLUMNS = `labels.label_id AS labelId, labels.model, labels.width, labels.height, labels.colors,
+  labels.bridge_id AS bridgeId, labels.sku, labels.content_hash AS contentHash,
+  labels.content_version AS contentVersion, labels.recent_hashes AS recentHashes,
+  labels.displayed_hash AS displayedHash, labels.displayed_version AS displayedVersion, labels.battery,
+  labels.rssi, labels.last_seen AS lastSeen, labels.created_at AS createdAt`;
+/**
+ * A label with the shown content of its hash. The payload is not stored per label: it is rebuilt from
+ * the content kept by hash (the same bytes as published, labelContentJson), so a reprice writes each
+ * content once and the label rows the sync counters and state reports go through stay small.
+ */
+const LABEL_FROM = `SELECT ${STATUS_COLUMNS}, c.shown_json AS shownJson
+  FROM labels LEFT JOIN label_contents AS c ON c.content_hash = labels.content_hash`;
+type LabelRow = LabelStatusRow & { shownJson: string | null };
+const withContent = (r: LabelRow): LabelRecord => {
+  const { shownJson, ...label } = r;
+  return {
+    ...label,
+    contentJson:
+      shownJson !== null && label.contentHash !== null
+        ? labelContentJson(label.labelId, shownJson, label.contentHash, label.contentVersion)
+        : null,
+  };
+};
 
 /** How many published hashes a label remembers (a label asleep through a few reprices is still "pending"). */
 export const RECENT_HASHES = 4;
@@ -127,24 +151,22 @@ export function labelStore(db: Db) {
   const owned = sql.prepare<[], { labelId: string; bridgeId: string }>(
     "SELECT label_id AS labelId, bridge_id AS bridgeId FROM labels WHERE bridge_id IS NOT NULL ORDER BY label_id",
   );
-  const byId = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE label_id = ?`);
-  const bySku = sql.prepare<[string], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels WHERE sku = ?`);
-  const all = sql.prepare<[], LabelRecord>(`SELECT ${LABEL_COLUMNS} FROM labels ORDER BY label_id`);
+  const byId = sql.prepare<[string], LabelRow>(`${LABEL_FROM} WHERE labels.label_id = ?`);
+  const bySku = sql.prepare<[string], LabelRow>(`${LABEL_FROM} WHERE labels.sku = ?`);
+  const all = sql.prepare<[], LabelRow>(`${LABEL_FROM} ORDER BY labels.label_id`);
   const LINK_COLUMNS =
     "label_id AS labelId, sku, content_hash AS contentHash, content_version AS contentVersion";
   const linksBySku = sql.prepare<[string], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels WHERE sku = ?`);
   const allLinks = sql.prepare<[], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels`);
   const allLinked = sql.prepare<[], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels WHERE sku IS NOT NULL`);
-  const allStatus = sql.prepare<[], LabelStatusRow>(
-    `SELECT ${LABEL_COLUMNS.replace("content_json AS contentJson,", "")} FROM labels ORDER BY label_id`,
-  );
+  const allStatus = sql.prepare<[], LabelStatusRow>(`SELECT ${STATUS_COLUMNS} FROM labels ORDER BY label_id`);
   const setSku = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ?");
   const deleteLabel = sql.prepare("DELETE FROM labels WHERE label_id = ?");
   // Positional parameters: binding by name costs measurably on a 20,000-label reprice.
   // The new hash goes in front of the remembered ones in the same statement (no read first); a cleared
   // content (null) leaves them as they are.
   const setContent = sql.prepare(
-    `UPDATE labels SET content_hash = ?, content_version = ?, content_json = ?,
+    `UPDATE labels SET content_hash = ?, content_version = ?,
        recent_hashes = CASE WHEN ? IS NULL THEN recent_hashes
          ELSE substr(? || COALESCE(' ' || recent_hashes, ''), 1, ${RECENT_HASHES_CHARS}) END
      WHERE label_id = ?`,
@@ -197,7 +219,7 @@ export function labelStore(db: Db) {
     "SELECT COUNT(*) AS n FROM json_each(?) AS k JOIN labels ON labels.sku = k.value",
   );
   const statusById = sql.prepare<[string], LabelStatusRow>(
-    `SELECT ${LABEL_COLUMNS.replace("content_json AS contentJson,", "")} FROM labels WHERE label_id = ?`,
+    `SELECT ${STATUS_COLUMNS} FROM labels WHERE label_id = ?`,
   );
   const bridgeStats = sql.prepare<[], BridgeStats>(
     `SELECT b.bridge_id AS bridgeId, b.kind, b.online, COUNT(l.label_id) AS labels,
@@ -262,7 +284,10 @@ export function labelStore(db: Db) {
   }
 
   return {
-    get: (labelId: string): LabelRecord | undefined => byId.get(labelId),
+    get(labelId: string): LabelRecord | undefined {
+      const r = byId.get(labelId);
+      return r && withContent(r);
+    },
     /**
      * Labels linked to any of these SKUs, grouped by SKU. A large set (a whole-catalogue feed) is
      * answered by one scan of the linked labels instead of one lookup per SKU.
@@ -283,8 +308,8 @@ export function labelStore(db: Db) {
       }
       return groups;
     },
-    linkedTo: (sku: string): LabelRecord[] => bySku.all(sku),
-    all: (): LabelRecord[] => all.all(),
+    linkedTo: (sku: string): LabelRecord[] => bySku.all(sku).map(withContent),
+    all: (): LabelRecord[] => all.all().map(withContent),
     /** Every label with its link and last published hash (for a full refresh). */
     links: (): LabelLink[] => allLinks.all(),
     /** Every label without its content JSON (for sync views). */
@@ -376,18 +401,11 @@ export function labelStore(db: Db) {
       derived(() => {
         let lastKept: string | null = null;
         for (const u of updates) {
-          if (u.shown && u.contentHash !== null && u.contentHash !== lastKept) {
+          if (u.contentHash !== null && u.contentHash !== lastKept) {
             keepShown.run(u.contentHash, u.shown.json, u.shown.netQuantity, u.shown.unit, now);
             lastKept = u.contentHash;
           }
-          setContent.run(
-            u.contentHash,
-            u.contentVersion,
-            u.contentJson,
-            u.contentHash,
-            u.contentHash,
-            u.labelId,
-          );
+          setContent.run(u.contentHash, u.contentVersion, u.contentHash, u.contentHash, u.labelId);
         }
       });
     },

@@ -55,9 +55,6 @@ export function parityStore(db: Db) {
     `SELECT content_hash AS contentHash, shown_json AS shownJson, net_quantity AS netQuantity, unit
      FROM label_contents`,
   );
-  const labelContent = sql.prepare<[string], { contentJson: string | null; contentHash: string | null }>(
-    "SELECT content_json AS contentJson, content_hash AS contentHash FROM labels WHERE label_id = ?",
-  );
   const dropKept = sql.prepare("DELETE FROM label_contents WHERE content_hash = ?");
 
   const AUDIT_COLUMNS = `audit_id AS auditId, at, store_code AS storeCode, status, error, source_json AS sourceJson,
@@ -120,8 +117,6 @@ export function parityStore(db: Db) {
       for (const r of kept.iterate()) out.set(r.contentHash, r);
       return out;
     },
-    /** A label's latest published content JSON (for contents published before label_contents existed). */
-    labelContent: (labelId: string) => labelContent.get(labelId),
 
     /** Forget kept contents by hash (those no linked label names any more: the audit knows which). */
     dropContents(hashes: string[]): void {

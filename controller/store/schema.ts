@@ -86,7 +86,6 @@ export const labels = sqliteTable(
     /** What the controller last published for this label (null = nothing, e.g. unlinked). */
     contentHash: text("content_hash"),
     contentVersion: integer("content_version").notNull().default(0),
-    contentJson: text("content_json"),
     /**
      * The last few content hashes published to this label, newest first, space-separated: a state
      * that claims any other hash shows something the controller never sent it (unknown_content).
@@ -344,12 +343,12 @@ export const screenPlays = sqliteTable(
 );
 
 /**
- * What a label was shown, by content hash (the hash is of the shown content, the same for every label
- * of a product showing it): the parity audit compares what a label DISPLAYS (its acknowledged
- * `displayed_hash`), which may be one of its last few published contents, not the latest. `labels`
- * keeps only the latest content; these rows keep the earlier ones while any label still names their
- * hash (pruned by the audit). `net_quantity` and `unit` are the product's when the content was made
- * (the label shows a unit price made from them, not the quantity itself).
+ * What labels were sent, by content hash (the hash is of the shown content, the same for every label
+ * of a product showing it). A label row holds only its hash and version; its payload is rebuilt from
+ * here (store/labels.ts), and the parity audit compares what a label DISPLAYS (its acknowledged
+ * `displayed_hash`), which may be one of its last few published contents, not the latest. A row is
+ * kept while any label still names its hash (pruned by the audit). `net_quantity` and `unit` are the
+ * product's when the content was made (the label shows a unit price made from them, not the quantity).
  */
 export const labelContents = sqliteTable("label_contents", {
   contentHash: text("content_hash").primaryKey(),
