@@ -256,6 +256,7 @@ export async function startController(
     ctx: () => sync.ctx,
     now: () => clock.now(),
     locale: config.locale,
+    timeZone: config.timeZone,
     freshnessSeconds: config.screenFreshnessSeconds,
     offlineAfterSeconds: config.screenOfflineSeconds,
   });

@@ -85,7 +85,7 @@ describe("signage screens over HTTP: pairing, playlists, shows, heartbeats, proo
   let manager: string;
   let staff: string;
   beforeAll(async () => {
-    ctl = await startTestController("aedes", { config: { locale: "de-DE" } });
+    ctl = await startTestController("aedes", { config: { locale: "de-DE", timeZone: "Europe/Berlin" } });
     manager = tokenFor(ctl, "manager");
     staff = tokenFor(ctl, "staff");
     await postFeed(
@@ -153,7 +153,7 @@ describe("signage screens over HTTP: pairing, playlists, shows, heartbeats, proo
       {
         items: [
           { kind: "price", sku: "COFFEE" },
-          { kind: "video", url: "x" },
+          { kind: "poster", url: "x" },
           { kind: "text", text: "hi" },
         ],
       },
@@ -294,6 +294,88 @@ describe("signage screens over HTTP: pairing, playlists, shows, heartbeats, proo
     const bad = await api(ctl.httpUrl, "POST", "/screens/beat/plays", { plays: [badPlay] }, token);
     expect(bad.status).toBe(400);
     expect(bad.json.error.details[0].field).toBe("plays.0.start");
+  });
+
+  it("sets a program: zones of a layout, dayparts as instants in store time, promotion tiles while it runs", async () => {
+    const token = await pair(ctl, "zones", manager);
+    const start = new Date(Date.now() - 3_600_000).toISOString();
+    const end = new Date(Date.now() + 86_400_000).toISOString();
+    await postFeed(
+      ctl.httpUrl,
+      "promotions",
+      2,
+      `promotionId,kind,skus,value,start,end,priority\nCOF10,percent,COFFEE,10,${start},${end},1\n`,
+    );
+    const bad = await api(
+      ctl.httpUrl,
+      "PUT",
+      "/screens/zones/program",
+      { layout: "full", zones: [{ zone: "ticker", playlists: [] }] },
+      manager,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.details[0].field).toBe("zones.0.zone");
+    const program = {
+      layout: "main-ticker",
+      zones: [
+        {
+          zone: "main",
+          playlists: [
+            { name: "all day", items: [{ kind: "price", sku: "TEA" }] },
+            {
+              name: "breakfast",
+              priority: 5,
+              when: { days: [1, 2, 3, 4, 5], from: "07:00", to: "10:00" },
+              items: [
+                { kind: "promotion", promotionId: "COF10", seconds: 6 },
+                { kind: "promotion", promotionId: "NONE" },
+              ],
+            },
+          ],
+        },
+        {
+          zone: "ticker",
+          playlists: [{ name: "news", items: [{ kind: "html", html: "<b>Hi</b>", seconds: 30 }] }],
+        },
+      ],
+    };
+    expect((await api(ctl.httpUrl, "PUT", "/screens/zones/program", program, staff)).status).toBe(403);
+    const set = await api(ctl.httpUrl, "PUT", "/screens/zones/program", program, manager);
+    expect(set.status).toBe(200);
+    expect(set.json.program.zones[1].playlists[0].priority).toBe(0); // the default, stored
+    expect(set.json.items).toEqual(program.zones[0]?.playlists[0]?.items);
+    const show = (await api(ctl.httpUrl, "GET", "/screens/zones/show", undefined, token)).json;
+    expect(show.layout).toBe("main-ticker");
+    expect(show.zones.map((z: Json) => z.zone)).toEqual(["main", "ticker"]);
+    const [allDay, breakfast] = show.zones[0].playlists;
+    expect(allDay.windows).toBeNull();
+    // Every window is 07:00–10:00 Berlin time on a weekday, whatever the offset that day.
+    expect(breakfast.windows.length).toBeGreaterThanOrEqual(5);
+    for (const [a, b] of breakfast.windows) {
+      const local = (iso: string) =>
+        new Intl.DateTimeFormat("en-GB", {
+          timeZone: "Europe/Berlin",
+          weekday: "short",
+          hour: "2-digit",
+          minute: "2-digit",
+          hourCycle: "h23",
+        }).format(new Date(iso));
+      expect(local(a)).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 07:00$/);
+      expect(local(b)).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 10:00$/);
+    }
+    // The promotion's SKUs, its run, and their tiles; an unknown promotion is null (never played).
+    expect(show.promotions.COF10).toEqual({
+      skus: ["COFFEE"],
+      start: expect.any(String),
+      end: expect.any(String),
+    });
+    expect(Date.parse(show.promotions.COF10.end)).toBe(Date.parse(end));
+    expect(show.promotions.NONE).toBeNull();
+    expect(plain(show.tiles.COFFEE[0].tile.price.text)).toBe("6,29 €");
+    const after = show.tiles.COFFEE.find((s: Json) => Date.parse(s.from) === Date.parse(end));
+    expect(plain(after.tile.price.text)).toBe("6,99 €");
+    const audit = await api(ctl.httpUrl, "GET", "/audit?entity=screen");
+    expect(audit.json.map((e: { action: string }) => e.action)).toContain("screen.program_set");
   });
 
   it("removing a screen revokes its token at once", async () => {

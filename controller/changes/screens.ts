@@ -1,4 +1,4 @@
-import type { PlaylistItem } from "../../schemas/index.ts";
+import { type PlaylistItem, type Program, programOfItems } from "../../schemas/index.ts";
 import type { Pairings } from "../screens/pairing.ts";
 import type { Stores } from "../store/index.ts";
 import { type Actor, actorLabel } from "./actor.ts";
@@ -16,6 +16,35 @@ export type ScreenChangeError = "no_pending_pairing" | "unknown_screen";
 export function screenChanges(deps: { stores: Stores; pairings: Pairings; now: () => number }) {
   const { stores, pairings } = deps;
   const { screens, tokens, audit } = stores;
+
+  function setProgram(
+    screenId: string,
+    program: Program,
+    by: Actor,
+    action: "screen.program_set" | "screen.playlist_set",
+  ): ScreenChangeError | null {
+    const now = deps.now();
+    return stores.transaction(() => {
+      const before = screens.get(screenId);
+      if (!before || !screens.setProgram(screenId, program)) return "unknown_screen";
+      audit.record({
+        at: now,
+        actor: actorLabel(by),
+        action,
+        entity: "screen",
+        entityId: screenId,
+        before:
+          action === "screen.playlist_set"
+            ? { items: before.items, version: before.playlistVersion }
+            : { program: before.program, version: before.playlistVersion },
+        after:
+          action === "screen.playlist_set"
+            ? { items: program.zones[0]?.playlists[0]?.items ?? [], version: before.playlistVersion + 1 }
+            : { program, version: before.playlistVersion + 1 },
+      });
+      return null;
+    });
+  }
 
   return {
     /** A person accepts the code a player shows: the screen exists (named) from now on. */
@@ -65,23 +94,14 @@ export function screenChanges(deps: { stores: Stores; pairings: Pairings; now: (
       });
     },
 
+    /** The simplest show: one full-screen zone, one playlist (audited as `screen.playlist_set`). */
     setPlaylist(screenId: string, items: PlaylistItem[], by: Actor): ScreenChangeError | null {
-      const now = deps.now();
-      return stores.transaction(() => {
-        const before = screens.get(screenId);
-        if (!before || !screens.setPlaylist(screenId, items)) return "unknown_screen";
-        audit.record({
-          at: now,
-          actor: actorLabel(by),
-          action: "screen.playlist_set",
-          entity: "screen",
-          entityId: screenId,
-          before: { items: before.items, version: before.playlistVersion },
-          after: { items, version: before.playlistVersion + 1 },
-        });
-        return null;
-      });
+      return setProgram(screenId, programOfItems(items), by, "screen.playlist_set");
     },
+
+    /** Layout, zones and scheduled playlists; the player gets it over its event stream. */
+    setProgram: (screenId: string, program: Program, by: Actor) =>
+      setProgram(screenId, program, by, "screen.program_set"),
 
     /** Unpair: the screen's token is revoked at once and its record (with its playlist) removed. */
     removeScreen(screenId: string, by: Actor): ScreenChangeError | null {
@@ -97,7 +117,7 @@ export function screenChanges(deps: { stores: Stores; pairings: Pairings; now: (
           action: "screen.removed",
           entity: "screen",
           entityId: screenId,
-          before: { name: before.name, items: before.items },
+          before: { name: before.name, program: before.program },
         });
         return null;
       });

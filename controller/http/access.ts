@@ -97,6 +97,7 @@ export const ROUTE_ACCESS = {
   "DELETE /api/v1/screens/{screenId}": MANAGER,
   "POST /api/v1/screens/{screenId}/accept": MANAGER,
   "PUT /api/v1/screens/{screenId}/playlist": MANAGER,
+  "PUT /api/v1/screens/{screenId}/program": MANAGER,
   "GET /api/v1/screens/{screenId}/show": [...READ, "screen"],
   "GET /api/v1/screens/{screenId}/events": SCREEN,
   "POST /api/v1/screens/{screenId}/heartbeat": SCREEN,

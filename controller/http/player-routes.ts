@@ -33,6 +33,7 @@ const CSP = [
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob: http: https:",
+  "media-src 'self' blob: http: https:",
   "connect-src 'self'",
   "worker-src 'self'",
   "frame-ancestors 'none'",

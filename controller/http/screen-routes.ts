@@ -3,10 +3,12 @@ import { Hono } from "hono";
 import { z } from "zod";
 import {
   heartbeatBodySchema,
+  type PlayRecord,
   playlistBodySchema,
   playRecordSchema,
   playsBodySchema,
   playsReplySchema,
+  programSchema,
   type ScreenReply,
   type Show,
   screenAcceptBodySchema,
@@ -34,6 +36,7 @@ export function screenReply(r: ScreenRecord, now: number, offlineAfterMs: number
     pairedAt: new Date(r.pairedAt).toISOString(),
     playlistVersion: r.playlistVersion,
     items: r.items,
+    program: r.program,
     errors: r.errors,
   };
 }
@@ -142,6 +145,29 @@ export function screenRoutes(s: ControllerServices): Hono {
       if (failed) return apiError(c, 404, failed, `no screen "${p.screenId}"; pair it first`);
       const r = screens.get(p.screenId);
       if (!r) throw new Error("screen vanished after its playlist was set");
+      return c.json(screenReply(r, Date.now(), svc.offlineAfterMs));
+    },
+  );
+
+  api.put(
+    "/screens/:screenId/program",
+    doc({
+      summary: "Set a screen's layout, zones and scheduled playlists (dayparting, date ranges, priorities)",
+      description:
+        '`{ layout, zones: [{ zone, playlists: [{ name, priority?, when?, items }] }] }`. Layouts: `full` (main), `main-side`, `main-ticker`, `main-side-ticker`. `when` = `{ days?, from?, to?, startDate?, endDate? }` in the store\'s time zone (ISO weekdays 1–7, `HH:MM[:SS]`, `YYYY-MM-DD` inclusive; a `to` at or before `from` runs past midnight). Of a zone\'s playlists in force, the highest `priority` plays (equal: the first listed). Items as for the playlist, plus `{ kind: "video", url, seconds }`, `{ kind: "html", html, seconds }` (a sandboxed slide) and `{ kind: "promotion", promotionId, seconds? }` (that promotion\'s SKUs as live price tiles, while it runs).',
+      tags: ["screens"],
+      ok: { schema: screenReplySchema },
+      errors: [400, 404],
+    }),
+    jsonBody(programSchema),
+    (c) => {
+      const p = screenOf(c);
+      if (p instanceof Response) return p;
+      const program = c.req.valid("json");
+      const failed = svc.changes.setProgram(p.screenId, program, identityOf(c));
+      if (failed) return apiError(c, 404, failed, `no screen "${p.screenId}"; pair it first`);
+      const r = screens.get(p.screenId);
+      if (!r) throw new Error("screen vanished after its program was set");
       return c.json(screenReply(r, Date.now(), svc.offlineAfterMs));
     },
   );
@@ -263,6 +289,8 @@ export function screenRoutes(s: ControllerServices): Hono {
           kind: p.kind,
           ...(p.sku ? { sku: p.sku } : {}),
           ...(p.contentHash ? { contentHash: p.contentHash } : {}),
+          ...(p.zone ? { zone: p.zone as PlayRecord["zone"] } : {}),
+          ...(p.playlist ? { playlist: p.playlist } : {}),
           start: new Date(p.start).toISOString(),
           end: new Date(p.end).toISOString(),
         })),

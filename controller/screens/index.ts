@@ -22,12 +22,15 @@ export function screensService(deps: {
   ctx: () => ContentContext;
   now: () => number;
   locale: string;
+  timeZone: string;
   freshnessSeconds: number;
   offlineAfterSeconds: number;
 }): Screens {
   const pending = pairings(deps.now);
   const shows = screenShows({
     screens: deps.stores.screens,
+    promotions: deps.stores.promotions,
+    timeZone: deps.timeZone,
     tiles: tileMaker({ catalog: deps.stores.catalog, ctx: deps.ctx }),
     revision: deps.stores.revision,
     now: deps.now,

@@ -1,12 +1,20 @@
-import type { Show } from "../../schemas/index.ts";
+import { itemsOfProgram, LAYOUTS, type Program, type Show } from "../../schemas/index.ts";
+import type { PromotionStore } from "../store/promotions.ts";
 import type { ScreenStore } from "../store/screens.ts";
+import { windowsOf } from "./schedule.ts";
 import { SHOW_HORIZON_MS, type TileMaker } from "./tiles.ts";
+
+/** At most this many SKUs of one promotion are played as tiles (a category promotion may reach thousands). */
+export const PROMOTION_TILES_MAX = 12;
 
 export type ShowListener = (show: Show) => void;
 
 export interface ScreenShowsOptions {
   screens: ScreenStore;
+  promotions: PromotionStore;
   tiles: TileMaker;
+  /** The store's time zone: schedules are store time. */
+  timeZone: string;
   /** The store's write revision (Stores.revision): shows are recomputed only when it moved. */
   revision: () => string;
   /** The pricing clock. */
@@ -38,20 +46,64 @@ export function screenShows(o: ScreenShowsOptions) {
   let computedAt = 0;
   let running = false;
 
+  /** A program as the player plays it: schedules as instants within [now, until), promotions' runs. */
+  function programAt(program: Program, now: number, until: number) {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    // Windows are listed from a fixed point a day or more back (not from `now`): a window in force
+    // keeps its real start, and a show recomputed a second later lists the same windows.
+    const from = Math.floor(now / 86_400_000) * 86_400_000 - 86_400_000;
+    const zones = LAYOUTS[program.layout].map((zone) => ({
+      zone,
+      playlists: (program.zones.find((z) => z.zone === zone)?.playlists ?? []).map((p) => ({
+        name: p.name,
+        priority: p.priority,
+        items: p.items,
+        windows: p.when
+          ? windowsOf(p.when, from, until, o.timeZone).map(([a, b]) => [iso(a), iso(b)] as [string, string])
+          : null,
+      })),
+    }));
+    const promotions: Show["promotions"] = {};
+    const skus = new Set<string>();
+    for (const z of zones)
+      for (const p of z.playlists)
+        for (const i of p.items) {
+          if (i.kind === "price") skus.add(i.sku);
+          if (i.kind !== "promotion" || i.promotionId in promotions) continue;
+          const promo = o.promotions.get(i.promotionId);
+          if (!promo || promo.deleted || (promo.end !== null && promo.end <= now)) {
+            promotions[i.promotionId] = null;
+            continue;
+          }
+          const targets = o.promotions.targetSkus(promo).slice(0, PROMOTION_TILES_MAX);
+          for (const sku of targets) skus.add(sku);
+          promotions[i.promotionId] = {
+            skus: targets,
+            start: iso(promo.start),
+            end: promo.end === null ? null : iso(promo.end),
+          };
+        }
+    return { zones, promotions, skus: [...skus] };
+  }
+
   async function show(screenId: string): Promise<Show | null> {
     const screen = o.screens.get(screenId);
     if (!screen) return null;
     const now = o.now();
-    const skus = [...new Set(screen.items.flatMap((i) => (i.kind === "price" ? [i.sku] : [])))];
+    const until = now + SHOW_HORIZON_MS;
+    const { zones, promotions, skus } = programAt(screen.program, now, until);
     return {
       screenId,
       name: screen.name,
       locale: o.locale,
       at: new Date(now).toISOString(),
-      until: new Date(now + SHOW_HORIZON_MS).toISOString(),
+      until: new Date(until).toISOString(),
       freshnessSeconds: o.freshnessSeconds,
       playlistVersion: screen.playlistVersion,
-      items: screen.items,
+      items: itemsOfProgram(screen.program),
+      layout: screen.program.layout,
+      zones,
+      promotions,
       tiles: await o.tiles.timelines(skus, now),
     };
   }

@@ -320,6 +320,11 @@ export const screens = sqliteTable("screens", {
   playingJson: text("playing_json"),
   /** The last errors the player reported, JSON string[] (newest last, a few kept). */
   errorsJson: text("errors_json"),
+  /**
+   * Layout, zones and scheduled playlists (schemas/screens.ts Program), JSON; null = the one-zone
+   * program of `playlist_json` (screens paired before programs existed). Setting either writes both.
+   */
+  programJson: text("program_json"),
 });
 
 /**
@@ -335,12 +340,34 @@ export const screenPlays = sqliteTable(
     kind: text("kind").notNull(),
     sku: text("sku"),
     contentHash: text("content_hash"),
+    /** The zone and scheduled playlist it played in (null: a one-zone player). */
+    zone: text("zone"),
+    playlist: text("playlist"),
     startAt: integer("start_at").notNull(),
     endAt: integer("end_at").notNull(),
     receivedAt: integer("received_at").notNull(),
   },
-  (t) => [index("screen_plays_screen_start").on(t.screenId, t.startAt)],
+  (t) => [
+    index("screen_plays_screen_start").on(t.screenId, t.startAt),
+    // Pruning by age (SHELFSYNC_SCREEN_PLAYS_RETENTION_DAYS) deletes by received_at.
+    index("screen_plays_received").on(t.receivedAt),
+  ],
 );
+
+/**
+ * Media uploaded for screens: the file is on disk beside the database, named by its content hash
+ * (`media/{sha256}.{ext}`), so an upload of the same bytes is stored once and a player may cache it
+ * for good.
+ */
+export const screenMedia = sqliteTable("screen_media", {
+  hash: text("hash").primaryKey(),
+  type: text("type").notNull(),
+  size: integer("size").notNull(),
+  /** The name it was uploaded under (shown in the console). */
+  name: text("name").notNull(),
+  uploadedAt: integer("uploaded_at").notNull(),
+  uploadedBy: text("uploaded_by").notNull(),
+});
 
 /**
  * What labels were sent, by content hash (the hash is of the shown content, the same for every label

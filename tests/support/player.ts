@@ -15,5 +15,5 @@ export async function pairInBrowser(
   expect(code).toMatch(/^\d{6}$/);
   const accepted = await api(ctl.httpUrl, "POST", `/screens/${screenId}/accept`, { code }, managerToken);
   expect(accepted.status).toBe(200);
-  await page.locator("main.waiting, main.zone").first().waitFor({ timeout: 10_000 });
+  await page.locator("main.waiting, main.screen").first().waitFor({ timeout: 10_000 });
 }

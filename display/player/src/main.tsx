@@ -1,9 +1,18 @@
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
-import type { Playing, PlaylistItem, PlayRecord, Show } from "../../../schemas/screens.ts";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Playing, PlaylistItem, Show } from "../../../schemas/screens.ts";
 import { claimPairing, type ScreenApi, screenApi, startPairing, Unauthorized } from "./net.ts";
 import { queuedPlays, queuePlay, removePlays } from "./plays.ts";
-import { isStale, itemSeconds, nextChange, qrPath, type TileState, tileAt } from "./timeline.ts";
+import {
+  advance,
+  type Cursor,
+  isStale,
+  nextChange,
+  qrPath,
+  type TileState,
+  tileAt,
+  wakeAt,
+} from "./timeline.ts";
 import "./styles.css";
 
 /**
@@ -183,33 +192,141 @@ function PriceTile({ sku, state, stale }: { sku: string; state: TileState; stale
 }
 
 function Item({ item, show, now }: { item: PlaylistItem; show: Show; now: number }) {
-  if (item.kind === "price")
-    return (
-      <PriceTile sku={item.sku} state={tileAt(show, item.sku, now)} stale={isStale(show, lastContact, now)} />
-    );
-  if (item.kind === "image")
-    return <img class="image" src={item.url} alt="" onError={() => report(`image failed: ${item.url}`)} />;
-  return <p class="text">{item.text}</p>;
+  const stale = isStale(show, lastContact, now);
+  switch (item.kind) {
+    case "price":
+      return <PriceTile sku={item.sku} state={tileAt(show, item.sku, now)} stale={stale} />;
+    case "promotion": {
+      const promo = show.promotions[item.promotionId];
+      return (
+        <div class="promotion" data-promotion={item.promotionId}>
+          {(promo?.skus ?? []).map((sku) => (
+            <PriceTile key={sku} sku={sku} state={tileAt(show, sku, now)} stale={stale} />
+          ))}
+        </div>
+      );
+    }
+    case "image":
+      return <img class="image" src={item.url} alt="" onError={() => report(`image failed: ${item.url}`)} />;
+    case "video":
+      return (
+        <video
+          class="video"
+          src={item.url}
+          autoPlay
+          muted
+          loop
+          playsInline
+          onError={() => report(`video failed: ${item.url}`)}
+        />
+      );
+    case "html":
+      // No allow-scripts and no allow-same-origin: the slide is drawn, nothing in it runs, and it
+      // cannot reach this page's storage (the screen's token) or the network as the player.
+      return <iframe class="html" sandbox="" srcdoc={item.html} title="slide" />;
+    default:
+      return <p class="text">{item.text}</p>;
+  }
+}
+
+/**
+ * Keeps the display awake where the page may ask (a secure context, see docs/signage.md Kiosk); the
+ * lock is dropped whenever the page is hidden, so it is asked for again when it shows.
+ */
+function keepAwake(): () => void {
+  const wl = (navigator as Navigator & { wakeLock?: { request(t: "screen"): Promise<unknown> } }).wakeLock;
+  if (!wl || !window.isSecureContext) return () => undefined;
+  const ask = () => {
+    if (document.visibilityState === "visible")
+      wl.request("screen").then(
+        () => {
+          document.documentElement.dataset.wakeLock = "held";
+        },
+        (e) => report(`wake lock: ${e}`),
+      );
+  };
+  ask();
+  document.addEventListener("visibilitychange", ask);
+  return () => document.removeEventListener("visibilitychange", ask);
+}
+
+/** Proof of play for an item that left the screen at `end`. */
+function recordPlay(api: ScreenApi, show: Show, zone: string, c: Cursor, end: number): void {
+  const tile = c.item.kind === "price" ? tileAt(show, c.item.sku, c.start) : null;
+  queuePlay(screenId, {
+    id: newId(),
+    index: c.index,
+    kind: c.item.kind,
+    zone: zone as Playing["zone"],
+    playlist: c.name,
+    ...(c.item.kind === "price" ? { sku: c.item.sku } : {}),
+    ...(tile?.kind === "tile" ? { contentHash: tile.tile.contentHash } : {}),
+    start: new Date(c.start).toISOString(),
+    end: new Date(end).toISOString(),
+  })
+    // Sent at once when the controller is there; kept (and sent with a later heartbeat) when not.
+    .then(() => flushPlays(api))
+    .catch(() => undefined);
 }
 
 function Player({ token, onUnpaired }: { token: string; onUnpaired: () => void }) {
   const [show, setShow] = useState<Show | null>(() => load<Show>("show"));
-  /** Counts every item that came on screen: a one-item playlist plays (and is recorded) again and again. */
-  const [turn, setTurn] = useState(0);
-  const [now, setNow] = useState(Date.now());
+  const [, setFrame] = useState(0);
+  const showRef = useRef(show);
+  /** Per zone (by name) what is on screen. */
+  const cursors = useRef(new Map<string, Cursor | null>());
+  const nowRef = useRef(Date.now());
   const api = screenApi(screenId, token);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  /**
+   * Every zone's next state at this instant (timeline.ts advance), proof of play for what left the
+   * screen, one timer for the next instant anything changes: an item's end, a daypart, a promotion's
+   * end, a tile's step, tiles going stale. All from the cached show: no controller needed.
+   */
+  const tick = () => {
+    clearTimeout(timer.current);
+    const s = showRef.current;
+    const at = Date.now();
+    nowRef.current = at;
+    if (!s?.zones) return setFrame((n) => n + 1);
+    let wake = Number.POSITIVE_INFINITY;
+    for (const z of s.zones) {
+      const before = cursors.current.get(z.zone) ?? null;
+      const r = advance(s, z, before, at);
+      if (r.ended) recordPlay(api, s, z.zone, r.ended, at);
+      cursors.current.set(z.zone, r.cursor);
+      wake = Math.min(wake, wakeAt(s, r.cursor, at) ?? Number.POSITIVE_INFINITY);
+    }
+    for (const name of [...cursors.current.keys()])
+      if (!s.zones.some((z) => z.zone === name)) cursors.current.delete(name);
+    const staleAt = s.freshnessSeconds > 0 ? lastContact + s.freshnessSeconds * 1000 + 1 : 0;
+    if (staleAt > at) wake = Math.min(wake, staleAt);
+    setFrame((n) => n + 1);
+    if (Number.isFinite(wake)) timer.current = setTimeout(tick, Math.max(0, wake - at));
+  };
 
   const accept = (s: Show) => {
     contact();
     save("show", s);
+    showRef.current = s;
     setShow(s);
-    setNow(Date.now());
+    tick();
   };
+
+  useEffect(() => {
+    tick();
+    const release = keepAwake();
+    return () => {
+      clearTimeout(timer.current);
+      release();
+    };
+  }, []);
 
   // The show: fetched, then followed over server-sent events; reconnects after any failure.
   useEffect(() => {
     const abort = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const run = async () => {
       try {
         await api.follow(accept, abort.signal);
@@ -217,35 +334,33 @@ function Player({ token, onUnpaired }: { token: string; onUnpaired: () => void }
         if (e instanceof Unauthorized) return onUnpaired();
         if (abort.signal.aborted) return;
       }
-      timer = setTimeout(() => void run(), RECONNECT_MS);
+      retry = setTimeout(() => void run(), RECONNECT_MS);
     };
     void run();
     return () => {
       abort.abort();
-      clearTimeout(timer);
+      clearTimeout(retry);
     };
   }, [token]);
 
-  const items = show?.items ?? [];
-  const index = items.length ? turn % items.length : 0;
-  const current = items[index];
-
-  // Heartbeat with what is on screen; proof of play goes out with it.
-  const [since] = useState(() => ({ at: Date.now() }));
+  // Heartbeat with what the main zone shows; proof of play goes out with it.
   useEffect(() => {
     const beat = async () => {
-      const playing: Playing | null = current
+      const c = cursors.current.get("main") ?? null;
+      const playing: Playing | null = c
         ? {
-            index,
-            kind: current.kind,
-            ...(current.kind === "price" ? { sku: current.sku } : {}),
-            since: new Date(since.at).toISOString(),
+            index: c.index,
+            kind: c.item.kind,
+            zone: "main",
+            playlist: c.name,
+            ...(c.item.kind === "price" ? { sku: c.item.sku } : {}),
+            since: new Date(c.start).toISOString(),
           }
         : null;
       try {
         await api.heartbeat(playing, errors.splice(0));
         contact();
-        setNow(Date.now());
+        tick();
         await flushPlays(api);
       } catch (e) {
         if (e instanceof Unauthorized) onUnpaired();
@@ -254,52 +369,40 @@ function Player({ token, onUnpaired }: { token: string; onUnpaired: () => void }
     void beat();
     const t = setInterval(() => void beat(), HEARTBEAT_MS);
     return () => clearInterval(t);
-  }, [token, turn, show?.playlistVersion]);
-
-  // The playlist: each item for its seconds, then the next; its play is recorded when it ends.
-  useEffect(() => {
-    if (!current || !show) return;
-    since.at = Date.now();
-    const start = since.at;
-    const i = index;
-    const t = setTimeout(() => {
-      const tile = current.kind === "price" ? tileAt(show, current.sku, start) : null;
-      const done = queuePlay(screenId, {
-        id: newId(),
-        index: i,
-        kind: current.kind,
-        ...(current.kind === "price" ? { sku: current.sku } : {}),
-        ...(tile?.kind === "tile" ? { contentHash: tile.tile.contentHash } : {}),
-        start: new Date(start).toISOString(),
-        end: new Date().toISOString(),
-      });
-      setTurn((n) => n + 1);
-      // Sent at once when the controller is there; kept (and sent with a later heartbeat) when not.
-      done.then(() => flushPlays(api)).catch(() => undefined);
-    }, itemSeconds(current) * 1000);
-    return () => clearTimeout(t);
-  }, [turn, show?.playlistVersion, items.length]);
-
-  // Tiles change on the second from the show's steps, and go stale after the freshness limit.
-  useEffect(() => {
-    if (!show) return;
-    const at = Date.now();
-    const next = nextChange(show, at);
-    const staleAt = show.freshnessSeconds > 0 ? lastContact + show.freshnessSeconds * 1000 + 1 : undefined;
-    const wake = Math.min(
-      next ?? Number.POSITIVE_INFINITY,
-      staleAt && staleAt > at ? staleAt : Number.POSITIVE_INFINITY,
-    );
-    if (!Number.isFinite(wake)) return;
-    const t = setTimeout(() => setNow(Date.now()), Math.max(0, wake - at));
-    return () => clearTimeout(t);
-  }, [show, now]);
+  }, [token]);
 
   if (!show) return <main class="waiting">Screen {screenId}: waiting for the controller…</main>;
-  if (!current) return <main class="waiting">{show.name}: nothing to play</main>;
+  const now = Math.max(nowRef.current, Date.now());
+  // A show from a controller without zones (an older build) is one full-screen zone.
+  const zones = show.zones ?? [];
   return (
-    <main class="zone" data-item-index={index} data-playlist-version={show.playlistVersion}>
-      <Item item={current} show={show} now={Math.max(now, Date.now())} />
+    <main
+      class={`screen layout-${show.layout ?? "full"}`}
+      data-layout={show.layout ?? "full"}
+      data-playlist-version={show.playlistVersion}
+    >
+      {zones.map((z) => {
+        const c = cursors.current.get(z.zone) ?? null;
+        return (
+          <section
+            key={z.zone}
+            class={`zone zone-${z.zone}`}
+            data-zone={z.zone}
+            data-playlist={c?.name}
+            data-item-index={c?.index}
+            data-kind={c?.item.kind}
+          >
+            {c ? (
+              <Item
+                key={`${c.version}.${c.playlist}.${c.index}.${c.start}`}
+                item={c.item}
+                show={show}
+                now={now}
+              />
+            ) : null}
+          </section>
+        );
+      })}
     </main>
   );
 }

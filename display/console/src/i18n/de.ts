@@ -361,6 +361,13 @@ export default {
     remove: "Bildschirm entfernen",
     confirmRemove: "Bildschirm {name} entfernen? Sein Player hört sofort auf.",
     errors: "{n} Player-Fehler",
-    kinds: { price: "Preiskachel", image: "Bild", text: "Text" },
+    kinds: {
+      price: "Preiskachel",
+      image: "Bild",
+      text: "Text",
+      video: "Video",
+      html: "HTML-Folie",
+      promotion: "Aktionskacheln",
+    },
   },
 } satisfies Messages;

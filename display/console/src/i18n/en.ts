@@ -367,7 +367,14 @@ const en = {
     remove: "Remove screen",
     confirmRemove: "Remove screen {name}? Its player stops at once.",
     errors: "{n} player errors",
-    kinds: { price: "Price tile", image: "Image", text: "Text" },
+    kinds: {
+      price: "Price tile",
+      image: "Image",
+      text: "Text",
+      video: "Video",
+      html: "HTML slide",
+      promotion: "Promotion tiles",
+    },
   },
 };
 

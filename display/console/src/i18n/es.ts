@@ -360,6 +360,13 @@ export default {
     remove: "Quitar pantalla",
     confirmRemove: "¿Quitar la pantalla {name}? Su reproductor se detiene en el acto.",
     errors: "{n} errores del reproductor",
-    kinds: { price: "Precio", image: "Imagen", text: "Texto" },
+    kinds: {
+      price: "Precio",
+      image: "Imagen",
+      text: "Texto",
+      video: "Vídeo",
+      html: "Diapositiva HTML",
+      promotion: "Precios de la promoción",
+    },
   },
 } satisfies Messages;

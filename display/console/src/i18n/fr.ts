@@ -361,6 +361,13 @@ export default {
     remove: "Retirer l'écran",
     confirmRemove: "Retirer l'écran {name} ? Son lecteur s'arrête aussitôt.",
     errors: "{n} erreurs du lecteur",
-    kinds: { price: "Prix", image: "Image", text: "Texte" },
+    kinds: {
+      price: "Tuile prix",
+      image: "Image",
+      text: "Texte",
+      video: "Vidéo",
+      html: "Diapositive HTML",
+      promotion: "Tuiles de la promotion",
+    },
   },
 } satisfies Messages;

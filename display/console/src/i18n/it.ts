@@ -364,6 +364,13 @@ export default {
     remove: "Rimuovi schermo",
     confirmRemove: "Rimuovere lo schermo {name}? Il suo player si ferma subito.",
     errors: "{n} errori del player",
-    kinds: { price: "Prezzo", image: "Immagine", text: "Testo" },
+    kinds: {
+      price: "Riquadro prezzo",
+      image: "Immagine",
+      text: "Testo",
+      video: "Video",
+      html: "Diapositiva HTML",
+      promotion: "Riquadri della promozione",
+    },
   },
 } satisfies Messages;

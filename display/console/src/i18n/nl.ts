@@ -360,6 +360,13 @@ export default {
     remove: "Scherm verwijderen",
     confirmRemove: "Scherm {name} verwijderen? De player stopt meteen.",
     errors: "{n} playerfouten",
-    kinds: { price: "Prijstegel", image: "Afbeelding", text: "Tekst" },
+    kinds: {
+      price: "Prijstegel",
+      image: "Afbeelding",
+      text: "Tekst",
+      video: "Video",
+      html: "HTML-dia",
+      promotion: "Actietegels",
+    },
   },
 } satisfies Messages;

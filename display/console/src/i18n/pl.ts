@@ -360,6 +360,13 @@ export default {
     remove: "Usuń ekran",
     confirmRemove: "Usunąć ekran {name}? Jego odtwarzacz zatrzyma się od razu.",
     errors: "Błędy odtwarzacza: {n}",
-    kinds: { price: "Cena", image: "Obraz", text: "Tekst" },
+    kinds: {
+      price: "Kafelek ceny",
+      image: "Obraz",
+      text: "Tekst",
+      video: "Wideo",
+      html: "Slajd HTML",
+      promotion: "Kafelki promocji",
+    },
   },
 } satisfies Messages;

@@ -25,22 +25,29 @@ interface Row {
   seconds: string;
 }
 
+const KINDS = ["price", "promotion", "image", "video", "text", "html"] as const satisfies readonly Kind[];
+/** The one field each kind has besides its seconds. */
+const VALUE_FIELD = {
+  price: "sku",
+  promotion: "promotionId",
+  image: "url",
+  video: "url",
+  text: "text",
+  html: "html",
+} as const satisfies Record<Kind, string>;
+
 const toRow = (i: PlaylistItem): Row => ({
   kind: i.kind,
-  value: i.kind === "price" ? i.sku : i.kind === "image" ? i.url : i.text,
+  value: String((i as Record<string, unknown>)[VALUE_FIELD[i.kind]] ?? ""),
   seconds: i.seconds === undefined ? "" : String(i.seconds),
 });
 
 /** The editor's rows as the API's items; an empty seconds field is left out (the API names what it needs). */
 const toItem = (r: Row): Record<string, unknown> => {
   const seconds = r.seconds.trim() === "" ? undefined : Number(r.seconds);
-  const base =
-    r.kind === "price"
-      ? { sku: r.value.trim() }
-      : r.kind === "image"
-        ? { url: r.value.trim() }
-        : { text: r.value };
-  return { kind: r.kind, ...base, ...(seconds === undefined ? {} : { seconds }) };
+  const field = VALUE_FIELD[r.kind];
+  const value = field === "text" || field === "html" ? r.value : r.value.trim();
+  return { kind: r.kind, [field]: value, ...(seconds === undefined ? {} : { seconds }) };
 };
 
 function PlaylistEditor({ screen, onSaved }: { screen: ScreenReply; onSaved: () => void }) {
@@ -83,7 +90,7 @@ function PlaylistEditor({ screen, onSaved }: { screen: ScreenReply; onSaved: () 
                 value={r.kind}
                 onChange={(e) => set(i, { kind: e.currentTarget.value as Kind })}
               >
-                {(["price", "image", "text"] as const).map((k) => (
+                {KINDS.map((k) => (
                   <option key={k} value={k}>
                     {msg.screens.kinds[k]}
                   </option>
@@ -93,11 +100,7 @@ function PlaylistEditor({ screen, onSaved }: { screen: ScreenReply; onSaved: () 
             <Field
               id={`${id}-value`}
               label={msg.screens.value}
-              error={
-                fieldError(error, `items.${i}.sku`) ??
-                fieldError(error, `items.${i}.url`) ??
-                fieldError(error, `items.${i}.text`)
-              }
+              error={fieldError(error, `items.${i}.${VALUE_FIELD[r.kind]}`)}
             >
               <input
                 id={`${id}-value`}
