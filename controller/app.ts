@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { writeToStream } from "mqtt-packet";
 import packageJson from "../package.json" with { type: "json" };
@@ -259,6 +261,14 @@ export async function startController(
     timeZone: config.timeZone,
     freshnessSeconds: config.screenFreshnessSeconds,
     offlineAfterSeconds: config.screenOfflineSeconds,
+    // Beside the database, as its backups are; an in-memory database keeps them in a temporary folder.
+    mediaDir:
+      config.dbPath === ":memory:"
+        ? join(tmpdir(), `shelfsync-media-${process.pid}`)
+        : join(dirname(resolve(config.dbPath)), "media"),
+    mediaMaxBytes: Math.round(config.screenMediaMaxMb * 1024 * 1024),
+    playsRetentionDays: config.screenPlaysRetentionDays,
+    pairingPerMinute: config.screenPairingPerMinute,
   });
 
   const reports = labelReports({ labels, log: log.child("labels"), watch });

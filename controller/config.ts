@@ -91,6 +91,12 @@ export const configSchema = z.object({
   screenOfflineSeconds: z.coerce.number().int().min(11).default(25),
   /** A player marks its price tiles stale when it has not heard from the controller for this long; 0 = never. */
   screenFreshnessSeconds: z.coerce.number().int().min(0).default(300),
+  /** Largest media file a manager may upload for screens (POST /api/v1/screens/media), MiB. */
+  screenMediaMaxMb: z.coerce.number().positive().max(4096).default(64),
+  /** Proof of play older than this (by when the controller received it) is deleted; 0 = kept for good. */
+  screenPlaysRetentionDays: z.coerce.number().int().min(0).max(36_500).default(90),
+  /** Pairing codes one address may ask for per minute (an unauthenticated route). */
+  screenPairingPerMinute: z.coerce.number().int().min(1).max(10_000).default(20),
   /** Show the EU Omnibus reference price beside announced reductions. */
   omnibus: z
     .enum(["on", "off", "true", "false", "1", "0"])
@@ -271,6 +277,9 @@ const ENV: Record<keyof Config, string> = {
   labelRetries: "SHELFSYNC_LABEL_RETRIES",
   screenOfflineSeconds: "SHELFSYNC_SCREEN_OFFLINE_SECONDS",
   screenFreshnessSeconds: "SHELFSYNC_SCREEN_FRESHNESS_SECONDS",
+  screenMediaMaxMb: "SHELFSYNC_SCREEN_MEDIA_MAX_MB",
+  screenPlaysRetentionDays: "SHELFSYNC_SCREEN_PLAYS_RETENTION_DAYS",
+  screenPairingPerMinute: "SHELFSYNC_SCREEN_PAIRING_PER_MINUTE",
   omnibus: "SHELFSYNC_OMNIBUS",
   omnibusDays: "SHELFSYNC_OMNIBUS_DAYS",
   omnibusProgressive: "SHELFSYNC_OMNIBUS_PROGRESSIVE",

@@ -149,6 +149,21 @@ export const programOfItems = (items: PlaylistItem[]): Program => ({
 export const itemsOfProgram = (p: Program): PlaylistItem[] =>
   p.zones.find((z) => z.zone === "main")?.playlists[0]?.items ?? [];
 
+/** `POST /api/v1/screens/media` and `GET /api/v1/screens/media`: a file players can play. */
+export const mediaReplySchema = z.object({
+  /** sha256 of the bytes: the file's name on disk and in its URL. */
+  hash: z.string(),
+  /** Read from the file's first bytes. */
+  type: z.string(),
+  size: z.number().int(),
+  name: z.string(),
+  /** Where players fetch it (no token needed; cached for good: the URL never changes content). */
+  url: z.string(),
+  uploadedAt: z.string(),
+  uploadedBy: z.string(),
+});
+export type MediaReply = z.infer<typeof mediaReplySchema>;
+
 /** The six-digit code an unpaired player shows (in an element with `data-pairing-code`). */
 export const pairingCodeSchema = z.string().regex(/^\d{6}$/, "must be the six digits the screen shows");
 

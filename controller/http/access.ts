@@ -93,6 +93,9 @@ export const ROUTE_ACCESS = {
   // refuse another screen's id. Pairing itself (before the player has a token) is under /player.
   // Bridges (`bridge` tokens) talk MQTT only; they have no HTTP route beyond /me.
   "GET /api/v1/screens": READ,
+  // Media for playlists: uploaded by managers, listed for people; players fetch files under /player/media.
+  "GET /api/v1/screens/media": READ,
+  "POST /api/v1/screens/media": MANAGER,
   "GET /api/v1/screens/{screenId}": [...READ, "screen"],
   "DELETE /api/v1/screens/{screenId}": MANAGER,
   "POST /api/v1/screens/{screenId}/accept": MANAGER,

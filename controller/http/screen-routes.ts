@@ -3,6 +3,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import {
   heartbeatBodySchema,
+  type MediaReply,
+  mediaReplySchema,
   type PlayRecord,
   playlistBodySchema,
   playRecordSchema,
@@ -78,6 +80,49 @@ export function screenRoutes(s: ControllerServices): Hono {
     (c) => {
       const now = Date.now();
       return c.json(screens.list().map((r) => screenReply(r, now, svc.offlineAfterMs)));
+    },
+  );
+
+  // Before /screens/:screenId, which would take "media" for a screen id.
+  const mediaReply = (m: ReturnType<typeof svc.media.list>[number]): MediaReply => ({
+    ...m,
+    uploadedAt: new Date(m.uploadedAt).toISOString(),
+  });
+  api.get(
+    "/screens/media",
+    doc({
+      summary: "Media uploaded for screens, newest first",
+      tags: ["screens"],
+      ok: { schema: mediaReplySchema.array() },
+    }),
+    (c) => c.json(svc.media.list().map(mediaReply)),
+  );
+  api.post(
+    "/screens/media",
+    doc({
+      summary: "Upload an image or video for playlists: the body is the file's bytes",
+      description:
+        "The type is read from the file's first bytes (PNG, JPEG, GIF, WebP, MP4, WebM; not SVG), never from the name or Content-Type. `?name=` names it in the console. Stored beside the database as `media/{sha256}.{ext}`; the same bytes uploaded again are stored once (200 instead of 201). Larger than `SHELFSYNC_SCREEN_MEDIA_MAX_MB`: 413. The reply's `url` is what an `image` or `video` item plays.",
+      tags: ["screens"],
+      ok: { schema: mediaReplySchema },
+      errors: [400, 413, 415],
+    }),
+    async (c) => {
+      const declared = Number(c.req.header("Content-Length") ?? Number.NaN);
+      if (declared > svc.media.maxBytes)
+        return apiError(
+          c,
+          413,
+          "media_too_large",
+          `body of ${declared} bytes is larger than the limit of ${svc.media.maxBytes} bytes (SHELFSYNC_SCREEN_MEDIA_MAX_MB)`,
+        );
+      const who = identityOf(c);
+      const r = await svc.media.save(c.req.raw.body, c.req.query("name") ?? "", who.name, Date.now());
+      if (!r.ok) {
+        const status = r.error === "media_too_large" ? 413 : r.error === "unsupported_media" ? 415 : 400;
+        return apiError(c, status, r.error, r.message);
+      }
+      return c.json(mediaReply({ ...r.media, url: r.url }), r.created ? 201 : 200);
     },
   );
 
@@ -274,7 +319,8 @@ export function screenRoutes(s: ControllerServices): Hono {
   api.get(
     "/screens/:screenId/plays",
     doc({
-      summary: "Proof of play recorded for a screen, oldest first",
+      summary:
+        "Proof of play recorded for a screen, oldest first (`?limit=`, 1000 by default, at most 100,000)",
       tags: ["screens"],
       ok: { schema: playRecordSchema.array() },
       errors: [404],
@@ -282,8 +328,9 @@ export function screenRoutes(s: ControllerServices): Hono {
     (c) => {
       const r = known(c);
       if (r instanceof Response) return r;
+      const limit = Math.min(Math.max(Number(c.req.query("limit") ?? 1000) || 1000, 1), 100_000);
       return c.json(
-        screens.plays(r.screenId).map((p) => ({
+        screens.plays(r.screenId, limit).map((p) => ({
           id: p.id,
           index: p.index,
           kind: p.kind,

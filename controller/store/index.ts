@@ -4,6 +4,7 @@ import { catalogStore } from "./catalog.ts";
 import { type Db, openDb } from "./db.ts";
 import { feedHistory } from "./feed-history.ts";
 import { labelStore } from "./labels.ts";
+import { mediaStore } from "./media.ts";
 import { onlineStore } from "./online.ts";
 import { overrideStore } from "./overrides.ts";
 import { parityStore } from "./parity.ts";
@@ -41,6 +42,7 @@ export function openStores(
     audit,
     tokens: tokenStore(db),
     screens: screenStore(db),
+    media: mediaStore(db),
     /**
      * Run several store calls as one write transaction. IMMEDIATE: the write lock is taken at BEGIN,
      * so a second writer on the file (the import CLI) waits instead of failing half-way.

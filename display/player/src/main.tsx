@@ -26,6 +26,15 @@ const screenId = decodeURIComponent(location.pathname.replace(/^\/player\/?/, ""
 const key = (what: string) => `shelfsync.screen.${screenId}.${what}`;
 const HEARTBEAT_MS = 10_000;
 const RECONNECT_MS = 2_000;
+/**
+ * While the controller does not answer, reconnects and heartbeats back off to this: a store's
+ * screens do not hammer a controller that is starting again, and a week offline is ~10,000 tries
+ * rather than 300,000. The first show after a reconnect triggers a heartbeat (and the proof-of-play
+ * flush) at once, so coming back is not delayed by it.
+ */
+const BACKOFF_MAX_MS = 60_000;
+const backoff = (base: number, failures: number) =>
+  Math.min(BACKOFF_MAX_MS, base * 2 ** Math.min(failures, 10));
 
 const load = <T,>(what: string): T | null => {
   try {
@@ -90,6 +99,22 @@ async function keepForOffline(): Promise<void> {
   const page = await fetch(location.pathname, { cache: "no-store" });
   if (page.ok) await cache.put("/player/index.html", page);
   document.documentElement.dataset.offlineReady = "true";
+}
+
+/**
+ * The show's uploaded media (images and videos under /player/media/) into Cache Storage as soon as
+ * the show arrives, not when each is first on screen: a screen that loses the controller an hour
+ * later still has the evening's video.
+ */
+async function cacheMedia(show: Show): Promise<void> {
+  if (typeof caches === "undefined") return;
+  const cache = await caches.open(CACHE);
+  const urls = new Set<string>();
+  for (const z of show.zones ?? [])
+    for (const p of z.playlists)
+      for (const i of p.items)
+        if ((i.kind === "image" || i.kind === "video") && i.url.startsWith("/player/media/")) urls.add(i.url);
+  for (const url of urls) if (!(await cache.match(url))) await cache.add(url);
 }
 
 const newId = () =>
@@ -312,6 +337,7 @@ function Player({ token, onUnpaired }: { token: string; onUnpaired: () => void }
     showRef.current = s;
     setShow(s);
     tick();
+    cacheMedia(s).catch((e) => report(`media cache: ${e}`));
   };
 
   useEffect(() => {
@@ -323,18 +349,29 @@ function Player({ token, onUnpaired }: { token: string; onUnpaired: () => void }
     };
   }, []);
 
+  /** Heartbeat now (set below); the first show after a reconnect calls it. */
+  const beatNow = useRef<() => void>(() => undefined);
+
   // The show: fetched, then followed over server-sent events; reconnects after any failure.
   useEffect(() => {
     const abort = new AbortController();
     let retry: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
     const run = async () => {
+      let got = false;
       try {
-        await api.follow(accept, abort.signal);
+        await api.follow((s) => {
+          accept(s);
+          if (!got && failures > 0) beatNow.current();
+          got = true;
+          failures = 0;
+        }, abort.signal);
       } catch (e) {
         if (e instanceof Unauthorized) return onUnpaired();
         if (abort.signal.aborted) return;
       }
-      retry = setTimeout(() => void run(), RECONNECT_MS);
+      if (!got) failures++;
+      retry = setTimeout(() => void run(), backoff(RECONNECT_MS, failures));
     };
     void run();
     return () => {
@@ -345,7 +382,14 @@ function Player({ token, onUnpaired }: { token: string; onUnpaired: () => void }
 
   // Heartbeat with what the main zone shows; proof of play goes out with it.
   useEffect(() => {
+    let failures = 0;
+    let next: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    let busy = false;
     const beat = async () => {
+      // One beat at a time: a reconnect asking for one while another is out would start a second chain.
+      if (busy) return;
+      busy = true;
       const c = cursors.current.get("main") ?? null;
       const playing: Playing | null = c
         ? {
@@ -357,18 +401,26 @@ function Player({ token, onUnpaired }: { token: string; onUnpaired: () => void }
             since: new Date(c.start).toISOString(),
           }
         : null;
+      clearTimeout(next);
       try {
         await api.heartbeat(playing, errors.splice(0));
+        failures = 0;
         contact();
         tick();
         await flushPlays(api);
       } catch (e) {
-        if (e instanceof Unauthorized) onUnpaired();
+        if (e instanceof Unauthorized) return onUnpaired();
+        failures++;
       }
+      busy = false;
+      if (!stopped) next = setTimeout(() => void beat(), backoff(HEARTBEAT_MS, failures));
     };
+    beatNow.current = () => void beat();
     void beat();
-    const t = setInterval(() => void beat(), HEARTBEAT_MS);
-    return () => clearInterval(t);
+    return () => {
+      stopped = true;
+      clearTimeout(next);
+    };
   }, [token]);
 
   if (!show) return <main class="waiting">Screen {screenId}: waiting for the controller…</main>;
