@@ -143,13 +143,16 @@ export function screenShows(o: ScreenShowsOptions) {
         listeners.set(screenId, set);
       }
       set.add(listener);
+      // Read before computing: a write landing while the first show is computed (the label layout
+      // loads on first use, a second or more) must still count as news for the poll below.
+      const revisionBefore = o.revision();
       const current = await show(screenId);
       if (current) {
         lastSent.set(screenId, contentKey(current));
         listener(current);
       }
       if (!timer) {
-        seenRevision = o.revision();
+        seenRevision = revisionBefore;
         computedAt = o.now();
         timer = setInterval(() => void tick(false), pollMs);
         timer.unref?.();
