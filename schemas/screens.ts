@@ -1,5 +1,8 @@
 import { z } from "zod";
 import { moneySchema, offsetInstantSchema, stockStateSchema } from "./common.ts";
+import { LAYOUTS, type LayoutName, ZONES } from "./screen-layouts.ts";
+
+export { LAYOUTS, type LayoutName, ZONES, type ZoneName } from "./screen-layouts.ts";
 
 /**
  * Signage screens (DESIGN.md §3b, issue 11): pairing, the playlist a screen plays, what the player
@@ -55,16 +58,6 @@ export type PlaylistItem = z.infer<typeof playlistItemSchema>;
 export const playlistBodySchema = z.object({ items: z.array(playlistItemSchema).max(500) });
 export type PlaylistBody = z.infer<typeof playlistBodySchema>;
 
-/** Zones a layout is made of, and the layouts (DESIGN.md §3b: "richer layouts, zones and schedules extend it"). */
-export const ZONES = ["main", "side", "ticker"] as const;
-export type ZoneName = (typeof ZONES)[number];
-export const LAYOUTS = {
-  full: ["main"],
-  "main-side": ["main", "side"],
-  "main-ticker": ["main", "ticker"],
-  "main-side-ticker": ["main", "side", "ticker"],
-} as const satisfies Record<string, readonly ZoneName[]>;
-export type LayoutName = keyof typeof LAYOUTS;
 export const layoutSchema = z.enum(Object.keys(LAYOUTS) as [LayoutName, ...LayoutName[]]);
 
 const timeOfDay = z

@@ -14,41 +14,22 @@ import {
   useLoad,
   useSession,
 } from "../ui.tsx";
+import {
+  type ItemRow,
+  MediaLibrary,
+  ProgramEditor,
+  toItem,
+  toItemRow as toRow,
+  VALUE_FIELD,
+} from "./screen-program.tsx";
 
 /** The list is read again this often: a screen that stops beating shows offline within 30 s. */
 const REFRESH_MS = 5_000;
 
 type Kind = PlaylistItem["kind"];
-interface Row {
-  kind: Kind;
-  value: string;
-  seconds: string;
-}
+type Row = ItemRow;
 
 const KINDS = ["price", "promotion", "image", "video", "text", "html"] as const satisfies readonly Kind[];
-/** The one field each kind has besides its seconds. */
-const VALUE_FIELD = {
-  price: "sku",
-  promotion: "promotionId",
-  image: "url",
-  video: "url",
-  text: "text",
-  html: "html",
-} as const satisfies Record<Kind, string>;
-
-const toRow = (i: PlaylistItem): Row => ({
-  kind: i.kind,
-  value: String((i as Record<string, unknown>)[VALUE_FIELD[i.kind]] ?? ""),
-  seconds: i.seconds === undefined ? "" : String(i.seconds),
-});
-
-/** The editor's rows as the API's items; an empty seconds field is left out (the API names what it needs). */
-const toItem = (r: Row): Record<string, unknown> => {
-  const seconds = r.seconds.trim() === "" ? undefined : Number(r.seconds);
-  const field = VALUE_FIELD[r.kind];
-  const value = field === "text" || field === "html" ? r.value : r.value.trim();
-  return { kind: r.kind, [field]: value, ...(seconds === undefined ? {} : { seconds }) };
-};
 
 function PlaylistEditor({ screen, onSaved }: { screen: ScreenReply; onSaved: () => void }) {
   const [rows, setRows] = useState<Row[]>(() => screen.items.map(toRow));
@@ -151,6 +132,7 @@ export function Screens() {
   const session = useSession();
   const list = useLoad((signal) => get<ScreenReply[]>("/screens", signal), []);
   const [editing, setEditing] = useState<string | null>(null);
+  const [programming, setProgramming] = useState<string | null>(null);
   const [pair, setPair] = useState({ screenId: "", code: "", name: "" });
   const [error, setError] = useState<ApiError | null>(null);
   const [paired, setPaired] = useState<string | null>(null);
@@ -277,6 +259,14 @@ export function Screens() {
                             {msg.screens.edit}
                           </button>
                         )}{" "}
+                        {session.can("PUT /api/v1/screens/{screenId}/program") && (
+                          <button
+                            type="button"
+                            onClick={() => setProgramming(programming === s.screenId ? null : s.screenId)}
+                          >
+                            {msg.screens.program}
+                          </button>
+                        )}{" "}
                         {canRemove && (
                           <button
                             type="button"
@@ -307,6 +297,11 @@ export function Screens() {
         list.value
           ?.filter((s) => s.screenId === editing)
           .map((s) => <PlaylistEditor key={s.screenId} screen={s} onSaved={() => list.reload()} />)}
+      {programming &&
+        list.value
+          ?.filter((s) => s.screenId === programming)
+          .map((s) => <ProgramEditor key={s.screenId} screen={s} onSaved={() => list.reload()} />)}
+      <MediaLibrary />
     </section>
   );
 }
