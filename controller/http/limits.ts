@@ -23,8 +23,6 @@ export interface LimitOptions {
 }
 
 const FEED_PATH = /^\/api\/v1\/feeds\/[^/]+$/;
-/** Media uploads are streamed to disk with their own limit (controller/screens/media.ts). */
-const MEDIA_PATH = "/api/v1/screens/media";
 
 export function requestLimits(o: LimitOptions): MiddlewareHandler {
   const jsonLimit = bodyLimit({
@@ -78,7 +76,8 @@ export function requestLimits(o: LimitOptions): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     if (c.req.method === "POST" && FEED_PATH.test(c.req.path)) return feed(c, next);
-    if (c.req.method === "POST" && c.req.path === MEDIA_PATH) return next();
+    // Media uploads stream to disk with their own limit (controller/screens/media.ts).
+    if (c.req.method === "POST" && c.req.path === "/api/v1/screens/media") return next();
     return jsonLimit(c, next);
   };
 }
