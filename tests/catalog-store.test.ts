@@ -109,3 +109,61 @@ describe.each([
     expect(() => stores.db.$client.prepare("DELETE FROM audit_log").run()).toThrow(/append-only/);
   });
 });
+
+// A bulk snapshot (more than 512 SKUs) reuses the live promotions the previous one read while the file
+// is unchanged: every kind of write in between must make the next snapshot read them again.
+describe("bulk snapshots and promotion changes", () => {
+  const stores = storeWith(600, "snapshot-promotions");
+  afterAll(() => stores.close());
+  const skus = new Set(Array.from({ length: 600 }, (_, i) => `S${i}`));
+  const sale = (id: string, sku: string, value: string) => ({
+    promotionId: id,
+    kind: "fixed" as const,
+    skus: [sku],
+    value,
+    currency: "EUR",
+    start: NOW - 1000,
+    end: null,
+    priority: 0,
+    source: "central" as const,
+  });
+  const seen = (sku: string) =>
+    stores.catalog
+      .snapshot(skus, NOW)
+      .promotions(sku, null)
+      .map((p) => `${p.promotionId}=${p.value}`);
+
+  it("sees a promotion saved, changed or removed on this connection", () => {
+    expect(seen("S1")).toEqual([]);
+    stores.promotions.save(sale("p1", "S1", "1.00"), NOW, null);
+    expect(seen("S1")).toEqual(["p1=1.00"]);
+    expect(seen("S1")).toEqual(["p1=1.00"]);
+    stores.promotions.save(sale("p1", "S1", "2.00"), NOW, null);
+    expect(seen("S1")).toEqual(["p1=2.00"]);
+    stores.promotions.remove("p1", NOW - 2000);
+    expect(seen("S1")).toEqual([]);
+  });
+
+  it("does not keep a promotion whose write was rolled back", () => {
+    expect(seen("S2")).toEqual([]);
+    expect(() =>
+      stores.transaction(() => {
+        stores.promotions.save(sale("p2", "S2", "1.00"), NOW, null);
+        expect(seen("S2")).toEqual(["p2=1.00"]);
+        throw new Error("roll back");
+      }),
+    ).toThrow("roll back");
+    expect(seen("S2")).toEqual([]);
+  });
+
+  it("sees a promotion another connection wrote", () => {
+    expect(seen("S3")).toEqual([]);
+    const other = openStores(stores.db.$client.name);
+    try {
+      other.promotions.save(sale("p3", "S3", "1.00"), NOW, null);
+    } finally {
+      other.close();
+    }
+    expect(seen("S3")).toEqual(["p3=1.00"]);
+  });
+});

@@ -269,6 +269,27 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     `SELECT stock.sku, on_hand AS onHand FROM ${KEYS} JOIN stock ON stock.sku = k.value`,
   );
   const allSkus = sql.prepare<[], { sku: string }>("SELECT sku FROM products ORDER BY sku");
+  const totalChanges = sql.prepare<[], { n: number }>("SELECT total_changes() AS n");
+  const dataVersion = sql.prepare<[], { v: number }>("SELECT data_version AS v FROM pragma_data_version()");
+  /**
+   * The live promotions the last bulk snapshot read, and the file's state then. Callers read many
+   * SKUs chunk by chunk (a claims review after a Merchant Center batch with 20,000 sales: ten chunks
+   * of 2,000), and each chunk read and converted every live promotion again. Reused only outside a
+   * transaction (a rolled-back write would leave total_changes moved but the rows as before) and while
+   * nothing was written on this connection (total_changes) or by another (data_version).
+   */
+  let liveMemo: { since: number; version: string; live: Promotion[] } | undefined;
+  const livePromotions = (since: number): Promotion[] => {
+    if (sql.inTransaction) {
+      liveMemo = undefined;
+      return deps.promotions.live(since);
+    }
+    const version = `${totalChanges.get()?.n ?? 0}:${dataVersion.get()?.v ?? 0}`;
+    if (liveMemo && liveMemo.since === since && liveMemo.version === version) return liveMemo.live;
+    const live = deps.promotions.live(since);
+    liveMemo = { since, version, live };
+    return live;
+  };
   const countProducts = sql.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM products");
 
   const isForeignKeyError = (e: unknown) =>
@@ -684,7 +705,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         if (list) list.push(p);
         else m.set(k, [p]);
       };
-      for (const p of deps.promotions.live(since)) {
+      for (const p of livePromotions(since)) {
         if (p.category !== undefined) push(byCategory, p.category, p);
         else for (const sku of p.skus) if (skus.has(sku)) push(bySku, sku, p);
       }
