@@ -4,7 +4,7 @@ import { feedActor } from "../controller/changes/index.ts";
 import { loadConfig } from "../controller/config.ts";
 import { createLogger } from "../controller/log.ts";
 import { feedPipeline } from "../controller/pipeline.ts";
-import type { AnyFeedRow, Lined } from "../controller/store/catalog.ts";
+import { type AnyFeedRow, BatchRejected, type Lined } from "../controller/store/catalog.ts";
 import { openStores } from "../controller/store/index.ts";
 import type { FeedName, PriceRow } from "../schemas/index.ts";
 import { tempDir } from "./support/harness.ts";
@@ -165,5 +165,55 @@ describe("bulk snapshots and promotion changes", () => {
       other.close();
     }
     expect(seen("S3")).toEqual(["p3=1.00"]);
+  });
+});
+
+// A large batch inserts its price rows several to a statement; an unknown SKU is only found by the
+// insert's foreign key, so these check that every row error is still named, in line order, and that
+// rows keep their order in the history.
+describe("price rows inserted several to a statement", () => {
+  const stores = storeWith(1000, "multi-row");
+  afterAll(() => stores.close());
+  const rejected = (rows: Lined<PriceRow>[], sequence: number) => {
+    try {
+      stores.catalog.applyBatch("prices", sequence, "csv", rows, NOW);
+    } catch (e) {
+      if (e instanceof BatchRejected) return e.details.map((d) => `${d.line} ${d.field}`);
+      throw e;
+    }
+    throw new Error("the batch was applied");
+  };
+  const rowsOf = (n: number) =>
+    prices(Array.from({ length: n }, (_, i): [string, number] => [`S${i}`, 1000 + i]));
+
+  it("names every unknown SKU and other row errors in line order, and applies nothing", () => {
+    const rows = rowsOf(1000);
+    for (const i of [8, 498, 997]) (rows[i] as Lined<PriceRow>).row.sku = `NOPE${i}`;
+    (rows[300] as Lined<PriceRow>).row.currency = "USD";
+    expect(rejected(rows, 1)).toEqual(["10 sku", "302 currency", "500 sku", "999 sku"]);
+    expect(stores.catalog.priceHistory("S1")).toEqual([]);
+    expect(stores.catalog.lastSequence("prices")).toBe(null);
+  });
+
+  it("reports the first 100 problems when there are more", () => {
+    const rows = rowsOf(1000);
+    for (let i = 0; i < 1000; i += 7) (rows[i] as Lined<PriceRow>).row.sku = `NOPE${i}`;
+    const lines = Array.from({ length: 100 }, (_, k) => `${k * 7 + 2} sku`);
+    expect(rejected(rows, 1)).toEqual(lines);
+  });
+
+  it("keeps rows in line order, the last of a SKU in force, and the guard rail reading them", () => {
+    const rows = rowsOf(1000);
+    rows.push({ line: 1002, row: { sku: "S5", amountMinor: 1400, currency: "EUR" } });
+    // A cut of more than 50 % from the price this same batch set: held, measured from 1007.
+    rows.push({ line: 1003, row: { sku: "S7", amountMinor: 100, currency: "EUR" } });
+    const applied = stores.catalog.applyBatch("prices", 1, "csv", rows, NOW);
+    expect(applied).toMatchObject({ applied: true, rowsChanged: 1001, held: 1 });
+    expect(stores.catalog.priceHistory("S5").map((h) => h.amountMinor)).toEqual([1005, 1400]);
+    const ids = ["S0", "S1", "S999"].map((s) => stores.catalog.priceHistory(s)[0]?.id ?? 0);
+    expect(ids[0]).toBeLessThan(ids[1] as number);
+    expect(ids[1]).toBeLessThan(ids[2] as number);
+    expect(stores.catalog.priceHistory("S7").map((h) => h.amountMinor)).toEqual([1007]);
+    expect(stores.approvals.list("pending").map((a) => a.sku)).toEqual(["S7"]);
   });
 });

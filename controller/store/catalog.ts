@@ -109,6 +109,14 @@ export interface AppliedBatch {
 
 const MAX_ERRORS = 100;
 /**
+ * Price history rows a batch writes go in several to one INSERT: per row, the statement call is a
+ * good part of the cost (a 100,000-row feed's apply is mostly its inserts), and rows in one statement
+ * keep their order (ids), so nothing that reads the history can tell.
+ */
+const PRICE_ROWS_PER_INSERT = 64;
+/** Bound parameters of one price history row. */
+const PRICE_COLUMNS = 8;
+/**
  * Above this many SKUs, a snapshot reads each table with one keyed query rather than a point query
  * per SKU, and a price batch reads the prices in force with one scan (see currentPricesAt).
  */
@@ -206,10 +214,13 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
        OR products.url IS NOT excluded.url`,
   );
 
+  // In the index's own order (sku, effective_from, feed_sequence, then the rowid), so SQLite walks
+  // the index and sorts nothing: the last row per SKU is the one in force (what priceInForce's
+  // descending order puts first).
   const inForceScan = sql.prepare<[number, number], InForce & { sku: string }>(
     `SELECT sku, amount_minor AS a, currency AS c, effective_to AS "to" FROM price_history
      WHERE effective_from <= ? AND (effective_to IS NULL OR effective_to > ?)
-     ORDER BY sku, effective_from DESC, feed_sequence DESC, id DESC`,
+     ORDER BY sku, effective_from, feed_sequence, id`,
   );
   const recentBatches = sql.prepare<[number], FeedBatchRecord>(
     `SELECT feed, sequence, format, rows_read AS rowsRead, rows_changed AS rowsChanged,
@@ -231,6 +242,10 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   const insertPrice = sql.prepare(
     `INSERT INTO price_history (sku, amount_minor, currency, effective_from, effective_to, feed, feed_sequence, recorded_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertPrices = sql.prepare(
+    `INSERT INTO price_history (sku, amount_minor, currency, effective_from, effective_to, feed, feed_sequence, recorded_at)
+     VALUES ${Array.from({ length: PRICE_ROWS_PER_INSERT }, () => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
   );
   const registerLabel = sql.prepare("INSERT OR IGNORE INTO labels (label_id, created_at) VALUES (?, ?)");
   const relink = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ? AND sku IS NOT ?");
@@ -292,6 +307,69 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   };
   const countProducts = sql.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM products");
 
+  /**
+   * Price rows a batch has decided to write and not yet inserted, with their lines (an unknown SKU is
+   * only found by the insert's foreign key). Flushed before anything in this store reads the price
+   * history, and at the end of a batch's write, inside its transaction: no read ever misses one.
+   */
+  let pendingValues: (string | number | null)[] = [];
+  let pendingRows: { line: number; sku: string }[] = [];
+  /** Where the pending rows' unknown-SKU errors go (the writer of the batch that wrote them). */
+  let pendingErrors: FeedRowError[] | null = null;
+
+  function queuePrice(
+    p: PriceRow,
+    line: number,
+    at: number,
+    to: number | null,
+    feed: LedgerFeed,
+    sequence: number,
+    now: number,
+    errors: FeedRowError[],
+  ): void {
+    if (pendingErrors !== errors) flushPrices();
+    pendingErrors = errors;
+    pendingValues.push(p.sku, p.amountMinor, p.currency, at, to, feed, sequence, now);
+    pendingRows.push({ line, sku: p.sku });
+    if (pendingRows.length >= PRICE_ROWS_PER_INSERT * 16) flushPrices();
+  }
+
+  /** Insert the pending price rows, PRICE_ROWS_PER_INSERT to a statement, the rest one by one. */
+  function flushPrices(): void {
+    if (pendingRows.length === 0) return;
+    const values = pendingValues;
+    const rows = pendingRows;
+    const errors = pendingErrors;
+    pendingValues = [];
+    pendingRows = [];
+    pendingErrors = null;
+    let i = 0;
+    try {
+      for (; i + PRICE_ROWS_PER_INSERT <= rows.length; i += PRICE_ROWS_PER_INSERT) {
+        insertPrices.run(values.slice(i * PRICE_COLUMNS, (i + PRICE_ROWS_PER_INSERT) * PRICE_COLUMNS));
+      }
+    } catch (e) {
+      // A failed statement changed nothing: its rows go one by one below, each unknown SKU named.
+      if (!isForeignKeyError(e)) throw e;
+    }
+    for (; i < rows.length; i++) {
+      try {
+        insertPrice.run(values.slice(i * PRICE_COLUMNS, (i + 1) * PRICE_COLUMNS));
+      } catch (e) {
+        const row = rows[i] as { line: number; sku: string };
+        if (!isForeignKeyError(e) || !errors) throw e;
+        if (errors.length < MAX_ERRORS) errors.push(unknownSku(row.line, row.sku));
+      }
+    }
+  }
+
+  /** Drop pending rows (their batch is being rolled back). */
+  function discardPrices(): void {
+    pendingValues = [];
+    pendingRows = [];
+    pendingErrors = null;
+  }
+
   const isForeignKeyError = (e: unknown) =>
     typeof e === "object" && e !== null && (e as { code?: string }).code === "SQLITE_CONSTRAINT_FOREIGNKEY";
   const unknownSku = (line: number, sku: string): FeedRowError => ({
@@ -315,17 +393,19 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     /** The store's currency: a price row with no price in force to compare with must be in it. */
     currency: string | undefined;
     held: HeldPrice[];
+    /** The batch's row errors (an unknown SKU is found when its queued row is inserted). */
+    errors: FeedRowError[];
   }
 
   /**
    * The price in force at `now` for every SKU, by one ordered scan of the history: for a batch that
    * is large compared with the history (a first load, a full feed into a young store), far cheaper
-   * than a point query per row. The first row per SKU in this order is the one in force.
+   * than a point query per row. The last row per SKU in this order is the one in force.
    */
   function currentPricesAt(now: number): Map<string, InForce> {
+    flushPrices();
     const out = new Map<string, InForce>();
-    for (const r of inForceScan.iterate(now, now))
-      if (!out.has(r.sku)) out.set(r.sku, { a: r.a, c: r.c, to: r.to });
+    for (const r of inForceScan.iterate(now, now)) out.set(r.sku, { a: r.a, c: r.c, to: r.to });
     return out;
   }
 
@@ -339,10 +419,12 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     const { pendingSkus } = batch;
     const to = p.effectiveTo ?? null;
     const at = p.effectiveFrom ?? now;
-    const current =
-      p.effectiveFrom === undefined && batch.inForceNow
-        ? batch.inForceNow.get(p.sku)
-        : priceInForce.get(p.sku, at, at);
+    let current: InForce | undefined;
+    if (p.effectiveFrom === undefined && batch.inForceNow) current = batch.inForceNow.get(p.sku);
+    else {
+      flushPrices();
+      current = priceInForce.get(p.sku, at, at);
+    }
     if (p.effectiveFrom === undefined) {
       // A feed that resends the whole catalogue daily must not grow the history: a row equal to the
       // open-ended price already in force is no change.
@@ -399,7 +481,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       });
       return "held";
     }
-    insertPrice.run(p.sku, p.amountMinor, p.currency, at, to, batch.feed, sequence, now);
+    queuePrice(p, line, at, to, batch.feed, sequence, now, batch.errors);
     // Keep the bulk view equal to what a point query would now see (a SKU may come twice in a batch).
     if (batch.inForceNow && at <= now && (to === null || to > now)) {
       batch.inForceNow.set(p.sku, { a: p.amountMinor, c: p.currency, to });
@@ -437,6 +519,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         screen: options.screen,
         currency: options.currency,
         held: [],
+        errors,
       };
       return priceBatch;
     };
@@ -492,6 +575,9 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
               skus.add(sku);
             }
           } catch (e) {
+            // Rows queued before this one are inserted first, so that errors stay in line order.
+            flushPrices();
+            if (errors.length >= MAX_ERRORS) return;
             if (e instanceof RowRejected) errors.push(e.problem);
             else if (isForeignKeyError(e)) errors.push(unknownSku(line, (row as { sku?: string }).sku ?? ""));
             else throw e;
@@ -525,6 +611,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
      * when none was. For the cumulative guard rail: several cuts in a row measured from the peak.
      */
     peakPriceInForce(sku: string, from: number, to: number): Money | null {
+      flushPrices();
       let peak: Money | null = null;
       const look = (t: number) => {
         const p = priceInForce.get(sku, t, t);
@@ -608,7 +695,13 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
               changedLabels: [],
             };
           const batch = batchWriter(feed, sequence, now, options.expectedPriceRows ?? 0, options);
-          options.write(batch.writer);
+          try {
+            options.write(batch.writer);
+            flushPrices();
+          } catch (e) {
+            discardPrices();
+            throw e;
+          }
           if (batch.writer.errors.length > 0) throw new BatchRejected([...batch.writer.errors]);
           const { changed, held, skus, labels } = batch.outcome();
           insertBatch.run({
@@ -676,6 +769,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
      * what is held at once stays bounded whatever the size of the catalogue and its price history.
      */
     snapshot(skus: ReadonlySet<string>, since: number): CatalogSnapshot {
+      flushPrices();
       if (skus.size <= BULK_READ_THRESHOLD) {
         return {
           product: (sku) => productBySku.get(sku),
@@ -722,7 +816,10 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       };
     },
 
-    priceHistory: (sku: string): PriceHistoryEntry[] => historyBySku.all(sku),
+    priceHistory: (sku: string): PriceHistoryEntry[] => {
+      flushPrices();
+      return historyBySku.all(sku);
+    },
 
     stock: (sku: string): { onHand: number } | undefined => stockBySku.get(sku),
 
@@ -746,6 +843,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
           now,
         );
       } else {
+        flushPrices();
         insertPrice.run(
           a.sku,
           a.proposedAmountMinor,
