@@ -291,18 +291,21 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
    * SKUs chunk by chunk (a claims review after a Merchant Center batch with 20,000 sales: ten chunks
    * of 2,000), and each chunk read and converted every live promotion again. Reused only outside a
    * transaction (a rolled-back write would leave total_changes moved but the rows as before) and while
-   * nothing was written on this connection (total_changes) or by another (data_version).
+   * nothing was written on this connection (total_changes) or by another (data_version). Held weakly:
+   * kept for the chunks of one pass, not for the life of the controller.
    */
-  let liveMemo: { since: number; version: string; live: Promotion[] } | undefined;
+  let liveMemo: { since: number; version: string; live: WeakRef<Promotion[]> } | undefined;
   const livePromotions = (since: number): Promotion[] => {
     if (sql.inTransaction) {
       liveMemo = undefined;
       return deps.promotions.live(since);
     }
     const version = `${totalChanges.get()?.n ?? 0}:${dataVersion.get()?.v ?? 0}`;
-    if (liveMemo && liveMemo.since === since && liveMemo.version === version) return liveMemo.live;
+    const kept =
+      liveMemo?.since === since && liveMemo.version === version ? liveMemo.live.deref() : undefined;
+    if (kept) return kept;
     const live = deps.promotions.live(since);
-    liveMemo = { since, version, live };
+    liveMemo = { since, version, live: new WeakRef(live) };
     return live;
   };
   const countProducts = sql.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM products");
@@ -389,6 +392,12 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     pendingSkus: Set<string>;
     /** The price in force at the batch's instant per SKU, when read in bulk (see currentPricesAt). */
     inForceNow: Map<string, InForce> | null;
+    /**
+     * SKUs this batch wrote a price for, while `inForceNow` is used: their next row (a SKU may come
+     * twice) asks the history itself. A set of the SKUs rather than their new prices in the map: a
+     * 500,000-item first load would otherwise hold half a million price objects until it commits.
+     */
+    written: Set<string>;
     screen: PriceScreen | undefined;
     /** The store's currency: a price row with no price in force to compare with must be in it. */
     currency: string | undefined;
@@ -420,7 +429,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     const to = p.effectiveTo ?? null;
     const at = p.effectiveFrom ?? now;
     let current: InForce | undefined;
-    if (p.effectiveFrom === undefined && batch.inForceNow) current = batch.inForceNow.get(p.sku);
+    if (p.effectiveFrom === undefined && batch.inForceNow && !batch.written.has(p.sku))
+      current = batch.inForceNow.get(p.sku);
     else {
       flushPrices();
       current = priceInForce.get(p.sku, at, at);
@@ -482,10 +492,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       return "held";
     }
     queuePrice(p, line, at, to, batch.feed, sequence, now, batch.errors);
-    // Keep the bulk view equal to what a point query would now see (a SKU may come twice in a batch).
-    if (batch.inForceNow && at <= now && (to === null || to > now)) {
-      batch.inForceNow.set(p.sku, { a: p.amountMinor, c: p.currency, to });
-    }
+    if (batch.inForceNow) batch.written.add(p.sku);
     if (pendingSkus.delete(p.sku)) {
       deps.approvals.supersedeFor(p.sku, now, `a later price came with feed:${batch.feed}#${sequence}`);
     }
@@ -520,6 +527,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         currency: options.currency,
         held: [],
         errors,
+        written: new Set(),
       };
       return priceBatch;
     };

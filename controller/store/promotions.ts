@@ -127,7 +127,9 @@ export function promotionStore(db: Db) {
 
     /** Insert or replace; returns the SKUs whose shelf may change (old and new targets). */
     save(p: Promotion, now: number, sequence: number | null): Set<string> {
-      // Its own transaction (a savepoint inside a feed batch): a 20,000-SKU promotion is one commit.
+      // Its own transaction, so that a 20,000-SKU promotion is one commit. Inside a transaction (a
+      // feed batch writing its sales) no savepoint: the batch is applied whole or rolled back whole.
+      if (sql.inTransaction) return saveNow(p, now, sequence);
       return sql.transaction(() => saveNow(p, now, sequence))();
     },
 
