@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { FEED_NAMES, MERCHANT_FEEDS } from "../schemas/index.ts";
+import { FEED_NAMES, MERCHANT_FEEDS, PARITY_REASONS } from "../schemas/index.ts";
 import { type FeedIngestor, FeedRejected, FeedTooLarge } from "./feeds/ingest.ts";
 import { type MerchantIngestor, MerchantRejected } from "./feeds/merchant/ingest.ts";
 import { syncCounts } from "./labels/views.ts";
@@ -11,7 +11,8 @@ import type { ControllerServices } from "./services.ts";
  * What central ops scrapes from every store (`GET /metrics`, Prometheus text format): labels by sync
  * state, feed batches and rows by outcome, the last sequence per feed, the MQTT link, how long the
  * broker takes to acknowledge a label's content and how long the label takes to show it, bridges,
- * approvals waiting, and the process itself (memory, CPU, event-loop lag). Counters count since the
+ * approvals waiting, the last parity audit (share at parity, mismatches by reason, how long it took),
+ * and the process itself (memory, CPU, event-loop lag). Counters count since the
  * process started; gauges are read from the store at scrape time.
  */
 export interface ControllerMetrics {
@@ -210,6 +211,68 @@ export function controllerMetrics(sources: () => Sources | undefined): Controlle
     collect() {
       const src = s();
       if (src) this.set(src.stores.approvals.pendingCount());
+    },
+  });
+
+  // The last finished parity audit, read at scrape time. Labelled by the kind of its source (a feed,
+  // the product pages) so that a store that never audited has no sample rather than a share of 0.
+  const latestAudit = () => {
+    const a = s()?.stores.parity.latest();
+    if (!a) return undefined;
+    let source = "unknown";
+    try {
+      const kind = (JSON.parse(a.sourceJson) as { kind?: unknown }).kind;
+      if (typeof kind === "string") source = kind;
+    } catch {
+      // An unreadable source still has an outcome worth showing.
+    }
+    return { ...a, source };
+  };
+  new Gauge({
+    name: "shelfsync_parity_share",
+    help: "Share of the compared SKUs at parity with the web shop in the last finished parity audit (0-1)",
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const a = latestAudit();
+      if (a && a.compared > 0) this.set({ source: a.source }, a.atParity / a.compared);
+    },
+  });
+  new Gauge({
+    name: "shelfsync_parity_mismatches",
+    help: "Mismatches by reason in the last finished parity audit",
+    labelNames: ["reason"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const src = s();
+      const a = latestAudit();
+      if (!src || !a) return;
+      const counts = src.stores.parity.mismatchCounts(a.auditId);
+      for (const reason of PARITY_REASONS) this.set({ reason }, counts.get(reason) ?? 0);
+    },
+  });
+  new Gauge({
+    name: "shelfsync_parity_audit_seconds",
+    help: "How long the last finished parity audit took, from its start to its stored outcome",
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const a = latestAudit();
+      if (a?.finishedAt != null) this.set({ source: a.source }, (a.finishedAt - a.at) / 1000);
+    },
+  });
+  new Gauge({
+    name: "shelfsync_parity_last_audit_timestamp_seconds",
+    help: "When the last finished parity audit started (Unix time)",
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const a = latestAudit();
+      if (a) this.set({ source: a.source }, a.at / 1000);
     },
   });
 

@@ -1,7 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
-import { api, authFetch, BROKERS, bridgeLogin, startTestController, waitFor } from "./support/harness.ts";
+import {
+  api,
+  authFetch,
+  BROKERS,
+  bridgeLogin,
+  startTestController,
+  TEST_ADMIN_TOKEN,
+  waitFor,
+} from "./support/harness.ts";
+
+/** The samples of a Prometheus exposition whose name starts with `prefix`, as `name{labels} value` lines. */
+async function metricLines(ctl: Controller, prefix: string): Promise<string[]> {
+  const res = await fetch(`${ctl.httpUrl}/metrics`, {
+    headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+  });
+  expect(res.status).toBe(200);
+  return (await res.text()).split("\n").filter((l) => l.startsWith(prefix));
+}
 
 /** The store's own data (native feeds): what the labels show. */
 const PRODUCTS = `sku,name,netQuantity,unit
@@ -88,6 +105,8 @@ describe.each(BROKERS)("parity end to end against %s, labels acknowledging", (br
   });
 
   it("online price changes → mismatch with both values → store price fixed → parity back to 100%", async () => {
+    // Before any audit, /metrics has no parity share at all (not a share of 0).
+    expect(await metricLines(ctl, "shelfsync_parity_")).toEqual([]);
     // The shop's feed as it is: every shelf at parity.
     expect(await post(ctl, "merchant?sequence=1", ONLINE("9.99"), "text/tab-separated-values")).toMatchObject(
       {
@@ -113,12 +132,28 @@ describe.each(BROKERS)("parity end to end against %s, labels acknowledging", (br
       shelf: { price: { amountMinor: 999, currency: "USD", text: "$9.99" } },
     });
     expect([...a.mismatches[0].labelIds].sort()).toEqual([...oilLabels].sort());
+    // The same audit in /metrics: its share, its mismatches by reason, how long it took.
+    const m = await metricLines(ctl, "shelfsync_parity_");
+    const sample = (line: string) => Number(m.find((l) => l.startsWith(line))?.slice(line.length + 1));
+    expect(sample('shelfsync_parity_share{source="upload"}')).toBeCloseTo(2 / 3, 9);
+    expect(sample('shelfsync_parity_mismatches{reason="price"}')).toBe(1);
+    expect(sample('shelfsync_parity_mismatches{reason="stock"}')).toBe(0);
+    expect(sample('shelfsync_parity_audit_seconds{source="upload"}')).toBeGreaterThanOrEqual(0);
+    expect(sample('shelfsync_parity_last_audit_timestamp_seconds{source="upload"}')).toBe(
+      Date.parse(a.at) / 1000,
+    );
 
     // The store takes the shop's price; once the labels show it, parity is back to 100 %.
     await post(ctl, "prices?sequence=2", PRICES("10.49"), "text/csv");
     await waitFor(allShowing, 10_000, "labels acknowledge the new price");
     a = await audit();
     expect(a).toMatchObject({ compared: 3, atParity: 3, mismatched: 0, parityShare: 1, mismatches: [] });
+    expect(await metricLines(ctl, 'shelfsync_parity_share{source="upload"}')).toEqual([
+      'shelfsync_parity_share{source="upload"} 1',
+    ]);
+    expect(await metricLines(ctl, 'shelfsync_parity_mismatches{reason="price"}')).toEqual([
+      'shelfsync_parity_mismatches{reason="price"} 0',
+    ]);
     const latest = await api(ctl.httpUrl, "GET", "/parity");
     expect(latest.json.auditId).toBe(a.auditId);
   });

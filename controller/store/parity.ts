@@ -93,6 +93,9 @@ export function parityStore(db: Db) {
   const mismatchesByReason = sql.prepare<[number, string, number], MismatchRow>(
     `SELECT ${MISMATCH_COLUMNS} FROM parity_mismatches WHERE audit_id = ? AND reason = ? ORDER BY sku LIMIT ?`,
   );
+  const countsByReason = sql.prepare<[number], { reason: string; n: number }>(
+    "SELECT reason, COUNT(*) AS n FROM parity_mismatches WHERE audit_id = ? GROUP BY reason",
+  );
   const countAll = sql.prepare<[number], { n: number }>(
     "SELECT COUNT(*) AS n FROM parity_mismatches WHERE audit_id = ?",
   );
@@ -183,6 +186,10 @@ export function parityStore(db: Db) {
 
     audit: (auditId: number): AuditRow | undefined => byId.get(auditId),
     latest: (): AuditRow | undefined => latestDone.get(),
+    /** An audit's mismatches counted by reason (reasons without any are absent). */
+    mismatchCounts(auditId: number): Map<string, number> {
+      return new Map(countsByReason.all(auditId).map((r) => [r.reason, r.n]));
+    },
     mismatches(auditId: number, limit: number, reason?: string): { rows: MismatchRow[]; total: number } {
       if (reason) {
         return {
