@@ -18,18 +18,18 @@ export function nightly(
     hourCycle: "h23",
   });
   let lastNight: string | undefined;
-  const check = () => {
+  const check = (atStart: boolean) => {
     const p = Object.fromEntries(parts.formatToParts(now()).map((x) => [x.type, x.value]));
     const date = `${p.year}-${p.month}-${p.day}`;
     if (Number(p.hour) >= hour && lastNight !== date) {
-      // The first check of a day at or after the hour; a controller started later that day waits for the next.
-      const first = lastNight === undefined;
+      // The first check of a day at or after the hour. A controller started later that day waits for
+      // the next night; one running since before the hour runs now, even when the clock skipped it.
       lastNight = date;
-      if (!first || Number(p.hour) === hour) run();
+      if (!atStart || Number(p.hour) === hour) run();
     }
   };
-  check();
-  const timer = setInterval(check, 5 * 60_000);
+  check(true);
+  const timer = setInterval(() => check(false), 5 * 60_000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
