@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
 import { ADMIN_TOKEN_NAME } from "../controller/auth.ts";
 import { storeTopics } from "../schemas/index.ts";
-import { type BenchRow, freePortPair, row, scratchDir } from "./support.ts";
+import { type BenchRow, freePortPair, procMemory, row, scratchDir } from "./support.ts";
 
 /**
  * Issue 13 §2: footprint and latency as a user runs it. The built controller (`npm start` runs
@@ -46,14 +46,14 @@ interface ProcStat {
 }
 
 function procStat(pid: number): ProcStat {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the line.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]);
+  const { rssMb, threads } = procMemory(pid);
   return {
-    rssMb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024,
-    threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0),
+    rssMb,
+    threads,
     cpuMs: (ticks * 1000) / 100, // USER_HZ is 100 on Linux
   };
 }

@@ -1,11 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { type BenchRow, freePortPair, row, scratchDir } from "./support.ts";
+import { type BenchRow, freePortPair, procMemory, row, rssMb, scratchDir } from "./support.ts";
 
 /**
  * Issue 12's memory bar, measured on the built controller as a process of its own (as `npm start`
@@ -37,12 +36,6 @@ const GOALS = { growthMb: 20, peakMb: 512, healthMs: 100 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const ports = () => freePortPair(Number(env.ROBUSTNESS_PORT ?? 19_600));
-
-/** VmRSS of a process, MB. */
-export function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
 
 const children = new Set<ChildProcess>();
 process.once("exit", () => {
@@ -293,9 +286,8 @@ function badRequest(i: number): {
 
 /** RssAnon / RssFile / RssShmem of a process, MB (where an RSS growth is). */
 function rssSplit(pid: number): string {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const mb = (k: string) => (Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024).toFixed(1);
-  return `anon ${mb("RssAnon")} file ${mb("RssFile")} shmem ${mb("RssShmem")}`;
+  const m = procMemory(pid);
+  return `anon ${m.anonMb.toFixed(1)} file ${m.fileMb.toFixed(1)} shmem ${m.shmemMb.toFixed(1)}`;
 }
 
 /** The controller's own account of its memory (GET /metrics), for ROBUSTNESS_VERBOSE runs. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -73,3 +73,29 @@ export async function freePortPair(first: number): Promise<[number, number]> {
   }
   throw new Error(`no two free ports from ${first}`);
 }
+
+/** What /proc/<pid>/status says of a process's memory (MB) and threads: the one reader the benches share. */
+export interface ProcMemory {
+  /** VmRSS: resident set, the figure the memory bars are about. */
+  rssMb: number;
+  /** Its split: anonymous (heap, buffers), file-backed (code, mapped files), shared memory. */
+  anonMb: number;
+  fileMb: number;
+  shmemMb: number;
+  threads: number;
+}
+
+export function procMemory(pid: number): ProcMemory {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
+  return {
+    rssMb: field("VmRSS") / 1024,
+    anonMb: field("RssAnon") / 1024,
+    fileMb: field("RssFile") / 1024,
+    shmemMb: field("RssShmem") / 1024,
+    threads: field("Threads"),
+  };
+}
+
+/** VmRSS of a process, MB. */
+export const rssMb = (pid: number): number => procMemory(pid).rssMb;
