@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import mqtt, { type IClientOptions } from "mqtt";
+import type { IClientOptions } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
@@ -14,52 +14,17 @@ import {
   tokenFor,
   waitFor,
 } from "./support/harness.ts";
+import { connectAs, type ProbeOutcome, tryConnect, tryPublish } from "./support/mqtt-probe.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 /** Each refused payload carries this, so the watcher can tell whether any got through. */
 const MARK = `forged-${randomUUID().slice(0, 8)}`;
 
-type Outcome = "accepted" | "refused";
-
-/**
- * One publish at QoS 1 on a fresh connection. The embedded broker (MQTT 3.1.1) has no negative
- * PUBACK: it closes the connection of a client whose publish it refuses. So: PUBACK = accepted, the
- * connection closed first = refused.
- */
-async function tryPublish(
-  url: string,
-  login: IClientOptions,
-  topic: string,
-  retain: boolean,
-): Promise<Outcome> {
-  const client = await mqtt.connectAsync(url, {
-    ...login,
-    clientId: `try-${randomUUID().slice(0, 8)}`,
-    reconnectPeriod: 0,
+/** A publish with bridge ap1's credentials (or ops'), over MQTT 3.1.1 as bridges connect. */
+const probe = (url: string, login: IClientOptions, topic: string, retain: boolean) =>
+  tryPublish(url, login, topic, JSON.stringify({ v: PROTOCOL_VERSION, mark: MARK, displayedHash: MARK }), {
+    retain,
   });
-  const outcome = await new Promise<Outcome>((resolve) => {
-    client.once("close", () => resolve("refused"));
-    client.publish(
-      topic,
-      JSON.stringify({ v: PROTOCOL_VERSION, mark: MARK, displayedHash: MARK }),
-      { qos: 1, retain },
-      (err) => resolve(err ? "refused" : "accepted"),
-    );
-  });
-  await client.endAsync(true);
-  return outcome;
-}
-
-/** Whether a CONNECT with these credentials is accepted. */
-async function tryConnect(url: string, login: IClientOptions): Promise<Outcome> {
-  try {
-    const client = await mqtt.connectAsync(url, { ...login, reconnectPeriod: 0, connectTimeout: 3_000 });
-    await client.endAsync(true);
-    return "accepted";
-  } catch {
-    return "refused";
-  }
-}
 
 describe("MQTT sign-in and ACLs on the embedded broker (SHELFSYNC_MQTT_AUTH=required)", () => {
   let ctl: Controller & { cleanup(): Promise<void> };
@@ -152,11 +117,11 @@ describe("MQTT sign-in and ACLs on the embedded broker (SHELFSYNC_MQTT_AUTH=requ
       ["another store's label", storeTopics("other-store").label(mine, "state"), false],
       ["outside the tree, retained", "elsewhere/anything", true],
     ];
-    const outcomes: Record<string, Outcome> = {};
+    const outcomes: Record<string, ProbeOutcome> = {};
     for (const [what, topic, retain] of attempts)
-      outcomes[what] = await tryPublish(ctl.mqttUrl, ap1Login, topic, retain);
+      outcomes[what] = await probe(ctl.mqttUrl, ap1Login, topic, retain);
     // The one thing it may do, on the same terms: its own label's state.
-    const own = await tryPublish(ctl.mqttUrl, ap1Login, t.label(mine, "state"), false);
+    const own = await probe(ctl.mqttUrl, ap1Login, t.label(mine, "state"), false);
     const refusedCount = Object.values(outcomes).filter((o) => o === "refused").length;
     console.log(
       `[bar] embedded broker: ${refusedCount} of ${attempts.length} publishes with bridge ap1's credentials refused ` +
@@ -165,10 +130,7 @@ describe("MQTT sign-in and ACLs on the embedded broker (SHELFSYNC_MQTT_AUTH=requ
     expect(outcomes).toEqual(Object.fromEntries(attempts.map(([what]) => [what, "refused"])));
     expect(own).toBe("accepted");
     // A subscription outside its needs is refused (0x80), and the connection stays.
-    const sub = await mqtt.connectAsync(ctl.mqttUrl, {
-      ...ap1Login,
-      clientId: `sub-${randomUUID().slice(0, 8)}`,
-    });
+    const { client: sub } = await connectAs(ctl.mqttUrl, ap1Login);
     await expect(sub.subscribeAsync("shelfsync/#")).rejects.toThrow(/Subscribe error/);
     expect((await sub.subscribeAsync(t.anyLabel("content")))[0]?.qos).toBe(0);
     await sub.endAsync();
@@ -185,21 +147,16 @@ describe("MQTT sign-in and ACLs on the embedded broker (SHELFSYNC_MQTT_AUTH=requ
   });
 
   it("lets an ops sign-in watch and not publish", async () => {
-    expect(await tryPublish(ctl.mqttUrl, OPS_LOGIN, t.label(ap1.labelIds[0] as string, "state"), false)).toBe(
+    expect(await probe(ctl.mqttUrl, OPS_LOGIN, t.label(ap1.labelIds[0] as string, "state"), false)).toBe(
       "refused",
     );
   });
 
   it("ends a live sign-in when its token is revoked: at once over HTTP, at the next check after the CLI", async () => {
-    const connectAs = async (login: { username: string; password: string }) => {
-      const client = await mqtt.connectAsync(ctl.mqttUrl, { ...login, reconnectPeriod: 0 });
-      const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
-      return { client, closed };
-    };
     // Over HTTP: the revocation closes the connection before the reply is used.
     const viaHttp = bridgeLogin(ctl, "ap-revoked-http");
-    const a = await connectAs(viaHttp);
-    const stayer = await connectAs(bridgeLogin(ctl, "ap-stays"));
+    const a = await connectAs(ctl.mqttUrl, viaHttp);
+    const stayer = await connectAs(ctl.mqttUrl, bridgeLogin(ctl, "ap-stays"));
     expect((await api(ctl.httpUrl, "DELETE", "/tokens/ap-revoked-http")).status).toBe(200);
     // Signed out by the revocation itself: nothing is left for a check to find.
     expect(ctl.broker?.signOutRevoked()).toBe(0);
@@ -207,7 +164,7 @@ describe("MQTT sign-in and ACLs on the embedded broker (SHELFSYNC_MQTT_AUTH=requ
     expect(await tryConnect(ctl.mqttUrl, viaHttp)).toBe("refused");
     // On the file (what `npm run token -- revoke` does): the periodic check finds it.
     const viaFile = bridgeLogin(ctl, "ap-revoked-file");
-    const b = await connectAs(viaFile);
+    const b = await connectAs(ctl.mqttUrl, viaFile);
     ctl.stores.tokens.revoke("ap-revoked-file", Date.now());
     expect(ctl.broker?.signOutRevoked()).toBe(1);
     await b.closed;

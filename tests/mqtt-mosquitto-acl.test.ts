@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import mqtt, { type IClientOptions } from "mqtt";
+import type { IClientOptions } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Controller, startController } from "../controller/app.ts";
 import { loadConfig } from "../controller/config.ts";
@@ -21,6 +21,7 @@ import {
   uniqueStoreId,
   waitFor,
 } from "./support/harness.ts";
+import { connectAs, tryConnect as connectProbe, tryPublish as publishProbe } from "./support/mqtt-probe.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const MARK = `forged-${randomUUID().slice(0, 8)}`;
@@ -42,47 +43,16 @@ async function freePortInRange(): Promise<number> {
 }
 
 /**
- * One publish at QoS 1 over MQTT 5. Mosquitto drops a refused QoS 0 publish silently and, over MQTT
- * 3.1.1, acknowledges a refused QoS 1 one all the same; over MQTT 5 the PUBACK carries the reason
- * (0x87 not authorised), which is what this counts.
+ * Probes over MQTT 5: Mosquitto drops a refused QoS 0 publish silently and, over MQTT 3.1.1,
+ * acknowledges a refused QoS 1 one all the same; over MQTT 5 the PUBACK carries the reason (0x87 not
+ * authorised), which is what is counted.
  */
-async function tryPublish(url: string, login: IClientOptions, topic: string, retain: boolean) {
-  const client = await mqtt.connectAsync(url, {
-    ...login,
+const tryPublish = (url: string, login: IClientOptions, topic: string, retain: boolean) =>
+  publishProbe(url, login, topic, JSON.stringify({ v: PROTOCOL_VERSION, mark: MARK, displayedHash: MARK }), {
+    retain,
     protocolVersion: 5,
-    clientId: `try-${randomUUID().slice(0, 8)}`,
-    reconnectPeriod: 0,
   });
-  const code = await new Promise<number>((resolve) =>
-    client.publish(
-      topic,
-      JSON.stringify({ v: PROTOCOL_VERSION, mark: MARK, displayedHash: MARK }),
-      { qos: 1, retain },
-      (err) => resolve(err ? ((err as { code?: number }).code ?? -1) : 0),
-    ),
-  );
-  await client.endAsync();
-  return code === 0
-    ? ("accepted" as const)
-    : code === 0x87
-      ? ("refused" as const)
-      : (`code ${code}` as const);
-}
-
-async function tryConnect(url: string, login: IClientOptions) {
-  try {
-    const c = await mqtt.connectAsync(url, {
-      ...login,
-      protocolVersion: 5,
-      reconnectPeriod: 0,
-      connectTimeout: 3_000,
-    });
-    await c.endAsync();
-    return "accepted";
-  } catch {
-    return "refused";
-  }
-}
+const tryConnect = (url: string, login: IClientOptions) => connectProbe(url, login, 5);
 
 describe("Mosquitto with the password and ACL files the controller writes", () => {
   const dir = tempDir("shelfsync-mosquitto-");
@@ -237,10 +207,7 @@ describe("Mosquitto with the password and ACL files the controller writes", () =
   });
 
   it("refuses a bridge publishing as another bridge, another label's state or any content (PUBACK 0x87)", async () => {
-    const watcher = await mqtt.connectAsync(url, {
-      ...login.ops,
-      clientId: `watch-${randomUUID().slice(0, 8)}`,
-    });
+    const { client: watcher } = await connectAs(url, login.ops as IClientOptions);
     const seen: string[] = [];
     watcher.on("message", (topic, payload) => {
       if (payload.toString().includes(MARK)) seen.push(topic);
