@@ -191,6 +191,10 @@ export async function startController(
         log: log.child("central"),
         timeoutMs: config.centralTimeoutSeconds * 1000,
         retries: config.centralRetries,
+        // The same per-batch limits and the same queue as a POSTed batch.
+        maxBytes: config.feedMaxMb * 1024 * 1024,
+        maxRows: config.feedMaxRows,
+        admission: pipeline.admission,
         backoff: {
           initialMs: Math.min(5_000, config.centralIntervalSeconds * 1000),
           maxMs: Math.min(300_000, config.centralIntervalSeconds * 1000),
@@ -413,6 +417,7 @@ export async function startController(
     sync,
     changes,
     ingest,
+    feedAdmission: pipeline.admission,
     ingestMerchant,
     onlineSources: online,
     parity,

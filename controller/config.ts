@@ -11,6 +11,7 @@ import {
   optionProblem,
   SOURCE_MODES,
 } from "../schemas/index.ts";
+import { FEED_QUEUE_DEFAULTS } from "./feeds/admission.ts";
 import { UNIT_BASES, type UnitBase } from "./pricing/index.ts";
 
 /**
@@ -245,8 +246,8 @@ export const configSchema = z.object({
    */
   feedMaxRows: z.coerce.number().int().min(1).max(100_000_000).default(250_000),
   /** Feed batches read and applied at once; more wait (up to SHELFSYNC_FEED_QUEUE) or get 429. */
-  feedConcurrency: z.coerce.number().int().min(1).max(64).default(1),
-  feedQueue: z.coerce.number().int().min(0).max(1000).default(32),
+  feedConcurrency: z.coerce.number().int().min(1).max(64).default(FEED_QUEUE_DEFAULTS.concurrency),
+  feedQueue: z.coerce.number().int().min(0).max(1000).default(FEED_QUEUE_DEFAULTS.queue),
   /** Largest MQTT payload the controller handles from devices, KiB; bigger ones are dropped and logged. */
   mqttMaxPayloadKb: z.coerce.number().int().min(1).max(262_144).default(64),
   feedMaxSequenceJump: z.coerce.number().int().min(1).max(999_999_999_999_999).default(1_000_000),

@@ -1,5 +1,6 @@
 import { changeSet } from "./changes/index.ts";
 import type { Config } from "./config.ts";
+import { FEED_QUEUE_DEFAULTS, feedAdmission } from "./feeds/admission.ts";
 import { feedIngestor } from "./feeds/ingest.ts";
 import { merchantIngestor } from "./feeds/merchant/ingest.ts";
 import { claimReview, claimTracker } from "./labels/claims.ts";
@@ -24,7 +25,17 @@ export type PipelineConfig = Pick<
   | "guardMaxCut"
   | "guardMaxRaise"
 > &
-  Partial<Pick<Config, "feedMaxSequenceJump" | "guardWindowDays" | "feedMaxMb" | "feedMaxRows">> &
+  Partial<
+    Pick<
+      Config,
+      | "feedMaxSequenceJump"
+      | "guardWindowDays"
+      | "feedMaxMb"
+      | "feedMaxRows"
+      | "feedConcurrency"
+      | "feedQueue"
+    >
+  > &
   Partial<Pick<Config, "currency" | "storeId" | "storeCode">>;
 
 /** Guard-rail policy from the configuration. */
@@ -87,7 +98,14 @@ export function feedPipeline(
     ...(options.now ? { now: options.now } : {}),
     ...(watch ? { afterCommit: watch.tryWrite } : {}),
   });
+  // One feed queue per process: POSTed batches, the CLI's direct import, chain messages and central
+  // catch-up all take their turns here (SHELFSYNC_FEED_CONCURRENCY at once).
+  const admission = feedAdmission({
+    concurrency: config.feedConcurrency ?? FEED_QUEUE_DEFAULTS.concurrency,
+    queue: config.feedQueue ?? FEED_QUEUE_DEFAULTS.queue,
+  });
   const ingest = feedIngestor({
+    admission,
     catalog: stores.catalog,
     changes,
     timeZone: config.timeZone,
@@ -107,5 +125,5 @@ export function feedPipeline(
     ...(watch ? { watch } : {}),
     ...(config.feedMaxSequenceJump ? { maxSequenceJump: config.feedMaxSequenceJump } : {}),
   });
-  return { policy, sync, changes, ingest, ingestMerchant };
+  return { policy, sync, changes, admission, ingest, ingestMerchant };
 }

@@ -1,5 +1,6 @@
 import type { Changes } from "./changes/index.ts";
 import type { Config } from "./config.ts";
+import type { FeedAdmission } from "./feeds/admission.ts";
 import type { CentralCatchUp } from "./feeds/catch-up.ts";
 import type { FeedIngestor } from "./feeds/ingest.ts";
 import type { MerchantIngestor } from "./feeds/merchant/ingest.ts";
@@ -35,6 +36,8 @@ export interface ControllerServices {
   /** Every change to the store's data: apply → audit → refresh the labels (controller/changes). */
   changes: Changes;
   ingest: FeedIngestor;
+  /** The feed queue every batch takes a turn of (feeds/admission.ts). */
+  feedAdmission: FeedAdmission;
   /** Merchant Center product and local inventory batches (HTTP, pulls, CLI). */
   ingestMerchant: MerchantIngestor;
   /** The web shop's feeds pulled from SHELFSYNC_ONLINE_FEED_URL / SHELFSYNC_LOCAL_INVENTORY_URL. */

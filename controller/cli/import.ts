@@ -12,7 +12,7 @@ import {
 } from "../../schemas/index.ts";
 import { adminTokenFile } from "../auth.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
-import { FeedRejected } from "../feeds/ingest.ts";
+import { FeedRejected, FeedTooLarge } from "../feeds/ingest.ts";
 import { createLogger } from "../log.ts";
 import { feedPipeline } from "../pipeline.ts";
 import { NewerDatabaseError, UnusableDatabaseError } from "../store/db.ts";
@@ -26,7 +26,9 @@ import { importMerchant, MERCHANT_USAGE } from "./import-merchant.ts";
  * If a controller answers on SHELFSYNC_HTTP_PORT, the file is streamed to its API (with the token of
  * SHELFSYNC_TOKEN, SHELFSYNC_ADMIN_TOKEN or the first start's admin-token file), so labels update at
  * once. Otherwise (or with --direct) the batch goes straight into the SQLite file through the same
- * ingestion code; label content is then recomputed there and published when the controller starts.
+ * ingestion code (the same feed queue turn and the same per-batch limits, SHELFSYNC_FEED_MAX_MB and
+ * SHELFSYNC_FEED_MAX_ROWS, as a POSTed batch); label content is then recomputed there and published
+ * when the controller starts.
  */
 const USAGE =
   "usage: npm run import -- <products|prices|stock> <file.csv|.ndjson|.jsonl|.json> [--sequence N] [--direct]";
@@ -190,6 +192,10 @@ async function main(): Promise<number | undefined> {
       });
     } catch (e) {
       bar.stop();
+      if (e instanceof FeedTooLarge) {
+        process.stderr.write(`import refused: ${e.message}\n`);
+        process.exit(1);
+      }
       if (!(e instanceof FeedRejected)) throw e;
       process.stderr.write(`import rejected: ${e.message}\n`);
       for (const d of e.details) process.stderr.write(`  line ${d.line} ${d.field}: ${d.reason}\n`);

@@ -5,6 +5,7 @@ import type { Changes } from "../changes/index.ts";
 import type { Logger } from "../log.ts";
 import { pull, type Validators } from "../pull/http-pull.ts";
 import type { AnyFeedRow, CatalogStore, Lined } from "../store/catalog.ts";
+import type { FeedAdmission } from "./admission.ts";
 import { feedRowReader } from "./ingest.ts";
 import { formatFromContentType } from "./parse/index.ts";
 
@@ -45,11 +46,25 @@ interface Pulled {
   rows: Lined<AnyFeedRow>[];
 }
 
+/**
+ * A pulled batch as a run keeps it until its end: the rows of a batch it is going to apply (a
+ * missing one, a newer one), only the keys of one already applied (all they are needed for is to
+ * tell which rows of a missing batch a later batch supersedes).
+ */
+interface Held {
+  sequence: number;
+  format: FeedFormat;
+  rows: Lined<AnyFeedRow>[] | null;
+  keys: (string | null)[];
+}
+
 /** Central answered something the store cannot use: retried at the next run, not at once. */
 export class CatchUpError extends Error {}
 
 /** Pulled batches per run at most: a store years behind is caught up over several runs. */
 const MAX_BATCHES_PER_RUN = 500;
+/** A batch's largest body when no SHELFSYNC_FEED_MAX_MB is given. */
+const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
 
 /** The key a row writes: a later batch that sends the same key supersedes it. Dated prices have none. */
 function rowKey(feed: FeedName, row: AnyFeedRow): string | null {
@@ -71,13 +86,28 @@ export function centralCatchUp(deps: {
   backoff?: { initialMs: number; maxMs: number };
   /** Between the retries of one pull (default 0.5 s doubling up to 5 s). */
   pullBackoff?: { initialMs: number; maxMs: number };
-  /** Largest body of one batch (default 512 MiB). */
+  /** Largest body of one batch: SHELFSYNC_FEED_MAX_MB, as for a POSTed batch (default 512 MiB). */
   maxBytes?: number;
+  /**
+   * Most rows of one batch (SHELFSYNC_FEED_MAX_ROWS, as for a POSTed batch), and the most rows of
+   * newer batches one run holds before it applies them: past it the run stops pulling, applies what
+   * it has and leaves the rest to the next run.
+   */
+  maxRows?: number;
+  /**
+   * The controller's feed queue (feeds/admission.ts): each pulled batch is read, and each one
+   * applied, in a turn of the same queue as POSTed batches, so a catch-up run adds no batch in memory
+   * beyond SHELFSYNC_FEED_CONCURRENCY. Without it (tests of this module alone) nothing is waited for.
+   */
+  admission?: FeedAdmission;
   now?: () => number;
 }) {
   const { catalog, log } = deps;
   const now = deps.now ?? Date.now;
-  const readRows = feedRowReader(deps.timeZone);
+  const readRows = feedRowReader(deps.timeZone, deps.maxBytes, deps.maxRows);
+  /** A turn of the feed queue; a catch-up run waits for it (it is never refused). */
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> =>
+    deps.admission ? deps.admission.turn(work) : work();
   const base = deps.url.replace(/\/+$/, "");
   const runBackoff = deps.backoff ?? { initialMs: 5_000, maxMs: 300_000 };
   const validators = new Map<string, Validators>();
@@ -103,7 +133,7 @@ export function centralCatchUp(deps: {
       timeoutMs: deps.timeoutMs,
       retries: deps.retries,
       backoff: deps.pullBackoff ?? { initialMs: 500, maxMs: 5_000 },
-      maxBytes: deps.maxBytes ?? 512 * 1024 * 1024,
+      maxBytes: deps.maxBytes ?? DEFAULT_MAX_BYTES,
       headers: { Accept: "text/csv, application/x-ndjson, application/json" },
       // The body is read (and every row validated) inside the pull, so its timeout covers it.
       consume: async (body, response) => {
@@ -137,52 +167,71 @@ export function centralCatchUp(deps: {
     let after = gaps[0] ? gaps[0].from - 1 : (last ?? 0);
     const missing = new Set<number>();
     for (const g of gaps) for (let s = g.from; s <= g.to; s++) missing.add(s);
-    const pulled: Pulled[] = [];
+    const pulled: Held[] = [];
+    // Rows of newer batches held for the apply at the end of the run, bounded like one batch.
+    let newerRows = 0;
     for (let n = 0; n < MAX_BATCHES_PER_RUN; n++) {
-      const batch = await fetchAfter(feed, after);
+      // Past the last applied sequence every batch is newer, and a batch not pulled now is applied
+      // by a later run after this one's: stopping here changes no outcome, it only bounds memory.
+      if (deps.maxRows !== undefined && newerRows >= deps.maxRows && (last === null || after >= last)) {
+        again = true;
+        break;
+      }
+      const batch = await inTurn(() => fetchAfter(feed, after));
       if (!batch) break;
-      pulled.push(batch);
+      const keep = missing.has(batch.sequence) || last === null || batch.sequence > last;
+      if (keep && !missing.has(batch.sequence)) newerRows += batch.rows.length;
+      pulled.push({
+        sequence: batch.sequence,
+        format: batch.format,
+        rows: keep ? batch.rows : null,
+        keys: batch.rows.map(({ row }) => rowKey(feed, row)),
+      });
       after = batch.sequence;
     }
     newer[feed] = pulled.filter((b) => last === null || b.sequence > last).length;
     // Keys each later batch sends, newest first, so a missing batch drops what comes again later.
     const later = new Set<string>();
-    const fills: { batch: Pulled; rows: Lined<AnyFeedRow>[] }[] = [];
+    const fills: { batch: Held; rows: Lined<AnyFeedRow>[] }[] = [];
     for (const batch of [...pulled].reverse()) {
-      if (missing.has(batch.sequence)) {
-        const rows = batch.rows.filter(({ row }) => {
-          const key = rowKey(feed, row);
-          return key === null || !later.has(key);
+      if (missing.has(batch.sequence) && batch.rows) {
+        const rows = batch.rows.filter((_, i) => {
+          const key = batch.keys[i];
+          return key === null || key === undefined || !later.has(key);
         });
         fills.push({ batch, rows });
       }
-      for (const { row } of batch.rows) {
-        const key = rowKey(feed, row);
-        if (key !== null) later.add(key);
-      }
+      for (const key of batch.keys) if (key !== null) later.add(key);
     }
     for (const { batch, rows } of fills.reverse()) {
-      const applied = deps.changes.applyFeedBatch(
-        { feed, sequence: batch.sequence, format: batch.format, rows, gapFill: true },
-        { name: `central catch-up (${feed}#${batch.sequence})` },
-        now(),
+      const applied = await inTurn(async () =>
+        deps.changes.applyFeedBatch(
+          { feed, sequence: batch.sequence, format: batch.format, rows, gapFill: true },
+          { name: `central catch-up (${feed}#${batch.sequence})` },
+          now(),
+        ),
       );
       log.info("missing feed batch filled from central", {
         feed,
         sequence: batch.sequence,
-        rows: batch.rows.length,
-        superseded: batch.rows.length - rows.length,
+        rows: batch.keys.length,
+        superseded: batch.keys.length - rows.length,
         applied: applied.value.applied,
       });
+      batch.rows = null;
     }
     // Above the last applied one: as if posted, in order.
     for (const batch of pulled) {
-      if (last !== null && batch.sequence <= last) continue;
+      if (!batch.rows || (last !== null && batch.sequence <= last)) continue;
+      const rows = batch.rows;
+      batch.rows = null;
       const started = performance.now();
-      const applied = deps.changes.applyFeedBatch(
-        { feed, sequence: batch.sequence, format: batch.format, rows: batch.rows },
-        { name: `central catch-up (${feed}#${batch.sequence})` },
-        now(),
+      const applied = await inTurn(async () =>
+        deps.changes.applyFeedBatch(
+          { feed, sequence: batch.sequence, format: batch.format, rows },
+          { name: `central catch-up (${feed}#${batch.sequence})` },
+          now(),
+        ),
       );
       if (applied.value.applied)
         catalog.recordBatchOutcome(feed, batch.sequence, applied.labelsAffected, performance.now() - started);

@@ -18,6 +18,7 @@ import {
   type Lined,
 } from "../store/catalog.ts";
 import { type DbWatch, faultPolicy } from "../store/faults.ts";
+import type { FeedAdmission } from "./admission.ts";
 import { FeedSyntaxError, parseFeed } from "./parse/index.ts";
 
 /** Parsing a body yields to the event loop after this much work, so other requests keep answering. */
@@ -91,6 +92,11 @@ export interface FeedBatch {
   onProgress?: (rowsRead: number) => void;
   /** Who sends the batch (recorded in the audit log); without one, the feed itself (`feed:prices#42`). */
   actor?: Actor;
+  /**
+   * When the feed queue is full: throw FeedQueueFull (an HTTP sender, answered 429 with its body
+   * unread) rather than wait for a turn (the CLI, a chain message, whatever waits anyway).
+   */
+  refuseWhenFull?: boolean;
 }
 
 /**
@@ -182,6 +188,11 @@ export function feedIngestor(deps: {
   maxBytes?: number;
   /** SHELFSYNC_FEED_MAX_ROWS: a batch with more rows is refused (413) while streaming. */
   maxRows?: number;
+  /**
+   * The feed queue (feeds/admission.ts): each batch is read and applied in a turn of it, whoever
+   * sends it, so the batches in memory at once are bounded however they come in.
+   */
+  admission?: FeedAdmission;
 }) {
   const { write, note } = faultPolicy(deps.watch);
   /**
@@ -202,7 +213,13 @@ export function feedIngestor(deps: {
   };
   const readRows = feedRowReader(deps.timeZone, deps.maxBytes, deps.maxRows);
 
-  return async function ingest(batch: FeedBatch): Promise<FeedReply> {
+  const admission = deps.admission;
+  return function ingest(batch: FeedBatch): Promise<FeedReply> {
+    if (!admission) return ingestNow(batch);
+    return admission.turn(() => ingestNow(batch), { refuseWhenFull: batch.refuseWhenFull === true });
+  };
+
+  async function ingestNow(batch: FeedBatch): Promise<FeedReply> {
     const started = performance.now();
     const { feed, sequence } = batch;
     const reply = (
@@ -264,6 +281,6 @@ export function feedIngestor(deps: {
       deps.catalog.recordBatchOutcome(feed, sequence, change.labelsAffected, out.durationMs),
     );
     return out;
-  };
+  }
 }
 export type FeedIngestor = ReturnType<typeof feedIngestor>;

@@ -8,12 +8,14 @@ import {
   feedRowSchemas,
   MERCHANT_FEEDS,
 } from "../../schemas/index.ts";
+import { FeedQueueFull } from "../feeds/admission.ts";
 import { FeedRejected, FeedTooLarge, SequenceJumpRefused } from "../feeds/ingest.ts";
 import { formatFromContentType } from "../feeds/parse/index.ts";
 import type { ControllerServices } from "../services.ts";
 import { identityOf } from "./access.ts";
 import { apiError } from "./errors.ts";
 import { feedSequence, sequenceJumpReply } from "./feed-sequence.ts";
+import { feedQueueFull } from "./limits.ts";
 import { doc, query } from "./openapi.ts";
 
 const TAGS = ["feeds"];
@@ -56,10 +58,18 @@ export function feedRoutes(s: ControllerServices): Hono {
     }
     const body = c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
     try {
-      const reply = await s.ingest({ feed, sequence: seq.sequence, format, body, actor: identityOf(c) });
+      const reply = await s.ingest({
+        feed,
+        sequence: seq.sequence,
+        format,
+        body,
+        actor: identityOf(c),
+        refuseWhenFull: true,
+      });
       if (reply.applied) s.log.info("feed batch applied", { ...reply });
       return c.json(reply);
     } catch (e) {
+      if (e instanceof FeedQueueFull) return feedQueueFull(c, e);
       if (e instanceof FeedTooLarge) return apiError(c, 413, "feed_too_large", e.message);
       if (e instanceof SequenceJumpRefused) return sequenceJumpReply(c, e);
       if (!(e instanceof FeedRejected)) throw e;
@@ -77,7 +87,7 @@ export function feedRoutes(s: ControllerServices): Hono {
         description: `${FEED_PURPOSE[feed]} Every row is validated, then the batch is applied in one transaction or not at all. A sequence not above the feed's last is answered 200 with \`applied: false\` and changes nothing; a rejected batch consumes no sequence.`,
         tags: TAGS,
         ok: { schema: feedReplySchema },
-        errors: [400, 409, 413, 415, 422],
+        errors: [400, 409, 413, 415, 422, 429],
         body: {
           description:
             "CSV with a header row (header names = JSON keys), NDJSON (one row a line) or a JSON array of rows.",

@@ -100,8 +100,7 @@ export function createApi(s: ControllerServices): Hono {
     requestLimits({
       maxBodyBytes: s.config.httpMaxBodyKb * 1024,
       maxFeedBytes: s.config.feedMaxMb * 1024 * 1024,
-      feedConcurrency: s.config.feedConcurrency,
-      feedQueue: s.config.feedQueue,
+      admission: s.feedAdmission,
     }),
   );
 
