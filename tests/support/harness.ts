@@ -154,6 +154,40 @@ export function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what
 }
 
 /**
+ * Wait until `count()` reaches `target`, bounded by progress rather than by a guess at the total
+ * time: it fails when the count has not grown for `stallMs` (something is stuck), or after `capMs`
+ * in all (something is far slower than it should be). A large workload on a loaded machine takes
+ * what it takes as long as it keeps moving. `pollMs` spaces the polls (they share the machine).
+ * Returns the time it took and the polls' count, for the suite to report.
+ */
+export async function waitForCount(
+  what: string,
+  count: () => number | Promise<number>,
+  target: number,
+  bounds: { stallMs: number; capMs: number; pollMs?: number },
+): Promise<{ ms: number; count: number }> {
+  const started = Date.now();
+  let best = -1;
+  let movedAt = started;
+  for (;;) {
+    const n = await count();
+    const now = Date.now();
+    if (n >= target) return { ms: now - started, count: n };
+    if (n > best) {
+      best = n;
+      movedAt = now;
+    }
+    if (now - movedAt > bounds.stallMs)
+      throw new Error(
+        `${what}: stuck at ${n} of ${target} (no progress for ${bounds.stallMs / 1000} s, ${((now - started) / 1000).toFixed(0)} s in all)`,
+      );
+    if (now - started > bounds.capMs)
+      throw new Error(`${what}: ${n} of ${target} after the cap of ${bounds.capMs / 1000} s (still moving)`);
+    await new Promise((r) => setTimeout(r, bounds.pollMs ?? 100));
+  }
+}
+
+/**
  * A bridge's MQTT sign-in on a test controller (SHELFSYNC_MQTT_AUTH=required, the default): a
  * `bridge` token named after the bridge. Pass it as the bridge's `mqttOptions`. A shared Mosquitto
  * without a password file ignores it.
