@@ -32,6 +32,17 @@ const BODIES = Number(env.ROBUSTNESS_BODIES ?? 4);
 const PHASES = new Set((env.ROBUSTNESS_PHASES ?? "bad,flood").split(","));
 const TOKEN = "bench-robustness-token-0123456789";
 const GOALS = { growthMb: 20, peakMb: 512, healthMs: 100 };
+/**
+ * Why RSS is read after a full garbage collection as well. Right after a burst, V8's heap is still
+ * sized for it (the young generation grown, garbage not yet collected, Buffers not yet freed): heap
+ * snapshots (which collect first) showed 20.8 MB of live heap after the warm-up and 19.9 MB after
+ * 10,000 more bad requests, so nothing is retained, yet RSS 2 s after the burst was 20-31 MB up,
+ * and whether V8 gives the memory back while idle depends on when its next collection comes (once
+ * within 30 s, once not within 45 s). So, at both points, the bench asks the controller's V8 for a
+ * full collection over the inspector protocol (HeapProfiler.collectGarbage, the phase's controller
+ * runs with --inspect on a loopback port) and reads RSS 2 s later; the bar is judged on that
+ * reading, and the reading 2 s after the burst without it is reported beside it.
+ */
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,15 +64,25 @@ async function stopProcess(child: ChildProcess | undefined): Promise<void> {
 
 interface Running {
   child: ChildProcess;
+  /** The inspector's port, when started with one. */
+  inspectPort?: number;
   pid: number;
   port: number;
   startMs: number;
 }
 
 /** The built controller on a fresh database; resolves once /api/v1/health answers. */
-async function startBuilt(dbPath: string, extraEnv: Record<string, string>): Promise<Running> {
+async function startBuilt(
+  dbPath: string,
+  extraEnv: Record<string, string>,
+  options: { inspect?: boolean } = {},
+): Promise<Running> {
   const [httpPort, mqttPort] = await ports();
-  const nodeArgs = env.ROBUSTNESS_NODE_ARGS ? env.ROBUSTNESS_NODE_ARGS.split(" ") : [];
+  const inspectPort = options.inspect ? (await freePortPair(mqttPort + 1))[0] : undefined;
+  const nodeArgs = [
+    ...(env.ROBUSTNESS_NODE_ARGS ? env.ROBUSTNESS_NODE_ARGS.split(" ") : []),
+    ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
+  ];
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, "dist/controller/main.mjs")], {
     cwd: ROOT,
@@ -83,7 +104,13 @@ async function startBuilt(dbPath: string, extraEnv: Record<string, string>): Pro
   while (performance.now() - spawnedAt < 60_000 && child.exitCode === null) {
     try {
       if ((await fetch(`http://127.0.0.1:${httpPort}/api/v1/health`)).ok)
-        return { child, pid: child.pid as number, port: httpPort, startMs: performance.now() - spawnedAt };
+        return {
+          child,
+          pid: child.pid as number,
+          port: httpPort,
+          startMs: performance.now() - spawnedAt,
+          ...(inspectPort ? { inspectPort } : {}),
+        };
     } catch {}
     await sleep(10);
   }
@@ -290,6 +317,32 @@ function rssSplit(pid: number): string {
   return `anon ${m.anonMb.toFixed(1)} file ${m.fileMb.toFixed(1)} shmem ${m.shmemMb.toFixed(1)}`;
 }
 
+/** A full garbage collection in the process whose inspector listens on `inspectPort`. */
+async function collectGarbage(inspectPort: number): Promise<void> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()) as {
+    webSocketDebuggerUrl: string;
+  }[];
+  const url = targets[0]?.webSocketDebuggerUrl;
+  if (!url) throw new Error("the controller's inspector lists no target");
+  // Node 20's WebSocket client is behind a flag: a one-off process sends the one command.
+  const script = `const ws = new WebSocket(process.argv[1]);
+ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: "HeapProfiler.collectGarbage" }));
+ws.onmessage = (m) => { if (JSON.parse(m.data).id === 1) { ws.close(); process.exit(0); } };
+ws.onerror = () => process.exit(1);
+setTimeout(() => process.exit(2), 30000);`;
+  execFileSync(process.execPath, ["--experimental-websocket", "--no-warnings", "-e", script, url], {
+    stdio: "ignore",
+  });
+}
+
+/** RSS 2 s after a full collection. */
+async function settledRss(c: Running): Promise<number> {
+  if (c.inspectPort === undefined) throw new Error("started without an inspector");
+  await collectGarbage(c.inspectPort);
+  await sleep(2_000);
+  return rssMb(c.pid);
+}
+
 /** The controller's own account of its memory (GET /metrics), for ROBUSTNESS_VERBOSE runs. */
 async function memoryReport(port: number): Promise<string> {
   const r = await fetch(`http://127.0.0.1:${port}/metrics`, {
@@ -465,12 +518,13 @@ export async function benchRobustness(): Promise<BenchRow[]> {
   try {
     // 1. Bad requests.
     if (PHASES.has("bad")) {
-      c = await startBuilt(join(dir.path, "bad.db"), {});
+      c = await startBuilt(join(dir.path, "bad.db"), {}, { inspect: true });
       const idleMb = rssMb(c.pid);
       let t = performance.now();
       await badRequests(c.port, 0, WARMUP);
       await sleep(2_000);
       const afterWarmup = rssMb(c.pid);
+      const afterWarmupSettled = await settledRss(c);
       if (env.ROBUSTNESS_VERBOSE) {
         log(`after the warm-up: ${await memoryReport(c.port)}; ${rssSplit(c.pid)}`);
         execFileSync("sh", ["-c", `cat /proc/${c.pid}/smaps > /tmp/robustness-smaps-1`]);
@@ -485,21 +539,24 @@ export async function benchRobustness(): Promise<BenchRow[]> {
       clearInterval(sampler);
       await sleep(2_000);
       const afterBad = rssMb(c.pid);
+      const afterBadSettled = await settledRss(c);
       if (env.ROBUSTNESS_VERBOSE) {
         log(`after the bad requests: ${await memoryReport(c.port)}; ${rssSplit(c.pid)}`);
         execFileSync("sh", ["-c", `cat /proc/${c.pid}/smaps > /tmp/robustness-smaps-2`]);
       }
-      const growth = afterBad - afterWarmup;
+      const growth = afterBadSettled - afterWarmupSettled;
+      const growthAt2s = afterBad - afterWarmup;
       log(
-        `idle ${idleMb.toFixed(1)} MB, after ${WARMUP} bad ${afterWarmup.toFixed(1)} MB, after ${BAD} more ${afterBad.toFixed(1)} MB (peak ${peakDuring.toFixed(1)}), ${badMs.toFixed(0)} ms`,
+        `idle ${idleMb.toFixed(1)} MB, after ${WARMUP} bad ${afterWarmup.toFixed(1)} MB (${afterWarmupSettled.toFixed(1)} after a full GC), after ${BAD} more ${afterBad.toFixed(1)} MB (${afterBadSettled.toFixed(1)} after a full GC; peak ${peakDuring.toFixed(1)}), ${badMs.toFixed(0)} ms`,
       );
       rows.push(
         row(`robustness: ${BAD.toLocaleString("en")} bad requests after a warm-up of ${WARMUP}`, BAD, badMs, {
-          note: `RSS +${growth.toFixed(1)} MB (goal < ${GOALS.growthMb}); ${badTokens} with a bad token`,
+          note: `RSS +${growth.toFixed(1)} MB after a full GC (goal < ${GOALS.growthMb}), +${growthAt2s.toFixed(1)} MB 2 s after; ${badTokens} with a bad token`,
         }),
       );
       table.push(
-        `| RSS growth over ${BAD.toLocaleString("en")} bad requests after ${WARMUP.toLocaleString("en")} (${afterWarmup.toFixed(0)} → ${afterBad.toFixed(0)} MB, peak ${peakDuring.toFixed(0)}) | +${growth.toFixed(1)} MB | < ${GOALS.growthMb} MB | ${yes(growth < GOALS.growthMb)} |`,
+        `| RSS growth over ${BAD.toLocaleString("en")} bad requests after ${WARMUP.toLocaleString("en")}, each read 2 s after a full GC (${afterWarmupSettled.toFixed(0)} → ${afterBadSettled.toFixed(0)} MB; peak ${peakDuring.toFixed(0)}) | +${growth.toFixed(1)} MB | < ${GOALS.growthMb} MB | ${yes(growth < GOALS.growthMb)} |`,
+        `| the same read 2 s after each burst, without the GC (V8's heap still sized for the burst: ${afterWarmup.toFixed(0)} → ${afterBad.toFixed(0)} MB) | +${growthAt2s.toFixed(1)} MB | (for scale) | |`,
       );
       await stopProcess(c.child);
     }
