@@ -214,6 +214,7 @@ async function killChain(chain: number, dir: string): Promise<ChainCounts> {
     }, killAfter);
     let acknowledged = next - 1;
     let sent = next - 1;
+    let answeredThisRun = 0;
     while (!killed) {
       const started = performance.now();
       sent = next;
@@ -223,6 +224,7 @@ async function killChain(chain: number, dir: string): Promise<ChainCounts> {
           throw new Error(`batch ${next}: ${reply.status} ${JSON.stringify(reply.json)}`);
         acknowledged = next;
         counts.acknowledged++;
+        answeredThisRun++;
         next++;
         batchMs = batchMs * 0.8 + (performance.now() - started) * 0.2;
       } catch (e) {
@@ -230,6 +232,10 @@ async function killChain(chain: number, dir: string): Promise<ChainCounts> {
       }
     }
     clearTimeout(timer);
+    // The estimate learns from answered batches only: on a loaded machine where a batch takes longer
+    // than three times the first guess (100 ms), every kill came before the first reply and no run
+    // ever answered one. A run that answered none doubles it, so the kills spread over the apply again.
+    if (answeredThisRun === 0) batchMs *= 2;
     await exited;
     counts.runs++;
 
