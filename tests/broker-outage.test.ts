@@ -11,6 +11,7 @@ import {
   freePort,
   getJson,
   postFeed,
+  postFeedOwnConnection,
   startTestController,
   tempDir,
   waitFor,
@@ -112,6 +113,8 @@ describe.each(["aedes", "mosquitto"] as const)("broker restart in the middle of 
   it(
     `${PRODUCTS.toLocaleString("en")} labels: 100 % in sync without a controller restart, publishes bounded`,
     async () => {
+      // Feeds go on connections of their own (postFeedOwnConnection): at 100,000 labels the soak's
+      // link batch once failed with ECONNRESET on a pooled connection the busy server was closing.
       // Each phase's duration, reported with the outcome: where a slow run spent its time.
       const timings: [string, number][] = [];
       let phaseStart = Date.now();
@@ -154,7 +157,7 @@ describe.each(["aedes", "mosquitto"] as const)("broker restart in the middle of 
         [header, ...Array.from({ length: count }, (_, i) => row(i))].join("\n");
       expect(
         (
-          await postFeed(
+          await postFeedOwnConnection(
             c.httpUrl,
             "products",
             1,
@@ -164,7 +167,7 @@ describe.each(["aedes", "mosquitto"] as const)("broker restart in the middle of 
       ).toBe(200);
       expect(
         (
-          await postFeed(
+          await postFeedOwnConnection(
             c.httpUrl,
             "prices",
             1,
@@ -180,7 +183,7 @@ describe.each(["aedes", "mosquitto"] as const)("broker restart in the middle of 
         BOUNDS,
       );
       phase("labels announced");
-      const linked = await postFeed(
+      const linked = await postFeedOwnConnection(
         c.httpUrl,
         "links",
         1,
@@ -212,7 +215,7 @@ describe.each(["aedes", "mosquitto"] as const)("broker restart in the middle of 
       const publishedBefore = b.contentPublishes();
 
       // The reprice: every product gets a new price; the broker dies once a quarter of the shelf shows it.
-      const reprice = postFeed(
+      const reprice = postFeedOwnConnection(
         c.httpUrl,
         "prices",
         2,
@@ -231,7 +234,7 @@ describe.each(["aedes", "mosquitto"] as const)("broker restart in the middle of 
       phase("broker stopped, reprice answered");
       await waitFor(() => !c.link.connected(), 5_000, "controller noticed the outage");
       // A change while nobody can hear it: one product in ten.
-      const changedDuring = await postFeed(
+      const changedDuring = await postFeedOwnConnection(
         c.httpUrl,
         "prices",
         3,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -122,6 +123,45 @@ export async function postFeed(
     token,
   );
   return { status: res.status, json: await res.json() };
+}
+
+/**
+ * postFeed on a connection of its own, closed after the reply. For a test whose process also hosts a
+ * controller that stays busy for seconds at a time (100,000 labels): a pooled keep-alive connection
+ * idle past the server's keep-alive timeout may be closed by the server just as the next request is
+ * written on it, and the POST fails with ECONNRESET without ever reaching the route.
+ */
+export function postFeedOwnConnection(
+  baseUrl: string,
+  feed: string,
+  sequence: number,
+  body: string,
+  contentType = "text/csv",
+): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${baseUrl}/api/v1/feeds/${feed}?sequence=${sequence}`,
+      {
+        method: "POST",
+        agent: false,
+        headers: { "Content-Type": contentType, Authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on("data", (d: Buffer) => parts.push(d));
+        res.on("error", reject);
+        res.on("end", () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(parts).toString()) });
+          } catch (e) {
+            reject(e);
+          }
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 export async function getJson(url: string, token: string | null = TEST_ADMIN_TOKEN): Promise<any> {
