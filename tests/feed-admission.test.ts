@@ -45,6 +45,21 @@ describe("the feed queue admits pulled and imported batches too", () => {
       (await postFeed(c.httpUrl, "prices", 1, "sku,price,currency\nA,1.00,EUR\nB,1.00,EUR\n")).status,
     ).toBe(200);
 
+    // The start's catch-up runs (central had nothing) are over: no request to central for 300 ms
+    // and no turn taken, so every request from here on belongs to the run this test starts.
+    let seen = -1;
+    await waitFor(
+      async () => {
+        const n = cen.requests.length;
+        const quiet = n === seen && c.feedAdmission.load().active === 0;
+        seen = n;
+        await new Promise((r) => setTimeout(r, 300));
+        return quiet;
+      },
+      20_000,
+      "the start's catch-up runs over",
+    );
+
     // A stock batch whose body stays open holds the one turn.
     let open!: () => void;
     const gate = new Promise<void>((r) => {
