@@ -148,7 +148,10 @@ export function centralCatchUp(deps: {
         const format = formatFromContentType(response.contentType ?? undefined);
         if (!format)
           throw new CatchUpError(`GET ${url}: Content-Type "${response.contentType}" is not a feed format`);
-        const { rows } = await readRows(feed, format, body);
+        // The body is read in a turn of the feed queue, as a POSTed body is; the wait for central's
+        // answer and the retries before it are not, so a slow or unreachable central never holds
+        // up the batches posted or sent over the chain meanwhile.
+        const { rows } = await inTurn(() => readRows(feed, format, body));
         return { sequence, format, rows };
       },
       onRetry: (attempt, delayMs, error) =>
@@ -177,7 +180,7 @@ export function centralCatchUp(deps: {
         again = true;
         break;
       }
-      const batch = await inTurn(() => fetchAfter(feed, after));
+      const batch = await fetchAfter(feed, after);
       if (!batch) break;
       const keep = missing.has(batch.sequence) || last === null || batch.sequence > last;
       if (keep && !missing.has(batch.sequence)) newerRows += batch.rows.length;
