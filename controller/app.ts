@@ -1,8 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { writeToStream } from "mqtt-packet";
 import packageJson from "../package.json" with { type: "json" };
@@ -34,6 +32,7 @@ import { screensService } from "./screens/index.ts";
 import type { ControllerServices } from "./services.ts";
 import { dbWatch } from "./store/faults.ts";
 import { openStores } from "./store/index.ts";
+import { mediaDirFor } from "./store/media.ts";
 
 /**
  * How long one SQLite statement may block the event loop waiting for another process's write lock;
@@ -265,11 +264,7 @@ export async function startController(
     timeZone: config.timeZone,
     freshnessSeconds: config.screenFreshnessSeconds,
     offlineAfterSeconds: config.screenOfflineSeconds,
-    // Beside the database, as its backups are; an in-memory database keeps them in a temporary folder.
-    mediaDir:
-      config.dbPath === ":memory:"
-        ? join(tmpdir(), `shelfsync-media-${process.pid}`)
-        : join(dirname(resolve(config.dbPath)), "media"),
+    mediaDir: mediaDirFor(config.dbPath),
     mediaMaxBytes: Math.round(config.screenMediaMaxMb * 1024 * 1024),
     playsRetentionDays: config.screenPlaysRetentionDays,
     pairingPerMinute: config.screenPairingPerMinute,

@@ -1,9 +1,18 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
-import { api, getJson, npmScript, postFeed, startTestController, tempDir } from "./support/harness.ts";
+import {
+  api,
+  authFetch,
+  getJson,
+  npmScript,
+  postFeed,
+  startTestController,
+  tempDir,
+} from "./support/harness.ts";
 
 // npm run backup while the controller runs, and a restore into a new controller: the store's data
 // (products, labels and their links, price history, the audit log, the feed ledger) comes back whole.
@@ -153,6 +162,42 @@ describe("npm run backup", () => {
     const r = await backup("--restore", file, "--db", target);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/the previous database is kept as .*shelfsync\.db\.before-restore-/);
+  });
+
+  it("screen media the database names go with the backup, and a restore puts them back for players", async () => {
+    const ctl = await started();
+    const png = await sharp({ create: { width: 8, height: 6, channels: 3, background: "#0a0" } })
+      .png()
+      .toBuffer();
+    const up = await authFetch(`${ctl.httpUrl}/api/v1/screens/media?name=green.png`, {
+      method: "POST",
+      body: png,
+      headers: { "Content-Type": "application/octet-stream" },
+    });
+    expect(up.status).toBe(201);
+    const { hash, url } = (await up.json()) as { hash: string; url: string };
+    const file = join(dir.path, "with-media.db");
+    const taken = await backup(file, "--db", ctl.config.dbPath);
+    expect(taken.status).toBe(0);
+    expect(taken.stdout).toContain(", 1 screen media files;");
+    expect(readdirSync(`${file}.media`)).toEqual([`${hash}.png`]);
+    expect(readFileSync(join(`${file}.media`, `${hash}.png`)).equals(png)).toBe(true);
+
+    const target = join(dir.path, "restored-media", "shelfsync.db");
+    const r = await backup("--restore", file, "--db", target);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const back = await started(target);
+    const served = await fetch(`${back.httpUrl}${url}`);
+    expect(served.status).toBe(200);
+    expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
+
+    // A backup whose media folder lost a file the database names is refused, and nothing is restored.
+    rmSync(join(`${file}.media`, `${hash}.png`));
+    const broken = await backup("--restore", file, "--db", join(dir.path, "no-media", "shelfsync.db"));
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toMatch(/^shelfsync backup: 1 media file\(s\) the database names are missing/);
+    expect(existsSync(join(dir.path, "no-media", "shelfsync.db"))).toBe(false);
   });
 
   it("a file that is not a database is refused, and nothing is written", async () => {

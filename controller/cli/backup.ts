@@ -11,7 +11,8 @@ const USAGE = `usage: npm run backup -- <file> [--db <path>] [--force]
        npm run backup -- --restore <file> [--db <path>]
 
   <file>            where to write the backup: a consistent copy of the database as of one commit,
-                    taken while the controller runs (it keeps working), checked, then printed
+                    taken while the controller runs (it keeps working), checked, then printed;
+                    the screen media it names go into <file>.media/
   --restore <file>  put a backup in place of the database; stop the controller first. The current
                     database is kept beside it as <name>.before-restore-<time>
   --db <path>       the controller's SQLite file (default: SHELFSYNC_DB, else ./data/shelfsync.db)
@@ -20,7 +21,7 @@ const USAGE = `usage: npm run backup -- <file> [--db <path>] [--force]
 
 const describe = (s: DatabaseSummary) =>
   `${(s.bytes / 1024 / 1024).toFixed(1)} MB, schema ${s.schema}: ${s.products} products, ${s.labels} labels, ` +
-  `${s.priceHistory} price history rows, ${s.auditEntries} audit entries`;
+  `${s.priceHistory} price history rows, ${s.auditEntries} audit entries, ${s.media} screen media files`;
 
 runCommand(
   "backup",

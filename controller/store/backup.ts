@@ -5,6 +5,7 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -12,6 +13,7 @@ import {
 import { basename, dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { assertNotNewer, schemaVersion } from "./db.ts";
+import { mediaDirFor, mediaFileHash } from "./media.ts";
 
 /**
  * Backups of the store's SQLite file, taken while the controller runs, and their restore.
@@ -20,6 +22,11 @@ import { assertNotNewer, schemaVersion } from "./db.ts";
  * transaction, so the copy is exactly the database as of one commit (a feed batch is in it whole or
  * not at all), and in WAL mode the controller keeps reading and writing meanwhile. The copy is a
  * compact, self-contained file (no -wal beside it), checked with `PRAGMA integrity_check`.
+ *
+ * Screen media (images and videos uploaded for playlists) are files beside the database, named by
+ * their content hash and never changed once written. A backup copies the ones its database copy names
+ * (screen_media rows) into `<file>.media/`, after the copy was taken: a file uploaded later is not
+ * named by that copy, so the two always agree. A restore puts them back beside the database.
  */
 
 export interface DatabaseSummary {
@@ -30,6 +37,8 @@ export interface DatabaseSummary {
   labels: number;
   priceHistory: number;
   auditEntries: number;
+  /** Screen media files the database names (0 for a database from before screens had media). */
+  media: number;
 }
 
 export class BackupError extends Error {}
@@ -50,6 +59,51 @@ function fsyncPath(path: string): void {
   }
 }
 
+/** The content hashes of the media a database names; none before migration 0011 made the table. */
+function mediaHashes(sqlite: Database.Database): Set<string> {
+  const table = sqlite
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'screen_media'")
+    .get();
+  if (!table) return new Set();
+  return new Set(
+    (sqlite.prepare("SELECT hash FROM screen_media").all() as { hash: string }[]).map((r) => r.hash),
+  );
+}
+
+/** The folder a backup's media files go in, beside the backup file. */
+export const backupMediaDir = (backupFile: string) => `${backupFile}.media`;
+
+/**
+ * Copy the media files named by `hashes` from `from` into `to` (created; files already there are
+ * kept: same name, same bytes). A named file missing from `from` is an error: the backup would be
+ * incomplete. Each copy is synced, so a backup reported done is on disk.
+ */
+function copyMedia(hashes: Set<string>, from: string, to: string): number {
+  if (hashes.size === 0) return 0;
+  const present = new Map<string, string>();
+  for (const f of existsSync(from) ? readdirSync(from) : []) {
+    const h = mediaFileHash(f);
+    if (h && hashes.has(h)) present.set(h, f);
+  }
+  const missing = [...hashes].filter((h) => !present.has(h));
+  if (missing.length > 0) {
+    throw new BackupError(
+      `${missing.length} media file(s) the database names are missing from ${from} (first: ${missing[0]})`,
+    );
+  }
+  mkdirSync(to, { recursive: true });
+  for (const f of present.values()) {
+    const target = join(to, f);
+    if (existsSync(target)) continue;
+    const partial = join(to, `.${f}.partial-${process.pid}`);
+    copyFileSync(join(from, f), partial);
+    fsyncPath(partial);
+    renameSync(partial, target);
+  }
+  fsyncPath(to);
+  return present.size;
+}
+
 /** Check a database file whole and say what it holds. */
 export function inspectDatabase(path: string): DatabaseSummary {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
@@ -65,6 +119,7 @@ export function inspectDatabase(path: string): DatabaseSummary {
       labels: count(COUNTS.labels),
       priceHistory: count(COUNTS.priceHistory),
       auditEntries: count(COUNTS.auditEntries),
+      media: mediaHashes(sqlite).size,
     };
   } catch (e) {
     if (e instanceof BackupError) throw e;
@@ -95,6 +150,15 @@ export function backupDatabase(dbPath: string, target: string, options: { overwr
   }
   try {
     const summary = inspectDatabase(partial);
+    const copy = new Database(partial, { readonly: true, fileMustExist: true });
+    let hashes: Set<string>;
+    try {
+      hashes = mediaHashes(copy);
+    } finally {
+      copy.close();
+    }
+    if (options.overwrite) rmSync(backupMediaDir(target), { recursive: true, force: true });
+    copyMedia(hashes, mediaDirFor(dbPath), backupMediaDir(target));
     fsyncPath(partial);
     renameSync(partial, target);
     fsyncPath(dirname(target));
@@ -130,8 +194,10 @@ export function restoreDatabase(backup: string, dbPath: string, now = new Date()
   if (!existsSync(backup)) throw new BackupError(`no backup at ${backup}`);
   const summary = inspectDatabase(backup);
   const check = new Database(backup, { readonly: true });
+  let hashes: Set<string>;
   try {
     assertNotNewer(check, backup);
+    hashes = mediaHashes(check);
   } finally {
     check.close();
   }
@@ -155,6 +221,8 @@ export function restoreDatabase(backup: string, dbPath: string, now = new Date()
   mkdirSync(dirname(dbPath), { recursive: true });
   // A -wal or -shm left beside the old file would be read as part of the restored one: remove them.
   for (const suffix of ["-wal", "-shm", "-journal"]) rmSync(`${dbPath}${suffix}`, { force: true });
+  // The media first: a database that names a file is never in place without it.
+  copyMedia(hashes, backupMediaDir(backup), mediaDirFor(dbPath));
   const partial = join(dirname(dbPath), `.${basename(dbPath)}.restoring-${process.pid}`);
   copyFileSync(backup, partial);
   fsyncPath(partial);

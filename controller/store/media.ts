@@ -1,4 +1,19 @@
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import type { Db } from "./db.ts";
+
+/**
+ * Where a store's screen media files live: `media/` beside the database file, so that a backup of the
+ * database (controller/store/backup.ts) finds them; an in-memory database keeps them in a temporary folder.
+ */
+export const mediaDirFor = (dbPath: string): string =>
+  dbPath === ":memory:"
+    ? join(tmpdir(), `shelfsync-media-${process.pid}`)
+    : join(dirname(resolve(dbPath)), "media");
+
+/** A media file's name on disk is `{sha256}.{ext}`: the hash it is stored under, or null for any other file. */
+export const mediaFileHash = (file: string): string | null =>
+  /^([0-9a-f]{64})\.[a-z0-9]+$/.exec(file)?.[1] ?? null;
 
 export interface MediaRecord {
   hash: string;
