@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
 import { ADMIN_TOKEN_NAME } from "../controller/auth.ts";
 import { storeTopics } from "../schemas/index.ts";
-import { type BenchRow, freePortPair, procMemory, row, scratchDir } from "./support.ts";
+import { type BenchRow, freePortPair, procMemory, row, scratchDir, stopProcess } from "./support.ts";
 
 /**
  * Issue 13 §2: footprint and latency as a user runs it. The built controller (`npm start` runs
@@ -84,15 +84,6 @@ function startProcess(script: string, args: string[], extraEnv: Record<string, s
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
-}
-
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 const quantile = (xs: number[], q: number) => {

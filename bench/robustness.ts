@@ -4,7 +4,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { type BenchRow, freePortPair, procMemory, row, rssMb, scratchDir } from "./support.ts";
+import { type BenchRow, freePortPair, procMemory, row, rssMb, scratchDir, stopProcess } from "./support.ts";
 
 /**
  * Issue 12's memory bar, measured on the built controller as a process of its own (as `npm start`
@@ -52,15 +52,6 @@ const children = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const c of children) c.kill("SIGKILL");
 });
-
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 interface Running {
   child: ChildProcess;

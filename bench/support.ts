@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -99,3 +100,13 @@ export function procMemory(pid: number): ProcMemory {
 
 /** VmRSS of a process, MB. */
 export const rssMb = (pid: number): number => procMemory(pid).rssMb;
+
+/** Stop a process the bench started: SIGTERM (a graceful stop is part of what is measured), SIGKILL after 15 s. */
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
