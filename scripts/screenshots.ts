@@ -19,6 +19,7 @@ const PAGES: { name: string; path: string; role: "staff" | "manager" | "ops"; re
   { name: "feeds", path: "/feeds", role: "ops", ready: "table" },
   { name: "audit", path: "/audit", role: "ops", ready: "table" },
   { name: "tokens", path: "/tokens", role: "ops", ready: "table" },
+  { name: "screens", path: "/screens", role: "manager", ready: "form.card" },
 ];
 
 const store = await startConsoleStore({ labels: 12, linked: 10 });
