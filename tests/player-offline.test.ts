@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { CHROMIUM } from "./support/console.ts";
 import { api, postFeed, startTestController, tempDir, tokenFor, waitUntil } from "./support/harness.ts";
-import { pairInBrowser } from "./support/player.ts";
+import { pairInBrowser, queuedPlays } from "./support/player.ts";
 
 type Ctl = Controller & { cleanup(): Promise<void> };
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"];
@@ -153,16 +153,7 @@ describe("signage player offline first (service worker, cached show, IndexedDB p
     // And on to an hour of outage in all.
     await page.clock.runFor(20 * 60_000);
 
-    const queued = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          const open = indexedDB.open("shelfsync-player");
-          open.onsuccess = () => {
-            const r = open.result.transaction("plays").objectStore("plays").count();
-            r.onsuccess = () => resolve(r.result);
-          };
-        }),
-    );
+    const queued = await queuedPlays(page);
     expect(queued).toBeGreaterThan(300);
 
     // Back: the same controller (same file, same port); the player sends what it kept, once.
@@ -193,17 +184,6 @@ describe("signage player offline first (service worker, cached show, IndexedDB p
     process.stdout.write(
       `player: one-hour outage: ${outage.length} plays recorded while the controller was down, ${queued} queued, ${plays.length} stored in all, 0 doubled, largest gap ${Math.max(...gaps)} ms\n`,
     );
-    await waitUntil("queue emptied", () =>
-      page.evaluate(
-        () =>
-          new Promise<boolean>((resolve) => {
-            const open = indexedDB.open("shelfsync-player");
-            open.onsuccess = () => {
-              const r = open.result.transaction("plays").objectStore("plays").count();
-              r.onsuccess = () => resolve(r.result === 0);
-            };
-          }),
-      ),
-    );
+    await waitUntil("queue emptied", () => queuedPlays(page).then((n) => n === 0));
   }, 180_000);
 });

@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { CHROMIUM } from "./support/console.ts";
 import { api, postFeed, startTestController, tempDir, tokenFor, waitUntil } from "./support/harness.ts";
-import { pairInBrowser } from "./support/player.ts";
+import { pairInBrowser, queuedPlays } from "./support/player.ts";
 
 /**
  * The issue's bar: seven days offline with an injected clock. Every daypart edge and promotion end
@@ -296,16 +296,7 @@ describe("the bar: seven days offline with an injected clock", () => {
     expect(misses).toEqual([]);
     expect(onTheSecond).toBe(sorted.length);
     // No promotion item played past its promotion's end.
-    const queued = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          const open = indexedDB.open("shelfsync-player");
-          open.onsuccess = () => {
-            const r = open.result.transaction("plays").objectStore("plays").count();
-            r.onsuccess = () => resolve(r.result);
-          };
-        }),
-    );
+    const queued = await queuedPlays(page);
     expect(queued).toBeGreaterThan(1000);
 
     // Back: the same controller file and port, the network up; the player sends what it kept, once.
@@ -327,16 +318,7 @@ describe("the bar: seven days offline with an injected clock", () => {
           start: string;
           end: string;
         }[];
-        const left = await page.evaluate(
-          () =>
-            new Promise<number>((resolve) => {
-              const open = indexedDB.open("shelfsync-player");
-              open.onsuccess = () => {
-                const r = open.result.transaction("plays").objectStore("plays").count();
-                r.onsuccess = () => resolve(r.result);
-              };
-            }),
-        );
+        const left = await queuedPlays(page);
         return left === 0 && got.length >= queued ? got : null;
       },
       120_000,

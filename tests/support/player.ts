@@ -17,3 +17,17 @@ export async function pairInBrowser(
   expect(accepted.status).toBe(200);
   await page.locator("main.waiting, main.screen").first().waitFor({ timeout: 10_000 });
 }
+
+/** Proof-of-play records the player still holds in IndexedDB (shelfsync-player/plays), not yet taken by the controller. */
+export function queuedPlays(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const open = indexedDB.open("shelfsync-player");
+        open.onsuccess = () => {
+          const r = open.result.transaction("plays").objectStore("plays").count();
+          r.onsuccess = () => resolve(r.result);
+        };
+      }),
+  );
+}
