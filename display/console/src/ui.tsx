@@ -96,6 +96,88 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="empty">{children}</p>;
 }
 
+/**
+ * A list as a table, or the page's "nothing here" words when it is empty: the scrolling wrapper, the
+ * column headers and the empty state written once for every list page. `actions` adds a last column
+ * whose header only a screen reader reads (the row's buttons need no visible title).
+ */
+export function Table<T>({
+  rows,
+  empty,
+  columns,
+  actions,
+  row,
+  table,
+  children,
+}: {
+  rows: readonly T[];
+  empty: ComponentChildren;
+  columns: readonly string[];
+  actions?: boolean;
+  row: (item: T) => JSX.Element;
+  /** The table's own attributes (a class for its layout, a test id). */
+  table?: JSX.HTMLAttributes<HTMLTableElement>;
+  /** Under the table, inside its scrolling wrapper: "more" buttons, counts of what is not listed. */
+  children?: ComponentChildren;
+}) {
+  if (rows.length === 0) return <Empty>{empty}</Empty>;
+  return (
+    <div class="table-wrap">
+      <table {...table}>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+            {actions && (
+              <th scope="col">
+                <span class="sr-only">{msg.common.actions}</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>{rows.map(row)}</tbody>
+      </table>
+      {children}
+    </div>
+  );
+}
+
+/**
+ * A button for a change that cannot be taken back (revoke, remove, end now): it asks first, then
+ * runs `action`; a refusal from the API goes to the page's error box rather than being lost.
+ */
+export function ConfirmButton({
+  question,
+  action,
+  onError,
+  children,
+}: {
+  question: string;
+  action: () => Promise<unknown>;
+  onError: (e: ApiError) => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <button
+      type="button"
+      class="danger"
+      onClick={async () => {
+        if (!confirm(question)) return;
+        try {
+          await action();
+        } catch (x) {
+          onError(asApiError(x));
+        }
+      }}
+    >
+      {children}
+    </button>
+  );
+}
+
 /** Loading / error / value, in one place for every page. */
 export function Show<T>({
   loaded,

@@ -3,7 +3,7 @@ import { useLocation } from "preact-iso";
 import { get } from "../api.ts";
 import { when } from "../format.ts";
 import { msg } from "../i18n/index.ts";
-import { Empty, Field, PageTitle, Show, useLoad } from "../ui.tsx";
+import { Field, PageTitle, Show, Table, useLoad } from "../ui.tsx";
 
 interface AuditRow {
   id: number;
@@ -54,59 +54,51 @@ export function Audit() {
         <button type="submit">{msg.audit.apply}</button>
       </form>
       <Show loaded={list}>
-        {(rows) =>
-          rows.length === 0 ? (
-            <Empty>{msg.audit.none}</Empty>
-          ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{msg.audit.at}</th>
-                    <th scope="col">{msg.audit.actor}</th>
-                    <th scope="col">{msg.audit.action}</th>
-                    <th scope="col">{msg.audit.entity}</th>
-                    <th scope="col">{msg.common.reason}</th>
-                    <th scope="col">{msg.audit.change}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((r) => (
-                    <tr key={r.id}>
-                      <td>{when(r.at)}</td>
-                      <td>{r.actor}</td>
-                      <td>
-                        <code>{r.action}</code>
-                      </td>
-                      <td>
-                        {r.entity}
-                        {r.entityId && (
-                          <>
-                            {" "}
-                            <a
-                              href={`/audit?entity=${encodeURIComponent(r.entity)}&entityId=${encodeURIComponent(r.entityId)}`}
-                            >
-                              {r.entityId}
-                            </a>
-                          </>
-                        )}
-                      </td>
-                      <td>{r.reason ?? ""}</td>
-                      <td>
-                        {(r.before !== null || r.after !== null) && (
-                          <details>
-                            <summary>{msg.audit.details}</summary>
-                            <pre>{JSON.stringify({ before: r.before, after: r.after }, null, 1)}</pre>
-                          </details>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(rows) => (
+          <Table
+            rows={rows}
+            empty={msg.audit.none}
+            columns={[
+              msg.audit.at,
+              msg.audit.actor,
+              msg.audit.action,
+              msg.audit.entity,
+              msg.common.reason,
+              msg.audit.change,
+            ]}
+            row={(r) => (
+              <tr key={r.id}>
+                <td>{when(r.at)}</td>
+                <td>{r.actor}</td>
+                <td>
+                  <code>{r.action}</code>
+                </td>
+                <td>
+                  {r.entity}
+                  {r.entityId && (
+                    <>
+                      {" "}
+                      <a
+                        href={`/audit?entity=${encodeURIComponent(r.entity)}&entityId=${encodeURIComponent(r.entityId)}`}
+                      >
+                        {r.entityId}
+                      </a>
+                    </>
+                  )}
+                </td>
+                <td>{r.reason ?? ""}</td>
+                <td>
+                  {(r.before !== null || r.after !== null) && (
+                    <details>
+                      <summary>{msg.audit.details}</summary>
+                      <pre>{JSON.stringify({ before: r.before, after: r.after }, null, 1)}</pre>
+                    </details>
+                  )}
+                </td>
+              </tr>
+            )}
+          />
+        )}
       </Show>
     </section>
   );

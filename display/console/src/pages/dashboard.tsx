@@ -3,7 +3,7 @@ import type { SyncEvent } from "../../../../schemas/index.ts";
 import { subscribe } from "../api.ts";
 import { ago, count } from "../format.ts";
 import { fill, msg } from "../i18n/index.ts";
-import { Empty, Loading, PageTitle } from "../ui.tsx";
+import { Loading, PageTitle, Table } from "../ui.tsx";
 
 /** The counters of the sync dashboard, each a link to the label list filtered by it. */
 export const COUNTERS = [
@@ -66,42 +66,30 @@ export function Dashboard() {
             ))}
           </ul>
           <h2>{fill(msg.dashboard.notRight, { n: count(sync.notRightTotal) })}</h2>
-          {sync.notRight.length === 0 ? (
-            <Empty>{msg.dashboard.allRight}</Empty>
-          ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{msg.labels.label}</th>
-                    <th scope="col">{msg.labels.sku}</th>
-                    <th scope="col">{msg.labels.status}</th>
-                    <th scope="col">{msg.labels.why}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {sync.notRight.map((r) => (
-                    <tr key={r.labelId + r.reason}>
-                      <td>
-                        <a href={`/labels/${encodeURIComponent(r.labelId)}`}>{r.labelId}</a>
-                      </td>
-                      <td>{r.sku ? <a href={`/products/${encodeURIComponent(r.sku)}`}>{r.sku}</a> : "—"}</td>
-                      <td>
-                        <span class={`badge s-${r.reason}`}>{msg.status[r.reason]}</span>
-                      </td>
-                      <td class="muted">{r.detail}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              {sync.notRightTotal > sync.notRight.length && (
-                <p class="muted">
-                  {fill(msg.dashboard.more, { n: count(sync.notRightTotal - sync.notRight.length) })}{" "}
-                  <a href="/labels">{msg.nav.labels}</a>
-                </p>
-              )}
-            </div>
-          )}
+          <Table
+            rows={sync.notRight}
+            empty={msg.dashboard.allRight}
+            columns={[msg.labels.label, msg.labels.sku, msg.labels.status, msg.labels.why]}
+            row={(r) => (
+              <tr key={r.labelId + r.reason}>
+                <td>
+                  <a href={`/labels/${encodeURIComponent(r.labelId)}`}>{r.labelId}</a>
+                </td>
+                <td>{r.sku ? <a href={`/products/${encodeURIComponent(r.sku)}`}>{r.sku}</a> : "—"}</td>
+                <td>
+                  <span class={`badge s-${r.reason}`}>{msg.status[r.reason]}</span>
+                </td>
+                <td class="muted">{r.detail}</td>
+              </tr>
+            )}
+          >
+            {sync.notRightTotal > sync.notRight.length && (
+              <p class="muted">
+                {fill(msg.dashboard.more, { n: count(sync.notRightTotal - sync.notRight.length) })}{" "}
+                <a href="/labels">{msg.nav.labels}</a>
+              </p>
+            )}
+          </Table>
         </>
       )}
     </section>

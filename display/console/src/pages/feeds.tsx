@@ -3,7 +3,7 @@ import type { FeedReply, FeedsReply } from "../../../../schemas/index.ts";
 import { type ApiError, get, upload } from "../api.ts";
 import { count, when } from "../format.ts";
 import { fill, msg } from "../i18n/index.ts";
-import { asApiError, Empty, ErrorBox, Field, Notes, PageTitle, Show, useLoad, useSession } from "../ui.tsx";
+import { asApiError, ErrorBox, Field, Notes, PageTitle, Show, Table, useLoad, useSession } from "../ui.tsx";
 
 /** Content-Type of a feed file by its name (the API reads CSV, NDJSON and JSON arrays). */
 function typeOf(file: File): string {
@@ -59,38 +59,30 @@ export function Feeds() {
               <Upload feeds={uploadable} last={(f) => l.feeds[f]?.lastSequence ?? 0} onDone={ledger.reload} />
             )}
             <h2>{msg.feeds.recent}</h2>
-            {l.batches.length === 0 ? (
-              <Empty>{msg.feeds.noBatches}</Empty>
-            ) : (
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{msg.feeds.appliedAt}</th>
-                      <th scope="col">{msg.feeds.feed}</th>
-                      <th scope="col">{msg.feeds.sequence}</th>
-                      <th scope="col">{msg.feeds.rows}</th>
-                      <th scope="col">{msg.feeds.changed}</th>
-                      <th scope="col">{msg.feeds.labels}</th>
-                      <th scope="col">{msg.feeds.duration}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {l.batches.map((b) => (
-                      <tr key={`${b.feed}#${b.sequence}`}>
-                        <td>{when(b.appliedAt)}</td>
-                        <td>{b.feed}</td>
-                        <td>{b.sequence}</td>
-                        <td>{count(b.rowsRead)}</td>
-                        <td>{count(b.rowsChanged)}</td>
-                        <td>{count(b.labelsAffected)}</td>
-                        <td>{b.durationMs === null ? "—" : `${count(Math.round(b.durationMs))} ms`}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )}
+            <Table
+              rows={l.batches}
+              empty={msg.feeds.noBatches}
+              columns={[
+                msg.feeds.appliedAt,
+                msg.feeds.feed,
+                msg.feeds.sequence,
+                msg.feeds.rows,
+                msg.feeds.changed,
+                msg.feeds.labels,
+                msg.feeds.duration,
+              ]}
+              row={(b) => (
+                <tr key={`${b.feed}#${b.sequence}`}>
+                  <td>{when(b.appliedAt)}</td>
+                  <td>{b.feed}</td>
+                  <td>{b.sequence}</td>
+                  <td>{count(b.rowsRead)}</td>
+                  <td>{count(b.rowsChanged)}</td>
+                  <td>{count(b.labelsAffected)}</td>
+                  <td>{b.durationMs === null ? "—" : `${count(Math.round(b.durationMs))} ms`}</td>
+                </tr>
+              )}
+            />
           </>
         )}
       </Show>

@@ -4,7 +4,17 @@ import type { LabelReply } from "../../../../schemas/index.ts";
 import { type ApiError, api, get } from "../api.ts";
 import { ago, when } from "../format.ts";
 import { fill, msg } from "../i18n/index.ts";
-import { asApiError, ErrorBox, Field, PageTitle, Preview, Show, useLoad, useSession } from "../ui.tsx";
+import {
+  asApiError,
+  ConfirmButton,
+  ErrorBox,
+  Field,
+  PageTitle,
+  Preview,
+  Show,
+  useLoad,
+  useSession,
+} from "../ui.tsx";
 
 /** One label: what it shows (zoomable preview), its device state, and flash / link / unlink / delete. */
 export function Label({ labelId }: { labelId: string }) {
@@ -111,21 +121,16 @@ export function Label({ labelId }: { labelId: string }) {
                 </button>
               )}
               {session.can("DELETE /api/v1/labels/{labelId}") && (
-                <button
-                  type="button"
-                  class="danger"
-                  onClick={async () => {
-                    if (!confirm(fill(msg.labels.confirmDelete, { id: labelId }))) return;
-                    try {
-                      await api("DELETE", `/labels/${enc}`);
-                      route("/labels");
-                    } catch (e) {
-                      setError(asApiError(e));
-                    }
+                <ConfirmButton
+                  question={fill(msg.labels.confirmDelete, { id: labelId })}
+                  action={async () => {
+                    await api("DELETE", `/labels/${enc}`);
+                    route("/labels");
                   }}
+                  onError={setError}
                 >
                   {msg.labels.delete}
-                </button>
+                </ConfirmButton>
               )}
             </div>
             {session.can("PUT /api/v1/labels/{labelId}/link") && (

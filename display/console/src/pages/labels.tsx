@@ -4,7 +4,7 @@ import type { LabelFilter, LabelReply, SyncReply } from "../../../../schemas/ind
 import { type ApiError, get, getWithHeaders } from "../api.ts";
 import { ago, count } from "../format.ts";
 import { msg } from "../i18n/index.ts";
-import { asApiError, Empty, ErrorBox, Loading, PageTitle, useLoad } from "../ui.tsx";
+import { asApiError, ErrorBox, Loading, PageTitle, Table, useLoad } from "../ui.tsx";
 import { COUNTERS } from "./dashboard.tsx";
 
 const PAGE = 50;
@@ -90,58 +90,53 @@ export function Labels() {
       </form>
       {first.state === "loading" && <Loading />}
       {first.state === "error" && <ErrorBox error={first.error} onRetry={first.reload} />}
-      {first.state === "ok" &&
-        (items.length === 0 ? (
-          <Empty>{msg.labels.none}</Empty>
-        ) : (
-          <div class="table-wrap">
-            <table class="labels">
-              <thead>
-                <tr>
-                  <th scope="col">{msg.labels.label}</th>
-                  <th scope="col">{msg.labels.sku}</th>
-                  <th scope="col">{msg.labels.status}</th>
-                  <th scope="col">{msg.labels.battery}</th>
-                  <th scope="col">{msg.labels.signal}</th>
-                  <th scope="col">{msg.labels.lastSeen}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((l) => (
-                  <tr key={l.labelId}>
-                    <td>
-                      <a href={`/labels/${encodeURIComponent(l.labelId)}`}>{l.labelId}</a>
-                    </td>
-                    <td>{l.sku ? <a href={`/products/${encodeURIComponent(l.sku)}`}>{l.sku}</a> : "—"}</td>
-                    <td>
-                      <span class={`badge s-${l.status}`}>{msg.status[l.status]}</span>
-                    </td>
-                    <td>{l.battery === null ? "—" : `${l.battery} %`}</td>
-                    <td>{l.rssi === null ? "—" : `${l.rssi} dBm`}</td>
-                    <td>{ago(l.lastSeen)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            {moreError && <ErrorBox error={moreError} />}
-            {next && (
-              <button
-                type="button"
-                onClick={async () => {
-                  try {
-                    const page = await labelPage(query(next));
-                    setExtra((x) => [...x, ...page.items]);
-                    setNext(page.next);
-                  } catch (e) {
-                    setMoreError(asApiError(e));
-                  }
-                }}
-              >
-                {msg.labels.more}
-              </button>
-            )}
-          </div>
-        ))}
+      {first.state === "ok" && (
+        <Table
+          rows={items}
+          empty={msg.labels.none}
+          columns={[
+            msg.labels.label,
+            msg.labels.sku,
+            msg.labels.status,
+            msg.labels.battery,
+            msg.labels.signal,
+            msg.labels.lastSeen,
+          ]}
+          table={{ class: "labels" }}
+          row={(l) => (
+            <tr key={l.labelId}>
+              <td>
+                <a href={`/labels/${encodeURIComponent(l.labelId)}`}>{l.labelId}</a>
+              </td>
+              <td>{l.sku ? <a href={`/products/${encodeURIComponent(l.sku)}`}>{l.sku}</a> : "—"}</td>
+              <td>
+                <span class={`badge s-${l.status}`}>{msg.status[l.status]}</span>
+              </td>
+              <td>{l.battery === null ? "—" : `${l.battery} %`}</td>
+              <td>{l.rssi === null ? "—" : `${l.rssi} dBm`}</td>
+              <td>{ago(l.lastSeen)}</td>
+            </tr>
+          )}
+        >
+          {moreError && <ErrorBox error={moreError} />}
+          {next && (
+            <button
+              type="button"
+              onClick={async () => {
+                try {
+                  const page = await labelPage(query(next));
+                  setExtra((x) => [...x, ...page.items]);
+                  setNext(page.next);
+                } catch (e) {
+                  setMoreError(asApiError(e));
+                }
+              }}
+            >
+              {msg.labels.more}
+            </button>
+          )}
+        </Table>
+      )}
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { type ApiError, api, get } from "../api.ts";
 import { when } from "../format.ts";
 import { fill, msg } from "../i18n/index.ts";
 import { describe, instant, type Phase, type PromotionView, phase } from "../promotion-text.ts";
-import { asApiError, Empty, ErrorBox, Notes, PageTitle, Show, useLoad, useSession } from "../ui.tsx";
+import { asApiError, ErrorBox, Notes, PageTitle, Show, Table, useLoad, useSession } from "../ui.tsx";
 
 const iso = (v: number | string | null) => {
   const ms = instant(v);
@@ -66,60 +66,50 @@ export function Promotions() {
       <Show loaded={list}>
         {(all) => {
           const rows = all.filter((p) => !p.deleted && (show === "all" || phase(p) === show));
-          if (rows.length === 0) return <Empty>{msg.promotions.none}</Empty>;
           return (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{msg.promotions.promotion}</th>
-                    <th scope="col">{msg.promotions.products}</th>
-                    <th scope="col">{msg.promotions.window}</th>
-                    <th scope="col">{msg.promotions.source}</th>
-                    <th scope="col">
-                      <span class="sr-only">{msg.common.actions}</span>
-                    </th>
+            <Table
+              rows={rows}
+              empty={msg.promotions.none}
+              columns={[
+                msg.promotions.promotion,
+                msg.promotions.products,
+                msg.promotions.window,
+                msg.promotions.source,
+              ]}
+              actions
+              row={(p) => {
+                const ph = phase(p);
+                return (
+                  <tr key={p.promotionId}>
+                    <td>
+                      <a href={`/promotions/${encodeURIComponent(p.promotionId)}`}>{describe(p)}</a>{" "}
+                      <span class={`badge p-${ph}`}>{msg.promotions.phase[ph]}</span>
+                    </td>
+                    <td>
+                      {p.skus.length > 0
+                        ? p.skus.slice(0, 3).map((s) => (
+                            <a key={s} href={`/products/${encodeURIComponent(s)}`} class="sku">
+                              {s}
+                            </a>
+                          ))
+                        : p.category}
+                      {p.skus.length > 3 && ` +${p.skus.length - 3}`}
+                    </td>
+                    <td>
+                      {when(iso(p.start))} – {p.end === null ? msg.promotions.openEnded : when(iso(p.end))}
+                    </td>
+                    <td>{msg.promotions.sources[p.source]}</td>
+                    <td>
+                      {canEnd && ph !== "ended" && (p.source !== "central" || session.me.role === "ops") && (
+                        <button type="button" class="danger" onClick={() => endNow(p)}>
+                          {ph === "upcoming" ? msg.promotions.cancel : msg.promotions.endNow}
+                        </button>
+                      )}
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {rows.map((p) => {
-                    const ph = phase(p);
-                    return (
-                      <tr key={p.promotionId}>
-                        <td>
-                          <a href={`/promotions/${encodeURIComponent(p.promotionId)}`}>{describe(p)}</a>{" "}
-                          <span class={`badge p-${ph}`}>{msg.promotions.phase[ph]}</span>
-                        </td>
-                        <td>
-                          {p.skus.length > 0
-                            ? p.skus.slice(0, 3).map((s) => (
-                                <a key={s} href={`/products/${encodeURIComponent(s)}`} class="sku">
-                                  {s}
-                                </a>
-                              ))
-                            : p.category}
-                          {p.skus.length > 3 && ` +${p.skus.length - 3}`}
-                        </td>
-                        <td>
-                          {when(iso(p.start))} –{" "}
-                          {p.end === null ? msg.promotions.openEnded : when(iso(p.end))}
-                        </td>
-                        <td>{msg.promotions.sources[p.source]}</td>
-                        <td>
-                          {canEnd &&
-                            ph !== "ended" &&
-                            (p.source !== "central" || session.me.role === "ops") && (
-                              <button type="button" class="danger" onClick={() => endNow(p)}>
-                                {ph === "upcoming" ? msg.promotions.cancel : msg.promotions.endNow}
-                              </button>
-                            )}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+                );
+              }}
+            />
           );
         }}
       </Show>

@@ -5,12 +5,13 @@ import { ago } from "../format.ts";
 import { fill, msg } from "../i18n/index.ts";
 import {
   asApiError,
-  Empty,
+  ConfirmButton,
   ErrorBox,
   Field,
   fieldError,
   PageTitle,
   Show,
+  Table,
   useLoad,
   useSession,
 } from "../ui.tsx";
@@ -206,92 +207,77 @@ export function Screens() {
         </form>
       )}
       <Show loaded={list}>
-        {(screens) =>
-          screens.length === 0 ? (
-            <Empty>{msg.screens.none}</Empty>
-          ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{msg.screens.name}</th>
-                    <th scope="col">{msg.screens.state}</th>
-                    <th scope="col">{msg.screens.lastSeen}</th>
-                    <th scope="col">{msg.screens.playing}</th>
-                    <th scope="col">{msg.screens.playlist}</th>
-                    <th scope="col">
-                      <span class="sr-only">{msg.common.actions}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {screens.map((s) => (
-                    <tr key={s.screenId} data-screen={s.screenId} data-online={String(s.online)}>
-                      <td>
-                        {s.name}
-                        <br />
-                        <small>{s.screenId}</small>
-                      </td>
-                      <td>
-                        <span class={`badge ${s.online ? "s-in_sync" : "s-offline"}`}>
-                          {s.online ? msg.screens.online : msg.screens.offline}
-                        </span>
-                        {s.errors.length > 0 && (
-                          <small class="hint" title={s.errors.join("\n")}>
-                            {" "}
-                            {fill(msg.screens.errors, { n: s.errors.length })}
-                          </small>
-                        )}
-                      </td>
-                      <td>{s.lastSeen ? ago(s.lastSeen) : msg.screens.never}</td>
-                      <td>
-                        {s.playing
-                          ? `${msg.screens.kinds[s.playing.kind]}${s.playing.sku ? ` ${s.playing.sku}` : ""}`
-                          : "—"}
-                      </td>
-                      <td>{fill(msg.screens.items, { n: s.items.length })}</td>
-                      <td>
-                        {canEdit && (
-                          <button
-                            type="button"
-                            onClick={() => setEditing(editing === s.screenId ? null : s.screenId)}
-                          >
-                            {msg.screens.edit}
-                          </button>
-                        )}{" "}
-                        {session.can("PUT /api/v1/screens/{screenId}/program") && (
-                          <button
-                            type="button"
-                            onClick={() => setProgramming(programming === s.screenId ? null : s.screenId)}
-                          >
-                            {msg.screens.program}
-                          </button>
-                        )}{" "}
-                        {canRemove && (
-                          <button
-                            type="button"
-                            class="danger"
-                            onClick={async () => {
-                              if (!confirm(fill(msg.screens.confirmRemove, { name: s.name }))) return;
-                              try {
-                                await api("DELETE", `/screens/${encodeURIComponent(s.screenId)}`);
-                                list.reload();
-                              } catch (x) {
-                                setError(asApiError(x));
-                              }
-                            }}
-                          >
-                            {msg.screens.remove}
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(screens) => (
+          <Table
+            rows={screens}
+            empty={msg.screens.none}
+            columns={[
+              msg.screens.name,
+              msg.screens.state,
+              msg.screens.lastSeen,
+              msg.screens.playing,
+              msg.screens.playlist,
+            ]}
+            actions
+            row={(s) => (
+              <tr key={s.screenId} data-screen={s.screenId} data-online={String(s.online)}>
+                <td>
+                  {s.name}
+                  <br />
+                  <small>{s.screenId}</small>
+                </td>
+                <td>
+                  <span class={`badge ${s.online ? "s-in_sync" : "s-offline"}`}>
+                    {s.online ? msg.screens.online : msg.screens.offline}
+                  </span>
+                  {s.errors.length > 0 && (
+                    <small class="hint" title={s.errors.join("\n")}>
+                      {" "}
+                      {fill(msg.screens.errors, { n: s.errors.length })}
+                    </small>
+                  )}
+                </td>
+                <td>{s.lastSeen ? ago(s.lastSeen) : msg.screens.never}</td>
+                <td>
+                  {s.playing
+                    ? `${msg.screens.kinds[s.playing.kind]}${s.playing.sku ? ` ${s.playing.sku}` : ""}`
+                    : "—"}
+                </td>
+                <td>{fill(msg.screens.items, { n: s.items.length })}</td>
+                <td>
+                  {canEdit && (
+                    <button
+                      type="button"
+                      onClick={() => setEditing(editing === s.screenId ? null : s.screenId)}
+                    >
+                      {msg.screens.edit}
+                    </button>
+                  )}{" "}
+                  {session.can("PUT /api/v1/screens/{screenId}/program") && (
+                    <button
+                      type="button"
+                      onClick={() => setProgramming(programming === s.screenId ? null : s.screenId)}
+                    >
+                      {msg.screens.program}
+                    </button>
+                  )}{" "}
+                  {canRemove && (
+                    <ConfirmButton
+                      question={fill(msg.screens.confirmRemove, { name: s.name })}
+                      action={async () => {
+                        await api("DELETE", `/screens/${encodeURIComponent(s.screenId)}`);
+                        list.reload();
+                      }}
+                      onError={setError}
+                    >
+                      {msg.screens.remove}
+                    </ConfirmButton>
+                  )}
+                </td>
+              </tr>
+            )}
+          />
+        )}
       </Show>
       {editing &&
         list.value

@@ -3,7 +3,17 @@ import type { Role, TokenCreatedReply, TokenReply } from "../../../../schemas/in
 import { type ApiError, api, get } from "../api.ts";
 import { ago } from "../format.ts";
 import { fill, msg } from "../i18n/index.ts";
-import { asApiError, Empty, ErrorBox, Field, fieldError, PageTitle, Show, useLoad } from "../ui.tsx";
+import {
+  asApiError,
+  ConfirmButton,
+  ErrorBox,
+  Field,
+  fieldError,
+  PageTitle,
+  Show,
+  Table,
+  useLoad,
+} from "../ui.tsx";
 
 const ROLES: Role[] = ["viewer", "staff", "manager", "ops", "bridge", "screen"];
 
@@ -83,54 +93,34 @@ export function Tokens() {
         </div>
       )}
       <Show loaded={list}>
-        {(tokens) =>
-          tokens.length === 0 ? (
-            <Empty>{msg.tokens.none}</Empty>
-          ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{msg.tokens.name}</th>
-                    <th scope="col">{msg.tokens.role}</th>
-                    <th scope="col">{msg.tokens.createdAt}</th>
-                    <th scope="col">{msg.tokens.lastUsed}</th>
-                    <th scope="col">
-                      <span class="sr-only">{msg.common.actions}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {tokens.map((t) => (
-                    <tr key={t.name}>
-                      <td>{t.name}</td>
-                      <td>{msg.roles[t.role]}</td>
-                      <td>{ago(t.createdAt)}</td>
-                      <td>{t.lastUsedAt ? ago(t.lastUsedAt) : msg.tokens.never}</td>
-                      <td>
-                        <button
-                          type="button"
-                          class="danger"
-                          onClick={async () => {
-                            if (!confirm(fill(msg.tokens.confirmRevoke, { name: t.name }))) return;
-                            try {
-                              await api("DELETE", `/tokens/${encodeURIComponent(t.name)}`);
-                              list.reload();
-                            } catch (x) {
-                              setError(asApiError(x));
-                            }
-                          }}
-                        >
-                          {msg.tokens.revoke}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(tokens) => (
+          <Table
+            rows={tokens}
+            empty={msg.tokens.none}
+            columns={[msg.tokens.name, msg.tokens.role, msg.tokens.createdAt, msg.tokens.lastUsed]}
+            actions
+            row={(t) => (
+              <tr key={t.name}>
+                <td>{t.name}</td>
+                <td>{msg.roles[t.role]}</td>
+                <td>{ago(t.createdAt)}</td>
+                <td>{t.lastUsedAt ? ago(t.lastUsedAt) : msg.tokens.never}</td>
+                <td>
+                  <ConfirmButton
+                    question={fill(msg.tokens.confirmRevoke, { name: t.name })}
+                    action={async () => {
+                      await api("DELETE", `/tokens/${encodeURIComponent(t.name)}`);
+                      list.reload();
+                    }}
+                    onError={setError}
+                  >
+                    {msg.tokens.revoke}
+                  </ConfirmButton>
+                </td>
+              </tr>
+            )}
+          />
+        )}
       </Show>
     </section>
   );
