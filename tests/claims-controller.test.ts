@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { offsetClock, systemClock } from "../controller/scheduler/index.ts";
-import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
+import type { SimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
 import { parseInstant } from "../schemas/index.ts";
 import {
   api,
-  bridgeLogin,
   postFeed,
+  startTestAccessPoint,
   startTestController,
   TEST_ADMIN_TOKEN,
   waitFor,
@@ -21,7 +21,6 @@ import {
  */
 const TZ = "Europe/Berlin";
 const NOW = parseInstant("2026-04-10T10:00", TZ);
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 const SKUS = ["RAISED", "FIRSTDAY", "NOTLOW", "PROG", "GAP", "DST"] as const;
 const PRODUCTS = `sku,name,netQuantity,unit,category
@@ -74,18 +73,7 @@ describe("reduction claims in a running controller", () => {
   beforeAll(async () => {
     ctl = await startTestController("aedes", { clock });
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
-    ap = await startSimulatedAccessPoint({
-      mqttUrl: ctl.mqttUrl,
-      mqttOptions: bridgeLogin(ctl, "ap1"),
-      storeId: ctl.config.storeId,
-      bridgeId: "ap1",
-      labels: SKUS.length,
-      radioDelayMs: 5,
-      radioJitterMs: 0,
-      failureRate: 0,
-      checkInSeconds: 3600,
-      logger: quiet,
-    });
+    ap = await startTestAccessPoint(ctl, { labels: SKUS.length, radioDelayMs: 5 });
     expect((await postFeed(ctl.httpUrl, "products", 1, PRODUCTS)).status).toBe(200);
     expect((await postFeed(ctl.httpUrl, "prices", 1, PRICES)).json).toMatchObject({ applied: true, held: 0 });
     const promos = await postFeed(ctl.httpUrl, "promotions", 1, PROMOTIONS);

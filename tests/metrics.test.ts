@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
-import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
-import { bridgeLogin, startTestController, TEST_ADMIN_TOKEN, waitFor } from "./support/harness.ts";
+import type { SimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
+import { startTestAccessPoint, startTestController, TEST_ADMIN_TOKEN, waitFor } from "./support/harness.ts";
 
 /** `name{a="x",b="y"} 3` lines of the Prometheus text format, as { name, labels, value }. */
 function parseExposition(text: string) {
@@ -45,19 +45,7 @@ describe("GET /metrics", () => {
   beforeAll(async () => {
     ctl = await startTestController("aedes");
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
-    ap = await startSimulatedAccessPoint({
-      mqttUrl: ctl.mqttUrl,
-      mqttOptions: bridgeLogin(ctl, "ap-m"),
-      storeId: ctl.config.storeId,
-      bridgeId: "ap-m",
-      labels: 4,
-      radioDelayMs: 5,
-      radioJitterMs: 0,
-      failureRate: 0,
-      checkInSeconds: 3600,
-      seed: 1,
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    });
+    ap = await startTestAccessPoint(ctl, { bridgeId: "ap-m", labels: 4, radioDelayMs: 5, seed: 1 });
   });
   afterAll(async () => {
     await ap?.stop();

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
-import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
+import type { SimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
 import {
   api,
   authFetch,
   BROKERS,
-  bridgeLogin,
+  startTestAccessPoint,
   startTestController,
   TEST_ADMIN_TOKEN,
   waitFor,
@@ -78,19 +78,7 @@ describe.each(BROKERS)("parity end to end against %s, labels acknowledging", (br
       config: { currency: "USD", locale: "en-US", onlineFeedMode: "audit-only" },
     });
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
-    ap = await startSimulatedAccessPoint({
-      mqttUrl: ctl.mqttUrl,
-      mqttOptions: bridgeLogin(ctl, "ap1"),
-      storeId: ctl.config.storeId,
-      bridgeId: "ap1",
-      labels: SKUS.length,
-      radioDelayMs: 20,
-      radioJitterMs: 0,
-      failureRate: 0,
-      checkInSeconds: 3600,
-      seed: 3,
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    });
+    ap = await startTestAccessPoint(ctl, { labels: SKUS.length, radioDelayMs: 20, seed: 3 });
     await post(ctl, "products?sequence=1", PRODUCTS, "text/csv");
     await post(ctl, "prices?sequence=1", PRICES("9.99"), "text/csv");
     await waitFor(() => ap.labelIds.every((id) => ctl.labels.get(id)), 5_000, "labels announced");

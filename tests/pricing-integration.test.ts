@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { offsetClock, systemClock } from "../controller/scheduler/index.ts";
-import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
+import type { SimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
 import { labelContentSchema, parseInstant, storeTopics } from "../schemas/index.ts";
 import {
   api,
   BROKERS,
-  bridgeLogin,
   postFeed,
   recorder,
+  startTestAccessPoint,
   startTestController,
   TEST_ADMIN_TOKEN,
   waitFor,
@@ -17,7 +17,6 @@ import {
 const TZ = "Europe/Berlin";
 /** Midnight store time on the day Berlin springs forward (a 23-hour day). */
 const MIDNIGHT = parseInstant("2026-03-29T00:00", TZ);
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 const PRODUCTS = `sku,name,netQuantity,unit,category
 COFFEE,Arabica Coffee,500,g,coffee
@@ -38,18 +37,7 @@ describe.each(BROKERS)("pricing in the controller, against %s", (broker) => {
     offset = MIDNIGHT - 4_000 - Date.now();
     ctl = await startTestController(broker, { clock });
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
-    ap = await startSimulatedAccessPoint({
-      mqttUrl: ctl.mqttUrl,
-      mqttOptions: bridgeLogin(ctl, "ap1"),
-      storeId: ctl.config.storeId,
-      bridgeId: "ap1",
-      labels: 3,
-      radioDelayMs: 20,
-      radioJitterMs: 0,
-      failureRate: 0,
-      checkInSeconds: 3600,
-      logger: quiet,
-    });
+    ap = await startTestAccessPoint(ctl, { labels: 3, radioDelayMs: 20 });
     // Prices that have been in force for weeks: the Omnibus reference looks back 30 days.
     expect((await postFeed(ctl.httpUrl, "products", 1, PRODUCTS)).status).toBe(200);
     const weeksAgo = "2026-02-01T00:00";

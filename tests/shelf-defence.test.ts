@@ -2,19 +2,17 @@ import { randomUUID } from "node:crypto";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
-import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
+import type { SimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
 import { type LabelContent, PROTOCOL_VERSION, storeTopics } from "../schemas/index.ts";
 import {
   api,
   BROKERS,
-  bridgeLogin,
   postFeed,
+  startTestAccessPoint,
   startTestController,
   tokenFor,
   waitFor,
 } from "./support/harness.ts";
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * The controller defends the shelf against messages it did not expect (issue 12 §2), with the
@@ -32,19 +30,7 @@ describe.each(BROKERS)("the controller defends the shelf, on %s", (broker) => {
     ctl = await startTestController(broker, { config: { mqttAuth: "off" } });
     t = storeTopics(ctl.config.storeId);
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
-    ap = await startSimulatedAccessPoint({
-      mqttUrl: ctl.mqttUrl,
-      mqttOptions: bridgeLogin(ctl, "ap1"),
-      storeId: ctl.config.storeId,
-      bridgeId: "ap1",
-      labels: 3,
-      radioDelayMs: 5,
-      radioJitterMs: 0,
-      failureRate: 0,
-      checkInSeconds: 3600,
-      seed: 2,
-      logger: quiet,
-    });
+    ap = await startTestAccessPoint(ctl, { labels: 3, radioDelayMs: 5, seed: 2 });
     await postFeed(
       ctl.httpUrl,
       "products",

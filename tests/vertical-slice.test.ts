@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
-import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
+import type { SimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
 import { labelContentSchema, storeTopics } from "../schemas/index.ts";
 import {
   authFetch,
   BROKERS,
-  bridgeLogin,
   getJson,
   postFeed,
   recorder,
+  startTestAccessPoint,
   startTestController,
   waitFor,
 } from "./support/harness.ts";
@@ -32,19 +32,7 @@ describe.each(BROKERS)("vertical slice against %s", (broker) => {
   beforeAll(async () => {
     ctl = await startTestController(broker);
     await waitFor(() => ctl.link.connected(), 10_000, "controller connected");
-    ap = await startSimulatedAccessPoint({
-      mqttUrl: ctl.mqttUrl,
-      mqttOptions: bridgeLogin(ctl, "ap1"),
-      storeId: ctl.config.storeId,
-      bridgeId: "ap1",
-      labels: 6,
-      radioDelayMs: 20,
-      radioJitterMs: 0,
-      failureRate: 0,
-      checkInSeconds: 3600,
-      seed: 1,
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-    });
+    ap = await startTestAccessPoint(ctl, { labels: 6, radioDelayMs: 20, seed: 1 });
   });
   afterAll(async () => {
     await ap?.stop();

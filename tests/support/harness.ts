@@ -11,6 +11,10 @@ import { type ConfigInput, loadConfig } from "../../controller/config.ts";
 import { createLogger, type Logger } from "../../controller/log.ts";
 import type { Clock } from "../../controller/scheduler/index.ts";
 import type { Logger as BridgeLogger } from "../../firmware-bridge/core/index.ts";
+import {
+  type SimulatedAccessPoint,
+  startSimulatedAccessPoint,
+} from "../../firmware-bridge/simulated/index.ts";
 import { fromPackageRoot } from "../../lib/paths.ts";
 import { type Role, storeTopics } from "../../schemas/index.ts";
 
@@ -234,6 +238,34 @@ export async function waitForCount(
  */
 export function bridgeLogin(ctl: Controller, bridgeId: string): { username: string; password: string } {
   return { username: bridgeId, password: ctl.stores.tokens.create(bridgeId, "bridge", Date.now()) };
+}
+
+/** A logger that says nothing, for parts whose chatter would bury a test's own failure. */
+export const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * A simulated access point on a test controller's broker, signed in with a bridge token of its own,
+ * with no radio jitter, no failed transfers and no check-ins during a test: what its labels show then
+ * depends only on what the test does.
+ */
+export function startTestAccessPoint(
+  ctl: Controller,
+  options: { labels: number; radioDelayMs: number; bridgeId?: string; seed?: number },
+): Promise<SimulatedAccessPoint> {
+  const bridgeId = options.bridgeId ?? "ap1";
+  return startSimulatedAccessPoint({
+    mqttUrl: ctl.mqttUrl,
+    mqttOptions: bridgeLogin(ctl, bridgeId),
+    storeId: ctl.config.storeId,
+    bridgeId,
+    labels: options.labels,
+    radioDelayMs: options.radioDelayMs,
+    radioJitterMs: 0,
+    failureRate: 0,
+    checkInSeconds: 3600,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    logger: quietLog,
+  });
 }
 
 /** The test ops token's MQTT sign-in: it may watch everything under the store, and publish nothing. */
