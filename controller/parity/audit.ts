@@ -216,29 +216,27 @@ export function parityAudits(deps: ParityDeps) {
           }
         }
       }
-      if (!online) {
-        notOnline++;
+      // A reason about the online item, not the labels: one row for the SKU, with the shelf as its
+      // first label shows it.
+      const addForSku = (reason: ParityReason, side: ParityOnline | null) => {
         const first = group[0] as AuditLabel;
         add(
           sku,
-          "not_online",
+          reason,
           group.map((l) => l.labelId),
-          null,
+          side,
           shelfFor(first, first.displayedHash),
         );
+      };
+      if (!online) {
+        notOnline++;
+        addForSku("not_online", null);
         continue;
       }
       compared++;
       if (online.problems && online.problems.length > 0) {
         mismatched++;
-        const first = group[0] as AuditLabel;
-        add(
-          sku,
-          "online_item_invalid",
-          group.map((l) => l.labelId),
-          online,
-          shelfFor(first, first.displayedHash),
-        );
+        addForSku("online_item_invalid", online);
         continue;
       }
       const byReason = new Map<ParityReason, { labelIds: string[]; shelf: ParityShelf | null }>();
