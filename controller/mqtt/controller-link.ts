@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import mqtt, { type MqttClient } from "mqtt";
+import mqtt, { type MqttClient, UniqueMessageIdProvider } from "mqtt";
 import type { z } from "zod";
 import {
   type Availability,
@@ -122,6 +122,12 @@ export function connectControllerLink(options: {
     password: options.password,
     ...(options.ca ? { ca: options.ca } : {}),
     will: { topic: topics.controllerStatus, payload: Buffer.from(status("offline")), qos: 1, retain: true },
+    // Packet ids that are not in flight: after an outage more than 65,535 publishes wait for their
+    // acknowledgement (those made while the broker was down, then the republish of every label), and
+    // the default provider, which only counts up and wraps, hands out ids still in use. An
+    // acknowledgement then answers the wrong publish, a callback is lost and the batch never ends
+    // (tests/controller-link-ids.test.ts). With this one a publish waits for a free id instead.
+    messageIdProvider: new UniqueMessageIdProvider(),
   });
 
   // Label states at QoS 0: after a reprice thousands arrive at once, and a broker holds only so

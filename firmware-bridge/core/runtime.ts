@@ -1,4 +1,4 @@
-import { connect, type IClientOptions, type MqttClient } from "mqtt";
+import { connect, type IClientOptions, type MqttClient, UniqueMessageIdProvider } from "mqtt";
 import { type BackoffOptions, backoffDelay } from "../../lib/backoff.ts";
 import { type LabelContent, type LabelImage, storeTopics } from "../../schemas/index.ts";
 import type { ApplyResult, BridgeAdapter, BridgeContext, LabelStateReport } from "./adapter.ts";
@@ -339,6 +339,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
     // MQTT.js only knows a fixed reconnect period; onClose drives reconnects with backoff instead.
     reconnectPeriod: 0,
     resubscribe: false,
+    // Packet ids not in flight: a bridge of 99,999 labels can hold more than 65,535 unacknowledged
+    // state reports after an outage, and the default provider reuses ids still in use (see the
+    // controller link).
+    messageIdProvider: new UniqueMessageIdProvider(),
     will: {
       topic: statusTopic,
       payload: Buffer.from(availabilityPayload("offline", false)),
