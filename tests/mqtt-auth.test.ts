@@ -14,7 +14,13 @@ import {
   tokenFor,
   waitFor,
 } from "./support/harness.ts";
-import { connectAs, type ProbeOutcome, tryConnect, tryPublish } from "./support/mqtt-probe.ts";
+import {
+  connectAs,
+  forbiddenForBridgeAp1,
+  type ProbeOutcome,
+  tryConnect,
+  tryPublish,
+} from "./support/mqtt-probe.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 /** Each refused payload carries this, so the watcher can tell whether any got through. */
@@ -101,21 +107,11 @@ describe("MQTT sign-in and ACLs on the embedded broker (SHELFSYNC_MQTT_AUTH=requ
     const watcher = await recorder(ctl.mqttUrl, [t.everything]);
     const [mine] = ap1.labelIds as [string];
     const [theirs] = ap2.labelIds as [string];
-    const attempts: [string, string, boolean][] = [
-      ["as another bridge: status", t.bridge("ap2", "status"), true],
-      ["as another bridge: inventory", t.bridge("ap2", "labels"), true],
-      ["as another bridge: response", t.bridgeResponse("ap2", "link"), false],
-      ["another label's state", t.label(theirs, "state"), false],
-      ["another label's image", t.label(theirs, "image"), true],
-      ["an image for a label nobody announced", t.label("INVENTED-1", "image"), true],
-      ["content of its own label", t.label(mine, "content"), true],
-      ["content of another label", t.label(theirs, "content"), true],
-      ["content, not retained", t.label(mine, "content"), false],
-      ["a command", t.label(mine, "command"), false],
-      ["the controller's status, retained", t.controllerStatus, true],
-      ["its own label's state, retained", t.label(mine, "state"), true],
-      ["another store's label", storeTopics("other-store").label(mine, "state"), false],
-      ["outside the tree, retained", "elsewhere/anything", true],
+    const attempts = [
+      ...forbiddenForBridgeAp1(t, mine, theirs),
+      // The embedded broker also refuses a retained state (a state is news, not a record), which
+      // Mosquitto's ACLs, blind to the retain flag, cannot.
+      ["its own label's state, retained", t.label(mine, "state"), true] as [string, string, boolean],
     ];
     const outcomes: Record<string, ProbeOutcome> = {};
     for (const [what, topic, retain] of attempts)

@@ -21,7 +21,12 @@ import {
   uniqueStoreId,
   waitFor,
 } from "./support/harness.ts";
-import { connectAs, tryConnect as connectProbe, tryPublish as publishProbe } from "./support/mqtt-probe.ts";
+import {
+  connectAs,
+  tryConnect as connectProbe,
+  forbiddenForBridgeAp1,
+  tryPublish as publishProbe,
+} from "./support/mqtt-probe.ts";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const MARK = `forged-${randomUUID().slice(0, 8)}`;
@@ -215,21 +220,7 @@ describe("Mosquitto with the password and ACL files the controller writes", () =
     await watcher.subscribeAsync(t.everything, { qos: 1 });
     const [mine] = ap1.labelIds as [string];
     const [theirs] = ap2.labelIds as [string];
-    const attempts: [string, string, boolean][] = [
-      ["as another bridge: status", t.bridge("ap2", "status"), true],
-      ["as another bridge: inventory", t.bridge("ap2", "labels"), true],
-      ["as another bridge: response", t.bridgeResponse("ap2", "link"), false],
-      ["another label's state", t.label(theirs, "state"), false],
-      ["another label's image", t.label(theirs, "image"), true],
-      ["an image for a label nobody announced", t.label("INVENTED-1", "image"), true],
-      ["content of its own label", t.label(mine, "content"), true],
-      ["content of another label", t.label(theirs, "content"), true],
-      ["content, not retained", t.label(mine, "content"), false],
-      ["a command", t.label(mine, "command"), false],
-      ["the controller's status, retained", t.controllerStatus, true],
-      ["another store's label", storeTopics("other-store").label(mine, "state"), false],
-      ["outside the tree, retained", "elsewhere/anything", true],
-    ];
+    const attempts = forbiddenForBridgeAp1(t, mine, theirs);
     const ap1Login = login.ap1 as IClientOptions;
     const outcomes: Record<string, string> = {};
     for (const [what, topic, retain] of attempts)

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { storeTopics } from "../../schemas/index.ts";
 
 /**
  * How a hostile client probes a broker's sign-in and ACLs, shared by the embedded-broker suite
@@ -68,4 +69,31 @@ export async function tryPublish(
   });
   await client.endAsync(outcome !== "accepted");
   return outcome;
+}
+
+/**
+ * What one bridge's credentials must not publish (issue 12 §1), as [what, topic, retained], for a
+ * store whose bridge ap1 owns label `mine` and bridge ap2 label `theirs`: the same list for every
+ * broker, so that a rule one broker enforces and another forgets shows as a failure.
+ */
+export function forbiddenForBridgeAp1(
+  t: ReturnType<typeof storeTopics>,
+  mine: string,
+  theirs: string,
+): [what: string, topic: string, retain: boolean][] {
+  return [
+    ["as another bridge: status", t.bridge("ap2", "status"), true],
+    ["as another bridge: inventory", t.bridge("ap2", "labels"), true],
+    ["as another bridge: response", t.bridgeResponse("ap2", "link"), false],
+    ["another label's state", t.label(theirs, "state"), false],
+    ["another label's image", t.label(theirs, "image"), true],
+    ["an image for a label nobody announced", t.label("INVENTED-1", "image"), true],
+    ["content of its own label", t.label(mine, "content"), true],
+    ["content of another label", t.label(theirs, "content"), true],
+    ["content, not retained", t.label(mine, "content"), false],
+    ["a command", t.label(mine, "command"), false],
+    ["the controller's status, retained", t.controllerStatus, true],
+    ["another store's label", storeTopics("other-store").label(mine, "state"), false],
+    ["outside the tree, retained", "elsewhere/anything", true],
+  ];
 }
