@@ -1,7 +1,5 @@
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
-import { extname, join, normalize, sep } from "node:path";
+import { createReadStream, statSync } from "node:fs";
 import { Readable } from "node:stream";
-import { gzipSync } from "node:zlib";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
 import { Hono } from "hono";
@@ -17,17 +15,10 @@ import {
 import type { ControllerServices } from "../services.ts";
 import { apiError, readBody } from "./errors.ts";
 import { doc } from "./openapi.ts";
+import { IMMUTABLE, REVALIDATE, staticFiles } from "./static-files.ts";
 
 /** Where `npm run build` (vite) writes the player: index.html, sw.js, assets/ with hashed names. */
 export const PLAYER_DIR = fromPackageRoot("dist", "player");
-
-const TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".json": "application/json",
-};
 
 /**
  * The player's page: its own scripts only; images from anywhere on http(s) (playlist image items
@@ -45,12 +36,6 @@ const CSP = [
   "base-uri 'none'",
 ].join("; ");
 
-interface Asset {
-  body: Uint8Array;
-  gzip: Uint8Array | null;
-  type: string;
-}
-
 /**
  * The signage player at `/player/{screenId}` (display/player, built by Vite into dist/player) and
  * its pairing, which needs no token (the player has none yet; see controller/screens/pairing.ts):
@@ -60,40 +45,7 @@ interface Asset {
  */
 export function playerRoutes(s: ControllerServices, dir = PLAYER_DIR): Hono {
   const app = new Hono();
-  const cache = new Map<string, Asset>();
-
-  const load = (relative: string): Asset | null => {
-    const hit = cache.get(relative);
-    if (hit) return hit;
-    const path = normalize(join(dir, relative));
-    if (!path.startsWith(dir + sep) || !existsSync(path)) return null;
-    const ext = extname(path);
-    const body = readFileSync(path);
-    const asset = {
-      body,
-      gzip: ext !== ".png" && body.length > 512 ? gzipSync(body) : null,
-      type: TYPES[ext] ?? "application/octet-stream",
-    };
-    cache.set(relative, asset);
-    return asset;
-  };
-
-  const send = (c: Context, asset: Asset, cacheControl: string, extra: Record<string, string> = {}) => {
-    const gzip = asset.gzip && /\bgzip\b/.test(c.req.header("Accept-Encoding") ?? "");
-    const headers: Record<string, string> = {
-      "Content-Type": asset.type,
-      "Cache-Control": cacheControl,
-      "X-Content-Type-Options": "nosniff",
-      Vary: "Accept-Encoding",
-      ...extra,
-    };
-    if (gzip) headers["Content-Encoding"] = "gzip";
-    if (asset.type.startsWith("text/html")) {
-      headers["Content-Security-Policy"] = CSP;
-      headers["Referrer-Policy"] = "no-referrer";
-    }
-    return c.body((gzip ? asset.gzip : asset.body) as Uint8Array<ArrayBuffer>, 200, headers);
-  };
+  const { load, send } = staticFiles(dir, { csp: CSP });
 
   const validId = (c: Context): string | Response => {
     const screenId = c.req.param("screenId") ?? "";
@@ -193,7 +145,7 @@ export function playerRoutes(s: ControllerServices, dir = PLAYER_DIR): Hono {
     const size = statSync(found.path).size;
     const headers = {
       "Content-Type": found.media.type,
-      "Cache-Control": "public, max-age=31536000, immutable",
+      "Cache-Control": IMMUTABLE,
       "X-Content-Type-Options": "nosniff",
       "Accept-Ranges": "bytes",
     };
@@ -218,11 +170,11 @@ export function playerRoutes(s: ControllerServices, dir = PLAYER_DIR): Hono {
   // The service worker must be served from /player/ so that its scope covers every player page.
   app.get("/player/sw.js", (c) => {
     const asset = load("sw.js");
-    return asset ? send(c, asset, "no-cache", { "Service-Worker-Allowed": "/player/" }) : c.notFound();
+    return asset ? send(c, asset, REVALIDATE, { "Service-Worker-Allowed": "/player/" }) : c.notFound();
   });
   app.get("/player/assets/*", (c) => {
     const asset = load(c.req.path.slice("/player/".length));
-    return asset ? send(c, asset, "public, max-age=31536000, immutable") : c.notFound();
+    return asset ? send(c, asset, IMMUTABLE) : c.notFound();
   });
   app.get("/player/:screenId", (c) => {
     const screenId = validId(c);
@@ -234,7 +186,7 @@ export function playerRoutes(s: ControllerServices, dir = PLAYER_DIR): Hono {
         503,
       );
     }
-    return send(c, index, "no-cache");
+    return send(c, index, REVALIDATE);
   });
   return app;
 }
