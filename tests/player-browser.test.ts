@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { launchChromium } from "./support/console.ts";
 import { api, postFeed, startTestController, tokenFor, waitUntil } from "./support/harness.ts";
-import { pairInBrowser } from "./support/player.ts";
+import { pairInBrowser, seedSignageStore } from "./support/player.ts";
 
 type Ctl = Controller & { cleanup(): Promise<void> };
 
@@ -26,20 +26,7 @@ describe("signage player in a real browser", () => {
       launchChromium(),
     ]);
     manager = tokenFor(ctl, "manager");
-    await postFeed(
-      ctl.httpUrl,
-      "products",
-      1,
-      "sku,name,netQuantity,unit,url\nCOFFEE,Arabica 500 g,500,g,https://shop.example/coffee\nTEA,Green Tea,,,\n",
-    );
-    await postFeed(
-      ctl.httpUrl,
-      "prices",
-      1,
-      "sku,price,currency,effectiveFrom\nCOFFEE,7.49,EUR,2020-01-01T00:00\nTEA,2.99,EUR,2020-01-01T00:00\n",
-    );
-    await api(ctl.httpUrl, "POST", "/labels", { labelId: "L1" });
-    await api(ctl.httpUrl, "PUT", "/labels/L1/link", { sku: "COFFEE" });
+    await seedSignageStore(ctl);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { api, authFetch, postFeed, startTestController, tokenFor, waitUntil } from "./support/harness.ts";
+import { seedSignageStore } from "./support/player.ts";
 
 type Ctl = Controller & { cleanup(): Promise<void> };
 // biome-ignore lint/suspicious/noExplicitAny: a show as the wire carries it
@@ -88,20 +89,7 @@ describe("signage screens over HTTP: pairing, playlists, shows, heartbeats, proo
     ctl = await startTestController("aedes", { config: { locale: "de-DE", timeZone: "Europe/Berlin" } });
     manager = tokenFor(ctl, "manager");
     staff = tokenFor(ctl, "staff");
-    await postFeed(
-      ctl.httpUrl,
-      "products",
-      1,
-      "sku,name,netQuantity,unit,url\nCOFFEE,Arabica 500 g,500,g,https://shop.example/coffee\nTEA,Green Tea,,,\n",
-    );
-    await postFeed(
-      ctl.httpUrl,
-      "prices",
-      1,
-      "sku,price,currency,effectiveFrom\nCOFFEE,7.49,EUR,2020-01-01T00:00\nTEA,2.99,EUR,2020-01-01T00:00\n",
-    );
-    await api(ctl.httpUrl, "POST", "/labels", { labelId: "L1" });
-    await api(ctl.httpUrl, "PUT", "/labels/L1/link", { sku: "COFFEE" });
+    await seedSignageStore(ctl);
   });
   afterAll(() => ctl?.cleanup());
 

@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import type { Controller } from "../../controller/app.ts";
-import { api } from "./harness.ts";
+import { api, postFeed } from "./harness.ts";
 
 /** Open the signage player, read the code it shows, accept it as a manager; resolves once it is paired. */
 export async function pairInBrowser(
@@ -30,4 +30,25 @@ export function queuedPlays(page: Page): Promise<number> {
         };
       }),
   );
+}
+
+/**
+ * The small store the signage suites play: COFFEE (7,49 €, 500 g, with a shop link) and TEA
+ * (2,99 €, no quantity), and label L1 linked to COFFEE.
+ */
+export async function seedSignageStore(ctl: Controller): Promise<void> {
+  await postFeed(
+    ctl.httpUrl,
+    "products",
+    1,
+    "sku,name,netQuantity,unit,url\nCOFFEE,Arabica 500 g,500,g,https://shop.example/coffee\nTEA,Green Tea,,,\n",
+  );
+  await postFeed(
+    ctl.httpUrl,
+    "prices",
+    1,
+    "sku,price,currency,effectiveFrom\nCOFFEE,7.49,EUR,2020-01-01T00:00\nTEA,2.99,EUR,2020-01-01T00:00\n",
+  );
+  await api(ctl.httpUrl, "POST", "/labels", { labelId: "L1" });
+  await api(ctl.httpUrl, "PUT", "/labels/L1/link", { sku: "COFFEE" });
 }
