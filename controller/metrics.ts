@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { FEED_NAMES, MERCHANT_FEEDS, PARITY_REASONS } from "../schemas/index.ts";
+import { FEED_NAMES, MERCHANT_FEEDS, PARITY_REASONS, SYNC_STATUSES } from "../schemas/index.ts";
 import { type FeedIngestor, FeedRejected, FeedTooLarge } from "./feeds/ingest.ts";
 import { type MerchantIngestor, MerchantRejected } from "./feeds/merchant/ingest.ts";
 import { syncCounts } from "./labels/views.ts";
@@ -36,15 +36,6 @@ const ACK_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 1
 
 const FEED_OUTCOMES = ["applied", "not_applied", "rejected", "too_large"] as const;
 const ROW_OUTCOMES = ["read", "changed", "held", "invalid", "rejected"] as const;
-const LABEL_STATES = [
-  "in_sync",
-  "pending",
-  "failed",
-  "offline",
-  "never_seen",
-  "unlinked",
-  "unknown_content",
-] as const;
 
 /** `sources` is read at scrape time (the services exist only once the controller is assembled). */
 export function controllerMetrics(sources: () => Sources | undefined): ControllerMetrics {
@@ -73,7 +64,7 @@ export function controllerMetrics(sources: () => Sources | undefined): Controlle
       const src = s();
       if (!src) return;
       const sum = syncCounts(src.stores.labels.syncCountSource, src.syncContext());
-      const counts: Record<(typeof LABEL_STATES)[number], number> = {
+      const counts: Record<(typeof SYNC_STATUSES)[number], number> = {
         in_sync: sum.inSync,
         pending: sum.pending,
         failed: sum.failed,
@@ -82,7 +73,7 @@ export function controllerMetrics(sources: () => Sources | undefined): Controlle
         unlinked: sum.unlinked,
         unknown_content: sum.unknownContent,
       };
-      for (const state of LABEL_STATES) this.set({ state }, counts[state]);
+      for (const state of SYNC_STATUSES) this.set({ state }, counts[state]);
     },
   });
 
