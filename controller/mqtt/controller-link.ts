@@ -270,6 +270,7 @@ export function connectControllerLink(options: {
             );
           else client.publish(topic, json ?? EMPTY, { qos: 1, retain: true }, done);
         }
+        if (!localWindow) flushCorked(client.stream);
       }),
     sendCommand: (labelId, command) =>
       publish(topics.label(labelId, "command"), JSON.stringify(command), false),
@@ -285,6 +286,19 @@ export function connectControllerLink(options: {
       await client.endAsync();
     },
   };
+}
+
+/**
+ * Send what MQTT.js has corked now. It corks the socket for every packet and uncorks on the next
+ * tick, so a refresh that publishes chunk after chunk in one synchronous run would hand the broker
+ * nothing until the last chunk is computed. Flushed per batch (a refresh publishes each chunk as
+ * one), an external broker (Mosquitto, its own process) stores and acknowledges one chunk while the
+ * next is resolved and recorded here. The pending next-tick uncorks then find nothing corked and do
+ * nothing.
+ */
+function flushCorked(stream: { writableCorked?: number; uncork?: () => void } | undefined): void {
+  if (!stream?.uncork) return;
+  while ((stream.writableCorked ?? 0) > 0) stream.uncork();
 }
 
 /**

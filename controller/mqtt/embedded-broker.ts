@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:net";
 import type { Duplex } from "node:stream";
 import { createServer as createTlsServer } from "node:tls";
 import { Aedes, type AedesOptions, type AuthenticateError, type Client, type Subscription } from "aedes";
+import { coalesceWrites } from "../../lib/coalesce-writes.ts";
 import { AddressInUseError, listenOn } from "../listen.ts";
 import type { Logger } from "../log.ts";
 import type { TokenIdentity } from "../store/tokens.ts";
@@ -227,6 +228,10 @@ export async function startEmbeddedBroker(options: {
   const maxPacket = (client: Client) => hooks?.maxPacket(client) ?? PACKET_FROM_BRIDGE;
   let packetLoggedAt = Number.NEGATIVE_INFINITY;
   const handle = (socket: Duplex) => {
+    // Aedes writes each forwarded publish and each PUBACK as it handles it: joined per turn of the
+    // loop, a reprice's contents to a bridge and the acknowledgements of its states go out in a few
+    // large writes rather than ~100,000 small ones.
+    coalesceWrites(socket);
     const client = broker.handle(socket);
     limitPacketSize(
       client,

@@ -1,5 +1,6 @@
 import { connect, type IClientOptions, type MqttClient, UniqueMessageIdProvider } from "mqtt";
 import { type BackoffOptions, backoffDelay } from "../../lib/backoff.ts";
+import { coalesceWrites } from "../../lib/coalesce-writes.ts";
 import { type LabelContent, type LabelImage, storeTopics } from "../../schemas/index.ts";
 import type { ApplyResult, BridgeAdapter, BridgeContext, LabelStateReport } from "./adapter.ts";
 import { LatestApplyQueue } from "./apply-queue.ts";
@@ -350,7 +351,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
       retain: true,
     },
   });
-  client.on("connect", () => void onConnect());
+  client.on("connect", () => {
+    // A content applied is a state published and a PUBACK sent: one system call per packet unless
+    // the writes of one turn of the loop go out together (a reprice brings 50,000 at once).
+    coalesceWrites(client.stream);
+    void onConnect();
+  });
   client.on("close", onClose);
   client.on("error", (error) => {
     lastError = error.message;
