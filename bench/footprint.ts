@@ -135,9 +135,11 @@ export async function benchFootprint(): Promise<BenchRow[]> {
     return body;
   };
   /**
-   * Poll the summary until `done`; returns when it held, ms since `from`. The summary scans every
-   * label, so it is asked at most every 50 ms and never more than a quarter of the time (as the
-   * console's live view does): the bench must not be what slows the controller down.
+   * Poll the summary until `done`; returns when it held, ms since `from`. Asked at most every 50 ms
+   * and never more than a quarter of the time (as the console's live view does): the bench must not
+   * be what slows the controller down. The counters are kept in memory (store/labels.ts labelTally),
+   * so a poll costs ~1-3 ms and the 50 ms is what bounds the figures' resolution; when each poll was a
+   * scan of every label (0.1-0.3 s under load) the wait between polls grew to 3× that.
    */
   const until = async (done: (s: Summary) => boolean, from: number, what: string, timeoutMs = 600_000) => {
     for (;;) {

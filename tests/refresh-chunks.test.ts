@@ -269,3 +269,149 @@ describe("the sync counters", () => {
     stores.close();
   });
 });
+
+describe("the sync counters kept in memory", () => {
+  it("stay equal to the SQL count through contents, states, the clock, bridges, rollbacks and other writers", async () => {
+    const { stores, feed, at } = store("tally");
+    const Database = (await import("better-sqlite3")).default;
+    const labels = stores.labels;
+    const skus = ["A", "B", "C"];
+    feed(
+      "products",
+      1,
+      skus.map((sku) => ({ sku, name: `Product ${sku}` })),
+    );
+    feed("prices", 1, [
+      { sku: "A", amountMinor: 200, currency: "EUR" },
+      { sku: "B", amountMinor: 300, currency: "EUR" },
+    ]);
+    const ids = Array.from({ length: 40 }, (_, i) => `T${i}`);
+    labels.upsertDescriptors(
+      ids.map((labelId) => ({ labelId })),
+      "ap",
+      NOW,
+    );
+    labels.setBridgeOnline("ap", true, "simulated", NOW);
+    labels.setBridgeOnline("ap2", true, "simulated", NOW);
+    // C has no price (pending without content); T36-T39 stay unlinked.
+    feed(
+      "links",
+      1,
+      ids.slice(0, 36).map((labelId, i) => ({ labelId, sku: skus[i % 3] })),
+    );
+    let clock = Date.now();
+    const offlineAfterMs = 3 * DAY;
+    /** The tally's counts, the SQL count's, and the per-label judgement's, all without `failed`. */
+    const views = () => {
+      const ctx = { ...currentSyncContext(labels, offlineAfterMs), now: clock };
+      const { notRight: _list, ...summary } = syncSummary(labels.statusRows(), ctx);
+      const sql: Record<string, number> = {};
+      let low = 0;
+      let weak = 0;
+      for (const c of labels.syncCountSource.byStatus({ ...ctx, offlineBridges: ctx.offlineBridges })) {
+        sql[c.status] = c.n;
+        low += c.lowBattery;
+        weak += c.weakSignal;
+      }
+      const tally = labels.syncCountSource.tally(ctx);
+      const fromTally: Record<string, number> = Object.fromEntries(
+        Object.entries(tally.byStatus).filter(([, n]) => n > 0),
+      );
+      return {
+        summary,
+        counts: syncCounts(labels.syncCountSource, ctx),
+        sql: { ...sql, low, weak },
+        tally: { ...fromTally, low: tally.lowBattery, weak: tally.weakSignal },
+      };
+    };
+    const check = (what: string) => {
+      const v = views();
+      expect(v.tally, what).toEqual(v.sql);
+      expect(v.counts, what).toEqual(v.summary);
+      return v.counts;
+    };
+    const hash = (id: string) => labels.get(id)?.contentHash ?? null;
+    const state = (labelId: string, displayedHash: string | null, extra: object = {}, seenAt = clock) => ({
+      labelId,
+      displayedHash,
+      displayedVersion: null,
+      battery: null,
+      rssi: null,
+      seenAt,
+      ...extra,
+    });
+
+    expect(check("linked, never seen").neverSeen).toBe(24);
+    // States: in sync, showing nothing yet, a hash never published, low battery, weak signal, and an
+    // id the store does not have.
+    const unknown = labels.recordStates([
+      state("T0", hash("T0"), { battery: 10 }),
+      state("T1", hash("T1"), { rssi: -95 }),
+      state("T3", null),
+      state("T4", "f".repeat(32)),
+      state("T6", hash("T6"), {}, clock - 10 * DAY),
+      state("T7", null, { battery: 5, rssi: -100 }, clock - 10 * DAY),
+      state("NOPE", null),
+    ]);
+    expect(unknown).toEqual(["NOPE"]);
+    let c = check("first states");
+    expect(c).toMatchObject({ inSync: 3, unknownContent: 1, offline: 1, lowBattery: 2, weakSignal: 2 });
+
+    // A reprice of A: its labels are now behind (pending, or offline when silent), then acknowledge.
+    at(clock);
+    feed("prices", 2, [{ sku: "A", amountMinor: 250, currency: "EUR" }]);
+    c = check("after a reprice");
+    expect(c.inSync).toBe(1); // T1 (B) only
+    labels.recordStates([state("T0", hash("T0")), state("T3", hash("T3"))]);
+    c = check("acknowledged");
+    expect(c.inSync).toBe(3);
+
+    // The clock moves on: labels behind become offline without any write.
+    labels.recordStates([state("T9", null)]);
+    const before = check("T9 behind, heard now");
+    clock += 4 * DAY;
+    const later = check("four days later");
+    expect(later.offline).toBeGreaterThan(before.offline);
+    // A bridge goes down: its labels that are behind are offline whatever their silence.
+    clock -= 4 * DAY;
+    labels.setBridgeOnline("ap", false, "simulated", clock);
+    expect(check("bridge down").offline).toBeGreaterThanOrEqual(2);
+    labels.setBridgeOnline("ap", true, "simulated", clock);
+
+    // A transaction that writes contents and states, then fails: nothing of it is counted.
+    const sqlite = stores.db.$client;
+    const counted = check("before the rollback");
+    for (const write of [
+      () => labels.recordStates(ids.slice(0, 36).map((id) => state(id, hash(id)))),
+      () => labels.setContents([{ labelId: "T1", contentVersion: 99, contentHash: null }]),
+    ]) {
+      expect(() =>
+        sqlite.transaction(() => {
+          write();
+          expect(check("inside the transaction")).not.toEqual(counted);
+          throw new Error("rolled back");
+        })(),
+      ).toThrow("rolled back");
+      expect(check("after the rollback")).toEqual(counted);
+    }
+
+    // Writes that are not the tally's own: a relink, a removal, a new label, an owner moved, and a
+    // write by another connection (another process, e.g. the import CLI).
+    labels.setLink("T36", "B");
+    labels.remove("T5");
+    labels.upsertDescriptors([{ labelId: "T40" }], "ap", clock);
+    labels.setOwner("T7", "ap2");
+    check("structural writes");
+    const other = new Database(join(dir.path, "tally.db"));
+    other
+      .prepare("UPDATE labels SET displayed_hash = content_hash, last_seen = ? WHERE sku = 'B'")
+      .run(clock);
+    other.close();
+    c = check("another connection's write");
+    expect(c.inSync).toBeGreaterThanOrEqual(12);
+    // Hot writes after all of that are followed again.
+    labels.recordStates([state("T0", null, { battery: 50, rssi: -40 })]);
+    check("a state after the reload");
+    stores.close();
+  });
+});

@@ -108,10 +108,19 @@ export function labelSync(deps: {
       out.push(
         hash !== null && kept && shownJson
           ? {
-              update: { labelId: label.labelId, contentVersion: version, contentHash: hash, shown: kept },
+              update: {
+                labelId: label.labelId,
+                row: label.row,
+                contentVersion: version,
+                contentHash: hash,
+                shown: kept,
+              },
               json: labelContentJson(label.labelId, shownJson, hash, version),
             }
-          : { update: { labelId: label.labelId, contentVersion: version, contentHash: null }, json: null },
+          : {
+              update: { labelId: label.labelId, row: label.row, contentVersion: version, contentHash: null },
+              json: null,
+            },
       );
     }
   }
@@ -164,6 +173,7 @@ export function labelSync(deps: {
               changed.push({
                 update: {
                   labelId: label.labelId,
+                  row: label.row,
                   contentVersion: label.contentVersion + 1,
                   contentHash: null,
                 },

@@ -69,6 +69,19 @@ export function ackRetries(deps: {
   };
   const delay = (resends: number) => backoffDelay(resends + 1, backoff);
   const tracked = new Map<string, Tracked>();
+  /**
+   * The tracked labels marked failed: `failed()` is read by every sync-counter poll, and walking
+   * every tracked label for it (50,000 while a reprice is acknowledged) cost more than the counting.
+   */
+  const failedIds = new Set<string>();
+  const forget = (labelId: string) => {
+    tracked.delete(labelId);
+    failedIds.delete(labelId);
+  };
+  const track = (labelId: string, entry: Tracked) => {
+    tracked.set(labelId, entry);
+    failedIds.delete(labelId);
+  };
   /** The earliest nextTry of any entry not failed, so a tick with nothing due costs nothing. */
   let nextDue = Number.POSITIVE_INFINITY;
   let resent = 0;
@@ -83,7 +96,7 @@ export function ackRetries(deps: {
   /** A content went to the broker: a change (its hash), a clear (null) or a republish (undefined). */
   function sent(labelId: string, contentHash: string | null | undefined): void {
     if (contentHash === null) {
-      tracked.delete(labelId);
+      forget(labelId);
       return;
     }
     const t = now();
@@ -92,21 +105,21 @@ export function ackRetries(deps: {
       // A republish (every reconnect, and our own resends): keeps a running round as it is.
       if (!entry) {
         const fresh: Tracked = { hash: undefined, resends: 0, lastTry: t, nextTry: 0, failed: false };
-        tracked.set(labelId, fresh);
+        track(labelId, fresh);
         schedule(fresh, t + delay(0));
       }
       return;
     }
     if (entry && entry.hash === contentHash) return;
     const fresh: Tracked = { hash: contentHash, resends: 0, lastTry: t, nextTry: 0, failed: false };
-    tracked.set(labelId, fresh);
+    track(labelId, fresh);
     schedule(fresh, t + delay(0));
   }
 
   /** A label reported what it shows. */
   function shows(labelId: string, displayedHash: string): void {
     const entry = tracked.get(labelId);
-    if (entry?.hash === displayedHash) tracked.delete(labelId);
+    if (entry?.hash === displayedHash) forget(labelId);
   }
 
   /** Resend what is due; mark as failed what has had every resend. */
@@ -136,7 +149,7 @@ export function ackRetries(deps: {
       const entry = tracked.get(id) as Tracked;
       const row = rows ? rows.get(id) : labels.get(id);
       if (!row || row.contentHash === null || row.displayedHash === row.contentHash) {
-        tracked.delete(id);
+        forget(id);
         continue;
       }
       if (entry.hash !== row.contentHash) {
@@ -151,12 +164,13 @@ export function ackRetries(deps: {
       }
       if (entry.resends >= options.retries) {
         entry.failed = true;
+        failedIds.add(id);
         failedNow.push(id);
         continue;
       }
       const json = rows ? labels.get(id)?.contentJson : (row as { contentJson?: string | null }).contentJson;
       if (!json) {
-        tracked.delete(id);
+        forget(id);
         continue;
       }
       resend.push([id, json]);
@@ -201,8 +215,9 @@ export function ackRetries(deps: {
     /** Labels that did not acknowledge their current content after every resend. */
     failed(): ReadonlyMap<string, FailedLabel> {
       const out = new Map<string, FailedLabel>();
-      for (const [id, e] of tracked) {
-        if (e.failed && e.hash !== undefined)
+      for (const id of failedIds) {
+        const e = tracked.get(id);
+        if (e?.failed && e.hash !== undefined)
           out.set(id, { contentHash: e.hash, attempts: e.resends + 1, lastTry: e.lastTry });
       }
       return out;

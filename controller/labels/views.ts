@@ -8,7 +8,13 @@ import type {
   SyncStatus,
 } from "../../schemas/index.ts";
 import type { SuppressedClaim } from "../pricing/index.ts";
-import type { LabelRecord, LabelStatusRow, LabelStore } from "../store/labels.ts";
+import {
+  type LabelRecord,
+  type LabelStatusRow,
+  type LabelStore,
+  LOW_BATTERY_PERCENT,
+  WEAK_SIGNAL_DBM,
+} from "../store/labels.ts";
 import { claimFacts } from "./claims.ts";
 import { labelSyncStatus, type SyncContext } from "./sync-status.ts";
 
@@ -33,10 +39,7 @@ export function labelReply(label: LabelRecord, ctx: SyncContext): LabelReply {
   };
 }
 
-/** At or below this charge (percent) a label counts as low on battery. */
-export const LOW_BATTERY_PERCENT = 20;
-/** At or below this signal (dBm) a label counts as weakly connected. */
-export const WEAK_SIGNAL_DBM = -85;
+export { LOW_BATTERY_PERCENT, WEAK_SIGNAL_DBM };
 
 export const lowBattery = (l: Pick<LabelStatusRow, "battery">) =>
   l.battery !== null && l.battery <= LOW_BATTERY_PERCENT;
@@ -131,11 +134,16 @@ const countOf = (status: SyncStatus): keyof SyncCounts =>
 
 /**
  * The counters of `syncSummary`, equal to them, for a dashboard that polls while 50,000 labels
- * acknowledge a reprice: the store counts the labels by status in SQL (labelSyncStatus's rules; no
- * row object and no verdict per label), and only the labels that did not acknowledge after every
+ * acknowledge a reprice: the store keeps the labels counted by status in memory (labelSyncStatus's
+ * rules; store/labels.ts labelTally), and only the labels that did not acknowledge after every
  * resend (the `failed` rule, a set held in memory) are read and judged one by one.
  */
 export function syncCounts(source: LabelStore["syncCountSource"], ctx: SyncContext): SyncCounts {
+  const tally = source.tally({
+    offlineBridges: ctx.offlineBridges,
+    now: ctx.now,
+    offlineAfterMs: ctx.offlineAfterMs,
+  });
   const counts: SyncCounts = {
     total: 0,
     inSync: 0,
@@ -146,20 +154,12 @@ export function syncCounts(source: LabelStore["syncCountSource"], ctx: SyncConte
     unlinked: 0,
     unknownContent: 0,
     notAReduction: 0,
-    lowBattery: 0,
-    weakSignal: 0,
+    lowBattery: tally.lowBattery,
+    weakSignal: tally.weakSignal,
   };
-  for (const c of source.byStatus({
-    lowBatteryPercent: LOW_BATTERY_PERCENT,
-    weakSignalDbm: WEAK_SIGNAL_DBM,
-    offlineBridges: ctx.offlineBridges,
-    now: ctx.now,
-    offlineAfterMs: ctx.offlineAfterMs,
-  })) {
-    counts.total += c.n;
-    counts[countOf(c.status)] += c.n;
-    counts.lowBattery += c.lowBattery;
-    counts.weakSignal += c.weakSignal;
+  for (const [status, n] of Object.entries(tally.byStatus) as [Exclude<SyncStatus, "failed">, number][]) {
+    counts.total += n;
+    counts[countOf(status)] += n;
   }
   if (ctx.failed && ctx.failed.size > 0) {
     const { failed: _failed, ...withoutFailed } = ctx;

@@ -22,8 +22,13 @@ export interface LabelRecord {
   createdAt: number;
 }
 
-/** What a content refresh needs of a label: not its content or device state. */
-export type LabelLink = Pick<LabelRecord, "labelId" | "sku" | "contentHash" | "contentVersion">;
+/**
+ * What a content refresh needs of a label: not its content or device state. `row` is its rowid
+ * when read for a refresh: the content is written back by it, without the label id's index.
+ */
+export type LabelLink = Pick<LabelRecord, "labelId" | "sku" | "contentHash" | "contentVersion"> & {
+  row?: number;
+};
 /** A label without its published content (sync views of thousands of labels do not need it). */
 export type LabelStatusRow = Omit<LabelRecord, "contentJson">;
 
@@ -47,7 +52,7 @@ export interface ShownRecord {
  * A label's newly published content: its hash and version, and what it shows (kept once per hash in
  * label_contents, from which the label's payload is rebuilt on read); null hash and shown: nothing.
  */
-export type ContentUpdate = { labelId: string; contentVersion: number } & (
+export type ContentUpdate = { labelId: string; row?: number | undefined; contentVersion: number } & (
   | { contentHash: string; shown: ShownRecord }
   | { contentHash: null; shown?: undefined }
 );
@@ -107,12 +112,59 @@ const STATUS_CODE = {
   unknown_content: 5,
 } as const satisfies Record<Exclude<SyncStatus, "failed">, number>;
 const STATUS_OF_CODE = Object.keys(STATUS_CODE) as Exclude<SyncStatus, "failed">[];
+/**
+ * A label that is linked, has content, has reported, and shows an older content of ours: pending or
+ * offline, decided at the moment of counting by its bridge's availability and its silence.
+ */
+const BEHIND = 6;
+/** No label at this rowid (the tally's arrays are indexed by rowid). */
+const NO_LABEL = 7;
+
+/** At or below this charge (percent) a label counts as low on battery. */
+export const LOW_BATTERY_PERCENT = 20;
+/** At or below this signal (dBm) a label counts as weakly connected. */
+export const WEAK_SIGNAL_DBM = -85;
+
+/**
+ * A label row's sync class without the clock: labelSyncStatus (labels/sync-status.ts) rule by rule,
+ * in its order, up to the rules that need the time or the bridges (BEHIND), and without `failed` (a
+ * set held in memory, applied by syncCounts). One text for the SQL count and the in-memory tally.
+ */
+const CLASS_SQL = `CASE
+  WHEN sku IS NULL THEN ${STATUS_CODE.unlinked}
+  WHEN content_hash IS NULL THEN ${STATUS_CODE.pending}
+  WHEN last_seen IS NULL THEN ${STATUS_CODE.never_seen}
+  WHEN displayed_hash IS content_hash THEN ${STATUS_CODE.in_sync}
+  WHEN displayed_hash IS NOT NULL AND recent_hashes IS NOT NULL
+    AND (instr(displayed_hash, ' ') > 0
+      OR instr(' ' || recent_hashes || ' ', ' ' || displayed_hash || ' ') = 0)
+    THEN ${STATUS_CODE.unknown_content}
+  ELSE ${BEHIND} END`;
+/** The class with the battery and signal flags (bits 3 and 4): what the tally keeps per label. */
+const CODE_SQL = `(${CLASS_SQL}) + CASE WHEN battery <= ${LOW_BATTERY_PERCENT} THEN 8 ELSE 0 END
+  + CASE WHEN rssi <= ${WEAK_SIGNAL_DBM} THEN 16 ELSE 0 END`;
+/** Rowid and code in one number (a statement that returns one integer allocates no row object). */
+const ROW_CODE_SQL = `rowid * 32 + ${CODE_SQL}`;
 
 /** Labels of one sync status (as sync-status.ts names them, `failed` aside), counted. */
 export interface StatusCount {
   status: Exclude<SyncStatus, "failed">;
   n: number;
   /** Of these, how many are low on battery and how many weakly connected. */
+  lowBattery: number;
+  weakSignal: number;
+}
+
+/** What the sync counters are counted with: the clock, the silence limit and the bridges down. */
+export interface CountQuery {
+  offlineBridges: Iterable<string>;
+  now: number;
+  offlineAfterMs: number;
+}
+
+/** Labels by sync status (`failed` aside) and in all, low on battery and weakly connected. */
+export interface StatusTally {
+  byStatus: Record<Exclude<SyncStatus, "failed">, number>;
   lowBattery: number;
   weakSignal: number;
 }
@@ -125,6 +177,134 @@ export interface BridgeStats {
   labels: number;
   linked: number;
   showingCurrent: number;
+}
+
+/**
+ * The sync counters, kept in memory: each label's class (CLASS_SQL, with its battery and signal
+ * flags) by rowid, counted per class, and for the labels that are BEHIND their silence and bridge,
+ * judged at the moment of counting. A dashboard or a bench polls the counters while 50,000 labels
+ * acknowledge a reprice; each poll scanned every label row before (0.1-0.2 s under load).
+ *
+ * The two writes a reprice makes per label (a content, a state) return the row's new class from the
+ * same UPDATE and move the counts. Every other write to the labels (an inventory, a links feed, a
+ * removal, a write by another process, a rolled-back transaction) is noticed and the tally is read
+ * again from the table at the next count: a trigger of this connection counts every row written to
+ * `labels` (TEMP, so it rolls back with what it counted), and SQLite's data_version moves when
+ * another connection commits. The tally knows how many rows its own writes wrote; any difference
+ * means someone else wrote.
+ */
+function labelTally(sql: Db["$client"]) {
+  sql.exec(`CREATE TEMP TABLE IF NOT EXISTS label_writes (n INTEGER NOT NULL);
+    INSERT INTO label_writes (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM label_writes);
+    CREATE TEMP TRIGGER IF NOT EXISTS label_writes_insert AFTER INSERT ON main.labels
+      BEGIN UPDATE label_writes SET n = n + 1; END;
+    CREATE TEMP TRIGGER IF NOT EXISTS label_writes_update AFTER UPDATE ON main.labels
+      BEGIN UPDATE label_writes SET n = n + 1; END;
+    CREATE TEMP TRIGGER IF NOT EXISTS label_writes_delete AFTER DELETE ON main.labels
+      BEGIN UPDATE label_writes SET n = n + 1; END;`);
+  const writesStmt = sql.prepare<[], number>("SELECT n FROM temp.label_writes").pluck();
+  const versionStmt = sql.prepare<[], number>("SELECT data_version FROM pragma_data_version()").pluck();
+  const rowsStmt = sql.prepare<[], { r: number; code: number; seen: number | null; bridge: string | null }>(
+    `SELECT rowid AS r, ${CODE_SQL} AS code, last_seen AS seen, bridge_id AS bridge FROM labels`,
+  );
+
+  let code = new Uint8Array(0);
+  let seen = new Float64Array(0);
+  let bridge = new Int32Array(0);
+  let bridgeIds: string[] = [];
+  /** Labels per class (index: the class code), and in all low on battery and weakly connected. */
+  const perClass = [0, 0, 0, 0, 0, 0, 0, 0];
+  let low = 0;
+  let weak = 0;
+  /** Rows written to `labels` on this connection as far as the tally knows; -1: read it again. */
+  let writes = -1;
+  let version = -1;
+
+  const add = (c: number, sign: 1 | -1) => {
+    (perClass[c & 7] as number) += sign;
+    if (c & 8) low += sign;
+    if (c & 16) weak += sign;
+  };
+
+  function reload(): void {
+    perClass.fill(0);
+    low = 0;
+    weak = 0;
+    const rows = rowsStmt.all();
+    let size = 0;
+    for (const row of rows) if (row.r >= size) size = row.r + 1;
+    code = new Uint8Array(Math.max(1, Math.ceil(size * 1.25))).fill(NO_LABEL);
+    seen = new Float64Array(code.length);
+    bridge = new Int32Array(code.length).fill(-1);
+    const index = new Map<string, number>();
+    bridgeIds = [];
+    for (const row of rows) {
+      code[row.r] = row.code;
+      seen[row.r] = row.seen ?? Number.NaN;
+      if (row.bridge !== null) {
+        let b = index.get(row.bridge);
+        if (b === undefined) {
+          b = bridgeIds.push(row.bridge) - 1;
+          index.set(row.bridge, b);
+        }
+        bridge[row.r] = b;
+      }
+      add(row.code, 1);
+    }
+    writes = writesStmt.get() ?? 0;
+    version = versionStmt.get() ?? 0;
+  }
+
+  return {
+    /** Many rows are being written: read every label again at the next count. */
+    stale(): void {
+      writes = -1;
+    },
+    /** One row written by recordStates: its rowid and new code, and when seen. */
+    wrote(rowCode: number, seenAt: number | undefined): void {
+      if (writes < 0) return;
+      writes++;
+      const r = Math.floor(rowCode / 32);
+      const c = rowCode - r * 32;
+      const old = r < code.length ? (code[r] as number) : NO_LABEL;
+      // A row the tally has not read (inserted since): everything is read again at the next count.
+      if (old === NO_LABEL) {
+        writes = -1;
+        return;
+      }
+      if (old !== c) {
+        add(old, -1);
+        add(c, 1);
+        code[r] = c;
+      }
+      if (seenAt !== undefined) seen[r] = seenAt;
+    },
+
+    count(q: CountQuery): StatusTally {
+      if (writes < 0 || writesStmt.get() !== writes || versionStmt.get() !== version) reload();
+      const byStatus: StatusTally["byStatus"] = {
+        in_sync: perClass[STATUS_CODE.in_sync] as number,
+        pending: perClass[STATUS_CODE.pending] as number,
+        offline: 0,
+        never_seen: perClass[STATUS_CODE.never_seen] as number,
+        unlinked: perClass[STATUS_CODE.unlinked] as number,
+        unknown_content: perClass[STATUS_CODE.unknown_content] as number,
+      };
+      if ((perClass[BEHIND] as number) > 0) {
+        const down = new Uint8Array(bridgeIds.length);
+        const offline = new Set(q.offlineBridges);
+        for (const [i, id] of bridgeIds.entries()) if (offline.has(id)) down[i] = 1;
+        // As the SQL count: a label of a bridge that is down is offline, else one silent too long.
+        for (let r = 0; r < code.length; r++) {
+          if (((code[r] as number) & 7) !== BEHIND) continue;
+          const b = bridge[r] as number;
+          if ((b >= 0 && down[b] === 1) || q.now - (seen[r] as number) > q.offlineAfterMs) byStatus.offline++;
+          else byStatus.pending++;
+        }
+      }
+      return { byStatus, lowBattery: low, weakSignal: weak };
+    },
+  };
 }
 
 /** Labels, their links, what was published to them and what they report; and bridge availability. */
@@ -155,7 +335,7 @@ export function labelStore(db: Db) {
   const bySku = sql.prepare<[string], LabelRow>(`${LABEL_FROM} WHERE labels.sku = ?`);
   const all = sql.prepare<[], LabelRow>(`${LABEL_FROM} ORDER BY labels.label_id`);
   const LINK_COLUMNS =
-    "label_id AS labelId, sku, content_hash AS contentHash, content_version AS contentVersion";
+    "label_id AS labelId, sku, content_hash AS contentHash, content_version AS contentVersion, rowid AS row";
   const linksBySku = sql.prepare<[string], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels WHERE sku = ?`);
   const allLinks = sql.prepare<[], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels`);
   const allLinked = sql.prepare<[], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels WHERE sku IS NOT NULL`);
@@ -164,24 +344,27 @@ export function labelStore(db: Db) {
   const deleteLabel = sql.prepare("DELETE FROM labels WHERE label_id = ?");
   // Positional parameters: binding by name costs measurably on a 20,000-label reprice.
   // The new hash goes in front of the remembered ones in the same statement (no read first); a cleared
-  // content (null) leaves them as they are.
-  const setContent = sql.prepare(
-    `UPDATE labels SET content_hash = ?, content_version = ?,
+  // content (null) leaves them as they are. By rowid when the refresh read it (no index lookup).
+  const SET_CONTENT = `UPDATE labels SET content_hash = ?, content_version = ?,
        recent_hashes = CASE WHEN ? IS NULL THEN recent_hashes
-         ELSE substr(? || COALESCE(' ' || recent_hashes, ''), 1, ${RECENT_HASHES_CHARS}) END
-     WHERE label_id = ?`,
-  );
+         ELSE substr(? || COALESCE(' ' || recent_hashes, ''), 1, ${RECENT_HASHES_CHARS}) END`;
+  const setContent = sql.prepare(`${SET_CONTENT} WHERE label_id = ?`);
+  const setContentByRow = sql.prepare(`${SET_CONTENT} WHERE rowid = ?`);
   // One row per distinct shown content (all labels of a product share it): written once per hash.
   const keepShown = sql.prepare(
     `INSERT OR IGNORE INTO label_contents (content_hash, shown_json, net_quantity, unit, published_at)
      VALUES (?, ?, ?, ?, ?)`,
   );
-  // Positional too: a reprice brings one state per label, 50,000 in a few seconds.
-  const setState = sql.prepare(
-    `UPDATE labels SET displayed_hash = ?, displayed_version = COALESCE(?, displayed_version),
-       battery = COALESCE(?, battery), rssi = COALESCE(?, rssi), last_seen = ?
-     WHERE label_id = ?`,
-  );
+  // Positional too: a reprice brings one state per label, 50,000 in a few seconds. It returns the
+  // row's new tally code (rowid and sync class, see ROW_CODE_SQL): the sync counters follow each
+  // state without reading the row again.
+  const setState = sql
+    .prepare<[string | null, number | null, number | null, number | null, number, string], number>(
+      `UPDATE labels SET displayed_hash = ?, displayed_version = COALESCE(?, displayed_version),
+         battery = COALESCE(?, battery), rssi = COALESCE(?, rssi), last_seen = ?
+       WHERE label_id = ? RETURNING ${ROW_CODE_SQL}`,
+    )
+    .pluck();
   const upsertBridge = sql.prepare(
     `INSERT INTO bridges (bridge_id, kind, online, changed_at) VALUES (@bridgeId, @kind, @online, @now)
      ON CONFLICT(bridge_id) DO UPDATE SET kind = COALESCE(excluded.kind, bridges.kind),
@@ -195,24 +378,18 @@ export function labelStore(db: Db) {
   // is labelSyncStatus (labels/sync-status.ts) rule by rule, in its order, except `failed` (a set held
   // in memory, applied by syncCounts); a test holds the two equal over labels in every state.
   const statusCounts = sql.prepare<
-    [number, number, string, number, number],
+    [string, number, number],
     Omit<StatusCount, "status"> & { status: number }
   >(
-    `SELECT status, COUNT(*) AS n, COUNT(CASE WHEN battery <= ? THEN 1 END) AS lowBattery,
-       COUNT(CASE WHEN rssi <= ? THEN 1 END) AS weakSignal
-     FROM (SELECT battery, rssi, CASE
-         WHEN sku IS NULL THEN ${STATUS_CODE.unlinked}
-         WHEN content_hash IS NULL THEN ${STATUS_CODE.pending}
-         WHEN last_seen IS NULL THEN ${STATUS_CODE.never_seen}
-         WHEN displayed_hash IS content_hash THEN ${STATUS_CODE.in_sync}
-         WHEN displayed_hash IS NOT NULL AND recent_hashes IS NOT NULL
-           AND (instr(displayed_hash, ' ') > 0
-             OR instr(' ' || recent_hashes || ' ', ' ' || displayed_hash || ' ') = 0)
-           THEN ${STATUS_CODE.unknown_content}
-         WHEN bridge_id IN (SELECT value FROM json_each(?)) THEN ${STATUS_CODE.offline}
-         WHEN ? - last_seen > ? THEN ${STATUS_CODE.offline}
-         ELSE ${STATUS_CODE.pending} END AS status
-       FROM labels)
+    `SELECT status, COUNT(*) AS n, COUNT(CASE WHEN battery <= ${LOW_BATTERY_PERCENT} THEN 1 END) AS lowBattery,
+       COUNT(CASE WHEN rssi <= ${WEAK_SIGNAL_DBM} THEN 1 END) AS weakSignal
+     FROM (SELECT battery, rssi, CASE class
+         WHEN ${BEHIND} THEN CASE
+           WHEN bridge_id IN (SELECT value FROM json_each(?)) THEN ${STATUS_CODE.offline}
+           WHEN ? - last_seen > ? THEN ${STATUS_CODE.offline}
+           ELSE ${STATUS_CODE.pending} END
+         ELSE class END AS status
+       FROM (SELECT battery, rssi, bridge_id, last_seen, ${CLASS_SQL} AS class FROM labels))
      GROUP BY status`,
   );
   const linkedToSkus = sql.prepare<[string], { n: number }>(
@@ -234,6 +411,7 @@ export function labelStore(db: Db) {
    * only by setOwner and goes with remove, both below, so the cache cannot go stale in this process.
    */
   const owners = new Map<string, string>();
+  const tally = labelTally(sql);
 
   /**
    * One transaction of derived label data (published contents, reported states) committed without
@@ -319,27 +497,16 @@ export function labelStore(db: Db) {
     syncCountSource: {
       /**
        * Labels counted by status as labelSyncStatus judges them without its `failed` rule, at `now`,
-       * with these bridges offline; and how many of each are low on battery or weakly connected.
+       * with these bridges offline; and how many are low on battery or weakly connected. Kept in
+       * memory as contents and states are written (see labelTally): no scan of the labels per call.
        */
-      byStatus: (q: {
-        lowBatteryPercent: number;
-        weakSignalDbm: number;
-        offlineBridges: Iterable<string>;
-        now: number;
-        offlineAfterMs: number;
-      }): StatusCount[] =>
-        statusCounts
-          .all(
-            q.lowBatteryPercent,
-            q.weakSignalDbm,
-            JSON.stringify([...q.offlineBridges]),
-            q.now,
-            q.offlineAfterMs,
-          )
-          .map((c) => ({
-            ...c,
-            status: STATUS_OF_CODE[c.status as unknown as number] as StatusCount["status"],
-          })),
+      tally: (q: CountQuery): StatusTally => tally.count(q),
+      /** The same counts by one SQL aggregate over every label (the reference the tally is held to). */
+      byStatus: (q: CountQuery): StatusCount[] =>
+        statusCounts.all(JSON.stringify([...q.offlineBridges]), q.now, q.offlineAfterMs).map((c) => ({
+          ...c,
+          status: STATUS_OF_CODE[c.status as unknown as number] as StatusCount["status"],
+        })),
       /** Labels linked to any of these SKUs. */
       linkedTo: (skus: Iterable<string>): number => linkedToSkus.get(JSON.stringify([...skus]))?.n ?? 0,
       statusRow: (labelId: string): LabelStatusRow | undefined => statusById.get(labelId),
@@ -398,6 +565,9 @@ export function labelStore(db: Db) {
     setContents(updates: ContentUpdate[]): void {
       if (updates.length === 0) return;
       const now = Date.now();
+      // Read again at the next count (one scan per refresh) rather than returning each row's class
+      // from the UPDATE: a refresh writes tens of thousands of rows at once, a count comes after.
+      tally.stale();
       derived(() => {
         let lastKept: string | null = null;
         for (const u of updates) {
@@ -405,7 +575,9 @@ export function labelStore(db: Db) {
             keepShown.run(u.contentHash, u.shown.json, u.shown.netQuantity, u.shown.unit, now);
             lastKept = u.contentHash;
           }
-          setContent.run(u.contentHash, u.contentVersion, u.contentHash, u.contentHash, u.labelId);
+          if (u.row !== undefined)
+            setContentByRow.run(u.contentHash, u.contentVersion, u.contentHash, u.contentHash, u.row);
+          else setContent.run(u.contentHash, u.contentVersion, u.contentHash, u.contentHash, u.labelId);
         }
       });
     },
@@ -420,15 +592,16 @@ export function labelStore(db: Db) {
       if (updates.length === 0) return unknown;
       derived(() => {
         for (const u of updates) {
-          const changes = setState.run(
+          const code = setState.get(
             u.displayedHash,
             u.displayedVersion,
             u.battery,
             u.rssi,
             u.seenAt,
             u.labelId,
-          ).changes;
-          if (changes === 0) unknown.push(u.labelId);
+          );
+          if (code === undefined) unknown.push(u.labelId);
+          else tally.wrote(code, u.seenAt);
         }
       });
       return unknown;
