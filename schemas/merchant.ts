@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ID_MESSAGE } from "./common.ts";
 import { currencyExponent } from "./currency.ts";
 import { excerpt } from "./excerpt.ts";
-import { type ProductRow, productRowSchema, type Unit } from "./feeds.ts";
+import { fastProductRow, type ProductRow, productRowSchema, type Unit } from "./feeds.ts";
 import { isValidGtin } from "./gtin.ts";
 import { type Money, MoneyError, parseDecimalToMinor } from "./money.ts";
 import { InstantError, type InstantWindow, parseInstant, parseWindow } from "./time.ts";
@@ -416,7 +416,9 @@ export function readMerchantItem(raw: RawItem, storeCurrency: string): ItemResul
     category: raw.product_type,
     url: raw.link,
   };
-  const parsed = productRowSchema.safeParse(draft);
+  // The plain-function path first; zod only for a row it does not take (to explain, or to decide).
+  const fast = fastProductRow(draft);
+  const parsed = fast !== null ? { success: true as const, data: fast } : productRowSchema.safeParse(draft);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = String(issue.path[0] ?? "");

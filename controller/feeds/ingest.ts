@@ -6,6 +6,7 @@ import {
   type FeedReply,
   type FeedRowError,
   fastPriceRow,
+  fastProductRow,
   feedRowSchemas,
   issueProblems,
 } from "../../schemas/index.ts";
@@ -108,10 +109,13 @@ export interface FeedBatch {
 export function feedRowReader(timeZone: string, maxBytes?: number, maxRows?: number) {
   const schemas = feedRowSchemas(timeZone);
   const fastPrices = fastPriceRow(timeZone);
-  /** Validate one row: price rows take the fast path first and the full schema only to explain a failure. */
+  /** Validate one row: price and product rows take a fast path first and the full schema only to explain a failure. */
   const validate = (feed: FeedName, row: unknown): z.ZodSafeParseResult<AnyFeedRow> => {
     if (feed === "prices") {
       const fast = fastPrices(row);
+      if (fast !== null) return { success: true, data: fast };
+    } else if (feed === "products") {
+      const fast = fastProductRow(row);
       if (fast !== null) return { success: true, data: fast };
     }
     return (schemas[feed] as z.ZodType<AnyFeedRow>).safeParse(row);

@@ -1,14 +1,108 @@
-import type { ItemProblem, MerchantFeed, SourceMode } from "../../schemas/index.ts";
+import type {
+  ItemProblem,
+  MerchantFeed,
+  MerchantItem,
+  OnlineSale,
+  ProductRow,
+  SourceMode,
+  Unit,
+} from "../../schemas/index.ts";
 import type { Db } from "./db.ts";
+
+/** What a batch writes into the store for a product feed item: its product row, price and sale. */
+export type StagedImport = Pick<MerchantItem, "product" | "price" | "sale">;
 
 /** One item of a Merchant Center batch, read and checked, waiting in the batch's staging table. */
 export interface StagedItem {
   itemId: string;
   line: number;
   sku: string | null;
-  /** The item as read, JSON (null when refused). */
+  /**
+   * The item as read, JSON (null when refused). Read back from the stage, null also when `imported`
+   * carries what the apply needs (the JSON goes from the stage to the online view inside SQLite).
+   */
   offerJson: string | null;
   problems: ItemProblem[] | null;
+  /**
+   * A valid product feed item's product, price and sale, staged in typed columns beside the JSON:
+   * the apply reads them back without parsing the JSON (on 200,000 items that parse was several
+   * hundred milliseconds). Equal to the same fields of `JSON.parse(offerJson)` (a test holds them).
+   */
+  imported?: StagedImport | undefined;
+}
+
+/** The typed columns of a staged item, as bound and as read back. */
+const IMPORT_COLUMNS = [
+  "p_gtin",
+  "p_name",
+  "p_brand",
+  "p_net_quantity",
+  "p_unit",
+  "p_category",
+  "p_url",
+  "price_minor",
+  "currency",
+  "sale_minor",
+  "sale_currency",
+  "sale_start",
+  "sale_end",
+  "sale_start_text",
+  "sale_end_text",
+] as const;
+type ImportColumns = Record<(typeof IMPORT_COLUMNS)[number], string | number | null>;
+
+function importValues(it: StagedImport | undefined): (string | number | null)[] {
+  if (!it) return NO_IMPORT;
+  const p = it.product;
+  const sale = it.sale;
+  const w = sale?.window;
+  return [
+    p.gtin ?? null,
+    p.name,
+    p.brand ?? null,
+    p.netQuantity ?? null,
+    p.unit ?? null,
+    p.category ?? null,
+    p.url ?? null,
+    it.price.amountMinor,
+    it.price.currency,
+    sale ? sale.amountMinor : null,
+    sale ? sale.currency : null,
+    w ? w.start : null,
+    w ? w.end : null,
+    w ? w.startText : null,
+    w ? w.endText : null,
+  ];
+}
+const NO_IMPORT: (string | number | null)[] = IMPORT_COLUMNS.map(() => null);
+
+/** The staged import back from its columns, with the keys `JSON.parse(JSON.stringify(item))` has. */
+function importOf(sku: string, r: ImportColumns): StagedImport | undefined {
+  if (r.price_minor === null) return undefined;
+  const product: ProductRow = { sku, name: r.p_name as string };
+  if (r.p_gtin !== null) product.gtin = r.p_gtin as string;
+  if (r.p_brand !== null) product.brand = r.p_brand as string;
+  if (r.p_net_quantity !== null) product.netQuantity = r.p_net_quantity as string;
+  if (r.p_unit !== null) product.unit = r.p_unit as Unit;
+  if (r.p_category !== null) product.category = r.p_category as string;
+  if (r.p_url !== null) product.url = r.p_url as string;
+  const out: StagedImport = {
+    product,
+    price: { amountMinor: r.price_minor as number, currency: r.currency as string },
+  };
+  if (r.sale_minor !== null) {
+    const sale: OnlineSale = { amountMinor: r.sale_minor as number, currency: r.sale_currency as string };
+    if (r.sale_start !== null) {
+      sale.window = {
+        start: r.sale_start as number,
+        end: r.sale_end as number,
+        startText: r.sale_start_text as string,
+        endText: r.sale_end_text as string,
+      };
+    }
+    out.sale = sale;
+  }
+  return out;
 }
 
 /** The latest state of one item of a feed, as the web shop shows it. */
@@ -91,9 +185,10 @@ export function onlineStore(db: Db) {
       sql.pragma(`temp.cache_size = ${-STAGE_CACHE_KIB}`);
       const name = `temp.merchant_stage_${process.pid}_${++stages}`;
       sql.exec(`CREATE TABLE ${name} (id INTEGER PRIMARY KEY, item_id TEXT NOT NULL UNIQUE,
-        line INTEGER NOT NULL, sku TEXT, offer_json TEXT, problems_json TEXT)`);
+        line INTEGER NOT NULL, sku TEXT, offer_json TEXT, problems_json TEXT, ${IMPORT_COLUMNS.join(", ")})`);
       const insert = sql.prepare(
-        `INSERT OR IGNORE INTO ${name} (item_id, line, sku, offer_json, problems_json) VALUES (?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO ${name} (item_id, line, sku, offer_json, problems_json, ${IMPORT_COLUMNS.join(", ")})
+         VALUES (?, ?, ?, ?, ?, ${IMPORT_COLUMNS.map(() => "?").join(", ")})`,
       );
       const firstLine = sql.prepare<[string], { line: number }>(`SELECT line FROM ${name} WHERE item_id = ?`);
       const page = sql.prepare<
@@ -105,9 +200,10 @@ export function onlineStore(db: Db) {
           sku: string | null;
           offerJson: string | null;
           problemsJson: string | null;
-        }
+        } & ImportColumns
       >(
-        `SELECT id, item_id AS itemId, line, sku, offer_json AS offerJson, problems_json AS problemsJson
+        `SELECT id, item_id AS itemId, line, sku, CASE WHEN price_minor IS NULL THEN offer_json END AS offerJson,
+           problems_json AS problemsJson, ${IMPORT_COLUMNS.join(", ")}
          FROM ${name} WHERE id > ? ORDER BY id LIMIT ?`,
       );
       const putAll = sql.prepare(
@@ -132,6 +228,7 @@ export function onlineStore(db: Db) {
                 it.sku,
                 it.offerJson,
                 it.problems ? JSON.stringify(it.problems) : null,
+                ...importValues(it.imported),
               );
               if (r.changes === 0) {
                 duplicates.push({
@@ -146,8 +243,14 @@ export function onlineStore(db: Db) {
           return duplicates;
         },
 
-        /** The staged items in arrival order, a page at a time (usable inside a transaction). */
-        *pages(pageSize = 2000): Generator<StagedItem[]> {
+        /**
+         * The staged items in arrival order, a page at a time (usable inside a transaction). Small
+         * pages: the apply is one long synchronous transaction, and a page's objects that outlive a
+         * young-generation collection are promoted to the old generation, which only a full
+         * collection frees. With 2,000-item pages a 500,000-item import peaked at 343-356 MB
+         * (heap 220 MB, mostly garbage awaiting a full collection), with 256-item pages at 208-214 MB.
+         */
+        *pages(pageSize = 256): Generator<StagedItem[]> {
           let after = 0;
           for (;;) {
             const rows = page.all(after, pageSize);
@@ -159,6 +262,7 @@ export function onlineStore(db: Db) {
               sku: r.sku,
               offerJson: r.offerJson,
               problems: r.problemsJson === null ? null : (JSON.parse(r.problemsJson) as ItemProblem[]),
+              imported: r.sku === null ? undefined : importOf(r.sku, r),
             }));
           }
         },

@@ -142,6 +142,7 @@ export function merchantIngestor(deps: {
       let itemId = (item.values.id ?? item.values.itemid ?? "").trim();
       let list: ItemProblem[];
       let offerJson: string | null = null;
+      let imported: StagedItem["imported"];
       if (item.problem) {
         list = [{ field: "(row)", value: "", reason: item.problem }];
       } else if (feed === "merchant") {
@@ -149,6 +150,8 @@ export function merchantIngestor(deps: {
         if (r.ok) {
           if (r.warnings.length > 0) report(item, r.item.sku, r.warnings, reply.warnings);
           offerJson = JSON.stringify(r.item);
+          if (mode === "import")
+            imported = { product: r.item.product, price: r.item.price, sale: r.item.sale };
           list = [];
         } else list = r.problems;
       } else {
@@ -178,7 +181,7 @@ export function merchantIngestor(deps: {
         return;
       }
       reply.itemsAccepted++;
-      out.push({ itemId, line: item.line, sku: itemId, offerJson, problems: null });
+      out.push({ itemId, line: item.line, sku: itemId, offerJson, problems: null, imported });
     };
 
     try {
@@ -283,10 +286,14 @@ export function merchantIngestor(deps: {
    * The other side of a SKU, from the online view: for a product feed item, this store's imported
    * local row; for a local row, the imported national item. `own` is the side the batch brings.
    */
-  function sidesOf(feed: MerchantFeed, sku: string, own: MerchantItem | LocalOffer | undefined) {
+  function sidesOf(
+    feed: MerchantFeed,
+    sku: string,
+    own: Pick<MerchantItem, "price" | "sale"> | LocalOffer | undefined,
+  ) {
     if (feed === "merchant") {
       return {
-        national: own as MerchantItem | undefined,
+        national: own as Pick<MerchantItem, "price" | "sale"> | undefined,
         local: importedOffer<LocalOffer>(online.offer("local-inventory", sku)),
       };
     }
@@ -303,20 +310,22 @@ export function merchantIngestor(deps: {
     now: number,
     saleIds: ReadonlySet<string>,
   ): void {
-    const valid = page.filter((s) => s.offerJson !== null && s.sku !== null);
+    const valid = page.filter((s) => (s.imported !== undefined || s.offerJson !== null) && s.sku !== null);
     if (feed === "merchant") {
+      // The typed columns staged beside the JSON; the JSON only for an item staged without them.
       const items = valid.map((s) => ({
         line: s.line,
-        item: JSON.parse(s.offerJson as string) as MerchantItem,
+        sku: s.sku as string,
+        item: s.imported ?? (JSON.parse(s.offerJson as string) as MerchantItem),
       }));
       w.rows(
         "products",
         items.map(({ line, item }) => ({ line, row: item.product })),
       );
       const anyLocal = online.offerCount("local-inventory") > 0;
-      for (const { line, item } of items) {
-        const sides = anyLocal ? sidesOf(feed, item.sku, item) : { national: item };
-        reconcileOnline(w, item.sku, sides, line, now, saleIds);
+      for (const { line, sku, item } of items) {
+        const sides = anyLocal ? sidesOf(feed, sku, item) : { national: item };
+        reconcileOnline(w, sku, sides, line, now, saleIds);
       }
       return;
     }
