@@ -251,6 +251,11 @@ export const configSchema = z.object({
   /** Largest MQTT payload the controller handles from devices, KiB; bigger ones are dropped and logged. */
   mqttMaxPayloadKb: z.coerce.number().int().min(1).max(262_144).default(64),
   feedMaxSequenceJump: z.coerce.number().int().min(1).max(999_999_999_999_999).default(1_000_000),
+  /**
+   * `npm start` gives memory back after a burst of work: one compacting collection once the process
+   * has been quiet for a second after its heap grew (controller/memory.ts). `off` leaves it to V8.
+   */
+  memoryRelease: z.enum(["on", "off"]).default("on"),
 });
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
@@ -322,6 +327,7 @@ const ENV: Record<keyof Config, string> = {
   feedConcurrency: "SHELFSYNC_FEED_CONCURRENCY",
   feedQueue: "SHELFSYNC_FEED_QUEUE",
   mqttMaxPayloadKb: "SHELFSYNC_MQTT_MAX_PAYLOAD_KB",
+  memoryRelease: "SHELFSYNC_MEMORY_RELEASE",
 };
 
 const FLAGS: Partial<Record<keyof Config, string>> = {

@@ -1,47 +1,10 @@
-import { CommandError, parseCommandLine, runCommand } from "../lib/cli.ts";
-import { HttpPortInUseError, startController } from "./app.ts";
-import { CONFIG_FLAGS, configUsage, loadConfig } from "./config.ts";
-import { PortInUseError } from "./mqtt/embedded-broker.ts";
-import { NewerDatabaseError, UnusableDatabaseError } from "./store/db.ts";
+import { youngGenerationSmall } from "./v8-settings.ts";
 
-const USAGE = `usage: npm start [-- options]
-
-The store controller: the SQLite store, MQTT (an embedded broker unless SHELFSYNC_MQTT_URL is set),
-label sync, the reprice scheduler, the HTTP API and console. Stops cleanly on SIGTERM or SIGINT.
-
-${configUsage()}
-`;
-
-/** `npm start`: the controller alone, configured from SHELFSYNC_* variables and flags. */
-runCommand(
-  "",
-  async () => {
-    const argv = process.argv.slice(2);
-    const { values, positionals } = parseCommandLine(argv, CONFIG_FLAGS);
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    if (positionals.length > 0)
-      throw new CommandError(`unexpected argument "${positionals[0]}" (see --help)`);
-    const controller = await startController(loadConfig(process.env, argv));
-    const shutdown = async (signal: string) => {
-      controller.log.info(`${signal} received; stopping`);
-      // A broker that does not answer must not keep a stopping controller alive forever.
-      setTimeout(() => {
-        controller.log.error("clean stop took over 10 s; exiting anyway");
-        process.exit(1);
-      }, 10_000).unref();
-      await controller.stop();
-      process.exit(0);
-    };
-    process.once("SIGINT", () => void shutdown("SIGINT"));
-    process.once("SIGTERM", () => void shutdown("SIGTERM"));
-    return undefined;
-  },
-  (e) =>
-    e instanceof PortInUseError ||
-    e instanceof HttpPortInUseError ||
-    e instanceof NewerDatabaseError ||
-    e instanceof UnusableDatabaseError,
-);
+/**
+ * `npm start` (and `node dist/controller/main.mjs`, the Dockerfile's and the systemd unit's command):
+ * V8's heap settings first, then the controller's modules (controller/command.ts). The import is
+ * dynamic so that no module is evaluated before the settings apply: the young generation keeps the
+ * size it has when the modules' start-up allocations run.
+ */
+youngGenerationSmall();
+await import("./command.ts");

@@ -27,6 +27,27 @@ const WORKER_ENTRIES = ["display/render/render-worker"];
  */
 const EXTERNAL = ["better-sqlite3", "@resvg/resvg-js", "sharp"];
 
+/**
+ * zod's `z` namespace (and `z.core`) re-exports every one of its ~50 message locales (`z.locales`, ~300 kB of the
+ * bundle that a server parses and keeps as source text at start); Shelfsync uses English messages
+ * only (the default, which zod configures from locales/en.js directly). So `z.locales` is English
+ * alone in the bundles.
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), "../locales/index.js"), namespace: "zod-locales" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), "en.js"))};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 function entryPointsFromScripts() {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   const entries = new Set(WORKER_ENTRIES);
@@ -52,6 +73,7 @@ async function bundleServer() {
     format: "esm",
     target: "node20.12",
     external: EXTERNAL,
+    plugins: [zodEnglishOnly],
     // Bundled CommonJS packages call require() for Node built-ins; ESM output has none of its own.
     banner: {
       js: 'import { createRequire as __shelfsyncRequire } from "node:module"; const require = __shelfsyncRequire(import.meta.url);',

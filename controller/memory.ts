@@ -1,0 +1,163 @@
+import { performance } from "node:perf_hooks";
+import v8 from "node:v8";
+import vm from "node:vm";
+
+/**
+ * Giving memory back after a burst of work (issue 13's RSS bars, issue 12's growth over bad input).
+ *
+ * A full reprice or a links feed allocates a few hundred MB of short-lived objects. V8 collects them,
+ * but keeps the pages they lived on: after the 50,000-label reprice the heap had 51 MB live in 238 MB
+ * of committed pages, and a plain full collection (what V8 runs by itself, or the inspector's
+ * collectGarbage) does not compact them, so the process stayed at ~390 MB. V8's memory reducer
+ * compacts only after a long quiet spell and not always. A store box has little memory and the
+ * controller is mostly idle between feeds, so once the process has been quiet for a second after
+ * its heap grew, one compacting collection runs (at most every `minGapMs`): measured with
+ * `npm run bench -- --only footprint`, RSS with the store loaded fell from 330 to 170 MB and after
+ * the full reprice from 387 to 209 MB, each collection 0.2–0.6 s of main-thread time on a loaded
+ * machine, spent when nothing else was waiting.
+ *
+ * "Quiet" is the event loop's utilisation over the last tick (below `busyUtilisation`), so a feed
+ * being applied, a reprice in flight or a stream of requests never gets the pause.
+ */
+export interface MemoryReleaseOptions {
+  /** How often the heap and the event loop are looked at, ms. */
+  everyMs?: number;
+  /** How long the process must have been quiet, ms. */
+  quietMs?: number;
+  /** Heap (committed, plus external memory) above what was left after the last release, bytes. */
+  growthBytes?: number;
+  /** At most one release in this long, ms. */
+  minGapMs?: number;
+  /** Event loop utilisation (0–1) below which a tick counts as quiet. */
+  busyUtilisation?: number;
+  /** Called after each release (a log line). */
+  onRelease?: (r: MemoryRelease) => void;
+  /** For tests: the heap's size, the loop's utilisation since the last call, the release, the time. */
+  heapBytes?: () => number;
+  utilisation?: () => number;
+  release?: () => boolean;
+  now?: () => number;
+}
+
+export interface MemoryRelease {
+  beforeBytes: number;
+  afterBytes: number;
+  ms: number;
+}
+
+export interface MemoryReleaser {
+  /** One look (the timer calls it; tests call it directly). */
+  tick(): void;
+  readonly releases: number;
+  stop(): void;
+}
+
+/** Committed V8 heap plus memory held for JavaScript objects outside it (Buffers), bytes. */
+export function heapBytes(): number {
+  const s = v8.getHeapStatistics();
+  return s.total_heap_size + s.external_memory;
+}
+
+let gcFunction: (() => void) | null | undefined;
+
+/**
+ * V8's `gc`, without starting Node with --expose-gc: the flag is set for a moment, a new context
+ * made (it gets the function), and the flag unset again. null if the runtime refuses.
+ */
+function gc(): (() => void) | null {
+  if (gcFunction !== undefined) return gcFunction;
+  try {
+    const existing = (globalThis as { gc?: unknown }).gc;
+    if (typeof existing === "function") gcFunction = existing as () => void;
+    else {
+      v8.setFlagsFromString("--expose-gc");
+      const f = vm.runInNewContext("gc") as unknown;
+      v8.setFlagsFromString("--no-expose-gc");
+      gcFunction = typeof f === "function" ? (f as () => void) : null;
+    }
+  } catch {
+    gcFunction = null;
+  }
+  return gcFunction;
+}
+
+/**
+ * One full collection that also compacts the old generation, so pages left with a few survivors
+ * are emptied and returned to the system. false when `gc` is not available.
+ */
+export function compactHeap(): boolean {
+  const collect = gc();
+  if (!collect) return false;
+  v8.setFlagsFromString("--compact-on-every-full-gc");
+  try {
+    collect();
+  } finally {
+    v8.setFlagsFromString("--no-compact-on-every-full-gc");
+  }
+  return true;
+}
+
+export function memoryReleaser(o: MemoryReleaseOptions = {}): MemoryReleaser {
+  const everyMs = o.everyMs ?? 500;
+  const quietMs = o.quietMs ?? 1_000;
+  const growthBytes = o.growthBytes ?? 32 * 1024 * 1024;
+  const minGapMs = o.minGapMs ?? 10_000;
+  const busy = o.busyUtilisation ?? 0.1;
+  const now = o.now ?? (() => performance.now());
+  const size = o.heapBytes ?? heapBytes;
+  const release = o.release ?? compactHeap;
+  let last = performance.eventLoopUtilization();
+  const utilisation =
+    o.utilisation ??
+    (() => {
+      const current = performance.eventLoopUtilization();
+      const delta = performance.eventLoopUtilization(current, last);
+      last = current;
+      return delta.utilization;
+    });
+
+  // What the heap was after the last release; 0 at first, so the start-up's garbage (the modules'
+  // set-up allocates ~25 MB, V8 grows its young generation for it) is given back once it is quiet.
+  let baseline = 0;
+  let lastReleaseAt = Number.NEGATIVE_INFINITY;
+  let quietSince: number | null = null;
+  let releases = 0;
+  let stopped = false;
+
+  const tick = () => {
+    if (stopped) return;
+    const t = now();
+    if (utilisation() > busy) {
+      quietSince = null;
+      return;
+    }
+    quietSince ??= t;
+    if (t - quietSince < quietMs || t - lastReleaseAt < minGapMs) return;
+    const before = size();
+    if (before < baseline + growthBytes) return;
+    const started = performance.now();
+    if (!release()) {
+      stopped = true; // no gc in this runtime: nothing to do, ever
+      return;
+    }
+    const after = size();
+    releases++;
+    lastReleaseAt = now();
+    quietSince = null;
+    baseline = after;
+    o.onRelease?.({ beforeBytes: before, afterBytes: after, ms: performance.now() - started });
+  };
+
+  const timer = o.everyMs === 0 ? null : setInterval(tick, everyMs);
+  timer?.unref();
+  return {
+    tick,
+    get releases() {
+      return releases;
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+    },
+  };
+}
