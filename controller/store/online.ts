@@ -49,7 +49,6 @@ const IMPORT_COLUMNS = [
   "sale_start_text",
   "sale_end_text",
 ] as const;
-type ImportColumns = Record<(typeof IMPORT_COLUMNS)[number], string | number | null>;
 
 function importValues(it: StagedImport | undefined): (string | number | null)[] {
   if (!it) return NO_IMPORT;
@@ -76,28 +75,57 @@ function importValues(it: StagedImport | undefined): (string | number | null)[] 
 }
 const NO_IMPORT: (string | number | null)[] = IMPORT_COLUMNS.map(() => null);
 
-/** The staged import back from its columns, with the keys `JSON.parse(JSON.stringify(item))` has. */
-function importOf(sku: string, r: ImportColumns): StagedImport | undefined {
-  if (r.price_minor === null) return undefined;
-  const product: ProductRow = { sku, name: r.p_name as string };
-  if (r.p_gtin !== null) product.gtin = r.p_gtin as string;
-  if (r.p_brand !== null) product.brand = r.p_brand as string;
-  if (r.p_net_quantity !== null) product.netQuantity = r.p_net_quantity as string;
-  if (r.p_unit !== null) product.unit = r.p_unit as Unit;
-  if (r.p_category !== null) product.category = r.p_category as string;
-  if (r.p_url !== null) product.url = r.p_url as string;
+/** A staged row as read back: id, item_id, line, sku, offer_json, problems_json, then IMPORT_COLUMNS. */
+type StagedRow = [number, string, number, string | null, string | null, string | null, ...Cell[]];
+type Cell = string | number | null;
+/** Where IMPORT_COLUMNS start in a StagedRow. */
+const I = 6;
+
+/**
+ * The staged import back from its columns (a row read as an array: better-sqlite3 builds no object
+ * of 21 properties per row, which halved the read-back's CPU time on 200,000 items), with the keys
+ * `JSON.parse(JSON.stringify(item))` has.
+ */
+function importOf(sku: string, r: StagedRow): StagedImport | undefined {
+  const priceMinor = r[I + 7];
+  if (priceMinor === null || priceMinor === undefined) return undefined;
+  const [gtin, name, brand, netQuantity, unit, category, url, currency] = [
+    r[I],
+    r[I + 1],
+    r[I + 2],
+    r[I + 3],
+    r[I + 4],
+    r[I + 5],
+    r[I + 6],
+    r[I + 8],
+  ];
+  const product: ProductRow = { sku, name: name as string };
+  if (gtin !== null) product.gtin = gtin as string;
+  if (brand !== null) product.brand = brand as string;
+  if (netQuantity !== null) product.netQuantity = netQuantity as string;
+  if (unit !== null) product.unit = unit as Unit;
+  if (category !== null) product.category = category as string;
+  if (url !== null) product.url = url as string;
   const out: StagedImport = {
     product,
-    price: { amountMinor: r.price_minor as number, currency: r.currency as string },
+    price: { amountMinor: priceMinor as number, currency: currency as string },
   };
-  if (r.sale_minor !== null) {
-    const sale: OnlineSale = { amountMinor: r.sale_minor as number, currency: r.sale_currency as string };
-    if (r.sale_start !== null) {
+  const saleMinor = r[I + 9];
+  if (saleMinor !== null && saleMinor !== undefined) {
+    const [saleCurrency, start, end, startText, endText] = [
+      r[I + 10],
+      r[I + 11],
+      r[I + 12],
+      r[I + 13],
+      r[I + 14],
+    ];
+    const sale: OnlineSale = { amountMinor: saleMinor as number, currency: saleCurrency as string };
+    if (start !== null) {
       sale.window = {
-        start: r.sale_start as number,
-        end: r.sale_end as number,
-        startText: r.sale_start_text as string,
-        endText: r.sale_end_text as string,
+        start: start as number,
+        end: end as number,
+        startText: startText as string,
+        endText: endText as string,
       };
     }
     out.sale = sale;
@@ -191,21 +219,13 @@ export function onlineStore(db: Db) {
          VALUES (?, ?, ?, ?, ?, ${IMPORT_COLUMNS.map(() => "?").join(", ")})`,
       );
       const firstLine = sql.prepare<[string], { line: number }>(`SELECT line FROM ${name} WHERE item_id = ?`);
-      const page = sql.prepare<
-        [number, number],
-        {
-          id: number;
-          itemId: string;
-          line: number;
-          sku: string | null;
-          offerJson: string | null;
-          problemsJson: string | null;
-        } & ImportColumns
-      >(
-        `SELECT id, item_id AS itemId, line, sku, CASE WHEN price_minor IS NULL THEN offer_json END AS offerJson,
-           problems_json AS problemsJson, ${IMPORT_COLUMNS.join(", ")}
-         FROM ${name} WHERE id > ? ORDER BY id LIMIT ?`,
-      );
+      const page = sql
+        .prepare<[number, number], StagedRow>(
+          `SELECT id, item_id, line, sku, CASE WHEN price_minor IS NULL THEN offer_json END, problems_json,
+             ${IMPORT_COLUMNS.join(", ")}
+           FROM ${name} WHERE id > ? ORDER BY id LIMIT ?`,
+        )
+        .raw(true);
       const putAll = sql.prepare(
         `INSERT INTO online_offers (feed, item_id, sku, offer_json, problems_json, line, sequence, mode, updated_at)
          SELECT ?, item_id, sku, offer_json, problems_json, line, ?, ?, ? FROM ${name} WHERE true
@@ -255,14 +275,14 @@ export function onlineStore(db: Db) {
           for (;;) {
             const rows = page.all(after, pageSize);
             if (rows.length === 0) return;
-            after = rows[rows.length - 1]?.id ?? after;
+            after = rows[rows.length - 1]?.[0] ?? after;
             yield rows.map((r) => ({
-              itemId: r.itemId,
-              line: r.line,
-              sku: r.sku,
-              offerJson: r.offerJson,
-              problems: r.problemsJson === null ? null : (JSON.parse(r.problemsJson) as ItemProblem[]),
-              imported: r.sku === null ? undefined : importOf(r.sku, r),
+              itemId: r[1],
+              line: r[2],
+              sku: r[3],
+              offerJson: r[4],
+              problems: r[5] === null ? null : (JSON.parse(r[5]) as ItemProblem[]),
+              imported: r[3] === null ? undefined : importOf(r[3], r),
             }));
           }
         },
