@@ -253,7 +253,7 @@ export const configSchema = z.object({
   feedMaxSequenceJump: z.coerce.number().int().min(1).max(999_999_999_999_999).default(1_000_000),
   /**
    * `npm start` gives memory back after a burst of work: one compacting collection once the process
-   * has been quiet for a second after its heap grew (controller/memory.ts). `off` leaves it to V8.
+   * has been quiet for half a second after its heap grew (controller/memory.ts). `off` leaves it to V8.
    */
   memoryRelease: z.enum(["on", "off"]).default("on"),
 });

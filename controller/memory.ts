@@ -10,7 +10,7 @@ import vm from "node:vm";
  * of committed pages, and a plain full collection (what V8 runs by itself, or the inspector's
  * collectGarbage) does not compact them, so the process stayed at ~390 MB. V8's memory reducer
  * compacts only after a long quiet spell and not always. A store box has little memory and the
- * controller is mostly idle between feeds, so once the process has been quiet for a second after
+ * controller is mostly idle between feeds, so once the process has been quiet for half a second after
  * its heap grew, one compacting collection runs (at most every `minGapMs`): measured with
  * `npm run bench -- --only footprint`, RSS with the store loaded fell from 330 to 170 MB and after
  * the full reprice from 387 to 209 MB, each collection 0.2–0.6 s of main-thread time on a loaded
@@ -98,8 +98,8 @@ export function compactHeap(): boolean {
 }
 
 export function memoryReleaser(o: MemoryReleaseOptions = {}): MemoryReleaser {
-  const everyMs = o.everyMs ?? 500;
-  const quietMs = o.quietMs ?? 1_000;
+  const everyMs = o.everyMs ?? 250;
+  const quietMs = o.quietMs ?? 500;
   const growthBytes = o.growthBytes ?? 32 * 1024 * 1024;
   const minGapMs = o.minGapMs ?? 10_000;
   const busy = o.busyUtilisation ?? 0.1;

@@ -11,8 +11,12 @@ import v8 from "node:v8";
  *
  * V8 reads the growth factor each time it considers growing the young generation, so setting it
  * before the first allocations of the modules is enough (--max-semi-space-size itself is read only
- * when the heap is created, i.e. on the command line).
+ * when the heap is created, i.e. on the command line). From V8 12.4 (Node 22) on, V8 holds the
+ * factor at 2 or more and this does nothing: there the command line has to say
+ * `--max-semi-space-size=1`, which the Dockerfile's CMD and the systemd unit's ExecStart do
+ * (`npm start` stays a plain `node dist/controller/main.mjs`).
  */
 export function youngGenerationSmall(): void {
-  v8.setFlagsFromString("--semi-space-growth-factor=1");
+  // Only where V8 honours it: a newer V8 would silently (or with a warning) put the factor back.
+  if (Number(process.versions.v8.split(".")[0]) < 12) v8.setFlagsFromString("--semi-space-growth-factor=1");
 }
