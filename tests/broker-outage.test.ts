@@ -107,9 +107,15 @@ describe.each(["aedes", "mosquitto"] as const)("broker restart in the middle of 
   // hook limit in the soak (its only failure at 100,000 labels, after the test itself had passed).
   afterAll(
     async () => {
-      for (const ap of aps) await ap.stop();
-      await ctl?.cleanup();
-      await broker?.stop();
+      // Each step's time is printed: a cleanup that runs out of its limit says which step it was in.
+      const step = async (name: string, work: () => Promise<unknown>) => {
+        const started = Date.now();
+        await work();
+        console.log(`cleanup (${kind}): ${name} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      };
+      await step("access points stopped", () => Promise.all(aps.map((ap) => ap.stop())));
+      await step("controller stopped", async () => ctl?.cleanup());
+      await step("broker stopped", async () => broker?.stop());
       dir.cleanup();
     },
     SOAK ? 300_000 : 30_000,

@@ -1,3 +1,5 @@
+import { createServer } from "node:net";
+import mqttPacket from "mqtt-packet";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ControllerLink, connectControllerLink } from "../controller/mqtt/controller-link.ts";
 import { portInRange, type RestartableBroker, startAedesBroker } from "./support/brokers.ts";
@@ -57,4 +59,54 @@ describe("the controller link's packet ids", () => {
     // fewer than were published).
     expect(b.contentPublishes() - publishedBefore).toBeGreaterThanOrEqual(COUNT);
   }, 180_000);
+});
+
+/**
+ * A broker that takes the connection and the subscriptions but never acknowledges a publish (a hung
+ * broker, or one that stopped answering): the controller's stop must not wait on it forever. Before
+ * the close was bounded, the offline status waited for its PUBACK with no end.
+ */
+describe("closing the controller link", () => {
+  it("ends even when the broker never acknowledges the offline status", async () => {
+    const server = createServer((socket) => {
+      const parser = mqttPacket.parser({ protocolVersion: 4 });
+      parser.on("packet", (packet) => {
+        if (packet.cmd === "connect")
+          socket.write(mqttPacket.generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
+        else if (packet.cmd === "subscribe")
+          socket.write(
+            mqttPacket.generate({
+              cmd: "suback",
+              messageId: packet.messageId,
+              granted: packet.subscriptions.map(() => 0),
+            }),
+          );
+        else if (packet.cmd === "pingreq") socket.write(mqttPacket.generate({ cmd: "pingresp" }));
+        // publish: never acknowledged
+      });
+      socket.on("data", (chunk) => parser.parse(chunk));
+      socket.on("error", () => {});
+    });
+    const port = await portInRange(19350, 19359);
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
+    try {
+      const link = connectControllerLink({
+        url: `mqtt://127.0.0.1:${port}`,
+        storeId: uniqueStoreId(),
+        log: captureControllerLogger(),
+        handlers: { onConnect() {}, onLabelState() {}, onBridgeStatus() {}, onBridgeLabels() {} },
+      });
+      await waitFor(() => link.connected(), 10_000, "link connected");
+      let closed = false;
+      const closing = link.close().then(() => {
+        closed = true;
+      });
+      // Bounded by the close's own limits (CLOSE_STEP_MS twice); without them it never settles.
+      await waitFor(() => closed, 30_000, "link closed");
+      await closing;
+      expect(link.client.connected).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import mqtt, { type MqttClient, UniqueMessageIdProvider } from "mqtt";
 import type { z } from "zod";
+import { withTimeout } from "../../lib/timeout.ts";
 import {
   type Availability,
   availabilitySchema,
@@ -276,14 +277,30 @@ export function connectControllerLink(options: {
       publish(topics.label(labelId, "command"), JSON.stringify(command), false),
     close: async () => {
       for (const unsubscribe of unsubscribes) unsubscribe();
+      // Each step is bounded: the offline status queues behind every publish still waiting for a
+      // packet id or an acknowledgement, and a clean end waits for those too, so a stop right after a
+      // 100,000-label republish (or with a broker that stopped answering) could otherwise wait for
+      // minutes. Past the bound the Last Will says offline for us.
       if (client.connected) {
-        await new Promise<void>((resolve) =>
-          client.publish(topics.controllerStatus, status("offline"), { qos: 1, retain: true }, () =>
-            resolve(),
+        await withTimeout(
+          new Promise<void>((resolve) =>
+            client.publish(topics.controllerStatus, status("offline"), { qos: 1, retain: true }, () =>
+              resolve(),
+            ),
           ),
+          CLOSE_STEP_MS,
         );
       }
-      await client.endAsync();
+      // MQTT.js's clean end waits for every publish in flight and ignores a forced end called after
+      // it, so wait for them here, bounded, and end by force when they do not all come back.
+      const inFlight = () => Object.keys(client.outgoing).length > 0;
+      const drained =
+        !inFlight() ||
+        (await withTimeout(
+          new Promise<boolean>((resolve) => client.once("outgoingEmpty", () => resolve(true))),
+          CLOSE_STEP_MS,
+        )) === true;
+      await client.endAsync(!drained || inFlight());
     },
   };
 }
@@ -300,6 +317,9 @@ function flushCorked(stream: { writableCorked?: number; uncork?: () => void } | 
   if (!stream?.uncork) return;
   while ((stream.writableCorked ?? 0) > 0) stream.uncork();
 }
+
+/** How long each step of closing the link may take (the offline status, then a clean end), ms. */
+export const CLOSE_STEP_MS = 5_000;
 
 /**
  * In-process publishes in flight at once. Aedes takes 100 (its `concurrency`) and queues the rest in

@@ -1,6 +1,7 @@
 import { connect, type IClientOptions, type MqttClient, UniqueMessageIdProvider } from "mqtt";
 import { type BackoffOptions, backoffDelay } from "../../lib/backoff.ts";
 import { coalesceWrites } from "../../lib/coalesce-writes.ts";
+import { withTimeout } from "../../lib/timeout.ts";
 import { type LabelContent, type LabelImage, storeTopics } from "../../schemas/index.ts";
 import type { ApplyResult, BridgeAdapter, BridgeContext, LabelStateReport } from "./adapter.ts";
 import { LatestApplyQueue } from "./apply-queue.ts";
@@ -73,22 +74,6 @@ const STOP_PUBLISH_TIMEOUT_MS = 2_000;
  * die with the connection, and every reconnect subscribes again and receives all retained content.
  */
 const CONTENT_SUBSCRIPTION_QOS = 0;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => resolve(undefined), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
 
 /**
  * Run one bridge: a single MQTT connection that announces the bridge and its labels, receives every
