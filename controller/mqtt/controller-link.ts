@@ -294,13 +294,12 @@ export function connectControllerLink(options: {
       // MQTT.js's clean end waits for every publish in flight and ignores a forced end called after
       // it, so wait for them here, bounded, and end by force when they do not all come back.
       const inFlight = () => Object.keys(client.outgoing).length > 0;
-      const drained =
-        !inFlight() ||
-        (await withTimeout(
-          new Promise<boolean>((resolve) => client.once("outgoingEmpty", () => resolve(true))),
+      if (inFlight())
+        await withTimeout(
+          new Promise<void>((resolve) => client.once("outgoingEmpty", () => resolve())),
           CLOSE_STEP_MS,
-        )) === true;
-      await client.endAsync(!drained || inFlight());
+        );
+      await client.endAsync(inFlight());
     },
   };
 }
