@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import mqttPacket from "mqtt-packet";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ControllerLink, connectControllerLink } from "../controller/mqtt/controller-link.ts";
@@ -7,13 +7,13 @@ import { captureControllerLogger, uniqueStoreId, waitFor } from "./support/harne
 
 /**
  * MQTT gives a QoS 1 publish a 16-bit packet id, unique only among the publishes not yet
- * acknowledged. After a broker outage the controller holds more than 65,535 of them: the contents it
- * published while the broker was down (a reprice, a change) and the republish of every label at the
- * reconnect. A provider that hands out ids without checking them (MQTT.js's default) gives a second
- * publish an id still in flight: the first one's acknowledgement is then taken for the second, the
- * first's callback is never called, and a batch waiting for every acknowledgement never ends. Seen in
- * `npm run soak` on Mosquitto at 100,000 labels: 201 labels stuck out of sync, and a SUBACK arriving
- * for an id a publish held.
+ * acknowledged. At every connect the controller republishes every label's content (100,000 in the
+ * soak) in one batch, so more than 65,535 wait for their acknowledgement at once. A provider that
+ * hands out ids without checking them (MQTT.js's default) gives a later publish an id still in
+ * flight: the first one's acknowledgement is then taken for the second, the first's callback is never
+ * called, and a batch waiting for every acknowledgement never ends. Seen in `npm run soak` on
+ * Mosquitto at 100,000 labels: 201 labels stuck out of sync, and a SUBACK arriving for an id a
+ * publish held.
  */
 describe("the controller link's packet ids", () => {
   let broker: RestartableBroker | undefined;
@@ -23,7 +23,7 @@ describe("the controller link's packet ids", () => {
     await broker?.stop();
   });
 
-  it("70,000 contents published during an outage are each acknowledged once the broker is back", async () => {
+  it("70,000 contents published in one batch are each acknowledged", async () => {
     broker = await startAedesBroker(await portInRange(19300, 19349));
     const b = broker;
     link = connectControllerLink({
@@ -34,23 +34,15 @@ describe("the controller link's packet ids", () => {
     });
     const l = link;
     await waitFor(() => l.connected(), 10_000, "link connected");
-    await b.stop();
-    await waitFor(() => !l.connected(), 10_000, "link noticed the outage");
 
     const COUNT = 70_000;
     let settled: string[] | null = null;
-    const done = l
-      .publishContents(
-        Array.from(
-          { length: COUNT },
-          (_, i) => [`L${i}`, JSON.stringify({ v: 1, labelId: `L${i}` })] as const,
-        ),
-      )
-      .then((failed) => {
-        settled = failed;
-      });
     const publishedBefore = b.contentPublishes();
-    await b.start();
+    // Handed to the client in one synchronous run, so every id is taken before the first
+    // acknowledgement can come back: the last 4,465 must wait for free ones.
+    const done = l.publishContents(contents(COUNT)).then((failed) => {
+      settled = failed;
+    });
     // Waits on the condition: every publish acknowledged means the batch's promise settles.
     await waitFor(() => settled !== null, 120_000, `all ${COUNT} publishes acknowledged`);
     await done;
@@ -61,6 +53,110 @@ describe("the controller link's packet ids", () => {
   }, 180_000);
 });
 
+function contents(count: number, prefix = "L") {
+  return Array.from(
+    { length: count },
+    (_, i) => [`${prefix}${i}`, JSON.stringify({ v: 1, labelId: `${prefix}${i}` })] as const,
+  );
+}
+
+/**
+ * A loopback MQTT server that accepts connections and subscriptions but never acknowledges a
+ * publish (a hung broker, or one that stopped answering), counting the label contents each
+ * connection brings, and able to cut its connections.
+ */
+async function silentBroker(portFrom: number, portTo: number) {
+  const sockets = new Set<Socket>();
+  const contentsPerConnection: number[] = [];
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    const connection = contentsPerConnection.push(0) - 1;
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    parser.on("packet", (packet) => {
+      if (packet.cmd === "connect")
+        socket.write(mqttPacket.generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
+      else if (packet.cmd === "subscribe")
+        socket.write(
+          mqttPacket.generate({
+            cmd: "suback",
+            messageId: packet.messageId,
+            granted: packet.subscriptions.map(() => 0),
+          }),
+        );
+      else if (packet.cmd === "pingreq") socket.write(mqttPacket.generate({ cmd: "pingresp" }));
+      else if (packet.cmd === "publish" && packet.topic.endsWith("/content"))
+        contentsPerConnection[connection] = (contentsPerConnection[connection] ?? 0) + 1;
+      // publish: never acknowledged
+    });
+    socket.on("data", (chunk) => parser.parse(chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+  });
+  const port = await portInRange(portFrom, portTo);
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    contentsPerConnection,
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A connection lost with publishes in flight: MQTT.js keeps them and, at the next connect, sends
+ * them again one at a time, each waiting for its acknowledgement, before it reports the connection.
+ * Those contents are stale by then (the connect republishes every label's current one), and behind
+ * thousands of them the republish waited minutes (seen after the soak's Mosquitto restart).
+ */
+describe("a connection lost with publishes in flight", () => {
+  it("fails them at once, and the reconnect is reported without replaying them", async () => {
+    const broker = await silentBroker(19360, 19369);
+    let connects = 0;
+    const link = connectControllerLink({
+      url: broker.url,
+      storeId: uniqueStoreId(),
+      log: captureControllerLogger(),
+      handlers: {
+        onConnect() {
+          connects++;
+        },
+        onLabelState() {},
+        onBridgeStatus() {},
+        onBridgeLabels() {},
+      },
+    });
+    try {
+      await waitFor(() => connects === 1, 10_000, "link connected");
+      let settled: string[] | null = null;
+      void link.publishContents(contents(1_000)).then((failed) => {
+        settled = failed;
+      });
+      await waitFor(() => broker.contentsPerConnection[0] === 1_000, 10_000, "contents on the wire");
+      broker.cut();
+      await waitFor(() => settled !== null, 10_000, "the batch settled when the connection was lost");
+      expect(settled).toHaveLength(1_000);
+      expect(Object.keys(link.client.outgoing)).toEqual([]);
+
+      // While it is away, a batch fails at once instead of waiting in the client's queue.
+      expect(await link.publishContents(contents(10, "M"))).toHaveLength(10);
+
+      // The reconnect (2 s later) is reported (that is what republishes every label's content) and
+      // brings none of the old publishes with it.
+      await waitFor(() => connects === 2, 15_000, "reconnect reported");
+      expect(broker.contentsPerConnection.at(-1)).toBe(0);
+    } finally {
+      await link.close();
+      await broker.stop();
+    }
+  }, 60_000);
+});
+
 /**
  * A broker that takes the connection and the subscriptions but never acknowledges a publish (a hung
  * broker, or one that stopped answering): the controller's stop must not wait on it forever. Before
@@ -68,30 +164,10 @@ describe("the controller link's packet ids", () => {
  */
 describe("closing the controller link", () => {
   it("ends even when the broker never acknowledges the offline status", async () => {
-    const server = createServer((socket) => {
-      const parser = mqttPacket.parser({ protocolVersion: 4 });
-      parser.on("packet", (packet) => {
-        if (packet.cmd === "connect")
-          socket.write(mqttPacket.generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
-        else if (packet.cmd === "subscribe")
-          socket.write(
-            mqttPacket.generate({
-              cmd: "suback",
-              messageId: packet.messageId,
-              granted: packet.subscriptions.map(() => 0),
-            }),
-          );
-        else if (packet.cmd === "pingreq") socket.write(mqttPacket.generate({ cmd: "pingresp" }));
-        // publish: never acknowledged
-      });
-      socket.on("data", (chunk) => parser.parse(chunk));
-      socket.on("error", () => {});
-    });
-    const port = await portInRange(19350, 19359);
-    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
+    const broker = await silentBroker(19350, 19359);
     try {
       const link = connectControllerLink({
-        url: `mqtt://127.0.0.1:${port}`,
+        url: broker.url,
         storeId: uniqueStoreId(),
         log: captureControllerLogger(),
         handlers: { onConnect() {}, onLabelState() {}, onBridgeStatus() {}, onBridgeLabels() {} },
@@ -106,7 +182,7 @@ describe("closing the controller link", () => {
       await closing;
       expect(link.client.connected).toBe(false);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await broker.stop();
     }
   }, 60_000);
 });

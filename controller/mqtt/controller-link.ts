@@ -53,6 +53,8 @@ export interface ControllerLink {
    * content, e.g. when it is unlinked). One promise for the batch, not one per message: a reprice
    * publishes tens of thousands. Settles when the broker has acknowledged all; lists the failures.
    * A changed content carries its hash (for the acknowledgement metrics); a republish need not.
+   * Without a connection to the broker nothing is queued: all are listed as failed at once, and so
+   * are those still unacknowledged when the connection is lost (the connect republishes everything).
    */
   publishContents(items: readonly ContentPublish[]): Promise<string[]>;
   sendCommand(labelId: string, command: LabelCommand): Promise<void>;
@@ -154,6 +156,7 @@ export function connectControllerLink(options: {
     observer?.connected();
     handlers.onConnect();
   });
+  client.on("close", () => dropUnacknowledged(client));
   client.on("reconnect", () => log.debug("reconnecting to MQTT broker"));
   client.on("offline", () => log.warn("MQTT broker unreachable; retrying", { url: options.url }));
   client.on("error", (err) => log.warn("MQTT error", { error: err.message }));
@@ -254,6 +257,12 @@ export function connectControllerLink(options: {
         const failed: string[] = [];
         let outstanding = items.length;
         if (outstanding === 0) resolve(failed);
+        // Nothing is queued in the client while the broker is away: every (re)connect republishes
+        // each label's current content from the store, so a queued copy would only be a stale second.
+        if (!localWindow && !client.connected) {
+          resolve(items.map(([labelId]) => labelId));
+          return;
+        }
         for (const [labelId, json, hash] of items) {
           const acked = observer?.contentSent(labelId, hash);
           const done = (err?: Error | null) => {
@@ -302,6 +311,20 @@ export function connectControllerLink(options: {
       await client.endAsync(inFlight());
     },
   };
+}
+
+/**
+ * A lost connection fails every publish still waiting for its acknowledgement. MQTT.js would keep
+ * them and, at the next connect, send them again one at a time, each waiting for its PUBACK, before
+ * it even reports the connection (and before any new publish): after an outage with thousands in
+ * flight that is minutes of stale contents ahead of the republish of every label's current one that
+ * the connect triggers anyway. The callers learn of the failure (publishContents lists the labels).
+ * Removing one frees its packet id, which MQTT.js hands at once to a publish that was waiting for a
+ * free one, so this goes on until none is left.
+ */
+function dropUnacknowledged(client: MqttClient): void {
+  for (let ids = Object.keys(client.outgoing); ids.length > 0; ids = Object.keys(client.outgoing))
+    for (const id of ids) client.removeOutgoingMessage(Number(id));
 }
 
 /**
