@@ -8,7 +8,8 @@
 // Files that are started as something other than an npm script (worker threads) are listed below.
 //
 // Steps run in order; a browser app (the console, built by Vite) is one more step in STEPS.
-import { readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -152,9 +153,37 @@ async function buildPlayer() {
   return `dist/player, ${kB(js)} JavaScript + ${kB(css)} CSS gzip (budget ${kB(PLAYER_BUDGET)} JavaScript)`;
 }
 
+/**
+ * The one native addon of our own (lib/native/malloc-trim.c: hand freed C-heap memory back to the
+ * system, see controller/memory.ts) into dist/native, compiled straight with the C compiler against
+ * Node's headers: it is one file with no dependencies, so node-gyp's project machinery buys nothing.
+ * Optional: without a compiler, Node's headers or glibc the controller runs the same, only without
+ * trimming, and the step says why it was skipped.
+ */
+function buildNative() {
+  const source = join(ROOT, "lib", "native", "malloc-trim.c");
+  const out = join(DIST, "native", "malloc-trim.node");
+  if (process.platform !== "linux")
+    return `skipped (trimming the C heap is for glibc on Linux, not ${process.platform})`;
+  const include = [
+    process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, "include", "node"),
+    join(dirname(process.execPath), "..", "include", "node"),
+  ].find((dir) => dir && existsSync(join(dir, "node_api.h")));
+  if (!include) return "skipped (no node_api.h: Node's headers are not installed)";
+  mkdirSync(dirname(out), { recursive: true });
+  const cc = process.env.CC || "cc";
+  const r = spawnSync(cc, ["-O2", "-shared", "-fPIC", "-Wall", "-Wextra", "-I", include, "-o", out, source], {
+    encoding: "utf8",
+  });
+  if (r.error) return `skipped (no C compiler: ${cc}: ${r.error.message})`;
+  if (r.status !== 0) throw new Error(`native: ${cc} failed:\n${r.stderr}`);
+  return "dist/native/malloc-trim.node";
+}
+
 /** The build, in order. */
 const STEPS = [
   ["server bundles", bundleServer],
+  ["native addon", buildNative],
   ["console", buildConsole],
   ["player", buildPlayer],
 ];
