@@ -37,6 +37,11 @@ function store(name: string) {
   return { stores, sync, feed, at: (t: number) => (now = t) };
 }
 
+/** A label's state report as the store records it; `extra` overrides battery, signal and the rest. */
+function labelState(labelId: string, displayedHash: string | null, extra: object = {}, seenAt = Date.now()) {
+  return { labelId, displayedHash, displayedVersion: null, battery: null, rssi: null, seenAt, ...extra };
+}
+
 describe("a refresh in chunks", () => {
   it("gives every label of a store larger than a chunk the content a one-label refresh gives it", () => {
     const { stores, sync, feed, at } = store("chunks");
@@ -173,20 +178,7 @@ describe("the sync counters", () => {
       link.map(([labelId, sku]) => ({ labelId, sku })),
     );
     const hash = (id: string) => stores.labels.get(id)?.contentHash ?? null;
-    const state = (
-      labelId: string,
-      displayedHash: string | null,
-      extra: object = {},
-      seenAt = Date.now(),
-    ) => ({
-      labelId,
-      displayedHash,
-      displayedVersion: null,
-      battery: null,
-      rssi: null,
-      seenAt,
-      ...extra,
-    });
+    const state = labelState;
     stores.labels.recordStates([
       state("C0", hash("C0"), { battery: 10 }), // in sync, low battery
       state("C1", hash("C1"), { rssi: -90 }), // in sync, weak signal
@@ -331,15 +323,9 @@ describe("the sync counters kept in memory", () => {
       return v.counts;
     };
     const hash = (id: string) => labels.get(id)?.contentHash ?? null;
-    const state = (labelId: string, displayedHash: string | null, extra: object = {}, seenAt = clock) => ({
-      labelId,
-      displayedHash,
-      displayedVersion: null,
-      battery: null,
-      rssi: null,
-      seenAt,
-      ...extra,
-    });
+    // Seen "now" on the test's clock unless said otherwise.
+    const state = (labelId: string, displayedHash: string | null, extra: object = {}, seenAt = clock) =>
+      labelState(labelId, displayedHash, extra, seenAt);
 
     expect(check("linked, never seen").neverSeen).toBe(24);
     // States: in sync, showing nothing yet, a hash never published, low battery, weak signal, and an
