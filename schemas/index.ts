@@ -10,6 +10,7 @@ export * from "./issues.ts";
 export * from "./merchant.ts";
 export * from "./money.ts";
 export * from "./mqtt.ts";
+export * from "./mqtt-fast.ts";
 export * from "./parity.ts";
 export * from "./promotions.ts";
 export * from "./screens.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  assertTimeZone,
   auditQuerySchema,
   feedRowSchemas,
   issueProblems,
@@ -83,5 +84,14 @@ describe("UTC offsets", () => {
     expect(q.success).toBe(false);
     expect(q.success ? [] : issueProblems(q.error, "(query)")[0]?.field).toBe("since");
     expect(auditQuerySchema.safeParse({ since: "2026-03-01T00:00:00-12:00" }).success).toBe(true);
+  });
+});
+
+describe("store time zone names", () => {
+  it("takes canonical names, aliases and UTC as Intl does, and refuses the rest", () => {
+    for (const zone of ["Europe/Berlin", "America/New_York", "UTC", "Etc/UTC", "US/Eastern", "europe/berlin"])
+      expect(() => assertTimeZone(zone), zone).not.toThrow();
+    for (const zone of ["Europe/Atlantis", "", "Berlin", "+01:00"])
+      expect(() => assertTimeZone(zone), zone).toThrow(RangeError);
   });
 });

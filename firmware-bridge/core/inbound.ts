@@ -3,6 +3,7 @@ import {
   labelCommandSchema,
   labelContentSchema,
   parseTopic,
+  plainLabelContent,
 } from "../../schemas/index.ts";
 import type { BridgeAdapter } from "./adapter.ts";
 import type { LatestApplyQueue } from "./apply-queue.ts";
@@ -37,7 +38,7 @@ export function inboundRouter(deps: {
       queue.submit(labelId, null);
       return;
     }
-    const decoded = decodeJson(payload, labelContentSchema);
+    const decoded = decodeJson(payload, labelContentSchema, plainLabelContent);
     if (!decoded.ok) {
       stats.invalidPayloads++;
       logger.warn("invalid label content ignored", {
