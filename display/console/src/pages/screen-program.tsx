@@ -333,8 +333,7 @@ export function ProgramEditor({ screen, onSaved }: { screen: ScreenReply; onSave
           {msg.screens.saveProgram}
         </button>
       </p>
-      {error && <ErrorBox error={error} />}
-      {saved !== null && <p role="status">{fill(msg.screens.saved, { version: saved })}</p>}
+      <SaveOutcome error={error} saved={saved} />
     </form>
   );
 }
@@ -394,5 +393,15 @@ export function MediaLibrary() {
         ))}
       </ul>
     </section>
+  );
+}
+
+/** Under a screen form: the refusal with its fields, or the version the save made. */
+export function SaveOutcome({ error, saved }: { error: ApiError | null; saved: number | null }) {
+  return (
+    <>
+      {error && <ErrorBox error={error} />}
+      {saved !== null && <p role="status">{fill(msg.screens.saved, { version: saved })}</p>}
+    </>
   );
 }

@@ -19,6 +19,7 @@ import {
   type ItemRow,
   MediaLibrary,
   ProgramEditor,
+  SaveOutcome,
   toItem,
   toItemRow as toRow,
   VALUE_FIELD,
@@ -119,8 +120,7 @@ function PlaylistEditor({ screen, onSaved }: { screen: ScreenReply; onSaved: () 
           {msg.screens.save}
         </button>
       </p>
-      {error && <ErrorBox error={error} />}
-      {saved !== null && <p role="status">{fill(msg.screens.saved, { version: saved })}</p>}
+      <SaveOutcome error={error} saved={saved} />
     </form>
   );
 }
