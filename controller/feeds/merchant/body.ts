@@ -5,7 +5,7 @@ import { DEFAULT_MAX_FEED_BYTES } from "../parse/index.ts";
 import { type ByteSource, chunksOf } from "../parse/source.ts";
 import type { ItemReader, LinedItem } from "./items.ts";
 import { TsvItemReader } from "./tsv-items.ts";
-import { XmlItemReader } from "./xml-items.ts";
+import { XmlItemReader } from "./xml-scan.ts";
 
 export type MerchantFormat = "xml" | "tsv";
 

@@ -19,6 +19,16 @@ export interface ItemReader {
   end(out: LinedItem[]): void;
 }
 
+/**
+ * An empty record for attribute values or lines: nothing inherited (an attribute may be called
+ * `constructor` or `__proto__`), like Object.create(null), but an object V8 keeps in fast mode
+ * (properties on a shared shape, not a hash table), which halves the cost of filling it per item.
+ */
+class Bare {}
+Object.setPrototypeOf(Bare.prototype, null);
+Reflect.deleteProperty(Bare.prototype, "constructor");
+export const bareRecord = <T>(): Record<string, T> => new Bare() as Record<string, T>;
+
 /** The line to blame for a problem with one attribute of an item. */
 export function lineOf(item: LinedItem, field: string): number {
   return item.lines?.[field] ?? item.line;

@@ -1,5 +1,5 @@
 import { FeedSyntaxError } from "../parse/errors.ts";
-import { attributeName, type ItemReader, type LinedItem } from "./items.ts";
+import { attributeName, bareRecord, type ItemReader, type LinedItem } from "./items.ts";
 
 /**
  * Items of a tab-separated Merchant Center feed: the first line names the attributes, every later
@@ -54,7 +54,7 @@ export class TsvItemReader implements ItemReader {
       this.setHeader(cells);
       return;
     }
-    const values: Record<string, string | undefined> = Object.create(null);
+    const values = bareRecord<string | undefined>();
     const firstOf = this.firstOf;
     const n = Math.min(keys.length, cells.length);
     for (let i = 0; i < n; i++) if (firstOf[i]) values[keys[i] as string] = (cells[i] as string).trim();

@@ -3,9 +3,9 @@ import { MERCHANT_NAMESPACE } from "../../../schemas/index.ts";
 import { FeedSyntaxError } from "../parse/errors.ts";
 import type { ItemReader, LinedItem } from "./items.ts";
 
-const ATOM_NAMESPACE = "http://www.w3.org/2005/Atom";
+export const ATOM_NAMESPACE = "http://www.w3.org/2005/Atom";
 /** Attributes a feed may give in plain RSS / Atom form (`<title>`) as well as in Google's (`<g:title>`). */
-const PLAIN_FORMS = new Set(["title", "link", "description"]);
+export const PLAIN_FORMS: ReadonlySet<string> = new Set(["title", "link", "description"]);
 
 /**
  * Items of an RSS 2.0 (`<item>`) or Atom (`<entry>`) product feed, streamed through saxes with
@@ -14,8 +14,12 @@ const PLAIN_FORMS = new Set(["title", "link", "description"]);
  * when both forms come, Google's wins. Only direct children of an item are attributes: a nested
  * block such as `<g:shipping>` (which has its own `<g:price>`) never leaks into the item. CDATA and
  * entities are text like any other; the first occurrence of a repeated attribute counts.
+ *
+ * This is the reference reader: xml-scan.ts reads the common well-formed subset faster by hand and
+ * hands the rest of a body to this one (and tests/merchant-xml-scan.test.ts holds the two to each
+ * other on generated feeds).
  */
-export class XmlItemReader implements ItemReader {
+export class SaxesItemReader implements ItemReader {
   private readonly parser = new SaxesParser({ xmlns: true, position: true });
   private out: LinedItem[] = [];
   private depth = 0;
@@ -48,6 +52,18 @@ export class XmlItemReader implements ItemReader {
   push(text: string, out: LinedItem[]): void {
     this.out = out;
     this.parser.write(text);
+  }
+
+  /**
+   * Continue a body another reader began: `openTags` are the start tags of the elements open at that
+   * point (on one line, whitespace in them as spaces; `<x/>` once the root has closed), which give
+   * saxes the same namespaces, depth and root state; then the position is set to where the rest of
+   * the body starts, so that errors name the body's own line and column.
+   */
+  resume(openTags: string, line: number, column: number): void {
+    this.parser.write(openTags);
+    this.parser.line = line;
+    this.parser.column = column;
   }
 
   end(out: LinedItem[]): void {
