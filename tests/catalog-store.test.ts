@@ -171,6 +171,51 @@ describe("bulk snapshots and promotion changes", () => {
 // A large batch inserts its price rows several to a statement; an unknown SKU is only found by the
 // insert's foreign key, so these check that every row error is still named, in line order, and that
 // rows keep their order in the history.
+describe("price rows of both shapes in one statement's worth", () => {
+  const stores = storeWith(300, "multi-row-shapes");
+  afterAll(() => stores.close());
+
+  it("stores each row's own start and end beside rows in force from the batch's instant", () => {
+    // 300 rows: chunks of 64 with only open rows from now, and chunks where every tenth row has dates.
+    const from = NOW + 86_400_000;
+    const to = from + 3_600_000;
+    const rows: Lined<PriceRow>[] = Array.from({ length: 300 }, (_, i) => ({
+      line: i + 2,
+      row: {
+        sku: `S${i}`,
+        amountMinor: 1000 + i,
+        currency: "EUR",
+        ...(i >= 128 && i % 10 === 0 ? { effectiveFrom: from, effectiveTo: to } : {}),
+        ...(i === 131 ? { effectiveTo: to } : {}),
+      },
+    }));
+    const applied = stores.catalog.applyBatch("prices", 7, "csv", rows, NOW);
+    expect(applied).toMatchObject({ applied: true, rowsChanged: 300 });
+    const stored = stores.db.$client
+      .prepare<
+        [],
+        { sku: string; a: number; f: number; t: number | null; feed: string; s: number; r: number }
+      >(
+        `SELECT sku, amount_minor AS a, effective_from AS f, effective_to AS t, feed, feed_sequence AS s,
+           recorded_at AS r FROM price_history ORDER BY id`,
+      )
+      .all();
+    expect(stored.map((h) => h.sku)).toEqual(rows.map((r) => r.row.sku));
+    for (const [i, h] of stored.entries()) {
+      const dated = i >= 128 && i % 10 === 0;
+      expect(h).toEqual({
+        sku: `S${i}`,
+        a: 1000 + i,
+        f: dated ? from : NOW,
+        t: dated || i === 131 ? to : null,
+        feed: "prices",
+        s: 7,
+        r: NOW,
+      });
+    }
+  });
+});
+
 describe("price rows inserted several to a statement", () => {
   const stores = storeWith(1000, "multi-row");
   afterAll(() => stores.close());

@@ -64,7 +64,9 @@ export function committer(deps: CommitDeps): Commit {
       for (const entry of w.audit) deps.stores.audit.record({ ...entry, at: now, actor: who });
       return w;
     });
-    const skus = new Set(written.skus ?? []);
+    // A batch's set of changed SKUs (100,000 for a full price feed) is read as it is, not copied.
+    const skus: ReadonlySet<string> =
+      written.skus instanceof Set ? written.skus : new Set(written.skus ?? []);
     let labelsAffected = 0;
     const delivered: Promise<void>[] = [];
     const refresh = () => {

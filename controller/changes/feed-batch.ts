@@ -27,6 +27,17 @@ export const heldPriceAudit = (h: HeldPrice): AuditDraft => ({
   after: { sku: h.sku, ...h.proposed, line: h.line },
 });
 
+/** The first `n` of a set, without spreading all of it (a full feed changes 100,000 SKUs). */
+function firstOf<T>(items: Iterable<T>, n: number): T[] {
+  const out: T[] = [];
+  if (n <= 0) return out;
+  for (const item of items) {
+    out.push(item);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
 /** A validated feed batch into the store, its held prices and the batch itself into the audit log. */
 export function feedBatchChanges(deps: {
   commit: Commit;
@@ -83,7 +94,7 @@ export function feedBatchChanges(deps: {
                   rowsRead: rows.length,
                   rowsChanged: applied.rowsChanged,
                   held: applied.held,
-                  skus: [...applied.changedSkus].slice(0, 50),
+                  skus: firstOf(applied.changedSkus, 50),
                   ...(applied.changedLabels.length > 0
                     ? { labels: applied.changedLabels.length, labelIds: applied.changedLabels.slice(0, 50) }
                     : {}),

@@ -138,11 +138,16 @@ export function feedRowReader(timeZone: string, maxBytes?: number, maxRows?: num
           throw new FeedTooLarge(
             `the batch has more than ${maxRows} rows, the limit of one batch (SHELFSYNC_FEED_MAX_ROWS); send it as several batches`,
           );
-        for (const { line, row } of chunk) {
+        for (const record of chunk) {
           rowsRead++;
+          const { line, row } = record;
           const r = validate(feed, row);
           if (r.success) {
-            rows.push({ line, row: r.data });
+            // The record becomes the validated row (same shape, `line` and `row`): one object per row
+            // held until the apply instead of two made (100,000 rows wait for it in memory).
+            const lined = record as unknown as Lined<AnyFeedRow>;
+            lined.row = r.data;
+            rows.push(lined);
             continue;
           }
           for (const problem of issueProblems(r.error, "(row)")) {
