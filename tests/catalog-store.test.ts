@@ -6,6 +6,7 @@ import { createLogger } from "../controller/log.ts";
 import { feedPipeline } from "../controller/pipeline.ts";
 import { type AnyFeedRow, BatchRejected, type Lined } from "../controller/store/catalog.ts";
 import { openStores } from "../controller/store/index.ts";
+import { PriceColumns } from "../controller/store/price-columns.ts";
 import type { FeedName, PriceRow } from "../schemas/index.ts";
 import { tempDir } from "./support/harness.ts";
 
@@ -13,7 +14,11 @@ const dir = tempDir();
 afterAll(() => dir.cleanup());
 const NOW = Date.parse("2026-06-01T10:00:00Z");
 
-function storeWith(products: number, name: string) {
+/**
+ * `columns`: price batches go as the HTTP/CLI ingest hands them over, column by column
+ * (PriceColumns), rather than as row objects; the store must treat both alike.
+ */
+function storeWith(products: number, name: string, columns = false) {
   const stores = openStores(join(dir.path, `${name}.db`));
   // Batches go the way the controller applies them: the change layer puts the guard rail (50 % either
   // way by default) to the store's write and records the audit entries.
@@ -24,7 +29,12 @@ function storeWith(products: number, name: string) {
     format: string,
     rows: Lined<AnyFeedRow>[],
     now: number,
-  ) => changes.applyFeedBatch({ feed, sequence, format, rows }, feedActor(feed, sequence), now).value;
+  ) =>
+    changes.applyFeedBatch(
+      { feed, sequence, format, rows: columns && feed === "prices" ? asColumns(rows) : rows },
+      feedActor(feed, sequence),
+      now,
+    ).value;
   const catalog = { ...stores.catalog, applyBatch };
   applyBatch(
     "products",
@@ -35,15 +45,22 @@ function storeWith(products: number, name: string) {
   );
   return { ...stores, catalog };
 }
+function asColumns(rows: Lined<AnyFeedRow>[]): PriceColumns {
+  const columns = new PriceColumns();
+  for (const { line, row } of rows) columns.push(line, row as PriceRow);
+  return columns;
+}
 const prices = (entries: [string, number][]): Lined<PriceRow>[] =>
   entries.map(([sku, amountMinor], i) => ({ line: i + 2, row: { sku, amountMinor, currency: "EUR" } }));
 
 // Large batches read the prices in force with one scan; small ones query per row. Same answers.
 describe.each([
-  ["one scan (batch of 600)", 600],
-  ["point queries (batch of 10)", 10],
-])("price batches via %s", (_name, size) => {
-  const stores = storeWith(size, `catalog-${size}`);
+  ["one scan (batch of 600)", 600, false],
+  ["point queries (batch of 10)", 10, false],
+  ["one scan (batch of 600), rows as columns", 600, true],
+  ["point queries (batch of 10), rows as columns", 10, true],
+])("price batches via %s", (_name, size, columns) => {
+  const stores = storeWith(size, `catalog-${size}-${columns}`, columns);
   const skus = Array.from({ length: size }, (_, i) => `S${i}`);
   afterAll(() => stores.close());
 
@@ -171,8 +188,11 @@ describe("bulk snapshots and promotion changes", () => {
 // A large batch inserts its price rows several to a statement; an unknown SKU is only found by the
 // insert's foreign key, so these check that every row error is still named, in line order, and that
 // rows keep their order in the history.
-describe("price rows of both shapes in one statement's worth", () => {
-  const stores = storeWith(300, "multi-row-shapes");
+describe.each([
+  ["objects", false],
+  ["columns", true],
+])("price rows of both shapes in one statement's worth, as %s", (name, columns) => {
+  const stores = storeWith(300, `multi-row-shapes-${name}`, columns);
   afterAll(() => stores.close());
 
   it("stores each row's own start and end beside rows in force from the batch's instant", () => {
@@ -216,8 +236,11 @@ describe("price rows of both shapes in one statement's worth", () => {
   });
 });
 
-describe("price rows inserted several to a statement", () => {
-  const stores = storeWith(1000, "multi-row");
+describe.each([
+  ["objects", false],
+  ["columns", true],
+])("price rows inserted several to a statement, as %s", (name, columns) => {
+  const stores = storeWith(1000, `multi-row-${name}`, columns);
   afterAll(() => stores.close());
   const rejected = (rows: Lined<PriceRow>[], sequence: number) => {
     try {

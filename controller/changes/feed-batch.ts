@@ -1,13 +1,6 @@
 import type { FeedName } from "../../schemas/index.ts";
 import type { GuardRailPolicy } from "../pricing/index.ts";
-import type {
-  AnyFeedRow,
-  AppliedBatch,
-  CatalogStore,
-  HeldPrice,
-  LedgerFeed,
-  Lined,
-} from "../store/catalog.ts";
+import type { AppliedBatch, BatchRows, CatalogStore, HeldPrice, LedgerFeed } from "../store/catalog.ts";
 import type { Actor } from "./actor.ts";
 import type { Applied, AuditDraft, Commit } from "./commit.ts";
 import { type GuardRailHistory, guardRailScreen } from "./guard-rail.ts";
@@ -59,7 +52,7 @@ export function feedBatchChanges(deps: {
         feed: FeedName;
         sequence: number;
         format: string;
-        rows: Lined<AnyFeedRow>[];
+        rows: BatchRows;
         /** A missing batch pulled from central, applied below the last sequence (CatalogStore BatchOptions). */
         gapFill?: boolean;
       },

@@ -9,16 +9,19 @@ import {
   fastProductRow,
   feedRowSchemas,
   issueProblems,
+  type PriceRow,
 } from "../../schemas/index.ts";
 import { type Actor, type Applied, type Changes, feedActor } from "../changes/index.ts";
 import {
   type AnyFeedRow,
   type AppliedBatch,
   BatchRejected,
+  type BatchRows,
   type CatalogStore,
   type Lined,
 } from "../store/catalog.ts";
 import { type DbWatch, faultPolicy } from "../store/faults.ts";
+import { PriceColumns } from "../store/price-columns.ts";
 import type { FeedAdmission } from "./admission.ts";
 import { FeedSyntaxError, parseFeed } from "./parse/index.ts";
 
@@ -106,7 +109,20 @@ export interface FeedBatch {
  * `maxRows` bounds what one batch holds in memory (its validated rows wait for the apply): past it
  * the body is refused while streaming, whatever its byte limit.
  */
-export function feedRowReader(timeZone: string, maxBytes?: number, maxRows?: number) {
+export function feedRowReader<Columns extends boolean = false>(
+  timeZone: string,
+  maxBytes?: number,
+  maxRows?: number,
+  options: {
+    /**
+     * A prices batch's rows come back column by column (PriceColumns), for a caller that only
+     * applies them: no object per row waits for the apply. The central catch-up filters rows, so
+     * it takes objects.
+     */
+    priceColumns?: Columns;
+  } = {},
+) {
+  type Rows = Columns extends true ? BatchRows : Lined<AnyFeedRow>[];
   const schemas = feedRowSchemas(timeZone);
   const fastPrices = fastPriceRow(timeZone);
   /** Validate one row: price and product rows take a fast path first and the full schema only to explain a failure. */
@@ -127,8 +143,9 @@ export function feedRowReader(timeZone: string, maxBytes?: number, maxRows?: num
     format: FeedFormat,
     body: FeedBatch["body"],
     onProgress?: (rowsRead: number) => void,
-  ): Promise<{ rows: Lined<AnyFeedRow>[]; rowsRead: number }> {
+  ): Promise<{ rows: Rows; rowsRead: number }> {
     const rows: Lined<AnyFeedRow>[] = [];
+    const columns = feed === "prices" && options.priceColumns ? new PriceColumns() : null;
     const errors: FeedRowError[] = [];
     let rowsRead = 0;
     let sliceStart = performance.now();
@@ -142,6 +159,10 @@ export function feedRowReader(timeZone: string, maxBytes?: number, maxRows?: num
           rowsRead++;
           const { line, row } = record;
           const r = validate(feed, row);
+          if (r.success && columns !== null) {
+            columns.push(line, r.data as PriceRow);
+            continue;
+          }
           if (r.success) {
             // The record becomes the validated row (same shape, `line` and `row`): one object per row
             // held until the apply instead of two made (100,000 rows wait for it in memory).
@@ -170,7 +191,7 @@ export function feedRowReader(timeZone: string, maxBytes?: number, maxRows?: num
       errors.push({ line: e.line, field: e.field ?? `(${e.code})`, reason: e.reason });
     }
     if (errors.length > 0) throw new FeedRejected(errors, rowsRead);
-    return { rows, rowsRead };
+    return { rows: (columns ?? rows) as Rows, rowsRead };
   }
 
   return readRows;
@@ -220,7 +241,7 @@ export function feedIngestor(deps: {
     });
     return run;
   };
-  const readRows = feedRowReader(deps.timeZone, deps.maxBytes, deps.maxRows);
+  const readRows = feedRowReader(deps.timeZone, deps.maxBytes, deps.maxRows, { priceColumns: true });
 
   const admission = deps.admission;
   return function ingest(batch: FeedBatch): Promise<FeedReply> {

@@ -13,6 +13,7 @@ import type { PriceEntry, PriceOverride } from "../pricing/index.ts";
 import type { ApprovalRecord, ApprovalStore } from "./approvals.ts";
 import type { Db } from "./db.ts";
 import type { OverrideStore } from "./overrides.ts";
+import { PriceColumns } from "./price-columns.ts";
 import type { PromotionStore } from "./promotions.ts";
 import { productSearchText } from "./search-fold.ts";
 
@@ -147,6 +148,9 @@ interface InForce {
 
 export type AnyFeedRow = ProductRow | PriceRow | StockRow | Promotion | LinkRow;
 
+/** A validated batch's rows: objects, or a price batch's rows column by column (see PriceColumns). */
+export type BatchRows = Lined<AnyFeedRow>[] | PriceColumns;
+
 /** Every feed with a sequence in the batch ledger: the central feeds and the Merchant Center ones. */
 export type LedgerFeed = FeedName | MerchantFeed;
 
@@ -158,6 +162,8 @@ export type LedgerFeed = FeedName | MerchantFeed;
 export interface BatchWriter {
   /** Apply validated rows of one kind; store-level problems (an unknown SKU) are collected. */
   rows(kind: FeedName, rows: Lined<AnyFeedRow>[]): void;
+  /** Apply validated price rows held column by column (the same rules as `rows("prices", …)`). */
+  priceColumns(columns: PriceColumns): void;
   /** End (or withdraw, if not started) a promotion; its SKUs count as changed. */
   endPromotion(promotionId: string): void;
   /** A promotion as stored (to tell whether a row would change it). */
@@ -619,6 +625,16 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       };
       return priceBatch;
     };
+    /** Records a row's store-level problem; false once no more are reported (the write stops). */
+    const rowFailed = (e: unknown, line: number, sku: string): boolean => {
+      // Rows queued before this one are inserted first, so that errors stay in line order.
+      flushPrices();
+      if (errors.length >= MAX_ERRORS) return false;
+      if (e instanceof RowRejected) errors.push(e.problem);
+      else if (isForeignKeyError(e)) errors.push(unknownSku(line, sku));
+      else throw e;
+      return true;
+    };
     const writer: BatchWriter = {
       errors,
       rows(kind, rows) {
@@ -671,12 +687,38 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
               skus.add(sku);
             }
           } catch (e) {
-            // Rows queued before this one are inserted first, so that errors stay in line order.
-            flushPrices();
-            if (errors.length >= MAX_ERRORS) return;
-            if (e instanceof RowRejected) errors.push(e.problem);
-            else if (isForeignKeyError(e)) errors.push(unknownSku(line, (row as { sku?: string }).sku ?? ""));
-            else throw e;
+            if (!rowFailed(e, line, (row as { sku?: string }).sku ?? "")) return;
+          }
+        }
+      },
+      priceColumns(columns) {
+        const batch = prices();
+        const { lines, skus: rowSkus, amounts, currencies, froms, tos } = columns;
+        // One row object for all rows: applyPrice reads it and keeps nothing of it.
+        const p: PriceRow = {
+          sku: "",
+          amountMinor: 0,
+          currency: "",
+          effectiveFrom: undefined,
+          effectiveTo: undefined,
+        };
+        for (let i = 0; i < lines.length; i++) {
+          if (errors.length >= MAX_ERRORS) return;
+          const sku = rowSkus[i]!;
+          const from = froms[i]!;
+          const to = tos[i]!;
+          p.sku = sku;
+          p.amountMinor = amounts[i]!;
+          p.currency = currencies[i]!;
+          p.effectiveFrom = Number.isNaN(from) ? undefined : from;
+          p.effectiveTo = Number.isNaN(to) ? undefined : to;
+          try {
+            if (applyPrice(p, lines[i]!, sequence, now, batch) === "changed") {
+              changed++;
+              skus.add(sku);
+            }
+          } catch (e) {
+            if (!rowFailed(e, lines[i]!, sku)) return;
           }
         }
       },
@@ -747,7 +789,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       feed: FeedName,
       sequence: number,
       format: string,
-      rows: Lined<AnyFeedRow>[],
+      rows: BatchRows,
       now: number,
       options: BatchOptions = {},
     ): AppliedBatch {
@@ -755,7 +797,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         ...options,
         rowsRead: rows.length,
         expectedPriceRows: feed === "prices" ? rows.length : 0,
-        write: (w) => w.rows(feed, rows),
+        write: (w) => (rows instanceof PriceColumns ? w.priceColumns(rows) : w.rows(feed, rows)),
       });
     },
 
