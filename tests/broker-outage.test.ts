@@ -265,7 +265,32 @@ describe.each(["aedes", "mosquitto"] as const)("broker restart in the middle of 
         async () => (await summary()).inSync,
         PRODUCTS,
         BOUNDS,
-      );
+      ).catch((e: unknown) => {
+        // Stuck: say where the labels left behind are (what the controller holds and last heard,
+        // what the access point shows), so a failure in a long soak can be read from its log.
+        const behind = labelIds.flatMap((id, i) => {
+          const row = c.labels.get(id);
+          const shows = (i < perAp ? aps[0] : aps[1])?.displayedHash(id);
+          return row && row.displayedHash !== row.contentHash
+            ? [
+                {
+                  id,
+                  content: row.contentHash,
+                  reported: row.displayedHash,
+                  apShows: shows,
+                  lastSeen: row.lastSeen,
+                },
+              ]
+            : [];
+        });
+        const apShowsContent = behind.filter((l) => l.apShows === l.content).length;
+        console.log(
+          `labels behind (${kind}): ${behind.length}; the access point shows the current content on ${apShowsContent} of them ` +
+            `(their state never reached the controller); first: ${JSON.stringify(behind.slice(0, 5))}; ` +
+            `AP stats: ${JSON.stringify(aps.map((ap) => ap.stats))}`,
+        );
+        throw e;
+      });
       const converged = await summary();
       phase("converged after the restart");
 
