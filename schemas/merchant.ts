@@ -49,6 +49,8 @@ const MERCHANT_PRICE = /^(\d+(?:\.\d+)?)\s+([A-Za-z]{3})$/;
  */
 
 export function parseMerchantPrice(text: string): Money {
+  const quick = plainMerchantPrice(text);
+  if (quick !== undefined) return quick;
   const t = text.trim();
   const m = MERCHANT_PRICE.exec(t);
   if (!m) {
@@ -73,6 +75,33 @@ export function parseMerchantPrice(text: string): Money {
     amountMinor: parseDecimalToMinor(kept ? `${whole}.${kept}` : (whole as string), currency),
     currency,
   };
+}
+
+/**
+ * The common form, `15.00 EUR`, checked in one pass over the characters: digits, at most one point
+ * with at most the currency's exponent of digits after it, one space, three ASCII letters of a known
+ * currency. The amount is then exactly what the full rules above pass on, so the result is the same;
+ * anything else (other spaces, trailing zeros past the exponent, an unknown code) is undefined and
+ * goes through them. A feed's hot path: ~1.6 µs an item through the regular expression and split.
+ */
+function plainMerchantPrice(text: string): Money | undefined {
+  const n = text.length;
+  if (n < 5 || n > 24 || text.charCodeAt(n - 4) !== 32) return undefined;
+  for (let i = n - 3; i < n; i++) {
+    const c = text.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return undefined;
+  }
+  const currency = text.slice(n - 3).toUpperCase();
+  const exponent = currencyExponent(currency);
+  if (exponent === undefined) return undefined;
+  let point = -1;
+  for (let i = 0; i < n - 4; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 && point < 0 && i > 0) point = i;
+    else if (c < 48 || c > 57) return undefined;
+  }
+  if (point === n - 5 || (point > 0 && n - 5 - point > exponent)) return undefined;
+  return { amountMinor: parseDecimalToMinor(text.slice(0, n - 4), currency), currency };
 }
 
 // ---- unit pricing -------------------------------------------------------------------------------

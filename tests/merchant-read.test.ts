@@ -74,6 +74,41 @@ describe("Merchant Center money: exact minor units by ISO 4217 exponent", () => 
   });
 });
 
+describe("Merchant Center money: the one-pass reading of the common form", () => {
+  // A trailing space keeps a text off the one-pass path (the full rules trim it): both must agree.
+  const outcome = (text: string) => {
+    try {
+      return parseMerchantPrice(text);
+    } catch (e) {
+      if (!(e instanceof MoneyError)) throw e;
+      return "refused";
+    }
+  };
+  it("agrees with the full rules on any text (property)", () => {
+    const digits = fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: 1, maxLength: 9 });
+    const text = fc.oneof(
+      fc.string({ unit: fc.constantFrom(..."0123456789.. ,-eEuUrRjJpPyYkKwWdDx\t"), maxLength: 16 }),
+      fc
+        .tuple(digits, fc.option(fc.string({ unit: fc.constantFrom(..."0123456789"), maxLength: 5 })))
+        .chain(([whole, fraction]) =>
+          fc
+            .constantFrom("EUR", "eur", "JPY", "KWD", "USD", "XYZ", "EU", "EURO")
+            .map((c) => `${whole}${fraction === null ? "" : `.${fraction}`} ${c}`),
+        ),
+    );
+    let read = 0;
+    fc.assert(
+      fc.property(text, (t) => {
+        const fast = outcome(t);
+        expect(fast).toEqual(outcome(`${t} `));
+        if (fast !== "refused") read++;
+      }),
+      { numRuns: 2000 },
+    );
+    expect(read).toBeGreaterThan(150);
+  });
+});
+
 describe("sale_price_effective_date windows", () => {
   it("keeps each bound's own offset (the spec's example)", () => {
     const w = parseWindow("2016-02-24T13:00-0800/2016-02-29T15:30-0800");
