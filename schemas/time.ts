@@ -39,6 +39,10 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
  * formatter, as before, so the same names pass.
  */
 export function assertTimeZone(timeZone: string): void {
+  // Newer Intl (Node 22+) also takes a fixed offset ("+01:00") as a zone; a store's clock follows its
+  // region's daylight saving time, which an offset does not, so it is refused on every Node version.
+  if (/^[+-]/.test(timeZone))
+    throw new RangeError(`time zone "${timeZone}" is an offset; give the store's region, e.g. Europe/Berlin`);
   if (Intl.supportedValuesOf?.("timeZone").includes(timeZone)) return;
   formatterFor(timeZone);
 }
