@@ -315,9 +315,10 @@ describe.each(["aedes", "mosquitto"] as const)("broker restart in the middle of 
       }
       expect(c.startedAt).toBe(startedAt);
       const publishes = b.contentPublishes() - publishedBefore;
-      // The reprice once (plus, at most, the publishes that were in flight when the broker died,
-      // which MQTT.js sends again after the reconnect), the outage change not at all while down,
-      // then one republish of every label per reconnect (which carries the outage change too).
+      // The reprice once (the publishes in flight when the broker died are failed, not sent again:
+      // controller-link.ts), the outage change not at all while down, then one republish of every
+      // label per reconnect (which carries the outage change too). The bound keeps a label's worth
+      // of slack for the reprice's publishes the broker took before it died.
       // Nothing grows with the length of the outage or the number of changes made during it.
       const bound = PRODUCTS * (2 + connects);
       const received = aps.reduce((n, ap) => n + ap.bridge.stats.contentReceived, 0);
