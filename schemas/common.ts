@@ -68,5 +68,9 @@ export const COLOR_MODES = ["bw", "bwr", "bwy", "bwry"] as const;
 export const colorModeSchema = z.enum(COLOR_MODES);
 export type ColorMode = z.infer<typeof colorModeSchema>;
 
-/** Hex SHA-256 prefix used as a content hash (what a label shows, independent of version). */
-export const contentHashSchema = z.string().regex(/^[0-9a-f]{16,64}$/, "must be lower-case hex");
+/**
+ * Hex SHA-256 prefix used as a content hash (what a label shows, independent of version); one
+ * pattern for the schema and for mqtt-fast.ts's hand check.
+ */
+export const CONTENT_HASH_PATTERN = /^[0-9a-f]{16,64}$/;
+export const contentHashSchema = z.string().regex(CONTENT_HASH_PATTERN, "must be lower-case hex");

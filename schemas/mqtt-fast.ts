@@ -1,3 +1,4 @@
+import { CONTENT_HASH_PATTERN } from "./common.ts";
 import { isCurrencyCode } from "./currency.ts";
 import type { LabelContent, LabelState } from "./mqtt.ts";
 import { ID_PATTERN } from "./topics.ts";
@@ -17,14 +18,12 @@ import { ID_PATTERN } from "./topics.ts";
  * would have returned, key order aside.
  */
 
-const HASH = /^[0-9a-f]{16,64}$/;
-
 const isObject = (x: unknown): x is Record<string, unknown> =>
   typeof x === "object" && x !== null && !Array.isArray(x);
 const isInt = (x: unknown): x is number => Number.isSafeInteger(x);
 const isNumberIn = (x: unknown, min: number, max: number) => typeof x === "number" && x >= min && x <= max;
 const isId = (x: unknown) => typeof x === "string" && ID_PATTERN.test(x);
-const isHash = (x: unknown) => typeof x === "string" && HASH.test(x);
+const isHash = (x: unknown) => typeof x === "string" && CONTENT_HASH_PATTERN.test(x);
 const isString = (x: unknown) => typeof x === "string";
 
 /** A label state as the schema takes it, or undefined: ask zod (labelStateSchema). */
