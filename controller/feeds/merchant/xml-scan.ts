@@ -1,6 +1,6 @@
-import { MERCHANT_NAMESPACE } from "../../../schemas/index.ts";
-import { bareRecord, type ItemReader, type LinedItem } from "./items.ts";
-import { ATOM_NAMESPACE, PLAIN_FORMS, SaxesItemReader } from "./xml-items.ts";
+import type { ItemReader, LinedItem } from "./items.ts";
+import { ItemAssembler, type TagLine } from "./xml-assemble.ts";
+import { SaxesItemReader } from "./xml-items.ts";
 
 const XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace";
 const XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/";
@@ -76,9 +76,6 @@ function decodeRefs(s: string): string {
 /** Line ends as XML reads them: CR LF and a lone CR are one LF. */
 const normalizeBreaks = (s: string) => s.replace(/\r\n?/g, "\n");
 
-const plainBit = (name: string) =>
-  name === "title" ? 1 : name === "link" ? 2 : name === "description" ? 4 : 0;
-
 const ROOT_NS: ReadonlyMap<string, string> = new Map([
   ["xml", XML_NAMESPACE],
   ["xmlns", XMLNS_NAMESPACE],
@@ -98,7 +95,8 @@ const MAX_NAMES = 256;
  * subset feeds use: elements, attributes, namespace declarations (matched by URI, never by prefix),
  * CDATA, comments, processing instructions, the five predefined entities and character references,
  * CR LF line ends. Same items, attributes and lines as the saxes reader (xml-items.ts), which stays
- * the reference: saxes cost ~8 µs an item, most of a feed's reading time.
+ * the reference: saxes cost ~8 µs an item, most of a feed's reading time. Both hand what they read
+ * to the same item rules (xml-assemble.ts).
  *
  * Anything else — a DOCTYPE, another entity, a name with non-ASCII letters, a disallowed character,
  * and every well-formedness error — is not judged here: the scanner hands the body, from the last
@@ -109,7 +107,7 @@ const MAX_NAMES = 256;
  * its text stays here (an item is re-read when a chunk ends inside it), which is what makes
  * handing over possible.
  */
-export class XmlItemReader implements ItemReader {
+export class XmlItemReader implements ItemReader, TagLine {
   private saxes: SaxesItemReader | null = null;
   /** Text from the resume point not read to the end yet (an unfinished item or markup). */
   private pending = "";
@@ -152,16 +150,9 @@ export class XmlItemReader implements ItemReader {
   private nextAmp = -1;
   private nextCdEnd = -1;
 
-  // The item being read (same meaning as in the saxes reader).
-  private out: LinedItem[] = [];
-  private itemDepth = -1;
-  private item: LinedItem | null = null;
-  private attr: string | null = null;
-  private attrIsGoogle = false;
-  private text = "";
-  private attrLine = 1;
-  /** Which plain forms' names (plainBit) the item has given in Google's form. */
-  private googlePlain = 0;
+  private readonly items = new ItemAssembler(this);
+  /** The character after the name of the start tag being entered (the item rules may ask its line). */
+  private nameEnd = 0;
 
   /** Whether saxes reads the rest of this body (tests: the common feeds never get there). */
   get handedOver(): boolean {
@@ -201,16 +192,14 @@ export class XmlItemReader implements ItemReader {
    * anything the scanner does not read itself.
    */
   private read(buf: string, limit: number, final: boolean, out: LinedItem[]): void {
-    this.out = out;
+    this.items.out = out;
     this.buf = limit < buf.length ? buf.slice(0, limit) : buf;
     this.pos = 0;
     this.resumePos = 0;
     this.qnames.length = this.nsStack.length = this.raws.length = this.committedDepth;
     this.rootSeen = this.committedRootSeen;
     this.rootClosed = this.committedRootClosed;
-    this.itemDepth = -1;
-    this.item = null;
-    this.attr = null;
+    this.items.reset();
     this.lineNo = this.committedLine;
     this.lineStart = -1;
     this.hasCR = this.buf.indexOf("\r") >= 0;
@@ -346,7 +335,7 @@ export class XmlItemReader implements ItemReader {
     if (end < 0) return false;
     this.pos = end;
     // Before the root, the resume point stays at the start (saxes must see the prolog itself).
-    if (this.itemDepth < 0 && this.rootSeen) this.commit(end);
+    if (!this.items.inItem && this.rootSeen) this.commit(end);
     return true;
   }
 
@@ -367,12 +356,14 @@ export class XmlItemReader implements ItemReader {
       this.nextAmp = i < 0 ? Number.POSITIVE_INFINITY : i;
     }
     const amp = this.nextAmp < b;
-    const capture = this.attr !== null && this.qnames.length === this.itemDepth + 1;
+    const depth = this.qnames.length;
+    const capture = this.items.capturing(depth);
     if (!capture && !amp) return;
     let s = buf.slice(a, b);
     if (this.hasCR) s = normalizeBreaks(s);
+    // Decoded even when not kept: a bad reference is a hand-over, as saxes fails on it anywhere.
     if (amp) s = decodeRefs(s);
-    if (capture) this.text += s;
+    if (capture) this.items.addText(depth, s);
   }
 
   private endTag(lt: number): number {
@@ -402,9 +393,10 @@ export class XmlItemReader implements ItemReader {
       if (this.qnames.length === 0) throw BAIL;
       const e = buf.indexOf("]]>", lt + 9);
       if (e < 0) return -1;
-      if (this.attr !== null && this.qnames.length === this.itemDepth + 1) {
+      const depth = this.qnames.length;
+      if (this.items.capturing(depth)) {
         const s = buf.slice(lt + 9, e);
-        this.text += this.hasCR ? normalizeBreaks(s) : s;
+        this.items.addText(depth, this.hasCR ? normalizeBreaks(s) : s);
       }
       return e + 3;
     }
@@ -612,64 +604,22 @@ export class XmlItemReader implements ItemReader {
     this.rootSeen = true;
     this.qnames.push(qname);
     this.nsStack.push(ns);
-    this.raws.push(this.itemDepth < 0 ? this.buf.slice(lt, end) : "");
-    this.open(local, uri, href, nameEnd);
+    this.raws.push(this.items.inItem ? "" : this.buf.slice(lt, end));
+    this.nameEnd = nameEnd;
+    this.items.open(this.qnames.length, local, uri, href);
     if (selfClosing) this.leave();
   }
 
+  /** Line of the start tag being entered: saxes gives the line after reading its name. */
+  tagLine(): number {
+    return this.lineAt(this.nameEnd + 1);
+  }
+
   private leave(): void {
-    this.close();
+    this.items.close(this.qnames.length);
     this.qnames.pop();
     this.nsStack.pop();
     this.raws.pop();
     if (this.qnames.length === 0) this.rootClosed = true;
-  }
-
-  // ---- items (the saxes reader's rules, xml-items.ts) ----
-
-  /** `nameEnd`: the character after the name; saxes gives the line after reading it. */
-  private open(local: string, uri: string, href: string | undefined, nameEnd: number): void {
-    const depth = this.qnames.length;
-    if (this.itemDepth < 0) {
-      if ((local === "item" && uri === "") || (local === "entry" && uri === ATOM_NAMESPACE)) {
-        this.itemDepth = depth;
-        this.item = { line: this.lineAt(nameEnd + 1), values: bareRecord(), lines: bareRecord() };
-        this.googlePlain = 0;
-      }
-      return;
-    }
-    if (depth !== this.itemDepth + 1) return;
-    const google = uri === MERCHANT_NAMESPACE;
-    const plain = (uri === "" || uri === ATOM_NAMESPACE) && PLAIN_FORMS.has(local);
-    this.attr = google || plain ? local : null;
-    if (this.attr === null) return;
-    this.attrIsGoogle = google;
-    this.attrLine = this.lineAt(nameEnd + 1);
-    this.text = "";
-    if (plain && local === "link" && uri === ATOM_NAMESPACE && href) this.text = href;
-  }
-
-  private close(): void {
-    const item = this.item;
-    const depth = this.qnames.length;
-    if (item && depth === this.itemDepth + 1 && this.attr !== null) {
-      const name = this.attr;
-      // First occurrence wins; Google's form replaces a plain one given earlier. Only the plain
-      // forms' names can have been given in another form, so one bit each says which came.
-      const bit = plainBit(name);
-      if (
-        item.values[name] === undefined ||
-        (this.attrIsGoogle && bit !== 0 && (this.googlePlain & bit) === 0)
-      ) {
-        item.values[name] = this.text.trim();
-        (item.lines as Record<string, number>)[name] = this.attrLine;
-        if (this.attrIsGoogle) this.googlePlain |= bit;
-      }
-      this.attr = null;
-    } else if (item && depth === this.itemDepth) {
-      this.out.push(item);
-      this.item = null;
-      this.itemDepth = -1;
-    }
   }
 }
