@@ -103,12 +103,10 @@ describe("Mosquitto with the password and ACL files the controller writes", () =
         // Run as root (CI containers), Mosquitto would switch to the `mosquitto` user, which may not
         // read a temp dir; as anyone else this line does nothing.
         "user root",
-        "per_listener_settings false",
-        "allow_anonymous false",
-        `password_file ${files}/passwd`,
-        `acl_file ${files}/acl`,
         "persistence false",
         `listener ${port} 127.0.0.1`,
+        // The sign-in, rules and queue depth exactly as the store's Mosquitto includes them.
+        `include_dir ${files}`,
         "",
       ].join("\n"),
     );
@@ -155,12 +153,14 @@ describe("Mosquitto with the password and ACL files the controller writes", () =
       { encoding: "utf8" },
     );
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stderr).toContain(`password_file ${files}/passwd`);
+    expect(run.stderr).toContain(`including ${files}/shelfsync.conf`);
     expect(readFileSync(join(files, "acl"), "utf8")).toContain(
       `topic write ${t.label(ap2.labelIds[0] as string, "state")}`,
     );
     // The controller's password was kept: it stays signed in across the reload.
     expect(readFileSync(join(files, "controller.env"), "utf8")).toContain(written.controller.password);
+    // Four labels announced: the queue depth's floor (mosquitto-files.ts maxQueuedMessages).
+    expect(readFileSync(join(files, "shelfsync.conf"), "utf8")).toContain("max_queued_messages 10000\n");
     broker.kill("SIGHUP");
     await waitFor(
       async () =>

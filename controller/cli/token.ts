@@ -203,8 +203,8 @@ function main(): void {
           );
         }
         process.stderr.write(
-          `wrote ${written.dir}/passwd (${written.users} users + the controller), acl, controller.env; ` +
-            `load them with:\n  password_file ${written.dir}/passwd\n  acl_file ${written.dir}/acl\n  allow_anonymous false\n`,
+          `wrote ${written.dir}/passwd (${written.users} users + the controller), acl, shelfsync.conf, controller.env; ` +
+            `load them by including ${written.conf} in mosquitto.conf (e.g. a link in /etc/mosquitto/conf.d), then reload Mosquitto\n`,
         );
       } finally {
         db.$client.close();

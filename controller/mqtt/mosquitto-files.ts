@@ -100,13 +100,35 @@ export function aclFile(
   return `${out.join("\n")}\n`;
 }
 
-/** A mosquitto.conf fragment that loads the two files on a listener of its own. */
-export function configSnippet(dir: string, port: number): string {
+/**
+ * Messages Mosquitto may hold for one client beyond those in flight, for a store of `labels` labels.
+ * Mosquitto's default (1,000) is far below one reprice: a bridge receives its share of every label's
+ * content at QoS 1, and a bridge (or a controller) that does not read its socket for a moment (a
+ * pause for garbage collection, a burst of radio work, a refresh being computed) has the rest
+ * dropped, logged once as "Outgoing messages are being dropped". A dropped content is sent again only
+ * at the label's ack timeout, minutes later (controller/labels/retries.ts). Two per label: the most a
+ * client can be owed at once is an interrupted reprice's contents plus the connect's republish of
+ * every label (or, for the controller, a state and a PUBACK per label). The floor covers a store
+ * whose labels are not announced yet; rewrite the files as labels are added (the ACL needs it too).
+ * Memory stays bounded by the count: a client that stops reading altogether is disconnected at its
+ * keepalive.
+ */
+export function maxQueuedMessages(labels: number): number {
+  return Math.max(10_000, 2 * labels);
+}
+
+/**
+ * `shelfsync.conf`: what the store's Mosquitto needs besides its listener, for `include_dir`
+ * (Debian's mosquitto.conf includes /etc/mosquitto/conf.d): sign-in with the two files, no anonymous
+ * access, and a queue deep enough for a reprice (maxQueuedMessages).
+ */
+export function mosquittoConf(dir: string, labels: number): string {
   return [
-    `listener ${port}`,
+    "# Written by `npm run token -- mosquitto`: Shelfsync's sign-in, rules and queue depth.",
     "allow_anonymous false",
     `password_file ${dir}/passwd`,
     `acl_file ${dir}/acl`,
+    `max_queued_messages ${maxQueuedMessages(labels)}`,
     "",
   ].join("\n");
 }
@@ -118,6 +140,8 @@ export interface WrittenFiles {
   skipped: string[];
   /** The controller's credentials (also in `controller.env`). */
   controller: { username: string; password: string };
+  /** The `shelfsync.conf` to include in the store's mosquitto.conf (mosquittoConf). */
+  conf: string;
 }
 
 /** Write a file whole or not at all (a reloading Mosquitto must never read half a file). */
@@ -129,8 +153,9 @@ function writeAtomic(path: string, text: string, mode: number): void {
 }
 
 /**
- * `passwd`, `acl` and `controller.env` (the controller's SHELFSYNC_MQTT_USERNAME / _PASSWORD, made
- * once and kept across rewrites so a running controller keeps signing in) into `dir`.
+ * `passwd`, `acl`, `shelfsync.conf` (mosquittoConf) and `controller.env` (the controller's
+ * SHELFSYNC_MQTT_USERNAME / _PASSWORD, made once and kept across rewrites so a running controller
+ * keeps signing in) into `dir`.
  */
 export function writeMosquittoFiles(options: {
   dir: string;
@@ -163,10 +188,20 @@ export function writeMosquittoFiles(options: {
     aclFile(options.storeId, users, (bridgeId) => options.labelsByBridge.get(bridgeId) ?? []),
     0o644,
   );
+  let labels = 0;
+  for (const ids of options.labelsByBridge.values()) labels += ids.length;
+  const conf = join(dir, "shelfsync.conf");
+  writeAtomic(conf, mosquittoConf(dir, labels), 0o644);
   writeAtomic(
     envPath,
     `SHELFSYNC_MQTT_USERNAME=${CONTROLLER_USERNAME}\nSHELFSYNC_MQTT_PASSWORD=${password}\n`,
     0o600,
   );
-  return { dir, users: users.length, skipped, controller: { username: CONTROLLER_USERNAME, password } };
+  return {
+    dir,
+    users: users.length,
+    skipped,
+    controller: { username: CONTROLLER_USERNAME, password },
+    conf,
+  };
 }

@@ -87,7 +87,12 @@ export async function startAedesBroker(port: number): Promise<RestartableBroker>
  * topic. The log goes to a file (Mosquitto flushes it per line; piped stdout is block-buffered), and
  * `user root` keeps it able to write there when the test runs as root.
  */
-export async function startMosquittoBroker(port: number, dir: string): Promise<RestartableBroker> {
+export async function startMosquittoBroker(
+  port: number,
+  dir: string,
+  /** More mosquitto.conf lines, e.g. the queue depth Shelfsync's files set (mosquittoConf). */
+  extra: readonly string[] = [],
+): Promise<RestartableBroker> {
   const config = join(dir, `mosquitto-${port}.conf`);
   const logFile = join(dir, `mosquitto-${port}.log`);
   writeFileSync(logFile, "");
@@ -100,6 +105,7 @@ export async function startMosquittoBroker(port: number, dir: string): Promise<R
       ...(process.getuid?.() === 0 ? ["user root"] : []),
       `log_dest file ${logFile}`,
       "log_type all",
+      ...extra,
       "",
     ].join("\n"),
   );
