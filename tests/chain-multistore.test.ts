@@ -212,13 +212,15 @@ describe("one central change, three bridged stores, a chain cluster that loses a
     );
   }, 90_000);
 
+  // Waits of 45 s: the change crosses NATS, three Mosquitto bridges and a controller's start, and at
+  // 20 s this failed once with the machine's load at 11 (it passes in a few seconds when quiet).
   it("a controller stopped during a change gets it from its persistent session when it starts again", async () => {
     const [first] = stores;
     if (!first) throw new Error("no first store");
     const dbPath = first.ctl.config.dbPath;
     await first.ctl.stop();
     const change = await publish(prices("1.25"));
-    for (const s of stores.slice(1)) await waitFor(() => shows(s, 125), 20_000, `${s.id} shows 1.25`);
+    for (const s of stores.slice(1)) await waitFor(() => shows(s, 125), 45_000, `${s.id} shows 1.25`);
     first.ctl = await startTestController("mosquitto", {
       storeId: first.id,
       mqttUrl: first.broker.url,
@@ -228,9 +230,9 @@ describe("one central change, three bridged stores, a chain cluster that loses a
     });
     await waitFor(
       () => first.ctl.catalog.lastSequence("prices") === change.sequence,
-      20_000,
+      45_000,
       "applied on return",
     );
-    await waitFor(() => shows(first, 125), 20_000, `${first.id} shows 1.25`);
-  }, 90_000);
+    await waitFor(() => shows(first, 125), 45_000, `${first.id} shows 1.25`);
+  }, 150_000);
 });
