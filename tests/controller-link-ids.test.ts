@@ -158,6 +158,58 @@ describe("a connection lost with publishes in flight", () => {
 });
 
 /**
+ * More contents than there are packet ids: the rest wait in the link (controller/mqtt/content-writer.ts)
+ * until acknowledgements free ids. A connection lost then must fail those too, or the batch never
+ * settles, and must not send any of them on the closed socket.
+ */
+describe("a connection lost with publishes waiting for a packet id", () => {
+  it("fails the waiting ones with those in flight", async () => {
+    const broker = await silentBroker(19370, 19379);
+    let connects = 0;
+    const link = connectControllerLink({
+      url: broker.url,
+      storeId: uniqueStoreId(),
+      log: captureControllerLogger(),
+      handlers: {
+        onConnect() {
+          connects++;
+        },
+        onLabelState() {},
+        onBridgeStatus() {},
+        onBridgeLabels() {},
+      },
+    });
+    try {
+      await waitFor(() => connects === 1, 10_000, "link connected");
+      const COUNT = 66_000;
+      let settled: string[] | null = null;
+      void link.publishContents(contents(COUNT)).then((failed) => {
+        settled = failed;
+      });
+      // Every id is taken (the broker acknowledges nothing; the availability status holds one): 467 wait.
+      const ON_THE_WIRE = 65_534;
+      await waitFor(
+        () => broker.contentsPerConnection[0] === ON_THE_WIRE,
+        20_000,
+        "every packet id on the wire",
+      );
+      expect(settled).toBeNull();
+      broker.cut();
+      await waitFor(() => settled !== null, 10_000, "the batch settled when the connection was lost");
+      expect(new Set(settled)).toEqual(new Set(contents(COUNT).map(([id]) => id)));
+      expect(Object.keys(link.client.outgoing)).toEqual([]);
+      await waitFor(() => connects === 2, 15_000, "reconnect reported");
+      // Nothing was sent after the cut, on the old connection or the new one.
+      expect(broker.contentsPerConnection[0]).toBe(ON_THE_WIRE);
+      expect(broker.contentsPerConnection.at(-1)).toBe(0);
+    } finally {
+      await link.close();
+      await broker.stop();
+    }
+  }, 90_000);
+});
+
+/**
  * A broker that takes the connection and the subscriptions but never acknowledges a publish (a hung
  * broker, or one that stopped answering): the controller's stop must not wait on it forever. Before
  * the close was bounded, the offline status waited for its PUBACK with no end.

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import mqtt, { type MqttClient, UniqueMessageIdProvider } from "mqtt";
+import mqtt, { type MqttClient } from "mqtt";
 import type { z } from "zod";
 import { withTimeout } from "../../lib/timeout.ts";
 import {
@@ -17,6 +17,7 @@ import {
   storeTopics,
 } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
+import { ContentIdProvider, type ContentPacket, contentWriter, flushCorked } from "./content-writer.ts";
 
 /** Largest bridge inventory handled (`bridge/{id}/labels`): ~600,000 labels. */
 export const MAX_INVENTORY_BYTES = 64 * 1024 * 1024;
@@ -116,6 +117,7 @@ export function connectControllerLink(options: {
   const status = (state: "online" | "offline") =>
     JSON.stringify({ v: PROTOCOL_VERSION, state, ts: Date.now() } satisfies Availability);
 
+  const ids = new ContentIdProvider();
   const client = mqtt.connect(options.url, {
     clientId: `shelfsync-controller-${options.storeId}-${randomUUID().slice(0, 8)}`,
     clean: true,
@@ -126,13 +128,13 @@ export function connectControllerLink(options: {
     password: options.password,
     ...(options.ca ? { ca: options.ca } : {}),
     will: { topic: topics.controllerStatus, payload: Buffer.from(status("offline")), qos: 1, retain: true },
-    // Packet ids that are not in flight: after an outage more than 65,535 publishes wait for their
-    // acknowledgement (those made while the broker was down, then the republish of every label), and
-    // the default provider, which only counts up and wraps, hands out ids still in use. An
-    // acknowledgement then answers the wrong publish, a callback is lost and the batch never ends
-    // (tests/controller-link-ids.test.ts). With this one a publish waits for a free id instead.
-    messageIdProvider: new UniqueMessageIdProvider(),
+    // Packet ids that are not in flight (see ContentIdProvider), shared with the content writer.
+    messageIdProvider: ids,
+    // MQTT.js logs a dozen debug lines per packet through `debug`, which checks whether its
+    // namespace is on at each one: ~2 µs a publish and a PUBACK. Kept when DEBUG asks for it.
+    ...(/mqttjs/.test(process.env.DEBUG ?? "") ? {} : { log: () => {} }),
   });
+  const writer = contentWriter(client, ids);
 
   // Label states at QoS 0: after a reprice thousands arrive at once, and a broker holds only so
   // many QoS 1 messages per client (Mosquitto: 1,000 beyond those in flight) before dropping them;
@@ -157,7 +159,12 @@ export function connectControllerLink(options: {
     observer?.connected();
     handlers.onConnect();
   });
-  client.on("close", () => dropUnacknowledged(client));
+  client.on("close", () => {
+    // Those waiting for a packet id first: dropping the ones in flight frees ids, which would
+    // otherwise send them on the closed socket.
+    writer.failWaiting();
+    dropUnacknowledged(client);
+  });
   client.on("reconnect", () => log.debug("reconnecting to MQTT broker"));
   client.on("offline", () => log.warn("MQTT broker unreachable; retrying", { url: options.url }));
   client.on("error", (err) => log.warn("MQTT error", { error: err.message }));
@@ -273,7 +280,9 @@ export function connectControllerLink(options: {
           resolve(items.map(([labelId]) => labelId));
           return;
         }
-        for (const [labelId, json, hash] of items) {
+        const packets: ContentPacket[] = localWindow ? [] : new Array(items.length);
+        for (let i = 0; i < items.length; i++) {
+          const [labelId, json, hash] = items[i] as ContentPublish;
           const acked = observer?.contentSent(labelId, hash);
           const done = (err?: Error | null) => {
             acked?.(!err);
@@ -288,9 +297,9 @@ export function connectControllerLink(options: {
                 done(err);
               }),
             );
-          else client.publish(topic, json ?? EMPTY, { qos: 1, retain: true }, done);
+          else packets[i] = { topic, payload: json, done };
         }
-        if (!localWindow) flushCorked(client.stream);
+        if (!localWindow) writer.send(packets);
       }),
     sendCommand: (labelId, command) =>
       publish(topics.label(labelId, "command"), JSON.stringify(command), false),
@@ -335,19 +344,6 @@ export function connectControllerLink(options: {
 function dropUnacknowledged(client: MqttClient): void {
   for (let ids = Object.keys(client.outgoing); ids.length > 0; ids = Object.keys(client.outgoing))
     for (const id of ids) client.removeOutgoingMessage(Number(id));
-}
-
-/**
- * Send what MQTT.js has corked now. It corks the socket for every packet and uncorks on the next
- * tick, so a refresh that publishes chunk after chunk in one synchronous run would hand the broker
- * nothing until the last chunk is computed. Flushed per batch (a refresh publishes each chunk as
- * one), an external broker (Mosquitto, its own process) stores and acknowledges one chunk while the
- * next is resolved and recorded here. The pending next-tick uncorks then find nothing corked and do
- * nothing.
- */
-function flushCorked(stream: { writableCorked?: number; uncork?: () => void } | undefined): void {
-  if (!stream?.uncork) return;
-  while ((stream.writableCorked ?? 0) > 0) stream.uncork();
 }
 
 /** How long each step of closing the link may take (the offline status, then a clean end), ms. */

@@ -1,0 +1,174 @@
+import { type MqttClient, UniqueMessageIdProvider } from "mqtt";
+
+/**
+ * Packet ids that are not in flight (MQTT.js's UniqueMessageIdProvider), telling the content writer
+ * when one is given back. After an outage more than 65,535 publishes wait for their acknowledgement
+ * (those made while the broker was down, then the republish of every label), and a provider that
+ * only counts up and wraps hands out ids still in use: an acknowledgement then answers the wrong
+ * publish, a callback is lost and the batch never ends (tests/controller-link-ids.test.ts). With
+ * this one a publish waits for a free id instead.
+ */
+export class ContentIdProvider extends UniqueMessageIdProvider {
+  /** Called after an id is given back (an acknowledgement, or a publish dropped at a lost connection). */
+  onFree: (() => void) | null = null;
+
+  override deallocate(messageId: number): void {
+    super.deallocate(messageId);
+    this.onFree?.();
+  }
+}
+
+/** One label content to publish retained at QoS 1; `done` is called at its PUBACK or its failure. */
+export interface ContentPacket {
+  topic: string;
+  /** Serialised content; null clears the label's retained content (an empty payload). */
+  payload: string | null;
+  done: (error?: Error | null) => void;
+}
+
+/**
+ * Bytes of PUBLISH packets gathered before they are handed to the socket: a reprice's 50,000
+ * contents go out in a few hundred writes instead of six stream writes each.
+ */
+const SLAB_BYTES = 64 * 1024;
+
+/**
+ * Label contents written to the MQTT.js session's socket as encoded PUBLISH packets, many to a
+ * write. MQTT.js's own publish costs ~17 µs of the one main thread per message (an options object,
+ * a closure, a deep copy of the packet for its store, six stream writes, a dozen debug calls): on
+ * an external broker (Mosquitto) that was as much again as resolving, hashing and recording the
+ * contents. Encoded here it is ~1 µs.
+ *
+ * The session stays MQTT.js's: each publish holds a packet id from the session's provider, is
+ * entered in the client's `outgoing` table and `outgoingStore` exactly as MQTT.js's publish enters
+ * it, so the PUBACK is read, matched and settled by MQTT.js, the id is freed there, and a lost
+ * connection finds it where dropUnacknowledged (controller-link.ts) fails it. Only the encoding and
+ * the write are ours, and they follow MQTT 3.1.1 §3.3 (PUBLISH, QoS 1, RETAIN).
+ *
+ * When every id is in flight the rest wait here, in order (a later content of a label never
+ * overtakes an earlier one), and go out as acknowledgements free ids; MQTT.js's own publishes (the
+ * availability status, commands) take a freed id first. A lost connection fails the waiting ones.
+ */
+export function contentWriter(client: MqttClient, ids: ContentIdProvider) {
+  // MQTT 3.1.1 on the wire (docs/architecture.md); a v5 PUBLISH would carry a property list.
+  if (client.options.protocolVersion === 5) throw new Error("the content writer encodes MQTT 3.1.1 only");
+  /** Packets waiting for a free id, oldest first, from `head` on (no shift: it may hold 50,000). */
+  let waiting: ContentPacket[] = [];
+  let head = 0;
+  let pumpQueued = false;
+
+  let slab = Buffer.allocUnsafe(SLAB_BYTES);
+  let used = 0;
+  const flush = () => {
+    if (used === 0) return;
+    // The slab is handed over whole: the socket may hold it until the kernel takes it.
+    client.stream.write(slab.subarray(0, used));
+    slab = Buffer.allocUnsafe(SLAB_BYTES);
+    used = 0;
+  };
+
+  /** Encode and enter one packet; false (nothing done) when no packet id is free. */
+  const write = (p: ContentPacket): boolean => {
+    const messageId = ids.allocate();
+    if (messageId === null) return false;
+    const topicBytes = Buffer.byteLength(p.topic);
+    const payloadBytes = p.payload === null ? 0 : Buffer.byteLength(p.payload);
+    // Topic length, topic, packet id, payload.
+    const remaining = 2 + topicBytes + 2 + payloadBytes;
+    const size = 1 + varintBytes(remaining) + remaining;
+    if (size > SLAB_BYTES - used) {
+      flush();
+      if (size > SLAB_BYTES) slab = Buffer.allocUnsafe(size);
+    }
+    let at = used;
+    slab[at++] = 0x33; // PUBLISH, DUP 0, QoS 1, RETAIN 1
+    for (let n = remaining; ; ) {
+      const low = n & 0x7f;
+      n >>>= 7;
+      if (n === 0) {
+        slab[at++] = low;
+        break;
+      }
+      slab[at++] = low | 0x80;
+    }
+    at = slab.writeUInt16BE(topicBytes, at);
+    at += slab.write(p.topic, at, topicBytes, "utf8");
+    at = slab.writeUInt16BE(messageId, at);
+    if (p.payload !== null) at += slab.write(p.payload, at, payloadBytes, "utf8");
+    used = at;
+    // As MQTT.js's publish enters a QoS 1 packet (client.publish → _storeAndSend): its PUBACK
+    // handler looks both up, and would report a publish missing from the store as failed.
+    client.outgoing[messageId] = { volatile: false, cmd: "publish", cb: p.done };
+    client.outgoingStore.put(
+      {
+        cmd: "publish",
+        topic: p.topic,
+        payload: p.payload ?? "",
+        qos: 1,
+        retain: true,
+        dup: false,
+        messageId,
+      },
+      () => {},
+    );
+    if (size > SLAB_BYTES) flush();
+    return true;
+  };
+
+  const pump = () => {
+    pumpQueued = false;
+    if (!client.connected) return;
+    while (head < waiting.length && write(waiting[head] as ContentPacket)) head++;
+    if (head === waiting.length) {
+      waiting = [];
+      head = 0;
+    }
+    flush();
+    flushCorked(client.stream);
+  };
+  // After the acknowledgements of one read are handled (a microtask runs once MQTT.js's packet loop
+  // is done), so the waiting packets freed by them go out in one write, and MQTT.js's own waiting
+  // publishes, which it serves synchronously at each freed id, go first.
+  ids.onFree = () => {
+    if (!pumpQueued && head < waiting.length) {
+      pumpQueued = true;
+      queueMicrotask(pump);
+    }
+  };
+
+  return {
+    /** Publish these now (their order kept), or after those still waiting for a packet id. */
+    send(packets: readonly ContentPacket[]): void {
+      let i = 0;
+      if (head === waiting.length) while (i < packets.length && write(packets[i] as ContentPacket)) i++;
+      for (; i < packets.length; i++) waiting.push(packets[i] as ContentPacket);
+      flush();
+      flushCorked(client.stream);
+    },
+    /** The connection is lost: fail every packet still waiting for an id (call before its in-flight ones are dropped). */
+    failWaiting(): void {
+      const failed = waiting.slice(head);
+      waiting = [];
+      head = 0;
+      const error = new Error("connection lost before the content was sent");
+      for (const p of failed) p.done(error);
+    },
+  };
+}
+
+function varintBytes(n: number): number {
+  return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
+}
+
+/**
+ * Send what MQTT.js has corked now. It corks the socket for every packet it writes and uncorks on
+ * the next tick, so a refresh that publishes chunk after chunk in one synchronous run would hand the
+ * broker nothing until the last chunk is computed. Flushed per batch (a refresh publishes each chunk
+ * as one), an external broker (Mosquitto, its own process) stores and acknowledges one chunk while
+ * the next is resolved and recorded here. The pending next-tick uncorks then find nothing corked and
+ * do nothing.
+ */
+export function flushCorked(stream: { writableCorked?: number; uncork?: () => void } | undefined): void {
+  if (!stream?.uncork) return;
+  while ((stream.writableCorked ?? 0) > 0) stream.uncork();
+}
