@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -21,7 +21,9 @@ import { type BenchRow, freePortPair, procMemory, row, scratchDir, stopProcess }
  * Environment knobs (for profiling runs): FOOTPRINT_PRODUCTS, FOOTPRINT_LABELS, FOOTPRINT_CHANGES,
  * FOOTPRINT_CPU_PROF=<dir> (both processes run with --cpu-prof into that directory),
  * FOOTPRINT_NODE_ARGS (more flags for the controller, e.g. --max-semi-space-size=4),
- * FOOTPRINT_PORT=<first port> (default: the first free pair from 19500).
+ * FOOTPRINT_PORT=<first port> (default: the first free pair from 19500),
+ * FOOTPRINT_STDOUT=<path prefix> (each process's stdout into <prefix>.controller / .bridge, e.g. with
+ * FOOTPRINT_NODE_ARGS=--trace-gc).
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const env = process.env;
@@ -79,7 +81,11 @@ function startProcess(script: string, args: string[], extraEnv: Record<string, s
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...extraEnv },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: [
+      "ignore",
+      env.FOOTPRINT_STDOUT ? openSync(`${env.FOOTPRINT_STDOUT}.${name}`, "w") : "ignore",
+      "inherit",
+    ],
   });
   children.add(child);
   child.once("exit", () => children.delete(child));

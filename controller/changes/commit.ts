@@ -31,7 +31,8 @@ export interface Applied<T> {
 
 export interface CommitDeps {
   stores: Pick<Stores, "transaction" | "audit">;
-  sync: Pick<LabelSync, "refreshSkus" | "refreshLabels">;
+  sync: Pick<LabelSync, "refreshSkus" | "refreshLabels"> &
+    Partial<Pick<LabelSync, "refreshSkusInTurns" | "refreshLabelsInTurns">>;
   /** The controller's clock: the instant a change is made at. */
   now: () => number;
   /**
@@ -51,22 +52,36 @@ export interface CommitDeps {
 export type Commit = <T>(actor: Actor, write: (now: number) => Written<T>, at?: number) => Applied<T>;
 
 /**
+ * A change written and audited (the transaction is over when this is returned, so a database fault
+ * in it is thrown here, as by Commit) whose labels are refreshed in turns of the event loop:
+ * `applied` settles once every label it touched has its new content recorded and handed to the broker.
+ */
+export interface Committing<T> {
+  value: T;
+  applied: Promise<Applied<T>>;
+}
+
+/**
+ * Commit for a change that may touch most of the store's labels (a feed batch): the same write, the
+ * same refresh and notes, but the refresh gives the event loop back between its chunks
+ * (LabelSync.refreshSkusInTurns), so the first labels are acknowledging while the last are still
+ * resolved. A change of one chunk or less is refreshed at once, as by Commit.
+ */
+export type CommitInTurns = <T>(
+  actor: Actor,
+  write: (now: number) => Written<T>,
+  at?: number,
+) => Committing<T>;
+
+/**
  * The one path of every change: write it and its audit entries in one transaction (nothing
  * half-applied: the audit entry exists exactly when the change does), then bring the labels it
  * touched up to date, then collect what its author should be told.
  */
 export function committer(deps: CommitDeps): Commit {
+  const record = recorder(deps);
   return (actor, write, at) => {
-    const now = at ?? deps.now();
-    const who = actorLabel(actor);
-    const written = deps.stores.transaction(() => {
-      const w = write(now);
-      for (const entry of w.audit) deps.stores.audit.record({ ...entry, at: now, actor: who });
-      return w;
-    });
-    // A batch's set of changed SKUs (100,000 for a full price feed) is read as it is, not copied.
-    const skus: ReadonlySet<string> =
-      written.skus instanceof Set ? written.skus : new Set(written.skus ?? []);
+    const { now, written, skus } = record(actor, write, at);
     let labelsAffected = 0;
     const delivered: Promise<void>[] = [];
     const refresh = () => {
@@ -81,15 +96,88 @@ export function committer(deps: CommitDeps): Commit {
         delivered.push(r.delivered);
       }
     };
-    if (deps.afterCommit) deps.afterCommit("label refresh after a change", refresh);
+    if (deps.afterCommit) deps.afterCommit(REFRESH_WHERE, refresh);
     else refresh();
-    const notes = [...(written.notes ?? []), ...(skus.size > 0 ? (deps.review?.(skus, now) ?? []) : [])];
-    return {
-      value: written.value,
-      labelsAffected,
-      notes,
-      delivered: Promise.all(delivered).then(() => undefined),
+    return applied(deps, written, skus, now, labelsAffected, delivered);
+  };
+}
+
+/** See CommitInTurns. Needs the sync's refresh in turns (LabelSync has it). */
+export function committerInTurns(deps: CommitDeps): CommitInTurns {
+  const record = recorder(deps);
+  const { refreshSkusInTurns, refreshLabelsInTurns } = deps.sync;
+  if (!refreshSkusInTurns || !refreshLabelsInTurns) {
+    // A sync without turns (a test's stand-in): the synchronous refresh, already settled.
+    const commit = committer(deps);
+    return (actor, write, at) => {
+      const a = commit(actor, write, at);
+      return { value: a.value, applied: Promise.resolve(a) };
     };
+  }
+  const afterCommit = deps.afterCommit;
+  return (actor, write, at) => {
+    const { now, written, skus } = record(actor, write, at);
+    // Each chunk's writes go through the fault watch, as a synchronous refresh's do as a whole; a
+    // refused one ends the refresh (the watch refreshes every label once writes go through again).
+    let refused = false;
+    const guard = (fn: () => void) => {
+      if (!afterCommit) fn();
+      else if (!afterCommit(REFRESH_WHERE, fn)) refused = true;
+      return !refused;
+    };
+    const refresh = async () => {
+      let labelsAffected = 0;
+      const delivered: Promise<void>[] = [];
+      if (skus.size > 0) {
+        const r = await refreshSkusInTurns(skus, now, guard);
+        labelsAffected += r.changed;
+        delivered.push(r.delivered);
+      }
+      if (!refused && written.labels && written.labels.length > 0) {
+        const r = await refreshLabelsInTurns(written.labels, now, guard);
+        labelsAffected += r.changed;
+        delivered.push(r.delivered);
+      }
+      return applied(deps, written, skus, now, labelsAffected, delivered);
+    };
+    return { value: written.value, applied: refresh() };
+  };
+}
+
+const REFRESH_WHERE = "label refresh after a change";
+
+/** The write step shared by both committers: the change and its audit entries in one transaction. */
+function recorder(deps: CommitDeps) {
+  return <T>(actor: Actor, write: (now: number) => Written<T>, at: number | undefined) => {
+    const now = at ?? deps.now();
+    const who = actorLabel(actor);
+    const written = deps.stores.transaction(() => {
+      const w = write(now);
+      for (const entry of w.audit) deps.stores.audit.record({ ...entry, at: now, actor: who });
+      return w;
+    });
+    // A batch's set of changed SKUs (100,000 for a full price feed) is read as it is, not copied.
+    const skus: ReadonlySet<string> =
+      written.skus instanceof Set ? written.skus : new Set(written.skus ?? []);
+    return { now, written, skus };
+  };
+}
+
+/** A committed and refreshed change, with the notes for its author. */
+function applied<T>(
+  deps: CommitDeps,
+  written: Written<T>,
+  skus: ReadonlySet<string>,
+  now: number,
+  labelsAffected: number,
+  delivered: Promise<void>[],
+): Applied<T> {
+  const notes = [...(written.notes ?? []), ...(skus.size > 0 ? (deps.review?.(skus, now) ?? []) : [])];
+  return {
+    value: written.value,
+    labelsAffected,
+    notes,
+    delivered: Promise.all(delivered).then(() => undefined),
   };
 }
 

@@ -2,7 +2,7 @@ import type { LabelSync } from "../labels/label-sync.ts";
 import type { GuardRailPolicy } from "../pricing/index.ts";
 import type { Stores } from "../store/index.ts";
 import { approvalChanges } from "./approvals.ts";
-import { type ChangeNote, committer } from "./commit.ts";
+import { type ChangeNote, type CommitDeps, committer, committerInTurns } from "./commit.ts";
 import { feedBatchChanges } from "./feed-batch.ts";
 import { feedSequenceChanges } from "./feed-sequence.ts";
 import type { GuardRailHistory } from "./guard-rail.ts";
@@ -18,6 +18,7 @@ export {
   type AuditDraft,
   type ChangeNote,
   type Commit,
+  type Committing,
   replyNotes,
   type Written,
 } from "./commit.ts";
@@ -50,13 +51,15 @@ export interface ChangeDeps {
 export function changeSet(deps: ChangeDeps) {
   const { stores, sync } = deps;
   const now = deps.now ?? Date.now;
-  const commit = committer({
+  const commitDeps: CommitDeps = {
     stores,
     sync,
     now,
     ...(deps.review ? { review: deps.review } : {}),
     ...(deps.afterCommit ? { afterCommit: deps.afterCommit } : {}),
-  });
+  };
+  const commit = committer(commitDeps);
+  const commitInTurns = committerInTurns(commitDeps);
   // The cumulative guard rail reads prices in force and what people approved (changes/guard-rail.ts).
   const history: GuardRailHistory = {
     peakPriceInForce: stores.catalog.peakPriceInForce,
@@ -66,6 +69,7 @@ export function changeSet(deps: ChangeDeps) {
     commit,
     ...feedBatchChanges({
       commit,
+      commitInTurns,
       catalog: stores.catalog,
       history,
       guardRail: deps.guardRail,

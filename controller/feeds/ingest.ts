@@ -203,7 +203,7 @@ export function feedRowReader<Columns extends boolean = false>(
  */
 export function feedIngestor(deps: {
   catalog: CatalogStore;
-  changes: Pick<Changes, "applyFeedBatch">;
+  changes: Pick<Changes, "applyFeedBatchInTurns">;
   timeZone: string;
   now?: () => number;
   /**
@@ -287,15 +287,19 @@ export function feedIngestor(deps: {
     const now = batch.now ?? (deps.now ?? Date.now)();
     let change: Applied<AppliedBatch>;
     try {
-      change = await inTurn(feed, () =>
-        write(`${feed} feed batch`, () =>
-          deps.changes.applyFeedBatch(
+      // The batch's labels are refreshed in turns of the event loop (a full reprice's first labels
+      // acknowledge while the last are resolved); the next batch of the feed waits for the refresh,
+      // and the reply carries how many labels it gave new content.
+      change = await inTurn(feed, async () => {
+        const committing = await write(`${feed} feed batch`, () =>
+          deps.changes.applyFeedBatchInTurns(
             { feed, sequence, format: batch.format, rows },
             batch.actor ?? feedActor(feed, sequence),
             now,
           ),
-        ),
-      );
+        );
+        return committing.applied;
+      });
     } catch (e) {
       if (e instanceof BatchRejected) throw new FeedRejected(e.details, rowsRead);
       throw e;

@@ -43,6 +43,39 @@ const BULK_LABELS = 512;
  * together): what a refresh holds at once is bounded by this, not by the size of the store.
  */
 export const REFRESH_CHUNK_LABELS = 2_000;
+/**
+ * How long a refresh in turns waits for the broker's acknowledgement of a chunk before it goes on
+ * regardless, ms: the wait only keeps the contents in flight few, it must not make a stalled broker
+ * stall the refresh (and the feed reply behind it).
+ */
+const PUBLISH_WAIT_MS = 2_000;
+
+/**
+ * Runs one chunk's reads and writes (the store's fault watch, `tryWrite`); false when the database
+ * refused them, which ends the refresh.
+ */
+export type RefreshGuard = (fn: () => void) => boolean;
+const unguarded: RefreshGuard = (fn) => {
+  fn();
+  return true;
+};
+
+/** Settles when `p` does or after `ms`, whichever is first (never rejects). */
+function settledWithin(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    p.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
 
 export function labelSync(deps: {
   catalog: CatalogStore;
@@ -68,7 +101,6 @@ export function labelSync(deps: {
    * after this instant, still clears it).
    */
   let latestNow = catalog.lastAppliedAt?.() ?? Number.NEGATIVE_INFINITY;
-  let keptBlank = 0;
   /** When each SKU was last resolved, and the next instant its shelf may change (for the scheduler). */
   const nextChange = new Map<string, { resolvedAt: number; at: number | undefined }>();
 
@@ -84,7 +116,7 @@ export function labelSync(deps: {
     linked: LabelLink[],
     now: number,
     out: Pending[],
-  ): void {
+  ): number {
     const product = source.product(sku);
     const resolved = product ? resolveFor(source, product, now, deps.ctx.policy) : null;
     nextChange.set(sku, { resolvedAt: now, at: resolved?.validUntil });
@@ -98,6 +130,7 @@ export function labelSync(deps: {
       shownJson && product
         ? { json: shownJson, netQuantity: product.netQuantity, unit: product.unit }
         : undefined;
+    let keptBlank = 0;
     for (const label of linked) {
       if (hash === label.contentHash) continue;
       if (hash === null && product && label.contentHash !== null && clockBehind) {
@@ -123,6 +156,7 @@ export function labelSync(deps: {
             },
       );
     }
+    return keptBlank;
   }
 
   function commit(changed: Pending[]): RefreshOutcome {
@@ -150,66 +184,163 @@ export function labelSync(deps: {
     });
   }
 
-  function refreshGroups(groups: ReadonlyMap<string | null, LabelLink[]>, now: number): RefreshOutcome {
-    keptBlank = 0;
+  /**
+   * One refresh, chunk by chunk: each chunk's SKUs are read, resolved, recorded (one transaction)
+   * and published before the next is read, so a reprice of 50,000 labels never holds the
+   * catalogue, the price history or 50,000 pending contents at once, only one chunk's.
+   */
+  function startRefresh(now: number) {
+    let keptBlank = 0;
     let changedTotal = 0;
+    /** The instant the last chunk was resolved at (a refresh in turns moves it on). */
+    let lastNow = now;
     const delivered: Promise<void>[] = [];
-    const resolved: string[] = [];
-    // Chunk by chunk: each chunk's SKUs are read, resolved, recorded (one transaction) and published
-    // before the next is read, so a reprice of 50,000 labels never holds the catalogue, the price
-    // history or 50,000 pending contents at once, only one chunk's.
-    let chunk: [string | null, LabelLink[]][] = [];
-    let chunkLabels = 0;
-    const run = () => {
-      const skus = new Set<string>();
-      for (const [sku] of chunk) if (sku !== null) skus.add(sku);
-      const source = catalog.snapshot(skus, now);
-      const changed: Pending[] = [];
-      for (const [sku, linked] of chunk) {
-        if (sku !== null) contentsFor(source, sku, linked, now, changed);
-        else
-          for (const label of linked)
-            if (label.contentHash !== null)
-              changed.push({
-                update: {
-                  labelId: label.labelId,
-                  row: label.row,
-                  contentVersion: label.contentVersion + 1,
-                  contentHash: null,
-                },
-                json: null,
-              });
-      }
-      const outcome = commit(changed);
-      changedTotal += outcome.changed;
-      delivered.push(outcome.delivered);
-      for (const sku of skus) resolved.push(sku);
-      chunk = [];
-      chunkLabels = 0;
+    return {
+      /** Resolve, record and publish one chunk; settles when the broker has acknowledged it. */
+      chunk(chunk: Iterable<readonly [string | null, LabelLink[]]>, now: number): Promise<void> {
+        lastNow = now;
+        const skus = new Set<string>();
+        for (const [sku] of chunk) if (sku !== null) skus.add(sku);
+        const source = catalog.snapshot(skus, now);
+        const changed: Pending[] = [];
+        for (const [sku, linked] of chunk) {
+          if (sku !== null) keptBlank += contentsFor(source, sku, linked, now, changed);
+          else
+            for (const label of linked)
+              if (label.contentHash !== null)
+                changed.push({
+                  update: {
+                    labelId: label.labelId,
+                    row: label.row,
+                    contentVersion: label.contentVersion + 1,
+                    contentHash: null,
+                  },
+                  json: null,
+                });
+        }
+        const outcome = commit(changed);
+        changedTotal += outcome.changed;
+        delivered.push(outcome.delivered);
+        // Told chunk by chunk: 100,000 SKUs told at the end held the last chunk's publishes back.
+        if (skus.size > 0) deps.onResolved?.([...skus]);
+        return outcome.delivered;
+      },
+      finish(): RefreshOutcome {
+        if (keptBlank > 0) {
+          log.warn(
+            "clock is behind the latest instant the store worked at; labels keep the price they show",
+            {
+              labels: keptBlank,
+              now: new Date(lastNow).toISOString(),
+              latest: new Date(latestNow).toISOString(),
+            },
+          );
+        }
+        latestNow = Math.max(latestNow, lastNow);
+        deps.claims?.settle(lastNow);
+        return {
+          changed: changedTotal,
+          delivered:
+            delivered.length === 1
+              ? (delivered[0] as Promise<void>)
+              : Promise.all(delivered).then(() => undefined),
+        };
+      },
     };
+  }
+
+  /** Groups of labels (by SKU) cut into chunks of about REFRESH_CHUNK_LABELS labels. */
+  function* chunksOf(groups: Iterable<[string | null, LabelLink[]]>) {
+    let chunk: [string | null, LabelLink[]][] = [];
+    let labelsIn = 0;
     for (const entry of groups) {
       chunk.push(entry);
-      chunkLabels += entry[1].length;
-      if (chunkLabels >= REFRESH_CHUNK_LABELS) run();
+      labelsIn += entry[1].length;
+      if (labelsIn >= REFRESH_CHUNK_LABELS) {
+        yield chunk;
+        chunk = [];
+        labelsIn = 0;
+      }
     }
-    if (chunk.length > 0) run();
-    if (keptBlank > 0) {
-      log.warn("clock is behind the latest instant the store worked at; labels keep the price they show", {
-        labels: keptBlank,
-        now: new Date(now).toISOString(),
-        latest: new Date(latestNow).toISOString(),
+    if (chunk.length > 0) yield chunk;
+  }
+
+  function refreshGroups(groups: ReadonlyMap<string | null, LabelLink[]>, now: number): RefreshOutcome {
+    const run = startRefresh(now);
+    for (const chunk of chunksOf(groups)) run.chunk(chunk, now);
+    return run.finish();
+  }
+
+  /**
+   * A refresh of many labels that gives the event loop back between chunks (refreshSkusInTurns,
+   * refreshLabelsInTurns): the first chunk's contents reach the broker, the bridges and the labels
+   * while the next ones are still resolved, and their states are recorded meanwhile, instead of the
+   * whole refresh being done before the first content leaves. The first chunk is done at once (a
+   * change of one SKU never waits for a turn). Before each further chunk the refresh waits until the
+   * broker has acknowledged the chunk before the last (bounded by PUBLISH_WAIT_MS: a broker that
+   * stopped answering must not stop the refresh), so at most two chunks' contents are in flight.
+   *
+   * Other changes run between chunks and refresh their own labels, so each chunk reads its labels
+   * again (`keep` says which of them it still refreshes, e.g. those still linked to the SKU that
+   * changed) and resolves at the instant it runs: `now` plus the time the refresh has taken. A chunk
+   * therefore shows what a refresh started at that instant would, never an older state. `guard` runs
+   * each chunk's writes (the store's fault watch); a refused write ends the refresh there, as it ends
+   * a synchronous one, and the watch refreshes every label once writes go through again.
+   */
+  async function refreshInTurns(
+    plan: () => Iterable<[string | null, LabelLink[]]>,
+    keep: (now: LabelLink, planned: LabelLink) => boolean,
+    now: number,
+    guard: RefreshGuard,
+  ): Promise<RefreshOutcome> {
+    const run = startRefresh(now);
+    const started = clock();
+    /** The broker's acknowledgement of the last chunk, and of the one before it. */
+    let last: Promise<void> | undefined;
+    let beforeLast: Promise<void> | undefined;
+    let chunks: Generator<[string | null, LabelLink[]][]> | undefined;
+    // The plan and the first chunk in this same run of the event loop: nothing else can have
+    // changed the labels between the two.
+    const planned = guard(() => {
+      chunks = chunksOf(plan());
+      const first = chunks.next();
+      if (!first.done) last = run.chunk(first.value, now);
+    });
+    if (!planned || !chunks) return run.finish();
+    for (const chunk of chunks) {
+      if (beforeLast) await settledWithin(beforeLast, PUBLISH_WAIT_MS);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const at = now + Math.max(0, clock() - started);
+      let delivered: Promise<void> | undefined;
+      const written = guard(() => {
+        const plannedByRow = new Map<number, LabelLink>();
+        const groups = new Map<string | null, LabelLink[]>();
+        const add = (l: LabelLink) => {
+          const g = groups.get(l.sku);
+          if (g) g.push(l);
+          else groups.set(l.sku, [l]);
+        };
+        for (const [, linked] of chunk)
+          for (const l of linked) {
+            if (l.row !== undefined) plannedByRow.set(l.row, l);
+            else {
+              // Planned from a lookup by id (a small refresh is one chunk, so this is only a fallback).
+              const current = labels.get(l.labelId);
+              if (current && keep(current, l)) add(current);
+            }
+          }
+        for (const l of labels.linksOfRows([...plannedByRow.keys()])) {
+          const was = plannedByRow.get(l.row as number);
+          // A rowid can be taken again by a label added after one was removed: the id must match too.
+          if (was && was.labelId === l.labelId && keep(l, was)) add(l);
+        }
+        delivered = run.chunk(groups, at);
       });
+      if (!written) break;
+      beforeLast = last;
+      last = delivered;
     }
-    latestNow = Math.max(latestNow, now);
-    deps.claims?.settle(now);
-    if (resolved.length > 0) deps.onResolved?.(resolved);
-    return {
-      changed: changedTotal,
-      delivered:
-        delivered.length === 1
-          ? (delivered[0] as Promise<void>)
-          : Promise.all(delivered).then(() => undefined),
-    };
+    return run.finish();
   }
 
   const groupBySku = (list: LabelLink[]) => {
@@ -221,6 +352,17 @@ export function labelSync(deps: {
     }
     return groups;
   };
+
+  /** These labels' links and last published hashes (unknown ids left out). */
+  function linksOf(labelIds: string[]): LabelLink[] {
+    // Many labels (a links feed relinking a store) are read with one scan of every label's link,
+    // not a lookup each: 50,000 point reads of whole rows cost more than the refresh itself.
+    if (labelIds.length > BULK_LABELS) {
+      const wanted = new Set(labelIds);
+      return labels.links().filter((l) => wanted.has(l.labelId));
+    }
+    return labelIds.map((id) => labels.get(id)).filter((l): l is LabelRecord => l !== undefined);
+  }
 
   function snapshotFor(sku: string, at: number) {
     return catalog.snapshot(new Set([sku]), at);
@@ -307,16 +449,31 @@ export function labelSync(deps: {
     },
 
     refreshLabels(labelIds: string[], now = clock()): RefreshOutcome {
-      // Many labels (a links feed relinking a store) are read with one scan of every label's link,
-      // not a lookup each: 50,000 point reads of whole rows cost more than the refresh itself.
-      let list: LabelLink[];
-      if (labelIds.length > BULK_LABELS) {
-        const wanted = new Set(labelIds);
-        list = labels.links().filter((l) => wanted.has(l.labelId));
-      } else {
-        list = labelIds.map((id) => labels.get(id)).filter((l): l is LabelRecord => l !== undefined);
-      }
-      return refreshGroups(groupBySku(list), now);
+      return refreshGroups(groupBySku(linksOf(labelIds)), now);
+    },
+
+    /**
+     * refreshSkus for a change that may touch most of the store (a feed batch): the same outcome,
+     * reached in turns of the event loop (see refreshInTurns). A label relinked to another SKU
+     * meanwhile is left to the refresh its relink made.
+     */
+    refreshSkusInTurns(skus: ReadonlySet<string>, now = clock(), guard = unguarded): Promise<RefreshOutcome> {
+      return refreshInTurns(
+        () => labels.linkedToAny(skus),
+        (l, was) => l.sku === was.sku,
+        now,
+        guard,
+      );
+    },
+
+    /** refreshLabels in turns of the event loop: each label with what it is linked to when its chunk runs. */
+    refreshLabelsInTurns(labelIds: string[], now = clock(), guard = unguarded): Promise<RefreshOutcome> {
+      return refreshInTurns(
+        () => groupBySku(linksOf(labelIds)),
+        () => true,
+        now,
+        guard,
+      );
     },
 
     /**

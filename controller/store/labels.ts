@@ -337,6 +337,9 @@ export function labelStore(db: Db) {
   const linksBySku = sql.prepare<[string], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels WHERE sku = ?`);
   const allLinks = sql.prepare<[], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels`);
   const allLinked = sql.prepare<[], LabelLink>(`SELECT ${LINK_COLUMNS} FROM labels WHERE sku IS NOT NULL`);
+  const linksOfRows = sql.prepare<[string], LabelLink>(
+    `SELECT ${LINK_COLUMNS} FROM labels WHERE rowid IN (SELECT value FROM json_each(?))`,
+  );
   const allStatus = sql.prepare<[], LabelStatusRow>(`SELECT ${STATUS_COLUMNS} FROM labels ORDER BY label_id`);
   const setSku = sql.prepare("UPDATE labels SET sku = ? WHERE label_id = ?");
   const deleteLabel = sql.prepare("DELETE FROM labels WHERE label_id = ?");
@@ -488,6 +491,11 @@ export function labelStore(db: Db) {
     all: (): LabelRecord[] => all.all().map(withContent),
     /** Every label with its link and last published hash (for a full refresh). */
     links: (): LabelLink[] => allLinks.all(),
+    /**
+     * The links and last published hashes of these rows (rowids) as they are now: a refresh that
+     * takes turns reads each chunk again before resolving it, since other changes ran meanwhile.
+     */
+    linksOfRows: (rows: readonly number[]): LabelLink[] => linksOfRows.all(JSON.stringify(rows)),
     /** Every label without its content JSON (for sync views). */
     statusRows: (): LabelStatusRow[] => allStatus.all(),
 

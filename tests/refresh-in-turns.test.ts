@@ -1,0 +1,176 @@
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { changeSet, feedActor } from "../controller/changes/index.ts";
+import { loadConfig } from "../controller/config.ts";
+import { REFRESH_CHUNK_LABELS } from "../controller/labels/label-sync.ts";
+import { createLogger } from "../controller/log.ts";
+import { feedPipeline, guardRailOf } from "../controller/pipeline.ts";
+import { openStores } from "../controller/store/index.ts";
+import { tempDir } from "./support/harness.ts";
+
+/**
+ * A feed batch's labels are refreshed in turns of the event loop (LabelSync.refreshSkusInTurns via
+ * Changes.applyFeedBatchInTurns, as the feed ingest does): other changes run between its chunks, and
+ * the refresh must still leave every label with the content a fresh refresh gives it.
+ */
+const dir = tempDir();
+afterAll(() => dir.cleanup());
+const NOW = Date.parse("2026-06-01T10:00:00Z");
+const SKUS = 3_000;
+/** More than three chunks: label i shows SKU i mod SKUS. */
+const LABELS = 3 * REFRESH_CHUNK_LABELS + 250;
+const labelId = (i: number) => `L${String(i).padStart(5, "0")}`;
+const staff = { name: "anna" };
+
+function store(name: string, afterCommit?: (where: string, fn: () => void) => boolean) {
+  const stores = openStores(join(dir.path, `${name}.db`));
+  const config = loadConfig({}, []);
+  let now = NOW;
+  const { sync } = feedPipeline(stores, config, { log: createLogger("silent"), now: () => now });
+  const changes = changeSet({
+    stores,
+    sync,
+    guardRail: { ...guardRailOf(config), maxCutShare: 1, maxRaiseShare: 100 },
+    locale: config.locale,
+    now: () => now,
+    ...(afterCommit ? { afterCommit } : {}),
+  });
+  const batch = (f: "products" | "prices" | "links", sequence: number, rows: object[]) => ({
+    feed: f,
+    sequence,
+    format: "json",
+    rows: rows.map((row, i) => ({ line: i + 1, row: row as never })),
+  });
+  const feed = (f: "products" | "prices" | "links", sequence: number, rows: object[]) =>
+    changes.applyFeedBatch(batch(f, sequence, rows), feedActor(f, sequence), now);
+  const feedInTurns = (f: "products" | "prices" | "links", sequence: number, rows: object[]) =>
+    changes.applyFeedBatchInTurns(batch(f, sequence, rows), feedActor(f, sequence), now);
+  const prices = (minor: (i: number) => number) =>
+    Array.from({ length: SKUS }, (_, i) => ({ sku: `S${i}`, amountMinor: minor(i), currency: "EUR" }));
+
+  feed(
+    "products",
+    1,
+    Array.from({ length: SKUS }, (_, i) => ({ sku: `S${i}`, name: `Product ${i}` })),
+  );
+  feed(
+    "prices",
+    1,
+    prices((i) => 100 + i),
+  );
+  stores.labels.upsertDescriptors(
+    Array.from({ length: LABELS }, (_, i) => ({ labelId: labelId(i) })),
+    "ap",
+    NOW,
+  );
+  feed(
+    "links",
+    1,
+    Array.from({ length: LABELS }, (_, i) => ({ labelId: labelId(i), sku: `S${i % SKUS}` })),
+  );
+  const label = (id: string) => {
+    const l = stores.labels.get(id);
+    if (!l) throw new Error(`no label ${id}`);
+    return l;
+  };
+  /** Labels whose recorded content is not what a refresh at `at` would give them. */
+  const wrong = (at: number) =>
+    stores.labels.all().filter((l) => l.contentHash !== (sync.contentAt(l, at)?.contentHash ?? null));
+  return {
+    stores,
+    sync,
+    changes,
+    feed,
+    feedInTurns,
+    prices,
+    label,
+    wrong,
+    at: (t: number) => {
+      now = t;
+    },
+  };
+}
+
+describe("a feed batch's refresh in turns", () => {
+  it("does its first chunk at once, the rest in later turns, and ends with every label right despite the changes made between", async () => {
+    const s = store("turns");
+    const before = new Map(s.stores.labels.all().map((l) => [l.labelId, l]));
+    const committing = s.feedInTurns(
+      "prices",
+      2,
+      s.prices((i) => 500 + i),
+    );
+    // Returned with the batch applied and one chunk of labels recorded: the rest waits for a turn.
+    expect(committing.value.applied).toBe(true);
+    const changedNow = s.stores.labels
+      .all()
+      .filter((l) => l.contentHash !== before.get(l.labelId)?.contentHash).length;
+    expect(changedNow).toBeGreaterThanOrEqual(REFRESH_CHUNK_LABELS);
+    expect(changedNow).toBeLessThan(2 * REFRESH_CHUNK_LABELS);
+
+    // Between chunks, before the refresh reaches them: a label not refreshed yet is moved to another
+    // SKU, and a later price batch changes a SKU whose labels are not refreshed yet either.
+    const moved = labelId(SKUS - 1); // shows the last SKU: in the last chunk
+    expect(s.label(moved).contentHash).toBe(before.get(moved)?.contentHash);
+    s.at(NOW + 60_000);
+    const relinked = s.changes.linkLabel(moved, "S1", staff);
+    expect(relinked.labelsAffected).toBe(1);
+    const movedVersion = s.label(moved).contentVersion;
+    const later = s.feed("prices", 3, [{ sku: `S${SKUS - 2}`, amountMinor: 999, currency: "EUR" }]);
+    expect(later.labelsAffected).toBe(2);
+    const laterLabel = labelId(SKUS - 2 + SKUS); // the second label of that SKU, in the last chunk
+    const laterVersion = s.label(laterLabel).contentVersion;
+
+    const applied = await committing.applied;
+    // Every label of the store changed once, but the three changed meanwhile: they were right already.
+    expect(applied.labelsAffected).toBe(LABELS - 3);
+    expect(s.wrong(NOW + 60_000)).toEqual([]);
+    // The moved label shows its new SKU and was not given its old one's content again afterwards.
+    expect(s.label(moved).sku).toBe("S1");
+    expect(s.label(moved).contentVersion).toBe(movedVersion);
+    expect(JSON.parse(s.label(moved).contentJson ?? "null")).toMatchObject({ sku: "S1" });
+    // The later batch's price stays: the refresh resolved that chunk at the instant it ran.
+    expect(s.label(laterLabel).contentVersion).toBe(laterVersion);
+    expect(JSON.parse(s.label(laterLabel).contentJson ?? "null").price.amountMinor).toBe(999);
+    expect(s.sync.refreshAll(NOW + 60_000).changed).toBe(0);
+    s.stores.close();
+  });
+
+  it("is done before it returns when the batch touches one chunk or less", () => {
+    const s = store("one-chunk");
+    const before = s.label(labelId(7)).contentHash;
+    const committing = s.feedInTurns("prices", 2, [{ sku: "S7", amountMinor: 777, currency: "EUR" }]);
+    // Nothing awaited: the labels of S7 already have their new content recorded.
+    expect(s.label(labelId(7)).contentHash).not.toBe(before);
+    expect(s.wrong(NOW)).toEqual([]);
+    return committing.applied.then((a) => {
+      expect(a.labelsAffected).toBe(3); // labels 7, 7 + SKUS, 7 + 2 * SKUS
+      s.stores.close();
+    });
+  });
+
+  it("ends at a chunk whose writes the database refused, with what it recorded before", async () => {
+    let chunks = 0;
+    let refuse = false;
+    const s = store("refused", (_where, fn) => {
+      if (refuse && ++chunks === 2) return false;
+      fn();
+      return true;
+    });
+    refuse = true;
+    const committing = s.feedInTurns(
+      "prices",
+      2,
+      s.prices((i) => 600 + i),
+    );
+    const applied = await committing.applied;
+    expect(chunks).toBe(2);
+    expect(applied.labelsAffected).toBeGreaterThanOrEqual(REFRESH_CHUNK_LABELS);
+    expect(applied.labelsAffected).toBeLessThan(2 * REFRESH_CHUNK_LABELS);
+    // The rest is left for the refresh the fault watch runs once writes go through again.
+    expect(s.wrong(NOW).length).toBe(LABELS - applied.labelsAffected);
+    expect(s.sync.refreshAll(NOW).changed).toBe(LABELS - applied.labelsAffected);
+    expect(s.wrong(NOW)).toEqual([]);
+    s.stores.close();
+  });
+});
