@@ -95,6 +95,44 @@ describe("the change layer: apply → audit → refresh", () => {
     stores.close();
   });
 
+  it("runs no review for a change whose author is told no notes, such as a Merchant Center batch", () => {
+    const reviewed: string[][] = [];
+    const { stores, changes } = store("no-notes", (skus) => {
+      reviewed.push([...skus]);
+      return [{ code: "reviewed", message: "" }];
+    });
+    reviewed.length = 0;
+    const r = changes.commit(anna, () => ({
+      value: 1,
+      skus: ["A"],
+      audit: [],
+      notes: [{ code: "written", message: "from the write" }],
+      wantsNotes: false,
+    }));
+    expect(r.notes.map((n) => n.code)).toEqual(["written"]);
+    const m = changes.applyMerchantBatch(
+      {
+        feed: "merchant",
+        sequence: 1,
+        format: "tsv",
+        mode: "import",
+        itemsRead: 1,
+        expectedPriceRows: 1,
+        audit: {},
+        write: (w) => w.rows("prices", [{ line: 2, row: { sku: "A", amountMinor: 190, currency: "EUR" } }]),
+      },
+      feedActor("merchant", 1),
+      NOW,
+    );
+    expect([...m.value.changedSkus]).toEqual(["A"]);
+    expect(m.notes).toEqual([]);
+    expect(reviewed).toEqual([]);
+    // The same store still reviews a change that wants notes.
+    changes.commit(anna, () => ({ value: 1, skus: ["A"], audit: [] }));
+    expect(reviewed).toEqual([["A"]]);
+    stores.close();
+  });
+
   it("holds a feed price over the guard rail and audits it under the batch's actor", () => {
     const { stores, feed } = store("held");
     const r = feed("prices", 2, [{ sku: "A", amountMinor: 50, currency: "EUR" }]);

@@ -18,6 +18,12 @@ export interface Written<T> {
   /** Labels to recompute whatever their SKU (a link or unlink). */
   labels?: string[];
   notes?: ChangeNote[];
+  /**
+   * False when the change's author is told no notes (a Merchant Center batch's reply has none): the
+   * review that would write them is then not run. It only writes notes: what the shelf shows, /sync
+   * and the audit log's suppressed claims come from the label refresh, which runs either way.
+   */
+  wantsNotes?: boolean;
 }
 
 /** A committed change: its value, how many labels got new content, and notes for its author. */
@@ -172,7 +178,8 @@ function applied<T>(
   labelsAffected: number,
   delivered: Promise<void>[],
 ): Applied<T> {
-  const notes = [...(written.notes ?? []), ...(skus.size > 0 ? (deps.review?.(skus, now) ?? []) : [])];
+  const reviewed = skus.size > 0 && written.wantsNotes !== false;
+  const notes = [...(written.notes ?? []), ...(reviewed ? (deps.review?.(skus, now) ?? []) : [])];
   return {
     value: written.value,
     labelsAffected,

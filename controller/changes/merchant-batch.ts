@@ -46,6 +46,9 @@ export function merchantBatchChanges(deps: {
           return {
             value: applied,
             skus: applied.changedSkus,
+            // The reply (MerchantFeedReply) has no notes: the claims review after the batch (on
+            // 200,000 items with 20,000 sales, ~0.5 s) would write notes nobody reads.
+            wantsNotes: false,
             audit: [
               ...applied.heldPrices.map(heldPriceAudit),
               {
