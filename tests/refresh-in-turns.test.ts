@@ -73,6 +73,14 @@ function store(name: string, afterCommit?: (where: string, fn: () => void) => bo
     if (!l) throw new Error(`no label ${id}`);
     return l;
   };
+  /** The sync counters kept in memory, and the same counted in SQL (they must agree at every moment). */
+  const counters = (now: number) => {
+    const q = { offlineBridges: [], now, offlineAfterMs: 86_400_000 };
+    const tally = stores.labels.syncCountSource.tally(q).byStatus;
+    const sql = Object.fromEntries(Object.keys(tally).map((k) => [k, 0]));
+    for (const c of stores.labels.syncCountSource.byStatus(q)) sql[c.status] = c.n;
+    return { tally, sql };
+  };
   /** Labels whose recorded content is not what a refresh at `at` would give them. */
   const wrong = (at: number) =>
     stores.labels.all().filter((l) => l.contentHash !== (sync.contentAt(l, at)?.contentHash ?? null));
@@ -85,6 +93,7 @@ function store(name: string, afterCommit?: (where: string, fn: () => void) => bo
     prices,
     label,
     wrong,
+    counters,
     at: (t: number) => {
       now = t;
     },
@@ -95,6 +104,18 @@ describe("a feed batch's refresh in turns", () => {
   it("does its first chunk at once, the rest in later turns, and ends with every label right despite the changes made between", async () => {
     const s = store("turns");
     const before = new Map(s.stores.labels.all().map((l) => [l.labelId, l]));
+    // Every label acknowledges what it shows, so a label with new content counts as pending.
+    s.stores.labels.recordStates(
+      [...before.values()].map((l) => ({
+        labelId: l.labelId,
+        displayedHash: l.contentHash,
+        displayedVersion: l.contentVersion,
+        battery: null,
+        rssi: null,
+        seenAt: NOW,
+      })),
+    );
+    expect(s.counters(NOW).tally.in_sync).toBe(LABELS);
     const committing = s.feedInTurns(
       "prices",
       2,
@@ -107,6 +128,21 @@ describe("a feed batch's refresh in turns", () => {
       .filter((l) => l.contentHash !== before.get(l.labelId)?.contentHash).length;
     expect(changedNow).toBeGreaterThanOrEqual(REFRESH_CHUNK_LABELS);
     expect(changedNow).toBeLessThan(2 * REFRESH_CHUNK_LABELS);
+    let c = s.counters(NOW);
+    expect(c.tally).toEqual(c.sql);
+    expect(c.tally.pending).toBe(changedNow);
+    // The next chunk, in a later turn; the counters follow its writes (only the rows it wrote are read
+    // again: nothing else was written since the last count).
+    const changedSoFar = () =>
+      s.stores.labels.all().filter((l) => l.contentHash !== before.get(l.labelId)?.contentHash).length;
+    for (let turns = 0; changedSoFar() === changedNow && turns < 1_000; turns++)
+      await new Promise((resolve) => setImmediate(resolve));
+    const changedThen = changedSoFar();
+    expect(changedThen).toBeGreaterThan(changedNow);
+    expect(changedThen).toBeLessThan(LABELS - 250);
+    c = s.counters(NOW);
+    expect(c.tally).toEqual(c.sql);
+    expect(c.tally.pending).toBe(changedThen);
 
     // Between chunks, before the refresh reaches them: a label not refreshed yet is moved to another
     // SKU, and a later price batch changes a SKU whose labels are not refreshed yet either.
@@ -133,6 +169,9 @@ describe("a feed batch's refresh in turns", () => {
     expect(s.label(laterLabel).contentVersion).toBe(laterVersion);
     expect(JSON.parse(s.label(laterLabel).contentJson ?? "null").price.amountMinor).toBe(999);
     expect(s.sync.refreshAll(NOW + 60_000).changed).toBe(0);
+    c = s.counters(NOW + 60_000);
+    expect(c.tally).toEqual(c.sql);
+    expect(c.tally.pending).toBe(LABELS);
     s.stores.close();
   });
 

@@ -185,8 +185,9 @@ export interface BridgeStats {
  * judged at the moment of counting. A dashboard or a bench polls the counters while 50,000 labels
  * acknowledge a reprice; each poll scanned every label row before (0.1-0.2 s under load).
  *
- * The two writes a reprice makes per label (a content, a state) return the row's new class from the
- * same UPDATE and move the counts. Every other write (an inventory, a links feed, a removal, a write
+ * The two writes a reprice makes per label move the counts: a state's UPDATE returns the row's new
+ * class, and the rows a refresh wrote content to are read again (those rows only) at the next
+ * count. Every other write (an inventory, a links feed, a removal, a write
  * by another process, a rolled-back transaction) is noticed and the tally is read again from the
  * table at the next count: SQLite's total_changes() counts every row this connection has written to
  * any table, and data_version moves when another connection commits. The tally knows how many rows
@@ -202,6 +203,11 @@ function labelTally(sql: Db["$client"]) {
   const rowsStmt = sql.prepare<[], { r: number; code: number; seen: number | null; bridge: string | null }>(
     `SELECT rowid AS r, ${CODE_SQL} AS code, last_seen AS seen, bridge_id AS bridge FROM labels`,
   );
+  const someRowsStmt = sql
+    .prepare<[string], number>(
+      `SELECT ${ROW_CODE_SQL} FROM labels WHERE rowid IN (SELECT value FROM json_each(?))`,
+    )
+    .pluck();
 
   let code = new Uint8Array(0);
   let seen = new Float64Array(0);
@@ -214,6 +220,17 @@ function labelTally(sql: Db["$client"]) {
   /** Rows written on this connection (total_changes) as far as the tally knows; -1: read it again. */
   let writes = -1;
   let version = -1;
+  /**
+   * Rows whose content a refresh wrote since the last count: read again (those rows only) at the
+   * next count. A refresh in turns records a chunk at a time while the console or a bench polls
+   * the counters; reading every label again at each such poll cost more than the chunks' writes.
+   */
+  let dirty: number[] = [];
+  /**
+   * No label that is BEHIND was seen before this (a lower bound; NaN-free): while the silence limit
+   * has not passed it and no bridge is down, every BEHIND label is pending and none need be looked at.
+   */
+  let minSeenBehind = Number.POSITIVE_INFINITY;
 
   const add = (c: number, sign: 1 | -1) => {
     (perClass[c & 7] as number) += sign;
@@ -225,6 +242,8 @@ function labelTally(sql: Db["$client"]) {
     perClass.fill(0);
     low = 0;
     weak = 0;
+    dirty = [];
+    minSeenBehind = Number.POSITIVE_INFINITY;
     const rows = rowsStmt.all();
     let size = 0;
     for (const row of rows) if (row.r >= size) size = row.r + 1;
@@ -245,9 +264,27 @@ function labelTally(sql: Db["$client"]) {
         bridge[row.r] = b;
       }
       add(row.code, 1);
+      if ((row.code & 7) === BEHIND && row.seen !== null && row.seen < minSeenBehind)
+        minSeenBehind = row.seen;
     }
     writes = writesStmt.get() ?? 0;
     version = versionStmt.get() ?? 0;
+  }
+
+  /** A row's new code (rowid * 32 + code, as ROW_CODE_SQL); false for a row the tally has not read. */
+  function moved(rowCode: number, seenAt: number | undefined): boolean {
+    const r = Math.floor(rowCode / 32);
+    const c = rowCode - r * 32;
+    const old = r < code.length ? (code[r] as number) : NO_LABEL;
+    if (old === NO_LABEL) return false;
+    if (old !== c) {
+      add(old, -1);
+      add(c, 1);
+      code[r] = c;
+    }
+    if (seenAt !== undefined) seen[r] = seenAt;
+    if ((c & 7) === BEHIND && (seen[r] as number) < minSeenBehind) minSeenBehind = seen[r] as number;
+    return true;
   }
 
   return {
@@ -259,24 +296,35 @@ function labelTally(sql: Db["$client"]) {
     wrote(rowCode: number, seenAt: number | undefined): void {
       if (writes < 0) return;
       writes++;
-      const r = Math.floor(rowCode / 32);
-      const c = rowCode - r * 32;
-      const old = r < code.length ? (code[r] as number) : NO_LABEL;
       // A row the tally has not read (inserted since): everything is read again at the next count.
-      if (old === NO_LABEL) {
-        writes = -1;
-        return;
-      }
-      if (old !== c) {
-        add(old, -1);
-        add(c, 1);
-        code[r] = c;
-      }
-      if (seenAt !== undefined) seen[r] = seenAt;
+      if (!moved(rowCode, seenAt)) writes = -1;
+    },
+    /**
+     * Content written to these rows (rowids), `changes` rows written in all (total_changes: the
+     * label rows and the stored contents): those rows are read again at the next count.
+     */
+    wroteContents(rows: readonly number[], changes: number): void {
+      if (writes < 0) return;
+      writes += changes;
+      for (const r of rows) dirty.push(r);
     },
 
     count(q: CountQuery): StatusTally {
       if (writes < 0 || writesStmt.get() !== writes || versionStmt.get() !== version) reload();
+      else if (dirty.length > 0) {
+        const rows = dirty;
+        dirty = [];
+        let read = 0;
+        for (const rowCode of someRowsStmt.iterate(JSON.stringify(rows))) {
+          read++;
+          if (!moved(rowCode, undefined)) {
+            read = -1;
+            break;
+          }
+        }
+        // A row gone or new meanwhile (which total_changes would have shown): read everything.
+        if (read !== new Set(rows).size) reload();
+      }
       // Counted inside a transaction that may still roll back (which total_changes() would not
       // show): right for now, read again at the next count.
       if (sql.inTransaction) writes = -1;
@@ -291,13 +339,27 @@ function labelTally(sql: Db["$client"]) {
       if ((perClass[BEHIND] as number) > 0) {
         const down = new Uint8Array(bridgeIds.length);
         const offline = new Set(q.offlineBridges);
-        for (const [i, id] of bridgeIds.entries()) if (offline.has(id)) down[i] = 1;
-        // As the SQL count: a label of a bridge that is down is offline, else one silent too long.
-        for (let r = 0; r < code.length; r++) {
-          if (((code[r] as number) & 7) !== BEHIND) continue;
-          const b = bridge[r] as number;
-          if ((b >= 0 && down[b] === 1) || q.now - (seen[r] as number) > q.offlineAfterMs) byStatus.offline++;
-          else byStatus.pending++;
+        let anyDown = false;
+        for (const [i, id] of bridgeIds.entries())
+          if (offline.has(id)) {
+            down[i] = 1;
+            anyDown = true;
+          }
+        if (!anyDown && !(q.now - minSeenBehind > q.offlineAfterMs)) {
+          // None of them can be offline (a reprice's 50,000 labels waiting for their state).
+          byStatus.pending += perClass[BEHIND] as number;
+        } else {
+          // As the SQL count: a label of a bridge that is down is offline, else one silent too long.
+          let min = Number.POSITIVE_INFINITY;
+          for (let r = 0; r < code.length; r++) {
+            if (((code[r] as number) & 7) !== BEHIND) continue;
+            const b = bridge[r] as number;
+            const at = seen[r] as number;
+            if (at < min) min = at;
+            if ((b >= 0 && down[b] === 1) || q.now - at > q.offlineAfterMs) byStatus.offline++;
+            else byStatus.pending++;
+          }
+          minSeenBehind = min;
         }
       }
       return { byStatus, lowBattery: low, weakSignal: weak };
@@ -571,21 +633,46 @@ export function labelStore(db: Db) {
     setContents(updates: ContentUpdate[]): void {
       if (updates.length === 0) return;
       const now = Date.now();
-      // Read again at the next count (one scan per refresh) rather than returning each row's class
-      // from the UPDATE: a refresh writes tens of thousands of rows at once, a count comes after.
-      tally.stale();
-      derived(() => {
-        let lastKept: string | null = null;
-        for (const u of updates) {
-          if (u.contentHash !== null && u.contentHash !== lastKept) {
-            keepShown.run(u.contentHash, u.shown.json, u.shown.netQuantity, u.shown.unit, now);
-            lastKept = u.contentHash;
+      // The rows written are read again at the next count (only they, see labelTally) rather than
+      // each UPDATE returning its row's class: a refresh writes thousands of rows at once. Inside a
+      // caller's transaction (which may roll back), or by label id, the whole tally is read again.
+      if (sql.inTransaction) tally.stale();
+      const rows: number[] = [];
+      let changes = 0;
+      try {
+        derived(() => {
+          let lastKept: string | null = null;
+          for (const u of updates) {
+            if (u.contentHash !== null && u.contentHash !== lastKept) {
+              changes += keepShown.run(
+                u.contentHash,
+                u.shown.json,
+                u.shown.netQuantity,
+                u.shown.unit,
+                now,
+              ).changes;
+              lastKept = u.contentHash;
+            }
+            if (u.row !== undefined) {
+              changes += setContentByRow.run(
+                u.contentHash,
+                u.contentVersion,
+                u.contentHash,
+                u.contentHash,
+                u.row,
+              ).changes;
+              rows.push(u.row);
+            } else {
+              tally.stale();
+              setContent.run(u.contentHash, u.contentVersion, u.contentHash, u.contentHash, u.labelId);
+            }
           }
-          if (u.row !== undefined)
-            setContentByRow.run(u.contentHash, u.contentVersion, u.contentHash, u.contentHash, u.row);
-          else setContent.run(u.contentHash, u.contentVersion, u.contentHash, u.contentHash, u.labelId);
-        }
-      });
+        });
+      } catch (e) {
+        tally.stale();
+        throw e;
+      }
+      tally.wroteContents(rows, changes);
     },
 
     /**
