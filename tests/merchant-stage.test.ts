@@ -97,6 +97,63 @@ describe("Merchant Center staging: typed columns beside the JSON", () => {
     }
   });
 
+  it("names every repeated id with the line it was first staged at, in chunks of any size (property)", () => {
+    const stores = openStores(join(dir, "stage3.db"));
+    try {
+      let repeats = 0;
+      fc.assert(
+        fc.property(
+          // Ids from a small set (repeats within a chunk and across chunks), chunk sizes around the
+          // 16 rows staged by one statement.
+          fc.array(fc.integer({ min: 0, max: 25 }), { minLength: 16, maxLength: 120 }),
+          fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 10 }),
+          (ids, sizes) => {
+            // Two items a line, as XML items on one line have.
+            const items: StagedItem[] = ids.map((id, i) => ({
+              itemId: `ID${id}`,
+              line: 2 + Math.floor(i / 2),
+              sku: `ID${id}`,
+              offerJson: `{"n":${i}}`,
+              problems: null,
+            }));
+            // The model: an id's first occurrence is staged, each later one is a duplicate.
+            const first = new Map<string, number>();
+            const want: { itemId: string; line: number; firstLine: number }[] = [];
+            for (const it of items) {
+              const at = first.get(it.itemId);
+              if (at === undefined) first.set(it.itemId, it.line);
+              else want.push({ itemId: it.itemId, line: it.line, firstLine: at });
+            }
+            const stage = stores.online.openStage();
+            try {
+              const got: { itemId: string; line: number; firstLine: number }[] = [];
+              let from = 0;
+              for (let c = 0; from < items.length; c++) {
+                const chunk = items.slice(from, from + (sizes[c % sizes.length] as number));
+                for (const d of stage.stage(chunk)) {
+                  expect(chunk[d.index]?.itemId).toBe(d.itemId);
+                  expect(chunk[d.index]?.line).toBe(d.line);
+                  got.push({ itemId: d.itemId, line: d.line, firstLine: d.firstLine });
+                }
+                from += chunk.length;
+              }
+              expect(got).toEqual(want);
+              const back = [...stage.pages(5)].flat();
+              expect(back.map((s) => [s.itemId, s.line])).toEqual([...first.entries()]);
+              repeats += want.length;
+            } finally {
+              stage.drop();
+            }
+          },
+        ),
+        { numRuns: 150 },
+      );
+      expect(repeats).toBeGreaterThan(1000);
+    } finally {
+      stores.close();
+    }
+  });
+
   it("an item staged without typed columns (refused, or local inventory) reads back without them", () => {
     const stores = openStores(join(dir, "stage2.db"));
     try {

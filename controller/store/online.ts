@@ -137,6 +137,11 @@ export interface FeedPullRecord {
  */
 /** Page cache of the TEMP schema (the batch staging tables), KiB. */
 const STAGE_CACHE_KIB = 2048;
+/**
+ * Items staged by one INSERT statement (the rest of a chunk one by one): each statement run costs a
+ * call into SQLite and back whatever its size.
+ */
+const STAGE_GROUP = 16;
 
 export function onlineStore(db: Db) {
   const sql = db.$client;
@@ -187,7 +192,17 @@ export function onlineStore(db: Db) {
         `INSERT OR IGNORE INTO ${name} (item_id, line, sku, offer_json, problems_json, import)
          VALUES (?, ?, ?, ?, ?, ?)`,
       );
-      const firstLine = sql.prepare<[string], { line: number }>(`SELECT line FROM ${name} WHERE item_id = ?`);
+      const rows = (n: number) => Array.from({ length: n }, () => "(?, ?, ?, ?, ?, ?)").join(", ");
+      const insertGroup = sql.prepare(
+        `INSERT OR IGNORE INTO ${name} (item_id, line, sku, offer_json, problems_json, import)
+         VALUES ${rows(STAGE_GROUP)}`,
+      );
+      const groupValues: unknown[] = new Array(STAGE_GROUP * 6);
+      /** Rows staged so far: the n-th one has id n (SQLite gives a new row the largest id + 1). */
+      let stagedRows = 0;
+      const stagedAs = sql.prepare<[string], { id: number; line: number }>(
+        `SELECT id, line FROM ${name} WHERE item_id = ?`,
+      );
       const page = sql
         .prepare<[number, number], StagedRow>(
           `SELECT id, item_id, line, sku, CASE WHEN import IS NULL THEN offer_json END, problems_json, import
@@ -211,8 +226,38 @@ export function onlineStore(db: Db) {
          */
         stage(items: StagedItem[]): { index: number; itemId: string; line: number; firstLine: number }[] {
           const duplicates: { index: number; itemId: string; line: number; firstLine: number }[] = [];
+          const duplicate = (index: number, it: StagedItem, firstAt: number) =>
+            duplicates.push({ index, itemId: it.itemId, line: it.line, firstLine: firstAt });
           sql.transaction(() => {
-            for (const [index, it] of items.entries()) {
+            let i = 0;
+            // Whole groups in one statement each. When one was ignored (its id staged before), each
+            // item of the group is looked up: one that went in has the next id in turn; one ignored
+            // finds an earlier row (never by line: XML items may share one).
+            for (; i + STAGE_GROUP <= items.length; i += STAGE_GROUP) {
+              for (let k = 0; k < STAGE_GROUP; k++) {
+                const it = items[i + k] as StagedItem;
+                const v = k * 6;
+                groupValues[v] = it.itemId;
+                groupValues[v + 1] = it.line;
+                groupValues[v + 2] = it.sku;
+                groupValues[v + 3] = it.offerJson;
+                groupValues[v + 4] = it.problems ? JSON.stringify(it.problems) : null;
+                groupValues[v + 5] = packImport(it.imported);
+              }
+              const inserted = insertGroup.run(groupValues).changes;
+              if (inserted === STAGE_GROUP) {
+                stagedRows += inserted;
+                continue;
+              }
+              for (let k = 0; k < STAGE_GROUP; k++) {
+                const it = items[i + k] as StagedItem;
+                const row = stagedAs.get(it.itemId);
+                if (row?.id === stagedRows + 1) stagedRows++;
+                else duplicate(i + k, it, row?.line ?? 0);
+              }
+            }
+            for (; i < items.length; i++) {
+              const it = items[i] as StagedItem;
               const r = insert.run(
                 it.itemId,
                 it.line,
@@ -221,14 +266,8 @@ export function onlineStore(db: Db) {
                 it.problems ? JSON.stringify(it.problems) : null,
                 packImport(it.imported),
               );
-              if (r.changes === 0) {
-                duplicates.push({
-                  index,
-                  itemId: it.itemId,
-                  line: it.line,
-                  firstLine: firstLine.get(it.itemId)?.line ?? 0,
-                });
-              }
+              if (r.changes === 0) duplicate(i, it, stagedAs.get(it.itemId)?.line ?? 0);
+              else stagedRows++;
             }
           })();
           return duplicates;
