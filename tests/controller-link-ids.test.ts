@@ -108,6 +108,25 @@ async function silentBroker(portFrom: number, portTo: number) {
   };
 }
 
+/** A controller link to `url` that counts its connects (the first, then each reconnect). */
+function linkCountingConnects(url: string) {
+  let connects = 0;
+  const link = connectControllerLink({
+    url,
+    storeId: uniqueStoreId(),
+    log: captureControllerLogger(),
+    handlers: {
+      onConnect() {
+        connects++;
+      },
+      onLabelState() {},
+      onBridgeStatus() {},
+      onBridgeLabels() {},
+    },
+  });
+  return { link, connects: () => connects };
+}
+
 /**
  * A connection lost with publishes in flight: MQTT.js keeps them and, at the next connect, sends
  * them again one at a time, each waiting for its acknowledgement, before it reports the connection.
@@ -117,22 +136,9 @@ async function silentBroker(portFrom: number, portTo: number) {
 describe("a connection lost with publishes in flight", () => {
   it("fails them at once, and the reconnect is reported without replaying them", async () => {
     const broker = await silentBroker(19360, 19369);
-    let connects = 0;
-    const link = connectControllerLink({
-      url: broker.url,
-      storeId: uniqueStoreId(),
-      log: captureControllerLogger(),
-      handlers: {
-        onConnect() {
-          connects++;
-        },
-        onLabelState() {},
-        onBridgeStatus() {},
-        onBridgeLabels() {},
-      },
-    });
+    const { link, connects } = linkCountingConnects(broker.url);
     try {
-      await waitFor(() => connects === 1, 10_000, "link connected");
+      await waitFor(() => connects() === 1, 10_000, "link connected");
       let settled: string[] | null = null;
       void link.publishContents(contents(1_000)).then((failed) => {
         settled = failed;
@@ -148,7 +154,7 @@ describe("a connection lost with publishes in flight", () => {
 
       // The reconnect (2 s later) is reported (that is what republishes every label's content) and
       // brings none of the old publishes with it.
-      await waitFor(() => connects === 2, 15_000, "reconnect reported");
+      await waitFor(() => connects() === 2, 15_000, "reconnect reported");
       expect(broker.contentsPerConnection.at(-1)).toBe(0);
     } finally {
       await link.close();
@@ -165,22 +171,9 @@ describe("a connection lost with publishes in flight", () => {
 describe("a connection lost with publishes waiting for a packet id", () => {
   it("fails the waiting ones with those in flight", async () => {
     const broker = await silentBroker(19370, 19379);
-    let connects = 0;
-    const link = connectControllerLink({
-      url: broker.url,
-      storeId: uniqueStoreId(),
-      log: captureControllerLogger(),
-      handlers: {
-        onConnect() {
-          connects++;
-        },
-        onLabelState() {},
-        onBridgeStatus() {},
-        onBridgeLabels() {},
-      },
-    });
+    const { link, connects } = linkCountingConnects(broker.url);
     try {
-      await waitFor(() => connects === 1, 10_000, "link connected");
+      await waitFor(() => connects() === 1, 10_000, "link connected");
       const COUNT = 66_000;
       let settled: string[] | null = null;
       void link.publishContents(contents(COUNT)).then((failed) => {
@@ -198,7 +191,7 @@ describe("a connection lost with publishes waiting for a packet id", () => {
       await waitFor(() => settled !== null, 10_000, "the batch settled when the connection was lost");
       expect(new Set(settled)).toEqual(new Set(contents(COUNT).map(([id]) => id)));
       expect(Object.keys(link.client.outgoing)).toEqual([]);
-      await waitFor(() => connects === 2, 15_000, "reconnect reported");
+      await waitFor(() => connects() === 2, 15_000, "reconnect reported");
       // Nothing was sent after the cut, on the old connection or the new one.
       expect(broker.contentsPerConnection[0]).toBe(ON_THE_WIRE);
       expect(broker.contentsPerConnection.at(-1)).toBe(0);
