@@ -139,6 +139,28 @@ export interface CatalogSnapshot {
   overrides(sku: string): PriceOverride[];
 }
 
+/** A product row as a snapshot reads it raw: the columns of ProductRecord, in its key order. */
+type ProductTuple = [
+  sku: string,
+  gtin: string | null,
+  name: string,
+  brand: string | null,
+  netQuantity: string | null,
+  unit: string | null,
+  category: string | null,
+  url: string | null,
+];
+/** A price history row as a snapshot reads it raw: the columns of PriceHistoryEntry, in its key order. */
+type HistoryTuple = [
+  id: number,
+  sku: string,
+  amountMinor: number,
+  currency: string,
+  effectiveFrom: number,
+  effectiveTo: number | null,
+  sequence: number,
+];
+
 /** A price in force as the store layer reads it: amount, currency, end. */
 interface InForce {
   a: number;
@@ -325,15 +347,22 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   // chunk through the indexes, never the whole catalogue or the whole (append-only) price history.
   // (json_each's own columns include `id`, hence the qualified names.)
   const KEYS = "json_each(?) AS k";
-  const productsIn = sql.prepare<[string], ProductRecord>(
-    `SELECT products.sku, gtin, name, brand, net_quantity AS netQuantity, unit, category, url
-     FROM ${KEYS} JOIN products ON products.sku = k.value`,
-  );
-  const historyIn = sql.prepare<[string], PriceHistoryEntry>(
-    `SELECT h.id, h.sku, amount_minor AS amountMinor, currency, effective_from AS effectiveFrom,
-       effective_to AS effectiveTo, feed_sequence AS sequence
-     FROM ${KEYS} JOIN price_history AS h ON h.sku = k.value`,
-  );
+  // Raw rows (arrays), turned into records here: better-sqlite3 builds each row object key by key,
+  // which took about half of a 20,000-label refresh's catalogue read; a literal built in JS costs a
+  // fraction of that and gives every record the same shape (faster to read in the pricing engine).
+  // The columns are those of PRODUCT_COLUMNS and historyBySku, in order.
+  const productsIn = sql
+    .prepare<[string], ProductTuple>(
+      `SELECT products.sku, gtin, name, brand, net_quantity, unit, category, url
+       FROM ${KEYS} JOIN products ON products.sku = k.value`,
+    )
+    .raw(true);
+  const historyIn = sql
+    .prepare<[string], HistoryTuple>(
+      `SELECT h.id, h.sku, amount_minor, currency, effective_from, effective_to, feed_sequence
+       FROM ${KEYS} JOIN price_history AS h ON h.sku = k.value`,
+    )
+    .raw(true);
   const stockIn = sql.prepare<[string], { sku: string; onHand: number }>(
     `SELECT stock.sku, on_hand AS onHand FROM ${KEYS} JOIN stock ON stock.sku = k.value`,
   );
@@ -919,9 +948,14 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       }
       const keys = JSON.stringify([...skus]);
       const products = new Map<string, ProductRecord>();
-      for (const p of productsIn.iterate(keys)) products.set(p.sku, p);
+      // all() rather than iterate(): one chunk's rows at once, and a step per row less.
+      for (const [sku, gtin, name, brand, netQuantity, unit, category, url] of productsIn.all(keys))
+        products.set(sku, { sku, gtin, name, brand, netQuantity, unit, category, url });
       const history = new Map<string, PriceHistoryEntry[]>();
-      for (const h of historyIn.iterate(keys)) {
+      for (const [id, sku, amountMinor, currency, effectiveFrom, effectiveTo, sequence] of historyIn.all(
+        keys,
+      )) {
+        const h: PriceHistoryEntry = { id, sku, amountMinor, currency, effectiveFrom, effectiveTo, sequence };
         const list = history.get(h.sku);
         if (list) list.push(h);
         else history.set(h.sku, [h]);
