@@ -168,7 +168,7 @@ function varintBytes(n: number): number {
  * the next is resolved and recorded here. The pending next-tick uncorks then find nothing corked and
  * do nothing.
  */
-export function flushCorked(stream: { writableCorked?: number; uncork?: () => void } | undefined): void {
+function flushCorked(stream: { writableCorked?: number; uncork?: () => void } | undefined): void {
   if (!stream?.uncork) return;
   while ((stream.writableCorked ?? 0) > 0) stream.uncork();
 }

@@ -17,7 +17,7 @@ import {
   storeTopics,
 } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
-import { ContentIdProvider, type ContentPacket, contentWriter, flushCorked } from "./content-writer.ts";
+import { ContentIdProvider, type ContentPacket, contentWriter } from "./content-writer.ts";
 
 /** Largest bridge inventory handled (`bridge/{id}/labels`): ~600,000 labels. */
 export const MAX_INVENTORY_BYTES = 64 * 1024 * 1024;
