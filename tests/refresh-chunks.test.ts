@@ -1,14 +1,11 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { changeSet, feedActor } from "../controller/changes/index.ts";
-import { loadConfig } from "../controller/config.ts";
+import { feedActor } from "../controller/changes/index.ts";
 import { REFRESH_CHUNK_LABELS } from "../controller/labels/label-sync.ts";
 import { currentSyncContext } from "../controller/labels/sync-status.ts";
 import { syncCounts, syncSummary } from "../controller/labels/views.ts";
-import { createLogger } from "../controller/log.ts";
-import { feedPipeline, guardRailOf } from "../controller/pipeline.ts";
 import type { SuppressedClaim } from "../controller/pricing/index.ts";
-import { openStores } from "../controller/store/index.ts";
+import { changePipeline } from "./support/change-pipeline.ts";
 import { tempDir } from "./support/harness.ts";
 
 const dir = tempDir();
@@ -17,24 +14,10 @@ const DAY = 86_400_000;
 const NOW = Date.parse("2026-06-01T10:00:00Z");
 
 function store(name: string) {
-  const stores = openStores(join(dir.path, `${name}.db`));
-  const config = loadConfig({}, []);
-  let now = NOW;
-  const { sync } = feedPipeline(stores, config, { log: createLogger("silent"), now: () => now });
-  const changes = changeSet({
-    stores,
-    sync,
-    guardRail: { ...guardRailOf(config), maxCutShare: 1, maxRaiseShare: 100 },
-    locale: config.locale,
-    now: () => now,
-  });
+  const { stores, sync, changes, clock, batch } = changePipeline(join(dir.path, `${name}.db`), NOW);
   const feed = (f: "products" | "prices" | "links" | "promotions", sequence: number, rows: object[]) =>
-    changes.applyFeedBatch(
-      { feed: f, sequence, format: "json", rows: rows.map((row, i) => ({ line: i + 1, row: row as never })) },
-      feedActor(f, sequence),
-      now,
-    );
-  return { stores, sync, feed, at: (t: number) => (now = t) };
+    changes.applyFeedBatch(batch(f, sequence, rows), feedActor(f, sequence), clock.now);
+  return { stores, sync, feed, at: (t: number) => (clock.now = t) };
 }
 
 /** A label's state report as the store records it; `extra` overrides battery, signal and the rest. */

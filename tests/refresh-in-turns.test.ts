@@ -1,11 +1,8 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { changeSet, feedActor } from "../controller/changes/index.ts";
-import { loadConfig } from "../controller/config.ts";
+import { feedActor } from "../controller/changes/index.ts";
 import { REFRESH_CHUNK_LABELS } from "../controller/labels/label-sync.ts";
-import { createLogger } from "../controller/log.ts";
-import { feedPipeline, guardRailOf } from "../controller/pipeline.ts";
-import { openStores } from "../controller/store/index.ts";
+import { changePipeline } from "./support/change-pipeline.ts";
 import { tempDir } from "./support/harness.ts";
 
 /**
@@ -23,28 +20,15 @@ const labelId = (i: number) => `L${String(i).padStart(5, "0")}`;
 const staff = { name: "anna" };
 
 function store(name: string, afterCommit?: (where: string, fn: () => void) => boolean) {
-  const stores = openStores(join(dir.path, `${name}.db`));
-  const config = loadConfig({}, []);
-  let now = NOW;
-  const { sync } = feedPipeline(stores, config, { log: createLogger("silent"), now: () => now });
-  const changes = changeSet({
-    stores,
-    sync,
-    guardRail: { ...guardRailOf(config), maxCutShare: 1, maxRaiseShare: 100 },
-    locale: config.locale,
-    now: () => now,
-    ...(afterCommit ? { afterCommit } : {}),
-  });
-  const batch = (f: "products" | "prices" | "links", sequence: number, rows: object[]) => ({
-    feed: f,
-    sequence,
-    format: "json",
-    rows: rows.map((row, i) => ({ line: i + 1, row: row as never })),
-  });
+  const { stores, sync, changes, clock, batch } = changePipeline(
+    join(dir.path, `${name}.db`),
+    NOW,
+    afterCommit,
+  );
   const feed = (f: "products" | "prices" | "links", sequence: number, rows: object[]) =>
-    changes.applyFeedBatch(batch(f, sequence, rows), feedActor(f, sequence), now);
+    changes.applyFeedBatch(batch(f, sequence, rows), feedActor(f, sequence), clock.now);
   const feedInTurns = (f: "products" | "prices" | "links", sequence: number, rows: object[]) =>
-    changes.applyFeedBatchInTurns(batch(f, sequence, rows), feedActor(f, sequence), now);
+    changes.applyFeedBatchInTurns(batch(f, sequence, rows), feedActor(f, sequence), clock.now);
   const prices = (minor: (i: number) => number) =>
     Array.from({ length: SKUS }, (_, i) => ({ sku: `S${i}`, amountMinor: minor(i), currency: "EUR" }));
 
@@ -95,7 +79,7 @@ function store(name: string, afterCommit?: (where: string, fn: () => void) => bo
     wrong,
     counters,
     at: (t: number) => {
-      now = t;
+      clock.now = t;
     },
   };
 }
