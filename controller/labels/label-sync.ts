@@ -1,3 +1,4 @@
+import { withTimeout } from "../../lib/timeout.ts";
 import { labelContentJson } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
 import type { ContentPublish, ControllerLink } from "../mqtt/controller-link.ts";
@@ -59,23 +60,6 @@ const unguarded: RefreshGuard = (fn) => {
   fn();
   return true;
 };
-
-/** Settles when `p` does or after `ms`, whichever is first (never rejects). */
-function settledWithin(p: Promise<void>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    p.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-    );
-  });
-}
 
 export function labelSync(deps: {
   catalog: CatalogStore;
@@ -308,33 +292,33 @@ export function labelSync(deps: {
     });
     if (!planned || !chunks) return run.finish();
     for (const chunk of chunks) {
-      if (beforeLast) await settledWithin(beforeLast, PUBLISH_WAIT_MS);
+      // A failed publish is the retries' to handle (it is listed, not thrown): only the wait matters.
+      if (beforeLast)
+        await withTimeout(
+          beforeLast.catch(() => undefined),
+          PUBLISH_WAIT_MS,
+        );
       await new Promise<void>((resolve) => setImmediate(resolve));
       const at = now + Math.max(0, clock() - started);
       let delivered: Promise<void> | undefined;
       const written = guard(() => {
         const plannedByRow = new Map<number, LabelLink>();
-        const groups = new Map<string | null, LabelLink[]>();
-        const add = (l: LabelLink) => {
-          const g = groups.get(l.sku);
-          if (g) g.push(l);
-          else groups.set(l.sku, [l]);
-        };
+        const kept: LabelLink[] = [];
         for (const [, linked] of chunk)
           for (const l of linked) {
             if (l.row !== undefined) plannedByRow.set(l.row, l);
             else {
               // Planned from a lookup by id (a small refresh is one chunk, so this is only a fallback).
               const current = labels.get(l.labelId);
-              if (current && keep(current, l)) add(current);
+              if (current && keep(current, l)) kept.push(current);
             }
           }
         for (const l of labels.linksOfRows([...plannedByRow.keys()])) {
           const was = plannedByRow.get(l.row as number);
           // A rowid can be taken again by a label added after one was removed: the id must match too.
-          if (was && was.labelId === l.labelId && keep(l, was)) add(l);
+          if (was && was.labelId === l.labelId && keep(l, was)) kept.push(l);
         }
-        delivered = run.chunk(groups, at);
+        delivered = run.chunk(groupBySku(kept), at);
       });
       if (!written) break;
       beforeLast = last;
