@@ -60,8 +60,8 @@ describe("console parity page in a real browser", () => {
     const row = page.locator(`tr[data-sku="${dearer}"][data-reason="price"]`);
     await row.waitFor();
     const s = shelf.get(dearer) as { amountMinor: number };
-    const online = await row.locator('[data-side="online"]').innerText();
-    const onShelf = await row.locator('[data-side="shelf"]').innerText();
+    const online = await row.locator('[data-side="online"]').textContent();
+    const onShelf = await row.locator('[data-side="shelf"]').textContent();
     expect(online).toContain(dec(s.amountMinor + 100));
     expect(onShelf).toContain(dec(s.amountMinor));
     // Nothing wider than the phone: the table scrolls in its own box.

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { Controller } from "../controller/app.ts";
 import { CHROMIUM } from "./support/console.ts";

@@ -3,16 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { Playing, PlaylistItem, Show } from "../../../schemas/screens.ts";
 import { claimPairing, type ScreenApi, screenApi, startPairing, Unauthorized } from "./net.ts";
 import { queuedPlays, queuePlay, removePlays } from "./plays.ts";
-import {
-  advance,
-  type Cursor,
-  isStale,
-  nextChange,
-  qrPath,
-  type TileState,
-  tileAt,
-  wakeAt,
-} from "./timeline.ts";
+import { advance, type Cursor, isStale, qrPath, type TileState, tileAt, wakeAt } from "./timeline.ts";
 import "./styles.css";
 
 /**
