@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { feedActor } from "../controller/changes/index.ts";
 import { loadConfig } from "../controller/config.ts";
 import { createLogger } from "../controller/log.ts";
@@ -283,5 +283,43 @@ describe.each([
     expect(ids[1]).toBeLessThan(ids[2] as number);
     expect(stores.catalog.priceHistory("S7").map((h) => h.amountMinor)).toEqual([1007]);
     expect(stores.approvals.list("pending").map((a) => a.sku)).toEqual(["S7"]);
+  });
+});
+
+describe("a batch's outcome", () => {
+  it("is recorded without an fsync, and the next batch is committed FULL again", () => {
+    const stores = storeWith(3, "outcome");
+    const sql = stores.db.$client;
+    // The file is opened FULL (2): an acknowledged feed batch survives a power loss.
+    expect(sql.pragma("synchronous", { simple: true })).toBe(2);
+    stores.catalog.applyBatch("prices", 1, "csv", prices([["S0", 100]]), NOW);
+    // The outcome is bookkeeping after the acknowledged write: its commit does not wait for the disk
+    // (NORMAL: it survives kill -9 in WAL mode), since it lies on a single change's way to its label.
+    const pragmas: unknown[] = [];
+    const pragma = sql.pragma.bind(sql);
+    const spy = vi.spyOn(sql, "pragma").mockImplementation((source, options) => {
+      pragmas.push(source);
+      return pragma(source, options);
+    });
+    stores.catalog.recordBatchOutcome("prices", 1, 7, 12.5);
+    spy.mockRestore();
+    expect(pragmas).toEqual(["synchronous = NORMAL", "synchronous = 2"]);
+    expect(stores.catalog.recentBatches(1)[0]).toMatchObject({
+      feed: "prices",
+      sequence: 1,
+      labelsAffected: 7,
+      durationMs: 12.5,
+    });
+    expect(sql.pragma("synchronous", { simple: true })).toBe(2);
+    // Inside a caller's transaction the outcome is part of it, and goes if it rolls back.
+    expect(() =>
+      sql.transaction(() => {
+        stores.catalog.recordBatchOutcome("prices", 1, 9, 1);
+        throw new Error("rolled back");
+      })(),
+    ).toThrow("rolled back");
+    expect(stores.catalog.recentBatches(1)[0]).toMatchObject({ labelsAffected: 7 });
+    expect(sql.pragma("synchronous", { simple: true })).toBe(2);
+    stores.close();
   });
 });

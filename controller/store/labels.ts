@@ -1,5 +1,5 @@
 import { type LabelDescriptor, labelContentJson, type SyncStatus } from "../../schemas/index.ts";
-import type { Db } from "./db.ts";
+import { commitsWithoutFsync, type Db } from "./db.ts";
 
 export interface LabelRecord {
   labelId: string;
@@ -498,28 +498,8 @@ export function labelStore(db: Db) {
   const owners = new Map<string, string>();
   const tally = labelTally(sql);
 
-  /**
-   * One transaction of derived label data (published contents, reported states) committed without
-   * waiting for the disk: the file is opened synchronous=FULL (store/db.ts), and an fsync per commit
-   * (2-7 ms here) paid by every 50 ms flush of state reports and every chunk of a reprice blocked the
-   * event loop for seconds per 50,000 labels. In WAL mode a commit made this way survives a crash of
-   * the process (kill -9); only a power loss can take the last of them back, and neither needs to be
-   * kept: a restart recomputes every content and republishes it, and labels repeat their state.
-   * Inside another transaction it is simply part of that one.
-   */
-  const fullSync = sql.pragma("synchronous", { simple: true }) as number;
-  function derived(write: () => void): void {
-    if (sql.inTransaction) {
-      sql.transaction(write)();
-      return;
-    }
-    sql.pragma("synchronous = NORMAL");
-    try {
-      sql.transaction(write)();
-    } finally {
-      sql.pragma(`synchronous = ${fullSync}`);
-    }
-  }
+  /** Contents and states are derived data: committed without an fsync (see commitsWithoutFsync). */
+  const derived = commitsWithoutFsync(sql);
 
   /** Register or update announced labels; see upsertDescriptors. */
   function announce(descriptors: LabelDescriptor[], bridgeId: string | null, now: number): InventoryOutcome {
