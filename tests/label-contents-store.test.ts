@@ -84,4 +84,106 @@ describe("a label's content, kept once by hash", () => {
     expect(kept.get(contentHash(b))).toMatchObject({ shownJson: b, netQuantity: "1", unit: "kg" });
     stores.close();
   });
+
+  it("keeps a hash published again by a later call as a copy, reads each label through its own row, and the audit's prune drops only copies no label names", () => {
+    const stores = openStores(join(dir.path, "copies.db"));
+    const sql = stores.db.$client;
+    sql.exec("INSERT INTO products (sku, name, updated_at) VALUES ('A', 'A', 1)");
+    stores.labels.upsertDescriptors([{ labelId: "L1" }, { labelId: "L2" }], "ap", 1);
+    for (const id of ["L1", "L2"]) stores.labels.setLink(id, "A");
+    const content = (minor: number) => {
+      const json = shown("A", minor);
+      return { hash: contentHash(json), json, kept: { json, netQuantity: "500", unit: "g" } };
+    };
+    const [a, b, c] = [content(1299), content(999), content(899)];
+    const set = (labelId: string, x: typeof a, contentVersion: number) =>
+      stores.labels.setContents([{ labelId, contentVersion, contentHash: x.hash, shown: x.kept }]);
+    const rows = () =>
+      sql.prepare("SELECT id, content_hash AS hash FROM label_contents ORDER BY id").all() as {
+        id: number;
+        hash: string;
+      }[];
+    // L2 is given A's content by a later call (a relink): a second row of the same hash.
+    set("L1", a, 1);
+    set("L2", a, 1);
+    expect(rows().map((r) => r.hash)).toEqual([a.hash, a.hash]);
+    const [first, copy] = rows().map((r) => r.id) as [number, number];
+    const contentIds = () =>
+      sql.prepare("SELECT label_id AS id, content_id AS row FROM labels ORDER BY label_id").all();
+    expect(contentIds()).toEqual([
+      { id: "L1", row: first },
+      { id: "L2", row: copy },
+    ]);
+    expect(stores.labels.get("L2")?.contentJson).toBe(labelContentJson("L2", a.json, a.hash, 1));
+    // The parity audit reads contents by hash: one entry for A.
+    expect([...stores.parity.keptContents().keys()]).toEqual([a.hash]);
+    // Both rows are named by a label: the prune keeps both.
+    stores.parity.dropContents([]);
+    expect(rows()).toHaveLength(2);
+    // L1 moves on: A's first row stays (the first of a hash), its copy still L2's.
+    set("L1", b, 2);
+    stores.parity.dropContents([]);
+    expect(rows().map((r) => r.id)).toEqual([first, copy, first + 2]);
+    // L2 moves on: A's copy is named by no label and goes; A's first row stays until A is gone.
+    set("L2", c, 2);
+    stores.parity.dropContents([]);
+    expect(rows().map((r) => r.hash)).toEqual([a.hash, b.hash, c.hash]);
+    stores.parity.dropContents([a.hash]);
+    expect(rows().map((r) => r.hash)).toEqual([b.hash, c.hash]);
+    expect(stores.labels.get("L1")?.contentJson).toBe(labelContentJson("L1", b.json, b.hash, 2));
+    expect(stores.labels.get("L2")?.contentJson).toBe(labelContentJson("L2", c.json, c.hash, 2));
+    stores.close();
+  });
+
+  it("migrates contents kept by hash to rows named by id: the same payloads and kept contents come back", () => {
+    const path = join(dir.path, "by-hash.db");
+    const old = storeBefore("0012_labels_content_by_id", path);
+    const a = shown("A", 1299);
+    const b = shown("B", 450);
+    old.exec(`INSERT INTO products (sku, name, net_quantity, unit, updated_at)
+      VALUES ('A', 'A', '500', 'g', 1), ('B', 'B', NULL, NULL, 1)`);
+    const keep = old.prepare(
+      "INSERT INTO label_contents (content_hash, shown_json, net_quantity, unit, published_at) VALUES (?, ?, ?, ?, 5)",
+    );
+    keep.run(contentHash(b), b, "1", "kg");
+    keep.run(contentHash(a), a, "500", "g");
+    const insert = old.prepare(
+      `INSERT INTO labels (label_id, sku, content_hash, content_version, displayed_hash, created_at)
+       VALUES (?, ?, ?, ?, ?, 1)`,
+    );
+    insert.run("L1", "A", contentHash(a), 3, contentHash(b));
+    insert.run("L2", "B", contentHash(b), 1, null);
+    insert.run("L3", "A", contentHash(a), 4, null);
+    insert.run("L4", null, null, 2, null);
+    old.close();
+
+    const stores = openStores(path);
+    expect(stores.labels.get("L1")?.contentJson).toBe(labelContentJson("L1", a, contentHash(a), 3));
+    expect(stores.labels.get("L2")?.contentJson).toBe(labelContentJson("L2", b, contentHash(b), 1));
+    expect(stores.labels.get("L3")?.contentJson).toBe(labelContentJson("L3", a, contentHash(a), 4));
+    expect(stores.labels.get("L4")?.contentJson).toBeNull();
+    const kept = stores.parity.keptContents();
+    expect(kept.get(contentHash(a))).toMatchObject({ shownJson: a, netQuantity: "500", unit: "g" });
+    expect(kept.get(contentHash(b))).toMatchObject({ shownJson: b, netQuantity: "1", unit: "kg" });
+    const sql = stores.db.$client;
+    expect(sql.prepare("SELECT id, content_hash AS h FROM label_contents ORDER BY id").all()).toEqual([
+      { id: 1, h: contentHash(b) },
+      { id: 2, h: contentHash(a) },
+    ]);
+    // No index on the hash is left behind (the migration's own is dropped).
+    expect(sql.prepare("PRAGMA index_list(label_contents)").all()).toEqual([]);
+    // New contents are appended after the migrated rows.
+    const c = shown("A", 999);
+    stores.labels.setContents([
+      {
+        labelId: "L1",
+        contentVersion: 4,
+        contentHash: contentHash(c),
+        shown: { json: c, netQuantity: "500", unit: "g" },
+      },
+    ]);
+    expect(stores.labels.get("L1")?.contentJson).toBe(labelContentJson("L1", c, contentHash(c), 4));
+    expect(sql.prepare("SELECT MAX(id) AS n FROM label_contents").get()).toEqual({ n: 3 });
+    stores.close();
+  });
 });

@@ -64,8 +64,9 @@ export interface ShownRecord {
 }
 
 /**
- * A label's newly published content: its hash and version, and what it shows (kept once per hash in
- * label_contents, from which the label's payload is rebuilt on read); null hash and shown: nothing.
+ * A label's newly published content: its hash and version, and what it shows (kept in
+ * label_contents, once per hash and call, from which the label's payload is rebuilt on read); null
+ * hash and shown: nothing.
  */
 export type ContentUpdate = { labelId: string; row?: number | undefined; contentVersion: number } & (
   | { contentHash: string; shown: ShownRecord }
@@ -80,11 +81,12 @@ const STATUS_COLUMNS = `labels.label_id AS labelId, labels.model, labels.width, 
   labels.rssi, labels.last_seen AS lastSeen, labels.created_at AS createdAt`;
 /**
  * A label with the shown content of its hash. The payload is not stored per label: it is rebuilt from
- * the content kept by hash (the same bytes as published, labelContentJson), so a reprice writes each
- * content once and the label rows the sync counters and state reports go through stay small.
+ * the content kept in label_contents (the same bytes as published, labelContentJson), the row the
+ * label names by id, so a reprice writes each content once and the label rows the sync counters and
+ * state reports go through stay small.
  */
 const LABEL_FROM = `SELECT ${STATUS_COLUMNS}, c.shown_json AS shownJson
-  FROM labels LEFT JOIN label_contents AS c ON c.content_hash = labels.content_hash`;
+  FROM labels LEFT JOIN label_contents AS c ON c.id = labels.content_id`;
 type LabelRow = LabelStatusRow & { shownJson: string | null };
 const withContent = (r: LabelRow): LabelRecord => {
   const { shownJson, ...label } = r;
@@ -430,14 +432,15 @@ export function labelStore(db: Db) {
   // Positional parameters: binding by name costs measurably on a 20,000-label reprice.
   // The new hash goes in front of the remembered ones in the same statement (no read first); a cleared
   // content (null) leaves them as they are. By rowid when the refresh read it (no index lookup).
-  const SET_CONTENT = `UPDATE labels SET content_hash = ?, content_version = ?,
+  const SET_CONTENT = `UPDATE labels SET content_hash = ?, content_id = ?, content_version = ?,
        recent_hashes = CASE WHEN ? IS NULL THEN recent_hashes
          ELSE substr(? || COALESCE(' ' || recent_hashes, ''), 1, ${RECENT_HASHES_CHARS}) END`;
   const setContent = sql.prepare(`${SET_CONTENT} WHERE label_id = ?`);
   const setContentByRow = sql.prepare(`${SET_CONTENT} WHERE rowid = ?`);
-  // One row per distinct shown content (all labels of a product share it): written once per hash.
+  // One row per distinct shown content of a call (all labels of a product share it), appended: the
+  // table has no index on the hash (store/schema.ts says why), the labels name the row by its id.
   const keepShown = sql.prepare(
-    `INSERT OR IGNORE INTO label_contents (content_hash, shown_json, net_quantity, unit, published_at)
+    `INSERT INTO label_contents (content_hash, shown_json, net_quantity, unit, published_at)
      VALUES (?, ?, ?, ?, ?)`,
   );
   // Positional too: a reprice brings one state per label, 50,000 in a few seconds. It returns the
@@ -644,21 +647,22 @@ export function labelStore(db: Db) {
       let changes = 0;
       try {
         derived(() => {
-          let lastKept: string | null = null;
+          const kept = new Map<string, number>();
           for (const u of updates) {
-            if (u.contentHash !== null && u.contentHash !== lastKept) {
-              changes += keepShown.run(
-                u.contentHash,
-                u.shown.json,
-                u.shown.netQuantity,
-                u.shown.unit,
-                now,
-              ).changes;
-              lastKept = u.contentHash;
+            let id: number | null = null;
+            if (u.contentHash !== null) {
+              id = kept.get(u.contentHash) ?? null;
+              if (id === null) {
+                const r = keepShown.run(u.contentHash, u.shown.json, u.shown.netQuantity, u.shown.unit, now);
+                changes += r.changes;
+                id = Number(r.lastInsertRowid);
+                kept.set(u.contentHash, id);
+              }
             }
             if (u.row !== undefined) {
               changes += setContentByRow.run(
                 u.contentHash,
+                id,
                 u.contentVersion,
                 u.contentHash,
                 u.contentHash,
@@ -667,7 +671,7 @@ export function labelStore(db: Db) {
               rows.push(u.row);
             } else {
               tally.stale();
-              setContent.run(u.contentHash, u.contentVersion, u.contentHash, u.contentHash, u.labelId);
+              setContent.run(u.contentHash, id, u.contentVersion, u.contentHash, u.contentHash, u.labelId);
             }
           }
         });

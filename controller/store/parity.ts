@@ -53,9 +53,18 @@ export function parityStore(db: Db) {
   );
   const kept = sql.prepare<[], KeptContent & { contentHash: string }>(
     `SELECT content_hash AS contentHash, shown_json AS shownJson, net_quantity AS netQuantity, unit
-     FROM label_contents`,
+     FROM label_contents ORDER BY id`,
   );
-  const dropKept = sql.prepare("DELETE FROM label_contents WHERE content_hash = ?");
+  // label_contents has no index on the hash (store/schema.ts): the hashes go in one scan.
+  const dropKept = sql.prepare(
+    "DELETE FROM label_contents WHERE content_hash IN (SELECT value FROM json_each(?))",
+  );
+  // A hash kept twice (a label relinked to a product other labels show: each setContents call keeps
+  // its own row): a copy no label's content names goes, the first row of each hash stays.
+  const dropCopies = sql.prepare(
+    `DELETE FROM label_contents WHERE id NOT IN (SELECT content_id FROM labels WHERE content_id IS NOT NULL)
+       AND id NOT IN (SELECT MIN(id) FROM label_contents GROUP BY content_hash)`,
+  );
 
   const AUDIT_COLUMNS = `audit_id AS auditId, at, store_code AS storeCode, status, error, source_json AS sourceJson,
     compared, at_parity AS atParity, mismatched, not_online AS notOnline, finished_at AS finishedAt`;
@@ -117,15 +126,19 @@ export function parityStore(db: Db) {
     /** Every kept content, by hash. */
     keptContents(): Map<string, KeptContent> {
       const out = new Map<string, KeptContent>();
-      for (const r of kept.iterate()) out.set(r.contentHash, r);
+      // The first row of a hash kept twice (the same shown content, kept when it was first published).
+      for (const r of kept.iterate()) if (!out.has(r.contentHash)) out.set(r.contentHash, r);
       return out;
     },
 
-    /** Forget kept contents by hash (those no linked label names any more: the audit knows which). */
+    /**
+     * Forget kept contents by hash (those no linked label names any more: the audit knows which), and
+     * the copies of a hash kept twice that no label's content names.
+     */
     dropContents(hashes: string[]): void {
-      if (hashes.length === 0) return;
       sql.transaction(() => {
-        for (const h of hashes) dropKept.run(h);
+        if (hashes.length > 0) dropKept.run(JSON.stringify(hashes));
+        dropCopies.run();
       })();
     },
 

@@ -85,6 +85,8 @@ export const labels = sqliteTable(
     sku: text("sku").references(() => products.sku),
     /** What the controller last published for this label (null = nothing, e.g. unlinked). */
     contentHash: text("content_hash"),
+    /** The label_contents row that holds what content_hash shows (its id; null with no content). */
+    contentId: integer("content_id"),
     contentVersion: integer("content_version").notNull().default(0),
     /**
      * The last few content hashes published to this label, newest first, space-separated: a state
@@ -370,15 +372,23 @@ export const screenMedia = sqliteTable("screen_media", {
 });
 
 /**
- * What labels were sent, by content hash (the hash is of the shown content, the same for every label
- * of a product showing it). A label row holds only its hash and version; its payload is rebuilt from
- * here (store/labels.ts), and the parity audit compares what a label DISPLAYS (its acknowledged
- * `displayed_hash`), which may be one of its last few published contents, not the latest. A row is
- * kept while any label still names its hash (pruned by the audit). `net_quantity` and `unit` are the
- * product's when the content was made (the label shows a unit price made from them, not the quantity).
+ * What labels were sent, with their content hash (the hash is of the shown content, the same for
+ * every label of a product showing it). A label row holds only its hash, version and the id of the
+ * row here that holds its content; its payload is rebuilt from here (store/labels.ts), and the parity
+ * audit compares what a label DISPLAYS (its acknowledged `displayed_hash`), which may be one of its
+ * last few published contents, not the latest: it reads them all by hash. A row is kept while any
+ * label still names its hash (pruned by the audit). `net_quantity` and `unit` are the product's when
+ * the content was made (the label shows a unit price made from them, not the quantity).
+ *
+ * Rows are appended in id order and there is no index on the hash: a reprice writes 50,000 new
+ * hashes in chunks, and with the hash as key each chunk's inserts landed on most leaf pages of a
+ * random-keyed index (each commit wrote them all to the WAL again: ~1 s of a reprice). The same
+ * hash may therefore be kept twice (a label relinked to a product other labels already show); the
+ * audit drops the copies no label's content_id names.
  */
 export const labelContents = sqliteTable("label_contents", {
-  contentHash: text("content_hash").primaryKey(),
+  id: integer("id").primaryKey(),
+  contentHash: text("content_hash").notNull(),
   shownJson: text("shown_json").notNull(),
   netQuantity: text("net_quantity"),
   unit: text("unit"),
