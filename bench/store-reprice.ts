@@ -20,14 +20,19 @@ export async function benchStoreReprice(): Promise<BenchRow[]> {
   const broker = await startEmbeddedBroker({ port: 0, host: "127.0.0.1" });
   const stores = openStores(join(dir.path, "store.db"));
   const log = createLogger("silent");
+  let connected: () => void = () => {};
+  const linkUp = new Promise<void>((resolve) => {
+    connected = resolve;
+  });
   const link = connectControllerLink({
     url: broker.url,
     storeId: "bench-store",
     log,
-    handlers: { onConnect() {}, onLabelState() {}, onBridgeStatus() {}, onBridgeLabels() {} },
+    // Called once both sessions are up (over a URL the contents have a session of their own).
+    handlers: { onConnect: () => connected(), onLabelState() {}, onBridgeStatus() {}, onBridgeLabels() {} },
   });
   try {
-    await new Promise<void>((resolve) => link.client.once("connect", () => resolve()));
+    await linkUp;
     const now = Date.now();
     const lined = <T>(n: number, f: (i: number) => T) =>
       Array.from({ length: n }, (_, i) => ({ line: i + 2, row: f(i) }));

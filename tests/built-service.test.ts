@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SAMPLES } from "../display/labels/samples.ts";
 import { renderLabel } from "../display/render/render-label.ts";
 import { fromPackageRoot } from "../lib/paths.ts";
+import { startAedesBroker } from "./support/brokers.ts";
 import { freePort, npmScript, tempDir, waitFor } from "./support/harness.ts";
 
 // What `npm ci` leaves behind is what runs in a store: plain JavaScript bundles in dist/, one Node
@@ -73,6 +74,43 @@ describe("the built service", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
   });
+
+  // On an external broker the label contents go through a second MQTT session in a worker thread
+  // (controller/mqtt/content-worker.ts): its bundle must load in the built service, connect (the
+  // health is "ok" only once both sessions are up) and end with the process at a SIGTERM.
+  it.runIf(process.platform === "linux")(
+    "npm start on an external broker connects its content session's worker bundle",
+    async () => {
+      const broker = await startAedesBroker(await freePort());
+      try {
+        const port = await freePort();
+        const child = spawn(...npmScript("start"), {
+          env: {
+            ...process.env,
+            SHELFSYNC_DB: join(dir.path, "external-broker.db"),
+            SHELFSYNC_HTTP_PORT: String(port),
+            SHELFSYNC_HTTP_HOST: "127.0.0.1",
+            SHELFSYNC_MQTT_URL: broker.url,
+            SHELFSYNC_LOG_LEVEL: "warn",
+          },
+          stdio: ["ignore", "ignore", "inherit"],
+        });
+        children.push(child);
+        await waitFor(
+          async () =>
+            (await (await fetch(`http://127.0.0.1:${port}/api/v1/health`).catch(() => null))?.json())
+              ?.status === "ok",
+          20_000,
+          "health ok: both MQTT sessions connected",
+        );
+        const exited = new Promise((r) => child.once("exit", (code) => r(code)));
+        child.kill("SIGTERM");
+        expect(await exited).toBe(0);
+      } finally {
+        await broker.stop();
+      }
+    },
+  );
 
   it("the render worker bundle renders in a plain worker thread, as the in-process renderer does", () => {
     const content = SAMPLES.reduction;

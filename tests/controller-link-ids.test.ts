@@ -63,19 +63,22 @@ function contents(count: number, prefix = "L") {
 /**
  * A loopback MQTT server that accepts connections and subscriptions but never acknowledges a
  * publish (a hung broker, or one that stopped answering), counting the label contents each
- * connection brings, and able to cut its connections.
+ * connection brings, and able to cut its connections. The link opens two connections (its
+ * availability session and, in a worker, its content session), in either order.
  */
 async function silentBroker(portFrom: number, portTo: number) {
-  const sockets = new Set<Socket>();
+  /** Each open socket with the client id of its CONNECT. */
+  const sockets = new Map<Socket, string>();
   const contentsPerConnection: number[] = [];
   const server = createServer((socket) => {
-    sockets.add(socket);
+    sockets.set(socket, "");
     const connection = contentsPerConnection.push(0) - 1;
     const parser = mqttPacket.parser({ protocolVersion: 4 });
     parser.on("packet", (packet) => {
-      if (packet.cmd === "connect")
+      if (packet.cmd === "connect") {
+        sockets.set(socket, packet.clientId);
         socket.write(mqttPacket.generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
-      else if (packet.cmd === "subscribe")
+      } else if (packet.cmd === "subscribe")
         socket.write(
           mqttPacket.generate({
             cmd: "suback",
@@ -96,13 +99,17 @@ async function silentBroker(portFrom: number, portTo: number) {
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
   return {
     url: `mqtt://127.0.0.1:${port}`,
-    contentsPerConnection,
-    cut: () => {
-      for (const s of sockets) s.destroy();
+    /** Connections opened so far. */
+    connections: () => contentsPerConnection.length,
+    /** Label contents received on every connection opened from `from` on. */
+    contents: (from = 0) => contentsPerConnection.slice(from).reduce((n, c) => n + c, 0),
+    /** Cut every connection, or those whose client id `which` picks. */
+    cut: (which: (clientId: string) => boolean = () => true) => {
+      for (const [s, clientId] of sockets) if (which(clientId)) s.destroy();
     },
     stop: () =>
       new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
+        for (const s of sockets.keys()) s.destroy();
         server.close(() => resolve());
       }),
   };
@@ -143,11 +150,11 @@ describe("a connection lost with publishes in flight", () => {
       void link.publishContents(contents(1_000)).then((failed) => {
         settled = failed;
       });
-      await waitFor(() => broker.contentsPerConnection[0] === 1_000, 10_000, "contents on the wire");
+      await waitFor(() => broker.contents() === 1_000, 10_000, "contents on the wire");
+      const beforeCut = broker.connections();
       broker.cut();
       await waitFor(() => settled !== null, 10_000, "the batch settled when the connection was lost");
       expect(settled).toHaveLength(1_000);
-      expect(Object.keys(link.client.outgoing)).toEqual([]);
 
       // While it is away, a batch fails at once instead of waiting in the client's queue.
       expect(await link.publishContents(contents(10, "M"))).toHaveLength(10);
@@ -155,7 +162,41 @@ describe("a connection lost with publishes in flight", () => {
       // The reconnect (2 s later) is reported (that is what republishes every label's content) and
       // brings none of the old publishes with it.
       await waitFor(() => connects() === 2, 15_000, "reconnect reported");
-      expect(broker.contentsPerConnection.at(-1)).toBe(0);
+      expect(broker.connections()).toBe(2 * beforeCut);
+      expect(broker.contents(beforeCut)).toBe(0);
+    } finally {
+      await link.close();
+      await broker.stop();
+    }
+  }, 60_000);
+});
+
+/**
+ * The contents go through a session of their own (a worker's, controller/mqtt/content-worker.ts).
+ * When that one alone loses its connection, the contents it had in flight are gone with it; the
+ * availability session staying up must not hide that: its reconnect republishes every label's
+ * content like any reconnect, and meanwhile the link is not connected (nothing is published).
+ */
+describe("the content session losing its connection alone", () => {
+  it("is reported as a reconnect, and the link is not connected meanwhile", async () => {
+    const broker = await silentBroker(19360, 19369);
+    const { link, connects } = linkCountingConnects(broker.url);
+    try {
+      await waitFor(() => connects() === 1, 10_000, "link connected");
+      let settled: string[] | null = null;
+      void link.publishContents(contents(100)).then((failed) => {
+        settled = failed;
+      });
+      await waitFor(() => broker.contents() === 100, 10_000, "contents on the wire");
+      broker.cut((clientId) => clientId.endsWith("-contents"));
+      await waitFor(() => settled !== null, 10_000, "the batch settled when the connection was lost");
+      expect(settled).toHaveLength(100);
+      expect(link.connected()).toBe(false);
+      expect(await link.publishContents(contents(10, "M"))).toHaveLength(10);
+      await waitFor(() => connects() === 2, 15_000, "the content session's reconnect reported");
+      expect(link.connected()).toBe(true);
+      // One connection was cut and came back: the availability session stayed up throughout.
+      expect(broker.connections()).toBe(3);
     } finally {
       await link.close();
       await broker.stop();
@@ -179,22 +220,18 @@ describe("a connection lost with publishes waiting for a packet id", () => {
       void link.publishContents(contents(COUNT)).then((failed) => {
         settled = failed;
       });
-      // Every id is taken (the broker acknowledges nothing; the availability status holds one): 467 wait.
-      const ON_THE_WIRE = 65_534;
-      await waitFor(
-        () => broker.contentsPerConnection[0] === ON_THE_WIRE,
-        20_000,
-        "every packet id on the wire",
-      );
+      // Every id of the content session is taken (the broker acknowledges nothing): 465 wait.
+      const ON_THE_WIRE = 65_535;
+      await waitFor(() => broker.contents() === ON_THE_WIRE, 20_000, "every packet id on the wire");
       expect(settled).toBeNull();
+      const beforeCut = broker.connections();
       broker.cut();
       await waitFor(() => settled !== null, 10_000, "the batch settled when the connection was lost");
       expect(new Set(settled)).toEqual(new Set(contents(COUNT).map(([id]) => id)));
-      expect(Object.keys(link.client.outgoing)).toEqual([]);
       await waitFor(() => connects() === 2, 15_000, "reconnect reported");
-      // Nothing was sent after the cut, on the old connection or the new one.
-      expect(broker.contentsPerConnection[0]).toBe(ON_THE_WIRE);
-      expect(broker.contentsPerConnection.at(-1)).toBe(0);
+      // Nothing was sent after the cut, on the old connections or the new ones.
+      expect(broker.contents(0)).toBe(ON_THE_WIRE);
+      expect(broker.contents(beforeCut)).toBe(0);
     } finally {
       await link.close();
       await broker.stop();
@@ -208,7 +245,7 @@ describe("a connection lost with publishes waiting for a packet id", () => {
  * the close was bounded, the offline status waited for its PUBACK with no end.
  */
 describe("closing the controller link", () => {
-  it("ends even when the broker never acknowledges the offline status", async () => {
+  it("ends even when the broker never acknowledges the offline status or the contents", async () => {
     const broker = await silentBroker(19350, 19359);
     try {
       const link = connectControllerLink({
@@ -218,6 +255,12 @@ describe("closing the controller link", () => {
         handlers: { onConnect() {}, onLabelState() {}, onBridgeStatus() {}, onBridgeLabels() {} },
       });
       await waitFor(() => link.connected(), 10_000, "link connected");
+      // Contents in flight on the content session too, never acknowledged either.
+      let settled: string[] | null = null;
+      void link.publishContents(contents(100)).then((failed) => {
+        settled = failed;
+      });
+      await waitFor(() => broker.contents() === 100, 10_000, "contents on the wire");
       let closed = false;
       const closing = link.close().then(() => {
         closed = true;
@@ -226,6 +269,8 @@ describe("closing the controller link", () => {
       await waitFor(() => closed, 30_000, "link closed");
       await closing;
       expect(link.client.connected).toBe(false);
+      expect(link.connected()).toBe(false);
+      expect(settled).toHaveLength(100);
     } finally {
       await broker.stop();
     }

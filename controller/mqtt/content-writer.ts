@@ -34,20 +34,21 @@ const SLAB_BYTES = 64 * 1024;
 
 /**
  * Label contents written to the MQTT.js session's socket as encoded PUBLISH packets, many to a
- * write. MQTT.js's own publish costs ~17 µs of the one main thread per message (an options object,
- * a closure, a deep copy of the packet for its store, six stream writes, a dozen debug calls): on
- * an external broker (Mosquitto) that was as much again as resolving, hashing and recording the
- * contents. Encoded here it is ~1 µs.
+ * write. MQTT.js's own publish costs ~17 µs a message (an options object, a closure, a deep copy of
+ * the packet for its store, six stream writes, a dozen debug calls): on an external broker
+ * (Mosquitto) that was as much again as resolving, hashing and recording the contents. Encoded here
+ * it is ~1 µs. It runs in the content session's worker thread (content-worker.ts), on that
+ * session's client.
  *
  * The session stays MQTT.js's: each publish holds a packet id from the session's provider, is
  * entered in the client's `outgoing` table and `outgoingStore` exactly as MQTT.js's publish enters
  * it, so the PUBACK is read, matched and settled by MQTT.js, the id is freed there, and a lost
- * connection finds it where dropUnacknowledged (controller-link.ts) fails it. Only the encoding and
+ * connection finds it where dropUnacknowledged (below) fails it. Only the encoding and
  * the write are ours, and they follow MQTT 3.1.1 §3.3 (PUBLISH, QoS 1, RETAIN).
  *
  * When every id is in flight the rest wait here, in order (a later content of a label never
- * overtakes an earlier one), and go out as acknowledgements free ids; MQTT.js's own publishes (the
- * availability status, commands) take a freed id first. A lost connection fails the waiting ones.
+ * overtakes an earlier one), and go out as acknowledgements free ids; MQTT.js's own publishes on the
+ * same client, if any, take a freed id first. A lost connection fails the waiting ones.
  */
 export function contentWriter(client: MqttClient, ids: ContentIdProvider) {
   // MQTT 3.1.1 on the wire (docs/architecture.md); a v5 PUBLISH would carry a property list.
@@ -156,17 +157,30 @@ export function contentWriter(client: MqttClient, ids: ContentIdProvider) {
   };
 }
 
+/**
+ * A lost connection fails every publish still waiting for its acknowledgement. MQTT.js would keep
+ * them and, at the next connect, send them again one at a time, each waiting for its PUBACK, before
+ * it even reports the connection (and before any new publish): after an outage with thousands in
+ * flight that is minutes of stale contents ahead of the republish of every label's current one that
+ * the connect triggers anyway. The callers learn of the failure (publishContents lists the labels).
+ * Removing one frees its packet id, which MQTT.js hands at once to a publish that was waiting for a
+ * free one, so this goes on until none is left.
+ */
+export function dropUnacknowledged(client: MqttClient): void {
+  for (let ids = Object.keys(client.outgoing); ids.length > 0; ids = Object.keys(client.outgoing))
+    for (const id of ids) client.removeOutgoingMessage(Number(id));
+}
+
 function varintBytes(n: number): number {
   return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
 }
 
 /**
  * Send what MQTT.js has corked now. It corks the socket for every packet it writes and uncorks on
- * the next tick, so a refresh that publishes chunk after chunk in one synchronous run would hand the
- * broker nothing until the last chunk is computed. Flushed per batch (a refresh publishes each chunk
- * as one), an external broker (Mosquitto, its own process) stores and acknowledges one chunk while
- * the next is resolved and recorded here. The pending next-tick uncorks then find nothing corked and
- * do nothing.
+ * the next tick, so batches sent in one synchronous run would reach the broker only after the
+ * last. Flushed per batch (a refresh publishes each chunk as one), an external broker (Mosquitto,
+ * its own process) stores and acknowledges one chunk as soon as it is written. The pending
+ * next-tick uncorks then find nothing corked and do nothing.
  */
 function flushCorked(stream: { writableCorked?: number; uncork?: () => void } | undefined): void {
   if (!stream?.uncork) return;

@@ -17,7 +17,8 @@ import {
   storeTopics,
 } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
-import { ContentIdProvider, type ContentPacket, contentWriter } from "./content-writer.ts";
+import { type ContentWorkerSession, contentWorkerSession } from "./content-worker-session.ts";
+import { dropUnacknowledged } from "./content-writer.ts";
 
 /** Largest bridge inventory handled (`bridge/{id}/labels`): ~600,000 labels. */
 export const MAX_INVENTORY_BYTES = 64 * 1024 * 1024;
@@ -48,7 +49,9 @@ export interface LinkObserver {
 }
 
 export interface ControllerLink {
+  /** The availability session's client (status, subscriptions, commands); contents do not use it on an external broker. */
   readonly client: MqttClient;
+  /** Every session of the link is connected (on an external broker: the availability and the content session). */
   connected(): boolean;
   /**
    * Publish already serialised label contents, retained at QoS 1 (`null` clears a label's retained
@@ -83,7 +86,8 @@ export type ContentPublish = readonly [
 /**
  * The controller's MQTT session: availability with a Last Will, the device-facing subscriptions,
  * and validated dispatch. A malformed device message is logged with its topic and field and dropped;
- * it never throws into the client.
+ * it never throws into the client. On an external broker the label contents have a second session,
+ * in a worker thread (content-worker-session.ts); on the embedded one they go through its API.
  */
 export function connectControllerLink(options: {
   url: string;
@@ -117,9 +121,10 @@ export function connectControllerLink(options: {
   const status = (state: "online" | "offline") =>
     JSON.stringify({ v: PROTOCOL_VERSION, state, ts: Date.now() } satisfies Availability);
 
-  const ids = new ContentIdProvider();
+  const clientId = `shelfsync-controller-${options.storeId}-${randomUUID().slice(0, 8)}`;
+  const mqttDebug = /mqttjs/.test(process.env.DEBUG ?? "");
   const client = mqtt.connect(options.url, {
-    clientId: `shelfsync-controller-${options.storeId}-${randomUUID().slice(0, 8)}`,
+    clientId,
     clean: true,
     keepalive: 30,
     reconnectPeriod: 2_000,
@@ -128,13 +133,45 @@ export function connectControllerLink(options: {
     password: options.password,
     ...(options.ca ? { ca: options.ca } : {}),
     will: { topic: topics.controllerStatus, payload: Buffer.from(status("offline")), qos: 1, retain: true },
-    // Packet ids that are not in flight (see ContentIdProvider), shared with the content writer.
-    messageIdProvider: ids,
     // MQTT.js logs a dozen debug lines per packet through `debug`, which checks whether its
     // namespace is on at each one: ~2 µs a publish and a PUBACK. Kept when DEBUG asks for it.
-    ...(/mqttjs/.test(process.env.DEBUG ?? "") ? {} : { log: () => {} }),
+    ...(mqttDebug ? {} : { log: () => {} }),
   });
-  const writer = contentWriter(client, ids);
+
+  /** Both sessions are up (the content session only exists on an external broker). */
+  const bothUp = () => client.connected && (contents?.connected() ?? true);
+  /**
+   * A session (re)connected: once both are up, every label's content is republished (the broker may
+   * have lost them, or the content session the ones it had in flight). Either session's reconnect
+   * with the other still up republishes; a broker restart that takes both republishes once, at the
+   * second's connect.
+   */
+  const sessionUp = () => {
+    if (!bothUp()) return;
+    observer?.connected();
+    handlers.onConnect();
+  };
+
+  // On an external broker the label contents go through a session of their own, in a worker thread
+  // (content-worker-session.ts): the encoding, the packet ids and the PUBACKs of a reprice's tens of
+  // thousands of contents are handled there while this thread resolves and records the next chunk.
+  // Same user (the ACL is per user), its own client id.
+  const contents: ContentWorkerSession | null = options.local
+    ? null
+    : contentWorkerSession({
+        data: {
+          url: options.url,
+          clientId: `${clientId}-contents`,
+          storeId: options.storeId,
+          username: options.username,
+          password: options.password,
+          ca: options.ca,
+          mqttDebug,
+        },
+        log,
+        onConnect: sessionUp,
+        onOffline: () => log.warn("MQTT content session lost its connection; retrying", { url: options.url }),
+      });
 
   // Label states at QoS 0: after a reprice thousands arrive at once, and a broker holds only so
   // many QoS 1 messages per client (Mosquitto: 1,000 beyond those in flight) before dropping them;
@@ -156,15 +193,10 @@ export function connectControllerLink(options: {
         if (err && !client.disconnecting) log.error("subscribe failed", { error: String(err) });
       });
     }
-    observer?.connected();
-    handlers.onConnect();
+    sessionUp();
   });
-  client.on("close", () => {
-    // Those waiting for a packet id first: dropping the ones in flight frees ids, which would
-    // otherwise send them on the closed socket.
-    writer.failWaiting();
-    dropUnacknowledged(client);
-  });
+  // Commands in flight at a lost connection fail, as contents do (see dropUnacknowledged).
+  client.on("close", () => dropUnacknowledged(client));
   client.on("reconnect", () => log.debug("reconnecting to MQTT broker"));
   client.on("offline", () => log.warn("MQTT broker unreachable; retrying", { url: options.url }));
   client.on("error", (err) => log.warn("MQTT error", { error: err.message }));
@@ -268,43 +300,56 @@ export function connectControllerLink(options: {
 
   return {
     client,
-    connected: () => client.connected,
+    connected: bothUp,
     publishContents: (items) =>
       new Promise<string[]>((resolve) => {
         const failed: string[] = [];
         let outstanding = items.length;
         if (outstanding === 0) resolve(failed);
-        // Nothing is queued in the client while the broker is away: every (re)connect republishes
-        // each label's current content from the store, so a queued copy would only be a stale second.
-        if (!localWindow && !client.connected) {
+        // Nothing is queued while the broker is away: every (re)connect republishes each label's
+        // current content from the store, so a queued copy would only be a stale second.
+        if (contents && !bothUp()) {
           resolve(items.map(([labelId]) => labelId));
           return;
         }
-        const packets: ContentPacket[] = localWindow ? [] : new Array(items.length);
-        for (let i = 0; i < items.length; i++) {
-          const [labelId, json, hash] = items[i] as ContentPublish;
-          const acked = observer?.contentSent(labelId, hash);
-          const done = (err?: Error | null) => {
-            acked?.(!err);
-            if (err) failed.push(labelId);
-            if (--outstanding === 0) resolve(failed);
-          };
-          const topic = topics.label(labelId, "content");
-          if (localWindow)
+        if (localWindow) {
+          for (const [labelId, json, hash] of items) {
+            const acked = observer?.contentSent(labelId, hash);
+            const topic = topics.label(labelId, "content");
             localWindow.send((sent) =>
               localWindow.broker.publish(topic, json === null ? EMPTY : Buffer.from(json), 1, true, (err) => {
                 sent();
-                done(err);
+                acked?.(!err);
+                if (err) failed.push(labelId);
+                if (--outstanding === 0) resolve(failed);
               }),
             );
-          else packets[i] = { topic, payload: json, done };
+          }
+          return;
         }
-        if (!localWindow) writer.send(packets);
+        const labelIds: string[] = new Array(items.length);
+        const payloads: (string | null)[] = new Array(items.length);
+        const acked: (((ok: boolean) => void) | undefined)[] | null = observer
+          ? new Array(items.length)
+          : null;
+        for (let i = 0; i < items.length; i++) {
+          const [labelId, json, hash] = items[i] as ContentPublish;
+          labelIds[i] = labelId;
+          payloads[i] = json;
+          if (acked) acked[i] = observer?.contentSent(labelId, hash);
+        }
+        contents?.send(labelIds, payloads, (i, ok) => {
+          acked?.[i]?.(ok);
+          if (!ok) failed.push(labelIds[i] as string);
+          if (--outstanding === 0) resolve(failed);
+        });
       }),
     sendCommand: (labelId, command) =>
       publish(topics.label(labelId, "command"), JSON.stringify(command), false),
     close: async () => {
       for (const unsubscribe of unsubscribes) unsubscribe();
+      // The content session closes beside this one, each bounded (content-worker-session.ts).
+      const contentsClosed = contents?.close(CLOSE_STEP_MS);
       // Each step is bounded: the offline status queues behind every publish still waiting for a
       // packet id or an acknowledgement, and a clean end waits for those too, so a stop right after a
       // 100,000-label republish (or with a broker that stopped answering) could otherwise wait for
@@ -328,22 +373,9 @@ export function connectControllerLink(options: {
           CLOSE_STEP_MS,
         );
       await client.endAsync(inFlight());
+      await contentsClosed;
     },
   };
-}
-
-/**
- * A lost connection fails every publish still waiting for its acknowledgement. MQTT.js would keep
- * them and, at the next connect, send them again one at a time, each waiting for its PUBACK, before
- * it even reports the connection (and before any new publish): after an outage with thousands in
- * flight that is minutes of stale contents ahead of the republish of every label's current one that
- * the connect triggers anyway. The callers learn of the failure (publishContents lists the labels).
- * Removing one frees its packet id, which MQTT.js hands at once to a publish that was waiting for a
- * free one, so this goes on until none is left.
- */
-function dropUnacknowledged(client: MqttClient): void {
-  for (let ids = Object.keys(client.outgoing); ids.length > 0; ids = Object.keys(client.outgoing))
-    for (const id of ids) client.removeOutgoingMessage(Number(id));
 }
 
 /** How long each step of closing the link may take (the offline status, then a clean end), ms. */

@@ -17,6 +17,11 @@ import { CONTROLLER_USERNAME } from "./broker-access.ts";
  * Mosquitto's ACL file cannot tell retained from not, nor look up a label's owner at publish time:
  * each bridge gets one line per label it owns (rewrite and reload the files after labels are
  * announced or moved), and a retained state of its own label is not refused there (threat-model.md).
+ *
+ * The controller signs in twice under its one user: its availability session and, in a worker, its
+ * content session (client id `…-contents`, controller-link.ts). Mosquitto's ACL lines are per user,
+ * not per client id, so the controller's lines cover both (tests/mqtt-mosquitto-acl.test.ts runs
+ * the store end to end through them).
  */
 const ITERATIONS = 101;
 const SALT_BYTES = 12;
