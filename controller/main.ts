@@ -1,4 +1,4 @@
-import { youngGenerationSmall } from "./v8-settings.ts";
+import { youngGenerationSmall } from "../lib/young-generation.ts";
 
 /**
  * `npm start` (and `node dist/controller/main.mjs`, the Dockerfile's and the systemd unit's command):

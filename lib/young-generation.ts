@@ -1,4 +1,13 @@
 import v8 from "node:v8";
+import type { Worker } from "node:worker_threads";
+
+/** Set once youngGenerationSmall() applied (on globalThis: the built bundles split shared modules). */
+const APPLIED = Symbol.for("shelfsync.youngGenerationSmall");
+type Marked = typeof globalThis & { [APPLIED]?: boolean };
+
+const FLAG = "--semi-space-growth-factor=1";
+// Only where V8 honours it: a newer V8 would silently (or with a warning) put the factor back.
+const honoured = () => Number(process.versions.v8.split(".")[0]) < 12;
 
 /**
  * Keep V8's young generation at its initial size (two 1 MB semi-spaces) instead of letting it grow
@@ -17,6 +26,19 @@ import v8 from "node:v8";
  * (`npm start` stays a plain `node dist/controller/main.mjs`).
  */
 export function youngGenerationSmall(): void {
-  // Only where V8 honours it: a newer V8 would silently (or with a warning) put the factor back.
-  if (Number(process.versions.v8.split(".")[0]) < 12) v8.setFlagsFromString("--semi-space-growth-factor=1");
+  if (!honoured()) return;
+  v8.setFlagsFromString(FLAG);
+  (globalThis as Marked)[APPLIED] = true;
+}
+
+/**
+ * Call for every worker thread the process starts. V8 puts the process-wide growth factor back to 2
+ * whenever it configures a new heap, a worker thread's included, so each worker would otherwise undo
+ * youngGenerationSmall() for the main thread: its young generation then grows to 2 × 16 MB at the
+ * next busy spell (seen with --trace-gc in the refresh-offload trial, docs/benchmarks.md). Setting
+ * the factor again once the worker runs keeps it; nothing happens where it was never set.
+ */
+export function keepYoungGenerationSmall(worker: Worker): void {
+  if ((globalThis as Marked)[APPLIED] !== true) return;
+  worker.once("online", () => v8.setFlagsFromString(FLAG));
 }
