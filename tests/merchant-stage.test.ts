@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStores } from "../controller/store/index.ts";
-import type { StagedItem } from "../controller/store/online.ts";
+import { type StagedItem, stageRowsOf } from "../controller/store/online.ts";
 import { readMerchantItem } from "../schemas/merchant.ts";
 
 /**
@@ -62,7 +62,7 @@ describe("Merchant Center staging: typed columns beside the JSON", () => {
           });
           const stage = stores.online.openStage();
           try {
-            expect(stage.stage(items)).toEqual([]);
+            expect(stage.stage(stageRowsOf(items))).toEqual([]);
             const back = [...stage.pages(7)].flat();
             expect(back.map((s) => s.itemId)).toEqual(items.map((s) => s.itemId));
             for (const [i, s] of back.entries()) {
@@ -130,7 +130,7 @@ describe("Merchant Center staging: typed columns beside the JSON", () => {
               let from = 0;
               for (let c = 0; from < items.length; c++) {
                 const chunk = items.slice(from, from + (sizes[c % sizes.length] as number));
-                for (const d of stage.stage(chunk)) {
+                for (const d of stage.stage(stageRowsOf(chunk))) {
                   expect(chunk[d.index]?.itemId).toBe(d.itemId);
                   expect(chunk[d.index]?.line).toBe(d.line);
                   got.push({ itemId: d.itemId, line: d.line, firstLine: d.firstLine });
@@ -158,16 +158,18 @@ describe("Merchant Center staging: typed columns beside the JSON", () => {
     const stores = openStores(join(dir, "stage2.db"));
     try {
       const stage = stores.online.openStage();
-      stage.stage([
-        {
-          itemId: "X",
-          line: 2,
-          sku: "X",
-          offerJson: null,
-          problems: [{ field: "price", value: "", reason: "is required" }],
-        },
-        { itemId: "Y", line: 3, sku: "Y", offerJson: '{"sku":"Y","storeCode":"s"}', problems: null },
-      ]);
+      stage.stage(
+        stageRowsOf([
+          {
+            itemId: "X",
+            line: 2,
+            sku: "X",
+            offerJson: null,
+            problems: [{ field: "price", value: "", reason: "is required" }],
+          },
+          { itemId: "Y", line: 3, sku: "Y", offerJson: '{"sku":"Y","storeCode":"s"}', problems: null },
+        ]),
+      );
       const back = [...stage.pages()].flat();
       expect(back.map((s) => s.imported)).toEqual([undefined, undefined]);
       expect(back.map((s) => s.offerJson)).toEqual([null, '{"sku":"Y","storeCode":"s"}']);

@@ -32,6 +32,57 @@ export interface StagedItem {
 }
 
 /**
+ * Items of a batch ready for the staging table, column by column: what a checked chunk is, whether it
+ * was checked on the event loop or in the checking worker (feeds/merchant/check.ts), so that a
+ * worker hands over arrays of strings and numbers (cheap to copy between threads) and no object per
+ * item. `problemsJsons` is an item's problems as JSON (null when valid), `imports` its packed typed
+ * columns (`packImport`; null when it has none or they cannot be packed).
+ */
+export interface StageRows {
+  itemIds: string[];
+  lines: number[];
+  skus: (string | null)[];
+  offerJsons: (string | null)[];
+  problemsJsons: (string | null)[];
+  imports: (string | null)[];
+}
+
+export const emptyStageRows = (): StageRows => ({
+  itemIds: [],
+  lines: [],
+  skus: [],
+  offerJsons: [],
+  problemsJsons: [],
+  imports: [],
+});
+
+/** Appends one item to `rows` (the fields of a StagedItem), packing its problems and typed columns. */
+export function pushStaged(
+  rows: StageRows,
+  itemId: string,
+  line: number,
+  sku: string | null,
+  offerJson: string | null,
+  problems: ItemProblem[] | null,
+  imported: StagedImport | undefined,
+): void {
+  rows.itemIds.push(itemId);
+  rows.lines.push(line);
+  rows.skus.push(sku);
+  rows.offerJsons.push(offerJson);
+  rows.problemsJsons.push(problems ? JSON.stringify(problems) : null);
+  rows.imports.push(packImport(imported));
+}
+
+/** Items as the staging table takes them. */
+export function stageRowsOf(items: readonly StagedItem[]): StageRows {
+  const rows = emptyStageRows();
+  for (const it of items)
+    pushStaged(rows, it.itemId, it.line, it.sku, it.offerJson, it.problems, it.imported);
+  return rows;
+}
+
+/**
  * The typed part of a staged item, in one text column: its 15 fields (product gtin, name, brand, net
  * quantity, unit, category, url; price minor units, currency; sale minor units, currency, window
  * start, end, start text, end text) joined by U+0001, U+0002 for an absent one. One column instead of
@@ -46,7 +97,7 @@ const UNPACKABLE = /[\u0001\u0002]/;
 
 const field = (v: string | undefined) => (v === undefined ? NONE : v);
 
-function packImport(it: StagedImport | undefined): string | null {
+export function packImport(it: StagedImport | undefined): string | null {
   if (!it) return null;
   const p = it.product;
   const sale = it.sale;
@@ -222,27 +273,33 @@ export function onlineStore(db: Db) {
       return {
         /**
          * Stage a chunk of the batch's items (one small transaction on the TEMP table only). Returns
-         * the items (by index in `items`) whose id was already staged, with the first one's line.
+         * the items (by index in `rows`) whose id was already staged, with the first one's line.
          */
-        stage(items: StagedItem[]): { index: number; itemId: string; line: number; firstLine: number }[] {
+        stage(rows: StageRows): { index: number; itemId: string; line: number; firstLine: number }[] {
+          const { itemIds, lines, skus, offerJsons, problemsJsons, imports } = rows;
+          const n = itemIds.length;
           const duplicates: { index: number; itemId: string; line: number; firstLine: number }[] = [];
-          const duplicate = (index: number, it: StagedItem, firstAt: number) =>
-            duplicates.push({ index, itemId: it.itemId, line: it.line, firstLine: firstAt });
+          const duplicate = (index: number, firstAt: number) =>
+            duplicates.push({
+              index,
+              itemId: itemIds[index] as string,
+              line: lines[index] as number,
+              firstLine: firstAt,
+            });
           sql.transaction(() => {
             let i = 0;
             // Whole groups in one statement each. When one was ignored (its id staged before), each
             // item of the group is looked up: one that went in has the next id in turn; one ignored
             // finds an earlier row (never by line: XML items may share one).
-            for (; i + STAGE_GROUP <= items.length; i += STAGE_GROUP) {
-              for (let k = 0; k < STAGE_GROUP; k++) {
-                const it = items[i + k] as StagedItem;
-                const v = k * 6;
-                groupValues[v] = it.itemId;
-                groupValues[v + 1] = it.line;
-                groupValues[v + 2] = it.sku;
-                groupValues[v + 3] = it.offerJson;
-                groupValues[v + 4] = it.problems ? JSON.stringify(it.problems) : null;
-                groupValues[v + 5] = packImport(it.imported);
+            for (; i + STAGE_GROUP <= n; i += STAGE_GROUP) {
+              for (let k = 0, v = 0; k < STAGE_GROUP; k++) {
+                const j = i + k;
+                groupValues[v++] = itemIds[j];
+                groupValues[v++] = lines[j];
+                groupValues[v++] = skus[j];
+                groupValues[v++] = offerJsons[j];
+                groupValues[v++] = problemsJsons[j];
+                groupValues[v++] = imports[j];
               }
               const inserted = insertGroup.run(groupValues).changes;
               if (inserted === STAGE_GROUP) {
@@ -250,23 +307,21 @@ export function onlineStore(db: Db) {
                 continue;
               }
               for (let k = 0; k < STAGE_GROUP; k++) {
-                const it = items[i + k] as StagedItem;
-                const row = stagedAs.get(it.itemId);
+                const row = stagedAs.get(itemIds[i + k] as string);
                 if (row?.id === stagedRows + 1) stagedRows++;
-                else duplicate(i + k, it, row?.line ?? 0);
+                else duplicate(i + k, row?.line ?? 0);
               }
             }
-            for (; i < items.length; i++) {
-              const it = items[i] as StagedItem;
+            for (; i < n; i++) {
               const r = insert.run(
-                it.itemId,
-                it.line,
-                it.sku,
-                it.offerJson,
-                it.problems ? JSON.stringify(it.problems) : null,
-                packImport(it.imported),
+                itemIds[i],
+                lines[i],
+                skus[i],
+                offerJsons[i],
+                problemsJsons[i],
+                imports[i],
               );
-              if (r.changes === 0) duplicate(i, it, stagedAs.get(it.itemId)?.line ?? 0);
+              if (r.changes === 0) duplicate(i, stagedAs.get(itemIds[i] as string)?.line ?? 0);
               else stagedRows++;
             }
           })();

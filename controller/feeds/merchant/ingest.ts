@@ -1,17 +1,12 @@
 import { performance } from "node:perf_hooks";
-import {
-  type FeedSource,
-  ID_PATTERN,
-  type ItemProblem,
-  type LocalOffer,
-  MAX_MERCHANT_ID_LENGTH,
-  type MerchantFeed,
-  type MerchantFeedReply,
-  type MerchantItem,
-  type MerchantItemError,
-  readLocalOffer,
-  readMerchantItem,
-  type SourceMode,
+import type {
+  FeedSource,
+  LocalOffer,
+  MerchantFeed,
+  MerchantFeedReply,
+  MerchantItem,
+  MerchantItemError,
+  SourceMode,
 } from "../../../schemas/index.ts";
 import { type Actor, type Applied, type Changes, feedActor } from "../../changes/index.ts";
 import {
@@ -31,11 +26,9 @@ import {
 import { FeedSyntaxError } from "../parse/errors.ts";
 import type { ByteSource } from "../parse/source.ts";
 import { importedOffer, onlineSaleIds, reconcileOnline } from "./apply.ts";
-import { type MerchantFormat, readMerchantItems } from "./body.ts";
-import { type LinedItem, lineOf } from "./items.ts";
-
-/** Invalid items and warnings listed in a reply (all are counted). */
-export const MAX_LISTED_ITEMS = 1000;
+import type { MerchantFormat } from "./body.ts";
+import { type CheckOptions, MAX_LISTED_ITEMS } from "./check.ts";
+import { checkedChunks } from "./check-pool.ts";
 
 /** A batch refused as a whole: nothing of it was applied and no sequence was used. */
 export class MerchantRejected extends Error {
@@ -89,6 +82,8 @@ export function merchantIngestor(deps: {
   watch?: Pick<DbWatch, "writeWaiting" | "tryWrite">;
   /** SHELFSYNC_FEED_MAX_SEQUENCE_JUMP, as for the central feeds. */
   maxSequenceJump?: number;
+  /** Product feed bodies above this many bytes are checked in a worker (default CHECK_IN_WORKER_ABOVE). */
+  checkInWorkerAbove?: number;
 }) {
   const { catalog, online } = deps;
   const { write, note } = faultPolicy(deps.watch);
@@ -128,84 +123,54 @@ export function merchantIngestor(deps: {
 
     const stage = online.openStage();
     const problems: MerchantItemError[] = [];
+    const listCap = skip ? MAX_LISTED_ITEMS : MAX_REPORTED_ERRORS;
     let format: MerchantFormat | undefined = batch.format;
-    const report = (item: LinedItem, itemId: string, list: ItemProblem[], into: MerchantItemError[]) => {
-      for (const p of list) {
-        if (into.length >= (skip ? MAX_LISTED_ITEMS : MAX_REPORTED_ERRORS)) return;
-        into.push({ line: lineOf(item, p.field), itemId, ...p });
-      }
-    };
-
-    /** Reads one item: staged (valid, or invalid for the online view), skipped, or an error. */
-    const take = (item: LinedItem, out: StagedItem[]) => {
-      reply.itemsRead++;
-      let itemId = (item.values.id ?? item.values.itemid ?? "").trim();
-      let list: ItemProblem[];
-      let offerJson: string | null = null;
-      let imported: StagedItem["imported"];
-      if (item.problem) {
-        list = [{ field: "(row)", value: "", reason: item.problem }];
-      } else if (feed === "merchant") {
-        const r = readMerchantItem(item.values, deps.currency);
-        if (r.ok) {
-          if (r.warnings.length > 0) report(item, r.item.sku, r.warnings, reply.warnings);
-          offerJson = JSON.stringify(r.item);
-          if (mode === "import")
-            imported = { product: r.item.product, price: r.item.price, sale: r.item.sale };
-          list = [];
-        } else list = r.problems;
-      } else {
-        const code = item.values.store_code?.trim();
-        if (code !== undefined && code !== "" && code !== deps.storeCode) {
-          reply.itemsOtherStores = (reply.itemsOtherStores ?? 0) + 1;
-          return;
-        }
-        const r = readLocalOffer(item.values, deps.currency);
-        if (r.ok) {
-          itemId = r.offer.sku;
-          if (!catalog.product(r.offer.sku)) {
-            const unknown = reply.unknownIds as string[];
-            if (unknown.length < MAX_LISTED_ITEMS) unknown.push(r.offer.sku);
-            return;
-          }
-          offerJson = JSON.stringify(r.offer);
-          list = [];
-        } else list = r.problems;
-      }
-      if (list.length > 0) {
-        reply.itemsInvalid++;
-        report(item, itemId, list, problems);
-        if (!skip || itemId === "") return;
-        const sku = itemId.length <= MAX_MERCHANT_ID_LENGTH && ID_PATTERN.test(itemId) ? itemId : null;
-        out.push({ itemId, line: item.line, sku, offerJson: null, problems: list });
-        return;
-      }
-      reply.itemsAccepted++;
-      out.push({ itemId, line: item.line, sku: itemId, offerJson, problems: null, imported });
+    const checkOptions: CheckOptions = {
+      feed,
+      mode,
+      skip,
+      currency: deps.currency,
+      storeCode: deps.storeCode,
+      problemCap: listCap,
     };
 
     try {
       try {
-        for await (const chunk of readMerchantItems(batch.body, {
-          format: batch.format,
-          gzip: batch.gzip,
-          maxBytes: batch.maxBytes,
-          tsvOnly: feed === "local-inventory",
-          onFormat: (f) => {
-            format = f;
+        for await (const checked of checkedChunks(
+          batch.body,
+          {
+            format: batch.format,
+            gzip: batch.gzip,
+            maxBytes: batch.maxBytes,
+            tsvOnly: feed === "local-inventory",
+            onFormat: (f) => {
+              format = f;
+            },
           },
-        })) {
-          const staged: StagedItem[] = [];
-          for (const item of chunk) take(item, staged);
+          checkOptions,
+          (sku) => catalog.product(sku) !== undefined,
+          deps.checkInWorkerAbove,
+        )) {
+          reply.itemsRead += checked.read;
+          reply.itemsAccepted += checked.accepted;
+          reply.itemsInvalid += checked.invalid;
+          if (checked.otherStores > 0)
+            reply.itemsOtherStores = (reply.itemsOtherStores ?? 0) + checked.otherStores;
+          const unknown = reply.unknownIds;
+          if (unknown)
+            for (const id of checked.unknownIds) if (unknown.length < MAX_LISTED_ITEMS) unknown.push(id);
+          for (const w of checked.warnings) if (reply.warnings.length < listCap) reply.warnings.push(w);
+          for (const p of checked.problems) if (problems.length < listCap) problems.push(p);
           batch.onProgress?.(reply.itemsRead);
           if (!skip && problems.length > 0) {
             if (problems.length >= MAX_REPORTED_ERRORS) break;
             continue;
           }
-          for (const d of stage.stage(staged)) {
+          const refused = checked.rows.problemsJsons;
+          for (const d of stage.stage(checked.rows)) {
             reply.itemsInvalid++;
-            if (staged[d.index]?.problems === null) reply.itemsAccepted--;
-            if (problems.length < (skip ? MAX_LISTED_ITEMS : MAX_REPORTED_ERRORS)) {
+            if (refused[d.index] === null) reply.itemsAccepted--;
+            if (problems.length < listCap) {
               problems.push({
                 line: d.line,
                 itemId: d.itemId,
