@@ -198,38 +198,43 @@ export interface BatchWriter {
 /**
  * Price rows a batch has decided to write and not yet inserted, column by column (no object per
  * row), with their lines (an unknown SKU is only found by the insert's foreign key). All of one
- * batch: its feed, sequence and instant, and where its unknown-SKU errors go.
+ * batch: its feed, sequence and instant, and where its unknown-SKU errors go. The columns are the
+ * store's own, allocated once and reused by every flush (see PendingColumns).
  */
-interface PendingPrices {
+interface PendingPrices extends PendingColumns {
   feed: LedgerFeed;
   sequence: number;
   now: number;
   errors: FeedRowError[];
-  skus: string[];
-  amounts: number[];
-  currencies: string[];
-  /** Effective from (the batch's instant when the row has none). */
-  froms: number[];
-  tos: (number | null)[];
-  lines: number[];
+  /** Rows queued: the first `n` of each column. */
+  n: number;
 }
 
-const pendingPrices = (
-  feed: LedgerFeed,
-  sequence: number,
-  now: number,
-  errors: FeedRowError[],
-): PendingPrices => ({
-  feed,
-  sequence,
-  now,
-  errors,
-  skus: [],
-  amounts: [],
-  currencies: [],
-  froms: [],
-  tos: [],
-  lines: [],
+/** Rows queued at most before they are inserted. */
+const PENDING_ROWS = PRICE_ROWS_PER_INSERT * 16;
+
+/**
+ * The queued rows' values. Fixed arrays written in place: six arrays made anew and grown by `push`
+ * for every 1,024 rows cost ~0.5 µs a row (reallocation and copying as they grow).
+ */
+interface PendingColumns {
+  skus: string[];
+  amounts: Float64Array;
+  currencies: string[];
+  /** Effective from (the batch's instant when the row has none). */
+  froms: Float64Array;
+  /** Effective to; NaN = none. */
+  tos: Float64Array;
+  lines: Float64Array;
+}
+
+const pendingColumns = (): PendingColumns => ({
+  skus: new Array<string>(PENDING_ROWS).fill(""),
+  amounts: new Float64Array(PENDING_ROWS),
+  currencies: new Array<string>(PENDING_ROWS).fill(""),
+  froms: new Float64Array(PENDING_ROWS),
+  tos: new Float64Array(PENDING_ROWS),
+  lines: new Float64Array(PENDING_ROWS),
 });
 
 export interface CatalogDeps {
@@ -403,6 +408,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
    * history, and at the end of a batch's write, inside its transaction: no read ever misses one.
    */
   let pending: PendingPrices | null = null;
+  /** The columns of `pending` (one batch's rows at a time: a new batch flushes the last first). */
+  const queued = pendingColumns();
 
   function queuePrice(
     p: PriceRow,
@@ -417,15 +424,17 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     let q = pending;
     if (q === null || q.errors !== errors || q.feed !== feed || q.sequence !== sequence || q.now !== now) {
       flushPrices();
-      q = pending = pendingPrices(feed, sequence, now, errors);
+      q = pending = { feed, sequence, now, errors, n: 0, ...queued };
     }
-    q.skus.push(p.sku);
-    q.amounts.push(p.amountMinor);
-    q.currencies.push(p.currency);
-    q.froms.push(at);
-    q.tos.push(to);
-    q.lines.push(line);
-    if (q.lines.length >= PRICE_ROWS_PER_INSERT * 16) flushPrices();
+    const k = q.n;
+    q.skus[k] = p.sku;
+    q.amounts[k] = p.amountMinor;
+    q.currencies[k] = p.currency;
+    q.froms[k] = at;
+    q.tos[k] = to === null ? Number.NaN : to;
+    q.lines[k] = line;
+    q.n = k + 1;
+    if (q.n >= PENDING_ROWS) flushPrices();
   }
 
   /**
@@ -436,10 +445,10 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   function flushPrices(): void {
     const q = pending;
     pending = null;
-    if (q === null || q.lines.length === 0) return;
-    const { skus, amounts, currencies, froms, tos, lines, now } = q;
+    if (q === null || q.n === 0) return;
+    const { skus, amounts, currencies, froms, tos, lines, now, n } = q;
     const batch = { feed: q.feed, sequence: q.sequence, now };
-    const n = lines.length;
+    const endOf = (j: number) => (Number.isNaN(tos[j]) ? null : (tos[j] as number));
     const nowOpen: (string | number)[] = new Array(PRICE_ROWS_PER_INSERT * 3);
     const general: (string | number | null)[] = new Array(PRICE_ROWS_PER_INSERT * 5);
     let i = 0;
@@ -448,7 +457,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         const end = i + PRICE_ROWS_PER_INSERT;
         let open = true;
         for (let j = i; j < end; j++) {
-          if (froms[j] !== now || tos[j] !== null) {
+          if (froms[j] !== now || !Number.isNaN(tos[j])) {
             open = false;
             break;
           }
@@ -467,7 +476,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
             general[k++] = amounts[j]!;
             general[k++] = currencies[j]!;
             general[k++] = froms[j]!;
-            general[k++] = tos[j]!;
+            general[k++] = endOf(j);
           }
           insertPricesGeneral.run(general, batch);
         }
@@ -478,7 +487,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     }
     for (; i < n; i++) {
       try {
-        insertPrice.run(skus[i], amounts[i], currencies[i], froms[i], tos[i], q.feed, q.sequence, now);
+        insertPrice.run(skus[i], amounts[i], currencies[i], froms[i], endOf(i), q.feed, q.sequence, now);
       } catch (e) {
         if (!isForeignKeyError(e)) throw e;
         if (q.errors.length < MAX_ERRORS) q.errors.push(unknownSku(lines[i]!, skus[i]!));
@@ -735,7 +744,8 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
           effectiveFrom: undefined,
           effectiveTo: undefined,
         };
-        for (let i = 0; i < lines.length; i++) {
+        // columns.length, not lines.length: the number columns have room for more rows than they hold.
+        for (let i = 0, n = columns.length; i < n; i++) {
           if (errors.length >= MAX_ERRORS) return;
           const sku = rowSkus[i]!;
           const from = froms[i]!;

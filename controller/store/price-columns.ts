@@ -1,32 +1,55 @@
 import type { PriceRow } from "../../schemas/feeds.ts";
 
+/** Rows the columns have room for at first; they double when full. */
+const FIRST_CAPACITY = 1024;
+
 /**
  * A batch's validated price rows held column by column until its apply: per row a SKU string and
  * numbers in arrays, instead of a row object and its wrapper. A 100,000-row feed otherwise kept
  * 200,000 objects alive across the body's read, and the young-generation collector copied each of
  * them (twice) before promoting it; what a row validates to is made, read into the columns, and
  * dropped while still young.
+ *
+ * The numbers are typed arrays that double when full: a `push` onto each of four growing JavaScript
+ * arrays cost ~0.5 µs a row in all (their backing stores reallocated and copied as they grow), a
+ * store into a typed array next to nothing. Their `length` is their capacity: read `length` here.
  */
 export class PriceColumns {
-  readonly lines: number[] = [];
+  private size = 0;
+  lines = new Float64Array(FIRST_CAPACITY);
   readonly skus: string[] = [];
-  readonly amounts: number[] = [];
+  amounts = new Float64Array(FIRST_CAPACITY);
   readonly currencies: string[] = [];
-  /** Unix ms; NaN = absent (a number array of one kind stays unboxed). */
-  readonly froms: number[] = [];
+  /** Unix ms; NaN = absent. */
+  froms = new Float64Array(FIRST_CAPACITY);
   /** Unix ms, exclusive; NaN = absent. */
-  readonly tos: number[] = [];
+  tos = new Float64Array(FIRST_CAPACITY);
 
   get length(): number {
-    return this.lines.length;
+    return this.size;
   }
 
   push(line: number, row: PriceRow): void {
-    this.lines.push(line);
+    const i = this.size;
+    if (i === this.lines.length) this.grow();
+    this.lines[i] = line;
     this.skus.push(row.sku);
-    this.amounts.push(row.amountMinor);
+    this.amounts[i] = row.amountMinor;
     this.currencies.push(row.currency);
-    this.froms.push(row.effectiveFrom ?? Number.NaN);
-    this.tos.push(row.effectiveTo ?? Number.NaN);
+    this.froms[i] = row.effectiveFrom ?? Number.NaN;
+    this.tos[i] = row.effectiveTo ?? Number.NaN;
+    this.size = i + 1;
+  }
+
+  private grow(): void {
+    const twice = (a: Float64Array) => {
+      const b = new Float64Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.lines = twice(this.lines);
+    this.amounts = twice(this.amounts);
+    this.froms = twice(this.froms);
+    this.tos = twice(this.tos);
   }
 }
