@@ -21,7 +21,7 @@ export const heldPriceAudit = (h: HeldPrice): AuditDraft => ({
 });
 
 /** The first `n` of a set, without spreading all of it (a full feed changes 100,000 SKUs). */
-function firstOf<T>(items: Iterable<T>, n: number): T[] {
+export function firstOf<T>(items: Iterable<T>, n: number): T[] {
   const out: T[] = [];
   if (n <= 0) return out;
   for (const item of items) {

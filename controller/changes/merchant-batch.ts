@@ -3,7 +3,7 @@ import type { GuardRailPolicy } from "../pricing/index.ts";
 import type { AppliedBatch, BatchWriter, CatalogStore } from "../store/catalog.ts";
 import type { Actor } from "./actor.ts";
 import type { Applied, Commit } from "./commit.ts";
-import { heldPriceAudit } from "./feed-batch.ts";
+import { firstOf, heldPriceAudit } from "./feed-batch.ts";
 import { type GuardRailHistory, guardRailScreen } from "./guard-rail.ts";
 
 /** A Merchant Center batch, read and staged, ready to be written (feeds/merchant/ingest.ts). */
@@ -62,7 +62,7 @@ export function merchantBatchChanges(deps: {
                   rowsChanged: applied.rowsChanged,
                   held: applied.held,
                   ...batch.audit,
-                  skus: [...applied.changedSkus].slice(0, 50),
+                  skus: firstOf(applied.changedSkus, 50),
                 },
               },
             ],
