@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { BENCH_CONFIG } from "../bench/support.ts";
 import { batchesCheckedInWorker, closeCheckPool } from "../controller/feeds/merchant/check-pool.ts";
 import { type MerchantBatch, merchantIngestor } from "../controller/feeds/merchant/ingest.ts";
 import { createLogger } from "../controller/log.ts";
@@ -26,23 +27,7 @@ afterAll(async () => {
 let stores = 0;
 function ingestor(inWorkerAbove: number) {
   const s = openStores(join(dir, `s-${stores++}.db`));
-  const { changes } = feedPipeline(
-    s,
-    {
-      locale: "de-DE",
-      currency: "EUR",
-      timeZone: "Europe/Berlin",
-      stockLowThreshold: 3,
-      omnibus: true,
-      omnibusDays: 30,
-      omnibusProgressive: true,
-      omnibusPerishable: [],
-      unitBases: {},
-      guardMaxCut: 0.5,
-      guardMaxRaise: 0.5,
-    },
-    { log: createLogger("silent") },
-  );
+  const { changes } = feedPipeline(s, BENCH_CONFIG, { log: createLogger("silent") });
   const ingest = merchantIngestor({
     catalog: s.catalog,
     online: s.online,
