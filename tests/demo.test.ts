@@ -12,6 +12,8 @@ describe("npm run demo", () => {
     dir.cleanup();
   });
 
+  // The waits below allow 30 s for the banner and 20 s for the sync (a loaded CI machine): the
+  // test's own limit covers both, instead of the suite's 30 s cutting them short.
   it("serves /api/v1/health and its simulated labels reach in sync with no further steps", async () => {
     const port = await freePort();
     let output = "";
@@ -60,5 +62,5 @@ describe("npm run demo", () => {
       referencePrice: { amountMinor: 749 },
       promo: { promotionId: "DEMO-COFFEE-20" },
     });
-  });
+  }, 60_000);
 });

@@ -158,9 +158,10 @@ describe("Merchant Center items checked in a worker thread", () => {
       ),
       { numRuns: 40 },
     );
-    // Both kinds of outcome were compared.
-    expect(applied).toBeGreaterThan(5);
-    expect(refused).toBeGreaterThan(5);
+    // Both kinds of outcome were compared (random bodies: a fixed share would fail by chance, as
+    // 3 refusals of 40 once did; none of either in 40 runs is below one in a million).
+    expect(applied).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
   });
 
   it("refuses a body over the size limit as the event loop does", async () => {
