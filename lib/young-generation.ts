@@ -1,5 +1,5 @@
 import v8 from "node:v8";
-import type { Worker } from "node:worker_threads";
+import { Worker, type WorkerOptions } from "node:worker_threads";
 
 /** Set once youngGenerationSmall() applied (on globalThis: the built bundles split shared modules). */
 const APPLIED = Symbol.for("shelfsync.youngGenerationSmall");
@@ -41,4 +41,14 @@ export function youngGenerationSmall(): void {
 export function keepYoungGenerationSmall(worker: Worker): void {
   if ((globalThis as Marked)[APPLIED] !== true) return;
   worker.once("online", () => v8.setFlagsFromString(FLAG));
+}
+
+/**
+ * Start a worker thread of the controller's: `new Worker` with keepYoungGenerationSmall applied, so
+ * no pool (render, TSV checks, the content session) can forget it.
+ */
+export function startWorker(entry: URL, options: WorkerOptions): Worker {
+  const worker = new Worker(entry, options);
+  keepYoungGenerationSmall(worker);
+  return worker;
 }

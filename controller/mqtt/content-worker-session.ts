@@ -1,7 +1,7 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { builtEntry, RUNNING_BUILT } from "../../lib/paths.ts";
 import { withTimeout } from "../../lib/timeout.ts";
-import { keepYoungGenerationSmall } from "../../lib/young-generation.ts";
+import { startWorker } from "../../lib/young-generation.ts";
 import type { Logger } from "../log.ts";
 import type { ContentWorkerData, FromContentWorker, ToContentWorker } from "./content-worker.ts";
 
@@ -94,8 +94,7 @@ export function contentWorkerSession(options: {
 
   const start = () => {
     restartTimer = null;
-    const w = new Worker(WORKER_ENTRY, { workerData: options.data, name: "shelfsync-contents" });
-    keepYoungGenerationSmall(w);
+    const w = startWorker(WORKER_ENTRY, { workerData: options.data, name: "shelfsync-contents" });
     worker = w;
     w.on("message", onMessage);
     w.on("error", (err) => log.error("content session worker failed", { error: String(err?.stack ?? err) }));

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { builtEntry, RUNNING_BUILT } from "../../lib/paths.ts";
-import { keepYoungGenerationSmall } from "../../lib/young-generation.ts";
+import { startWorker } from "../../lib/young-generation.ts";
 import type { PlaneImage } from "./render-cache.ts";
 import { renderLabel } from "./render-label.ts";
 import type { WorkerJob, WorkerReply, WorkerRequest } from "./render-worker.ts";
@@ -86,8 +86,7 @@ export class RenderPool {
 
   private ensureWorkers(): void {
     while (this.workers.length < this.size) {
-      const worker = new Worker(WORKER_ENTRY, { execArgv: [] });
-      keepYoungGenerationSmall(worker);
+      const worker = startWorker(WORKER_ENTRY, { execArgv: [] });
       worker.on("message", (reply: WorkerReply) => this.onReply(worker, reply));
       worker.on("error", (err) => this.onFailure(worker, err));
       worker.unref();

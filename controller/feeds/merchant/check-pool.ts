@@ -1,6 +1,6 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { builtEntry, RUNNING_BUILT } from "../../../lib/paths.ts";
-import { keepYoungGenerationSmall } from "../../../lib/young-generation.ts";
+import { startWorker } from "../../../lib/young-generation.ts";
 import { FeedSyntaxError } from "../parse/errors.ts";
 import { type ByteSource, chunksOf } from "../parse/source.ts";
 import { type MerchantFormat, readMerchantItems } from "./body.ts";
@@ -50,8 +50,7 @@ let batches = 0;
 
 function acquire(): Worker | null {
   if (pooled === null) {
-    const worker = new Worker(WORKER_ENTRY, { execArgv: [] });
-    keepYoungGenerationSmall(worker);
+    const worker = startWorker(WORKER_ENTRY, { execArgv: [] });
     const entry = { worker, busy: false, idle: undefined as NodeJS.Timeout | undefined };
     const gone = () => {
       if (pooled === entry) pooled = null;
