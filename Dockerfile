@@ -55,6 +55,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.SHELFSYNC_HTTP_PORT}/api/v1/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node itself, not npm: SIGTERM reaches the controller, which stops cleanly (10 s at most).
 STOPSIGNAL SIGTERM
-# --max-semi-space-size=1: a 2 x 1 MB young generation (controller/v8-settings.ts sets the same from
+# --max-semi-space-size=1: a 2 x 1 MB young generation (lib/young-generation.ts sets the same from
 # inside on Node 20; newer Node needs it here).
 CMD ["node", "--max-semi-space-size=1", "dist/controller/main.mjs"]

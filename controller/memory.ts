@@ -1,7 +1,12 @@
 import { performance } from "node:perf_hooks";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { trimNativeHeap } from "../lib/native-heap.ts";
+import { shrinkV8Heap, trimNativeHeap } from "../lib/native-heap.ts";
+import {
+  YOUNG_GENERATION_GROWN_BYTES,
+  youngGenerationBytes,
+  youngGenerationHeldRoomy,
+} from "../lib/young-generation.ts";
 
 /**
  * Giving memory back after a burst of work (issue 13's RSS bars, issue 12's growth over bad input).
@@ -24,6 +29,10 @@ import { trimNativeHeap } from "../lib/native-heap.ts";
  * after 11,000 bad requests 24 MB of the process's 56 MB of anonymous memory was such free chunks
  * (issue 12's bar: < 20 MB growth). Once quiet after a burst, and with every release, the C heap is
  * trimmed (lib/native-heap.ts): `npm run bench -- --only robustness` went from +20 / +23 MB to +0.9.
+ *
+ * A big job lets the young generation grow to 2 × 16 MB (lib/young-generation.ts youngGenerationRoomy);
+ * once quiet after it, the release is V8's memory-pressure collection instead (shrinkV8Heap), which
+ * compacts as the plain one does and also gives the young generation back to 2 × 1 MB.
  */
 export interface MemoryReleaseOptions {
   /** How often the heap and the event loop are looked at, ms. */
@@ -49,6 +58,10 @@ export interface MemoryReleaseOptions {
   arrayBufferBytes?: () => number;
   /** At most one trim in this long, ms. */
   minTrimGapMs?: number;
+  /** For tests: the young generation's size, whether a big job holds it roomy, and its shrink. */
+  youngBytes?: () => number;
+  youngHeld?: () => boolean;
+  shrink?: () => boolean;
 }
 
 /** Buffers' memory collected since the last trim that makes another one worth it, bytes. */
@@ -125,6 +138,10 @@ export function memoryReleaser(o: MemoryReleaseOptions = {}): MemoryReleaser {
   const now = o.now ?? (() => performance.now());
   const size = o.heapBytes ?? heapBytes;
   const release = o.release ?? compactHeap;
+  const youngBytes = o.youngBytes ?? youngGenerationBytes;
+  const youngHeld = o.youngHeld ?? youngGenerationHeldRoomy;
+  const shrink = o.shrink ?? shrinkV8Heap;
+  let shrinking = true;
   let last = performance.eventLoopUtilization();
   const utilisation =
     o.utilisation ??
@@ -183,9 +200,15 @@ export function memoryReleaser(o: MemoryReleaseOptions = {}): MemoryReleaser {
     if (t - quietSince < quietMs) return;
     if (compacting && t - lastReleaseAt >= minGapMs) {
       const before = size();
-      if (before >= baseline + growthBytes) {
+      const youngGrown = shrinking && !youngHeld() && youngBytes() > YOUNG_GENERATION_GROWN_BYTES;
+      if (before >= baseline + growthBytes || youngGrown) {
         const started = performance.now();
-        if (release()) {
+        let released = false;
+        if (youngGrown) {
+          released = shrink();
+          if (!released) shrinking = false; // no addon for this Node: V8 shrinks it later by itself
+        }
+        if (released || release()) {
           if (trimming) trimNow(t);
           const after = size();
           releases++;

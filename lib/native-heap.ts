@@ -3,22 +3,29 @@ import { createRequire } from "node:module";
 import { fromPackageRoot } from "./paths.ts";
 
 /**
+ * Our native addons (lib/native/, compiled by `npm run build` into dist/native), each loaded at its
+ * first call, so a process that never needs one never maps it.
+ *
  * The C heap's free memory handed back to the system (glibc's malloc_trim, through the small addon
  * lib/native/malloc-trim.c that `npm run build` compiles into dist/native). Loaded at the first call,
  * so a process that never trims never maps it.
  */
 type Addon = { trim(): boolean | null };
+type V8Addon = { shrink(): void };
 
-let addon: Addon | null | undefined;
+const loaded = new Map<string, unknown>();
 
-function load(): Addon | null {
-  if (addon !== undefined) return addon;
-  const path = fromPackageRoot("dist", "native", "malloc-trim.node");
+function load<T>(name: string): T | null {
+  if (loaded.has(name)) return loaded.get(name) as T | null;
+  const path = fromPackageRoot("dist", "native", `${name}.node`);
+  let addon: T | null;
   try {
-    addon = existsSync(path) ? (createRequire(import.meta.url)(path) as Addon) : null;
+    addon = existsSync(path) ? (createRequire(import.meta.url)(path) as T) : null;
   } catch {
-    addon = null; // built for another system (a copied dist/, musl): run without trimming
+    // Built for another system (a copied dist/, musl) or, for v8-heap, another Node: run without it.
+    addon = null;
   }
+  loaded.set(name, addon);
   return addon;
 }
 
@@ -27,5 +34,16 @@ function load(): Addon | null {
  * done (no addon built, not glibc).
  */
 export function trimNativeHeap(): boolean | null {
-  return load()?.trim() ?? null;
+  return load<Addon>("malloc-trim")?.trim() ?? null;
+}
+
+/**
+ * Collect, compact and shrink V8's young generation back to its initial size now (lib/native/v8-heap.cc,
+ * V8's memory-pressure notification): true if done, false where the addon is not available.
+ */
+export function shrinkV8Heap(): boolean {
+  const addon = load<V8Addon>("v8-heap");
+  if (!addon) return false;
+  addon.shrink();
+  return true;
 }

@@ -6,6 +6,8 @@ const APPLIED = Symbol.for("shelfsync.youngGenerationSmall");
 type Marked = typeof globalThis & { [APPLIED]?: boolean };
 
 const FLAG = "--semi-space-growth-factor=1";
+/** V8's own default: the young generation doubles when a collection finds it busy, up to 2 × 16 MB. */
+const ROOMY_FLAG = "--semi-space-growth-factor=2";
 // Only where V8 honours it: a newer V8 would silently (or with a warning) put the factor back.
 const honoured = () => Number(process.versions.v8.split(".")[0]) < 12;
 
@@ -40,8 +42,48 @@ export function youngGenerationSmall(): void {
  */
 export function keepYoungGenerationSmall(worker: Worker): void {
   if ((globalThis as Marked)[APPLIED] !== true) return;
-  worker.once("online", () => v8.setFlagsFromString(FLAG));
+  worker.once("online", () => v8.setFlagsFromString(roomyJobs > 0 ? ROOMY_FLAG : FLAG));
 }
+
+/** Big jobs running that let the young generation grow (youngGenerationRoomy). */
+let roomyJobs = 0;
+
+/**
+ * Let the young generation grow for one big job (a refresh of many labels), as V8 does by default;
+ * returns the function that ends it (call it once the job is done, also when it failed).
+ *
+ * Why: with 2 × 1 MB semi-spaces a 50,000-label reprice runs a scavenge every few ms, and everything a
+ * chunk holds while it is computed (its catalogue snapshot, 2,000 contents) has survived two of them
+ * and is promoted: ~300 MB promoted and ~1.2 s of scavenge pauses on the main thread in a 5 s reprice
+ * (`--trace-gc`, docs/benchmarks.md). With room to grow, a chunk's garbage dies young. The room is
+ * given back after the job: the factor goes back to 1 at once, and the memory releaser
+ * (controller/memory.ts) shrinks the young generation at the first quiet moment (shrinkYoungGeneration);
+ * without the addon that can, V8 does it itself after ~8 s of low allocation.
+ */
+export function youngGenerationRoomy(): () => void {
+  if ((globalThis as Marked)[APPLIED] !== true) return () => {};
+  if (roomyJobs++ === 0) v8.setFlagsFromString(ROOMY_FLAG);
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    if (--roomyJobs === 0) v8.setFlagsFromString(FLAG);
+  };
+}
+
+/** Whether a big job holds the young generation roomy now (the memory releaser leaves it then). */
+export const youngGenerationHeldRoomy = (): boolean => roomyJobs > 0;
+
+/** The young generation's size now (both semi-spaces), bytes. */
+export function youngGenerationBytes(): number {
+  return v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
+}
+
+/**
+ * Above this the young generation has grown (a big job, or V8's default growth where the factor is
+ * not honoured) and is worth shrinking once the process is quiet: its initial size is 2 × 1 MB.
+ */
+export const YOUNG_GENERATION_GROWN_BYTES = 4 * 1024 * 1024;
 
 /**
  * Start a worker thread of the controller's: `new Worker` with keepYoungGenerationSmall applied, so

@@ -10,7 +10,7 @@
 // Steps run in order; a browser app (the console, built by Vite) is one more step in STEPS.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -158,15 +158,16 @@ async function buildPlayer() {
 }
 
 /**
- * The one native addon of our own (lib/native/malloc-trim.c: hand freed C-heap memory back to the
- * system, see controller/memory.ts) into dist/native, compiled straight with the C compiler against
- * Node's headers: it is one file with no dependencies, so node-gyp's project machinery buys nothing.
+ * Our two native addons into dist/native, compiled straight with the system's compilers against
+ * Node's headers: each is one file with no dependencies, so node-gyp's project machinery buys nothing.
+ * - lib/native/malloc-trim.c: hand freed C-heap memory back to the system (controller/memory.ts);
+ *   Node-API, so one build serves every Node version.
+ * - lib/native/v8-heap.cc: shrink V8's young generation after a big job (lib/young-generation.ts);
+ *   V8's own API, so it loads only into the Node it was compiled by.
  * Optional: without a compiler, Node's headers or glibc the controller runs the same, only without
- * trimming, and the step says why it was skipped.
+ * trimming or the early shrink, and the step says why it was skipped.
  */
 function buildNative() {
-  const source = join(ROOT, "lib", "native", "malloc-trim.c");
-  const out = join(DIST, "native", "malloc-trim.node");
   if (process.platform !== "linux")
     return `skipped (trimming the C heap is for glibc on Linux, not ${process.platform})`;
   const include = [
@@ -174,14 +175,50 @@ function buildNative() {
     join(dirname(process.execPath), "..", "include", "node"),
   ].find((dir) => dir && existsSync(join(dir, "node_api.h")));
   if (!include) return "skipped (no node_api.h: Node's headers are not installed)";
-  mkdirSync(dirname(out), { recursive: true });
-  const cc = process.env.CC || "cc";
-  const r = spawnSync(cc, ["-O2", "-shared", "-fPIC", "-Wall", "-Wextra", "-I", include, "-o", out, source], {
-    encoding: "utf8",
-  });
-  if (r.error) return `skipped (no C compiler: ${cc}: ${r.error.message})`;
-  if (r.status !== 0) throw new Error(`native: ${cc} failed:\n${r.stderr}`);
-  return "dist/native/malloc-trim.node";
+  mkdirSync(join(DIST, "native"), { recursive: true });
+  const built = [];
+  const addons = [
+    { source: "malloc-trim.c", compiler: process.env.CC || "cc", flags: [], optional: false },
+    // C++20: Node 26's v8.h asks for it; g++ 12 and clang 14 have it.
+    { source: "v8-heap.cc", compiler: process.env.CXX || "c++", flags: ["-std=c++20"], optional: true },
+  ];
+  for (const { source, compiler, flags, optional } of addons) {
+    const out = join(DIST, "native", source.replace(/\.[a-z]+$/, ".node"));
+    const r = spawnSync(
+      compiler,
+      [
+        "-O2",
+        "-shared",
+        "-fPIC",
+        "-Wall",
+        "-Wextra",
+        ...flags,
+        "-I",
+        include,
+        "-o",
+        out,
+        join(ROOT, "lib", "native", source),
+      ],
+      { encoding: "utf8" },
+    );
+    if (r.error) {
+      built.push(`${source} skipped (no compiler: ${compiler}: ${r.error.message})`);
+      continue;
+    }
+    if (r.status !== 0) {
+      // V8's C++ API changes between Node versions (Node-API does not): a Node whose headers it does
+      // not compile against runs without the early shrink rather than failing the install.
+      if (optional) {
+        built.push(
+          `${source} skipped (${compiler} failed: ${r.stderr.split("\n").find((l) => l.includes("error")) ?? r.status})`,
+        );
+        continue;
+      }
+      throw new Error(`native: ${compiler} ${source} failed:\n${r.stderr}`);
+    }
+    built.push(`dist/native/${basename(out)}`);
+  }
+  return built.join(", ");
 }
 
 /** The build, in order. */

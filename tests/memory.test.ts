@@ -7,8 +7,11 @@ import { fromPackageRoot } from "../lib/paths.ts";
 const MB = 1024 * 1024;
 
 /** A releaser driven by hand: the heap size, the loop's utilisation and the time are set by the test. */
-function driven(options: { growthMb?: number } = {}) {
+function driven(options: { growthMb?: number; shrinkable?: boolean } = {}) {
   const state = {
+    youngMb: 2,
+    youngHeld: false,
+    shrinks: [] as number[],
     heapMb: 40,
     busy: 0,
     now: 0,
@@ -31,6 +34,15 @@ function driven(options: { growthMb?: number } = {}) {
     heapBytes: () => state.heapMb * MB,
     utilisation: () => state.busy,
     now: () => state.now,
+    youngBytes: () => state.youngMb * MB,
+    youngHeld: () => state.youngHeld,
+    shrink: () => {
+      if (options.shrinkable === false) return false;
+      state.shrinks.push(state.now);
+      state.youngMb = 2;
+      state.heapMb = 30;
+      return true;
+    },
     release: () => {
       state.releases.push(state.now);
       state.heapMb = 30; // what a compacting collection leaves
@@ -91,6 +103,49 @@ describe("memory given back after a burst (controller/memory.ts)", () => {
     expect(state.releases).toEqual([1_000, 22_000, 32_000]);
   });
 
+  it("shrinks a young generation a big job let grow, once quiet and the job is over", () => {
+    const { state, at } = driven();
+    at(0);
+    at(1_000);
+    expect(state.releases).toEqual([1_000]); // start-up
+    // A reprice: the young generation grows to 2 × 16 MB, the heap itself by less than the threshold.
+    state.youngMb = 32;
+    state.heapMb = 35;
+    state.youngHeld = true;
+    at(20_000);
+    at(21_000);
+    expect(state.shrinks).toEqual([]); // the job still holds it (between two chunks)
+    state.youngHeld = false;
+    at(22_000, 0.9);
+    expect(state.shrinks).toEqual([]); // busy: acknowledgements still coming in
+    at(23_000);
+    at(24_000);
+    expect(state.shrinks).toEqual([24_000]);
+    expect(state.releases).toEqual([1_000]); // the shrink was the release (it compacts too)
+    expect(state.trims).toContain(24_000);
+    at(40_000);
+    expect(state.shrinks).toEqual([24_000]); // small again: nothing more to do
+  });
+
+  it("without the addon for this Node, leaves the young generation to V8 and keeps releasing", () => {
+    const { state, at } = driven({ shrinkable: false });
+    at(0);
+    at(1_000);
+    state.youngMb = 32;
+    state.heapMb = 35;
+    at(20_000);
+    at(21_000);
+    // The plain compacting collection ran in its place, once; not again for the young generation.
+    expect(state.releases).toEqual([1_000, 21_000]);
+    state.heapMb = 35;
+    at(40_000);
+    at(41_000);
+    expect(state.releases).toEqual([1_000, 21_000]);
+    state.heapMb = 30 + 33;
+    at(50_000);
+    expect(state.releases).toEqual([1_000, 21_000, 50_000]);
+  });
+
   it("hands the C heap's free memory back after a release, and after a burst too small for one", () => {
     const { state, at } = driven({ growthMb: 32 });
     at(0);
@@ -134,6 +189,7 @@ describe("memory given back after a burst (controller/memory.ts)", () => {
       everyMs: 0,
       quietMs: 0,
       minGapMs: 0,
+      youngBytes: () => 2 * MB,
       heapBytes: () => heapMb * MB,
       utilisation: () => 0,
       now: () => t,
@@ -161,6 +217,7 @@ describe("memory given back after a burst (controller/memory.ts)", () => {
     const releaser = memoryReleaser({
       everyMs: 0,
       quietMs: 0,
+      youngBytes: () => 2 * MB,
       heapBytes: () => 500 * MB,
       utilisation: () => 0,
       now: () => 0,
@@ -233,6 +290,39 @@ console.log(v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space"
     // The control: a worker's heap set-up puts the process-wide factor back (the test can fail).
     expect(newSpace(true, "bare")).toBeGreaterThanOrEqual(16 * MB);
     expect(newSpace(true, "kept")).toBeLessThanOrEqual(4 * MB);
+  });
+
+  it.runIf(honoured)("grows for a big job, and the addon gives it back (lib/native/v8-heap.cc)", () => {
+    // Needs dist/native/v8-heap.node (npm ci builds it). The control: while the job holds it, the
+    // young generation grows past 16 MB; after, churn alone leaves it grown (V8 would wait ~8 s).
+    const code = `const v8 = await import("node:v8");
+const young = await import("./lib/young-generation.ts");
+const { shrinkV8Heap } = await import("./lib/native-heap.ts");
+const size = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;
+young.youngGenerationSmall();
+let keep = [];
+const churn = () => { for (let i = 0; i < 2000000; i++) { keep.push({ i, s: "y" + i }); if (keep.length > 20000) keep = []; } };
+churn();
+const before = size();
+const end = young.youngGenerationRoomy();
+churn();
+const during = size();
+end();
+churn();
+const after = size();
+const shrunk = shrinkV8Heap();
+console.log(JSON.stringify({ before, during, after, shrunk, shrunkTo: size() }));`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      cwd: fromPackageRoot(),
+      encoding: "utf8",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, number | boolean>;
+    expect(out.before).toBeLessThanOrEqual(4 * MB);
+    expect(out.during).toBeGreaterThanOrEqual(16 * MB);
+    expect(out.after).toBeGreaterThanOrEqual(16 * MB);
+    expect(out.shrunk).toBe(true);
+    expect(out.shrunkTo).toBeLessThanOrEqual(2 * MB);
   });
 
   it("the container and the systemd unit start node with --max-semi-space-size=1", async () => {

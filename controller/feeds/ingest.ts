@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { z } from "zod";
+import { youngGenerationRoomy } from "../../lib/young-generation.ts";
 import {
   type FeedFormat,
   type FeedName,
@@ -24,6 +25,12 @@ import { type DbWatch, faultPolicy } from "../store/faults.ts";
 import { PriceColumns } from "../store/price-columns.ts";
 import type { FeedAdmission } from "./admission.ts";
 import { FeedSyntaxError, parseFeed } from "./parse/index.ts";
+
+/**
+ * A batch of at least this many rows is applied with a young generation that may grow (see
+ * youngGenerationRoomy): its apply and the first chunk of its refresh allocate tens of MB.
+ */
+const ROOMY_BATCH_ROWS = 5_000;
 
 /** Parsing a body yields to the event loop after this much work, so other requests keep answering. */
 const PARSE_SLICE_MS = 10;
@@ -286,6 +293,7 @@ export function feedIngestor(deps: {
 
     const now = batch.now ?? (deps.now ?? Date.now)();
     let change: Applied<AppliedBatch>;
+    const roomy = rowsRead >= ROOMY_BATCH_ROWS ? youngGenerationRoomy() : undefined;
     try {
       // The batch's labels are refreshed in turns of the event loop (a full reprice's first labels
       // acknowledge while the last are resolved); the next batch of the feed waits for the refresh,
@@ -303,6 +311,8 @@ export function feedIngestor(deps: {
     } catch (e) {
       if (e instanceof BatchRejected) throw new FeedRejected(e.details, rowsRead);
       throw e;
+    } finally {
+      roomy?.();
     }
     const applied = change.value;
     if (!applied.applied) {

@@ -1,4 +1,5 @@
 import { withTimeout } from "../../lib/timeout.ts";
+import { youngGenerationRoomy } from "../../lib/young-generation.ts";
 import { labelContentJson } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
 import type { ContentPublish, ControllerLink } from "../mqtt/controller-link.ts";
@@ -291,38 +292,46 @@ export function labelSync(deps: {
       if (!first.done) last = run.chunk(first.value, now);
     });
     if (!planned || !chunks) return run.finish();
-    for (const chunk of chunks) {
-      // A failed publish is the retries' to handle (it is listed, not thrown): only the wait matters.
-      if (beforeLast)
-        await withTimeout(
-          beforeLast.catch(() => undefined),
-          PUBLISH_WAIT_MS,
-        );
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const at = now + Math.max(0, clock() - started);
-      let delivered: Promise<void> | undefined;
-      const written = guard(() => {
-        const plannedByRow = new Map<number, LabelLink>();
-        const kept: LabelLink[] = [];
-        for (const [, linked] of chunk)
-          for (const l of linked) {
-            if (l.row !== undefined) plannedByRow.set(l.row, l);
-            else {
-              // Planned from a lookup by id (a small refresh is one chunk, so this is only a fallback).
-              const current = labels.get(l.labelId);
-              if (current && keep(current, l)) kept.push(current);
+    // Only a refresh with more than one chunk gets here past its first loop: a one-SKU change never
+    // changes the young generation's size.
+    let roomy: (() => void) | undefined;
+    try {
+      for (const chunk of chunks) {
+        roomy ??= youngGenerationRoomy();
+        // A failed publish is the retries' to handle (it is listed, not thrown): only the wait matters.
+        if (beforeLast)
+          await withTimeout(
+            beforeLast.catch(() => undefined),
+            PUBLISH_WAIT_MS,
+          );
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const at = now + Math.max(0, clock() - started);
+        let delivered: Promise<void> | undefined;
+        const written = guard(() => {
+          const plannedByRow = new Map<number, LabelLink>();
+          const kept: LabelLink[] = [];
+          for (const [, linked] of chunk)
+            for (const l of linked) {
+              if (l.row !== undefined) plannedByRow.set(l.row, l);
+              else {
+                // Planned from a lookup by id (a small refresh is one chunk, so this is only a fallback).
+                const current = labels.get(l.labelId);
+                if (current && keep(current, l)) kept.push(current);
+              }
             }
+          for (const l of labels.linksOfRows([...plannedByRow.keys()])) {
+            const was = plannedByRow.get(l.row as number);
+            // A rowid can be taken again by a label added after one was removed: the id must match too.
+            if (was && was.labelId === l.labelId && keep(l, was)) kept.push(l);
           }
-        for (const l of labels.linksOfRows([...plannedByRow.keys()])) {
-          const was = plannedByRow.get(l.row as number);
-          // A rowid can be taken again by a label added after one was removed: the id must match too.
-          if (was && was.labelId === l.labelId && keep(l, was)) kept.push(l);
-        }
-        delivered = run.chunk(groupBySku(kept), at);
-      });
-      if (!written) break;
-      beforeLast = last;
-      last = delivered;
+          delivered = run.chunk(groupBySku(kept), at);
+        });
+        if (!written) break;
+        beforeLast = last;
+        last = delivered;
+      }
+    } finally {
+      roomy?.();
     }
     return run.finish();
   }
