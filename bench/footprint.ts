@@ -334,6 +334,13 @@ export async function benchFootprint(): Promise<BenchRow[]> {
       await sleep(50);
     }
     const final = procStat(pid);
+    // Which changes were slowest, in the order they ran: the p99 is the second slowest of 200, so
+    // whether the slow ones come first (right after the reprice) or anywhere says what made them.
+    const slowest = recordedMs
+      .map((ms, n) => [n, ms] as const)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5);
+    log(`slowest changes (index: ms recorded): ${slowest.map(([n, ms]) => `${n}: ${ms.toFixed(1)}`).join(", ")}`);
 
     const load = loadavg()
       .map((l) => l.toFixed(2))
