@@ -6,9 +6,8 @@ import { fromPackageRoot } from "./paths.ts";
  * Our native addons (lib/native/, compiled by `npm run build` into dist/native), each loaded at its
  * first call, so a process that never needs one never maps it.
  *
- * The C heap's free memory handed back to the system (glibc's malloc_trim, through the small addon
- * lib/native/malloc-trim.c that `npm run build` compiles into dist/native). Loaded at the first call,
- * so a process that never trims never maps it.
+ * - lib/native/malloc-trim.c: the C heap's free memory handed back to the system (glibc's malloc_trim).
+ * - lib/native/v8-heap.cc: V8's young generation shrunk after a big job (lib/young-generation.ts).
  */
 type Addon = { trim(): boolean | null };
 type V8Addon = { shrink(): void };
