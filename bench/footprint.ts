@@ -340,7 +340,9 @@ export async function benchFootprint(): Promise<BenchRow[]> {
       .map((ms, n) => [n, ms] as const)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 5);
-    log(`slowest changes (index: ms recorded): ${slowest.map(([n, ms]) => `${n}: ${ms.toFixed(1)}`).join(", ")}`);
+    log(
+      `slowest changes (index: ms recorded): ${slowest.map(([n, ms]) => `${n}: ${ms.toFixed(1)}`).join(", ")}`,
+    );
 
     const load = loadavg()
       .map((l) => l.toFixed(2))
