@@ -47,6 +47,8 @@ export function keepYoungGenerationSmall(worker: Worker): void {
 
 /** Big jobs running that let the young generation grow (youngGenerationRoomy). */
 let roomyJobs = 0;
+/** Big jobs ended so far (the memory releaser gives their memory back at once, see bigJobsEnded). */
+let jobsEnded = 0;
 
 /**
  * Let the young generation grow for one big job (a refresh of many labels), as V8 does by default;
@@ -57,22 +59,27 @@ let roomyJobs = 0;
  * and is promoted: ~300 MB promoted and ~1.2 s of scavenge pauses on the main thread in a 5 s reprice
  * (`--trace-gc`, docs/benchmarks.md). With room to grow, a chunk's garbage dies young. The room is
  * given back after the job: the factor goes back to 1 at once, and the memory releaser
- * (controller/memory.ts) shrinks the young generation at the first quiet moment (shrinkYoungGeneration);
- * without the addon that can, V8 does it itself after ~8 s of low allocation.
+ * (controller/memory.ts) shrinks the young generation at the first quiet moment (shrinkV8Heap in
+ * lib/native-heap.ts); without that addon, V8 does it itself after ~8 s of low allocation. Jobs are
+ * counted wherever the factor is not honoured too: the releaser gives a big job's memory back at once.
  */
 export function youngGenerationRoomy(): () => void {
-  if ((globalThis as Marked)[APPLIED] !== true) return () => {};
-  if (roomyJobs++ === 0) v8.setFlagsFromString(ROOMY_FLAG);
+  const applied = (globalThis as Marked)[APPLIED] === true;
+  if (roomyJobs++ === 0 && applied) v8.setFlagsFromString(ROOMY_FLAG);
   let ended = false;
   return () => {
     if (ended) return;
     ended = true;
-    if (--roomyJobs === 0) v8.setFlagsFromString(FLAG);
+    jobsEnded++;
+    if (--roomyJobs === 0 && applied) v8.setFlagsFromString(FLAG);
   };
 }
 
 /** Whether a big job holds the young generation roomy now (the memory releaser leaves it then). */
 export const youngGenerationHeldRoomy = (): boolean => roomyJobs > 0;
+
+/** How many big jobs have ended so far: one that ended since the releaser's last release is owed one. */
+export const bigJobsEnded = (): number => jobsEnded;
 
 /** The young generation's size now (both semi-spaces), bytes. */
 export function youngGenerationBytes(): number {

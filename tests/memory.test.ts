@@ -11,6 +11,7 @@ function driven(options: { growthMb?: number; shrinkable?: boolean } = {}) {
   const state = {
     youngMb: 2,
     youngHeld: false,
+    jobsEnded: 0,
     shrinks: [] as number[],
     heapMb: 40,
     busy: 0,
@@ -36,6 +37,7 @@ function driven(options: { growthMb?: number; shrinkable?: boolean } = {}) {
     now: () => state.now,
     youngBytes: () => state.youngMb * MB,
     youngHeld: () => state.youngHeld,
+    jobsEnded: () => state.jobsEnded,
     shrink: () => {
       if (options.shrinkable === false) return false;
       state.shrinks.push(state.now);
@@ -125,6 +127,29 @@ describe("memory given back after a burst (controller/memory.ts)", () => {
     expect(state.trims).toContain(24_000);
     at(40_000);
     expect(state.shrinks).toEqual([24_000]); // small again: nothing more to do
+  });
+
+  it("gives a big job's memory back once it ended and the loop is quiet, within the minimum gap", () => {
+    const { state, at } = driven();
+    at(0);
+    at(1_000);
+    expect(state.releases).toEqual([1_000]); // start-up (the links feed's release, in the bench)
+    state.heapMb = 45; // what a plain burst leaves would wait for the 10 s gap and the 32 MB growth
+    state.youngHeld = true; // a reprice, 3 s later
+    at(4_000, 0.9);
+    at(6_000);
+    at(7_000);
+    expect(state.releases).toEqual([1_000]); // still held: the job is between two chunks
+    state.youngHeld = false;
+    state.jobsEnded = 1;
+    at(8_000, 0.9); // its last acknowledgements
+    at(8_500);
+    at(9_500);
+    expect(state.releases).toEqual([1_000, 9_500]); // not at 11,000, when the gap would allow it
+    state.heapMb = 45;
+    at(10_500);
+    at(11_500);
+    expect(state.releases).toEqual([1_000, 9_500]); // owed once per job, not again
   });
 
   it("without the addon for this Node, leaves the young generation to V8 and keeps releasing", () => {
