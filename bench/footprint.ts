@@ -341,7 +341,7 @@ export async function benchFootprint(): Promise<BenchRow[]> {
       .sort((a, b) => b[1] - a[1])
       .slice(0, 5);
     log(
-      `slowest changes (index: ms recorded): ${slowest.map(([n, ms]) => `${n}: ${ms.toFixed(1)}`).join(", ")}`,
+      `slowest changes (index: ms recorded, reply, ack on broker): ${slowest.map(([n, ms]) => `${n}: ${ms.toFixed(1)} (${replyMs[n]?.toFixed(1)}, ${ackMs[n]?.toFixed(1)})`).join(", ")}`,
     );
 
     const load = loadavg()

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { labelReports } from "../controller/labels/state-reports.ts";
+import { BURST_STATES, labelReports, STATE_FLUSH_MS } from "../controller/labels/state-reports.ts";
 import { createLogger } from "../controller/log.ts";
 import { openStores } from "../controller/store/index.ts";
 import { type BridgeLabels, PROTOCOL_VERSION } from "../schemas/index.ts";
@@ -53,6 +53,47 @@ describe("label state reports", () => {
     await new Promise((r) => setImmediate(r));
     expect(stores.labels.get("Q-1")?.displayedHash).toBe("h1");
     expect(writes).toEqual([2]);
+    reports.close();
+    stores.close();
+  });
+
+  it("writes a trickle of reports at once, one after another, but holds a report back for the timer after a burst", async () => {
+    const stores = openStores(join(dir.path, "trickle.db"));
+    const writes: number[] = [];
+    const labels = {
+      ...stores.labels,
+      recordStates: (u: Parameters<typeof stores.labels.recordStates>[0]) => {
+        writes.push(u.length);
+        return stores.labels.recordStates(u);
+      },
+    };
+    const ids = Array.from({ length: BURST_STATES + 10 }, (_, i) => `T-${i}`);
+    stores.labels.upsertDescriptors(
+      ids.map((labelId) => ({ labelId })),
+      "ap1",
+      Date.now(),
+    );
+    const reports = labelReports({ labels, log: createLogger("silent") });
+    const turn = () => new Promise((r) => setImmediate(r));
+    const state = (h: string) => ({ v: PROTOCOL_VERSION, displayedHash: h }) as const;
+    // A trickle (check-ins): each report is written in the next turn, even right after another write.
+    for (const id of ids.slice(0, 3)) {
+      reports.onLabelState(id, state("a"), Date.now());
+      await turn();
+      expect(stores.labels.get(id)?.displayedHash).toBe("a");
+    }
+    expect(writes).toEqual([1, 1, 1]);
+    // A burst (a reprice's acknowledgements) is written in one go; the report right after it waits.
+    for (const id of ids.slice(0, BURST_STATES)) reports.onLabelState(id, state("b"), Date.now());
+    await turn();
+    expect(writes).toEqual([1, 1, 1, BURST_STATES]);
+    const late = ids[BURST_STATES] as string;
+    reports.onLabelState(late, state("c"), Date.now());
+    await turn();
+    expect(stores.labels.get(late)?.displayedHash).toBeNull();
+    await new Promise((r) => setTimeout(r, STATE_FLUSH_MS * 2));
+    expect(stores.labels.get(late)?.displayedHash).toBe("c");
+    expect(writes).toEqual([1, 1, 1, BURST_STATES, 1]);
     reports.close();
     stores.close();
   });
