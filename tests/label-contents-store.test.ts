@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { contentHash } from "../controller/labels/content.ts";
 import { openStores } from "../controller/store/index.ts";
+import type { ContentUpdate } from "../controller/store/labels.ts";
 import { labelContentJson } from "../schemas/index.ts";
 import { tempDir } from "./support/harness.ts";
 import { storeBefore } from "./support/migrations.ts";
@@ -49,6 +50,75 @@ describe("a label's content, kept once by hash", () => {
       .map((c) => c.name);
     expect(columns).not.toContain("content_json");
     stores.close();
+  });
+
+  it("writes a bulk call (whole statements of many labels and a tail) as one label at a time would", () => {
+    // The oracle: the same updates written one per call, which takes the one-statement-a-label path.
+    const open = (name: string) => {
+      const stores = openStores(join(dir.path, name));
+      const ids = Array.from({ length: 150 }, (_, i) => `B${String(i).padStart(3, "0")}`);
+      stores.labels.upsertDescriptors(
+        ids.map((labelId) => ({ labelId })),
+        "ap",
+        1,
+      );
+      return stores;
+    };
+    const bulk = open("bulk.db");
+    const oracle = open("oracle.db");
+    const updatesFor = (stores: ReturnType<typeof openStores>, round: number): ContentUpdate[] => {
+      const links = stores.labels.links();
+      const updates: ContentUpdate[] = links.map((l, i) => {
+        if ((i + round) % 7 === 0)
+          return { labelId: l.labelId, row: l.row, contentVersion: round, contentHash: null };
+        // Pairs of labels share a content (one label_contents row for both).
+        const json = shown(`S${Math.floor(i / 2)}`, 100 * round + Math.floor(i / 2));
+        const kept = { json, netQuantity: i % 3 === 0 ? "1" : null, unit: i % 3 === 0 ? "kg" : null };
+        return {
+          labelId: l.labelId,
+          row: l.row,
+          contentVersion: round,
+          contentHash: contentHash(json),
+          shown: kept,
+        };
+      });
+      // Rounds 1 and 3 name distinct rows only (a refresh's calls: whole statements of many labels);
+      // round 2 also writes a label twice (the later wins, both are remembered) and one by id.
+      if (round === 2) {
+        const again = shown("again", round);
+        const first = links[0] as (typeof links)[number];
+        updates.push({
+          labelId: first.labelId,
+          row: first.row,
+          contentVersion: round + 100,
+          contentHash: contentHash(again),
+          shown: { json: again, netQuantity: null, unit: null },
+        });
+        const last = links[149] as (typeof links)[number];
+        updates.push({
+          labelId: last.labelId,
+          contentVersion: round + 200,
+          contentHash: contentHash(again),
+          shown: { json: again, netQuantity: null, unit: null },
+        });
+      }
+      return updates;
+    };
+    for (const round of [1, 2, 3]) {
+      bulk.labels.setContents(updatesFor(bulk, round));
+      for (const u of updatesFor(oracle, round)) oracle.labels.setContents([u]);
+    }
+    const view = (stores: ReturnType<typeof openStores>) =>
+      stores.labels
+        .all()
+        .map((l) => [l.labelId, l.contentHash, l.contentVersion, l.recentHashes, l.contentJson]);
+    const written = view(bulk);
+    expect(written).toEqual(view(oracle));
+    // Not vacuous: most labels show a content, and remember the earlier rounds' hashes.
+    expect(written.filter(([, hash]) => hash !== null).length).toBeGreaterThan(120);
+    expect(bulk.labels.get("B000")?.recentHashes?.split(" ").length).toBeGreaterThanOrEqual(3);
+    bulk.close();
+    oracle.close();
   });
 
   it("migrates labels whose payload was stored in their row: the same bytes come back", () => {

@@ -103,6 +103,8 @@ const withContent = (r: LabelRow): LabelRecord => {
 export const RECENT_HASHES = 4;
 /** contentHash is 32 hex digits (controller/labels/content.ts); the list is cut at a whole entry. */
 const RECENT_HASHES_CHARS = RECENT_HASHES * 33 - 1;
+/** Labels (or new contents) written by one statement of a bulk content write (see setContentsByRows). */
+const WRITE_ROWS = 64;
 
 /** Whether the controller published this hash to the label lately (a state claiming another is not believed). */
 export function publishedLately(
@@ -437,6 +439,24 @@ export function labelStore(db: Db) {
          ELSE substr(? || COALESCE(' ' || recent_hashes, ''), 1, ${RECENT_HASHES_CHARS}) END`;
   const setContent = sql.prepare(`${SET_CONTENT} WHERE label_id = ?`);
   const setContentByRow = sql.prepare(`${SET_CONTENT} WHERE rowid = ?`);
+  // A refresh writes thousands of labels a call: by rowid they go in statements of WRITE_ROWS labels
+  // (one VALUES list joined on rowid), as the new contents go in multi-row INSERTs. A statement run
+  // from JS costs about as much as the row it writes; at 20,000 labels the per-row statements were a
+  // third of the refresh's SQLite time. The rest (a label named by id, a short tail) take one each.
+  const setContentsByRows = sql.prepare(
+    `UPDATE labels SET content_hash = v.column1, content_id = v.column2, content_version = v.column3,
+       recent_hashes = CASE WHEN v.column1 IS NULL THEN labels.recent_hashes
+         ELSE substr(v.column1 || COALESCE(' ' || labels.recent_hashes, ''), 1, ${RECENT_HASHES_CHARS}) END
+     FROM (VALUES ${Array.from({ length: WRITE_ROWS }, () => "(?, ?, ?, ?)").join(", ")}) AS v
+     WHERE labels.rowid = v.column4`,
+  );
+  const contentHashOfRow = sql
+    .prepare<[number], string>("SELECT content_hash FROM label_contents WHERE id = ?")
+    .pluck();
+  const keepShownRows = sql.prepare(
+    `INSERT INTO label_contents (content_hash, shown_json, net_quantity, unit, published_at)
+     VALUES ${Array.from({ length: WRITE_ROWS }, () => "(?, ?, ?, ?, ?)").join(", ")}`,
+  );
   // One row per distinct shown content of a call (all labels of a product share it), appended: the
   // table has no index on the hash (store/schema.ts says why), the labels name the row by its id.
   const keepShown = sql.prepare(
@@ -503,6 +523,49 @@ export function labelStore(db: Db) {
 
   /** Contents and states are derived data: committed without an fsync (see commitsWithoutFsync). */
   const derived = commitsWithoutFsync(sql);
+
+  /**
+   * The label_contents rows of a call's distinct new contents (all labels of a product share one),
+   * appended WRITE_ROWS to a statement. The ids of a multi-row INSERT are consecutive (a table without
+   * AUTOINCREMENT gives each new row max(rowid) + 1), so the last insert rowid names them all.
+   */
+  function keepContents(updates: readonly ContentUpdate[], now: number) {
+    const byHash = new Map<string, number>();
+    const fresh: ContentUpdate[] = [];
+    for (const u of updates)
+      if (u.contentHash !== null && !byHash.has(u.contentHash)) {
+        byHash.set(u.contentHash, 0);
+        fresh.push(u);
+      }
+    let inserted = 0;
+    const whole = fresh.length - (fresh.length % WRITE_ROWS);
+    const values: (string | number | null)[] = new Array(WRITE_ROWS * 5);
+    for (let from = 0; from < whole; from += WRITE_ROWS) {
+      for (let i = 0; i < WRITE_ROWS; i++) {
+        const u = fresh[from + i] as ContentUpdate & { contentHash: string };
+        values[i * 5] = u.contentHash;
+        values[i * 5 + 1] = u.shown.json;
+        values[i * 5 + 2] = u.shown.netQuantity;
+        values[i * 5 + 3] = u.shown.unit;
+        values[i * 5 + 4] = now;
+      }
+      const r = keepShownRows.run(values);
+      inserted += r.changes;
+      const last = Number(r.lastInsertRowid);
+      const first = fresh[from] as ContentUpdate & { contentHash: string };
+      if (contentHashOfRow.get(last - WRITE_ROWS + 1) !== first.contentHash)
+        throw new Error("label_contents: a multi-row insert was not given consecutive ids");
+      for (let i = 0; i < WRITE_ROWS; i++)
+        byHash.set((fresh[from + i] as ContentUpdate).contentHash as string, last - WRITE_ROWS + 1 + i);
+    }
+    for (let i = whole; i < fresh.length; i++) {
+      const u = fresh[i] as ContentUpdate & { contentHash: string };
+      const r = keepShown.run(u.contentHash, u.shown.json, u.shown.netQuantity, u.shown.unit, now);
+      inserted += r.changes;
+      byHash.set(u.contentHash, Number(r.lastInsertRowid));
+    }
+    return { byHash, inserted };
+  }
 
   /** Register or update announced labels; see upsertDescriptors. */
   function announce(descriptors: LabelDescriptor[], bridgeId: string | null, now: number): InventoryOutcome {
@@ -647,18 +710,34 @@ export function labelStore(db: Db) {
       let changes = 0;
       try {
         derived(() => {
-          const kept = new Map<string, number>();
-          for (const u of updates) {
-            let id: number | null = null;
-            if (u.contentHash !== null) {
-              id = kept.get(u.contentHash) ?? null;
-              if (id === null) {
-                const r = keepShown.run(u.contentHash, u.shown.json, u.shown.netQuantity, u.shown.unit, now);
-                changes += r.changes;
-                id = Number(r.lastInsertRowid);
-                kept.set(u.contentHash, id);
-              }
+          const ids = keepContents(updates, now);
+          changes += ids.inserted;
+          // By rowid in whole statements when every update names a distinct row (a refresh's
+          // do): one UPDATE … FROM takes one match per row, and a label named by id may be one of
+          // the rows, so any other call keeps its order through the one-by-one path.
+          const seen = new Set<number>();
+          let bulk = updates.length >= WRITE_ROWS;
+          for (let i = 0; bulk && i < updates.length; i++) {
+            const row = (updates[i] as ContentUpdate).row;
+            if (row === undefined || seen.has(row)) bulk = false;
+            else seen.add(row);
+          }
+          const whole = bulk ? updates.length - (updates.length % WRITE_ROWS) : 0;
+          const values: (string | number | null)[] = new Array(WRITE_ROWS * 4);
+          for (let from = 0; from < whole; from += WRITE_ROWS) {
+            for (let i = 0; i < WRITE_ROWS; i++) {
+              const u = updates[from + i] as ContentUpdate;
+              values[i * 4] = u.contentHash;
+              values[i * 4 + 1] = u.contentHash === null ? null : (ids.byHash.get(u.contentHash) ?? null);
+              values[i * 4 + 2] = u.contentVersion;
+              values[i * 4 + 3] = u.row as number;
+              rows.push(u.row as number);
             }
+            changes += setContentsByRows.run(values).changes;
+          }
+          const single = whole === 0 ? updates : updates.slice(whole);
+          for (const u of single) {
+            const id = u.contentHash === null ? null : (ids.byHash.get(u.contentHash) ?? null);
             if (u.row !== undefined) {
               changes += setContentByRow.run(
                 u.contentHash,
