@@ -95,6 +95,7 @@ export function contentWriter(client: MqttClient, ids: ContentIdProvider) {
     at = slab.writeUInt16BE(topicBytes, at);
     at += slab.write(p.topic, at, topicBytes, "utf8");
     at = slab.writeUInt16BE(messageId, at);
+    const payloadAt = at;
     if (p.payload !== null) at += slab.write(p.payload, at, payloadBytes, "utf8");
     used = at;
     // As MQTT.js's publish enters a QoS 1 packet (client.publish → _storeAndSend): its PUBACK
@@ -104,7 +105,9 @@ export function contentWriter(client: MqttClient, ids: ContentIdProvider) {
       {
         cmd: "publish",
         topic: p.topic,
-        payload: p.payload ?? "",
+        // The encoded bytes, not the string: a view of the slab lives outside the JS heap, so a
+        // reprice's contents in flight (until their PUBACKs) are not copied by every scavenge.
+        payload: slab.subarray(payloadAt, at),
         qos: 1,
         retain: true,
         dup: false,

@@ -298,52 +298,73 @@ export function connectControllerLink(options: {
   const EMPTY = Buffer.alloc(0);
   const localWindow = local ? publishWindow(local) : null;
 
+  /** Contents through the embedded broker's API (see `local`). */
+  const publishLocally = (window: PublishWindow, items: readonly ContentPublish[]) =>
+    new Promise<string[]>((resolve) => {
+      const failed: string[] = [];
+      let outstanding = items.length;
+      for (const [labelId, json, hash] of items) {
+        const acked = observer?.contentSent(labelId, hash);
+        const topic = topics.label(labelId, "content");
+        window.send((sent) =>
+          window.broker.publish(topic, json === null ? EMPTY : Buffer.from(json), 1, true, (err) => {
+            sent();
+            acked?.(!err);
+            if (err) failed.push(labelId);
+            if (--outstanding === 0) resolve(failed);
+          }),
+        );
+      }
+    });
+  /**
+   * Contents through the content session's worker. Only the label ids (and the metrics' callbacks)
+   * wait here for the acknowledgements: `items` is left out of every closure that lives until then,
+   * so a chunk's payloads (2,000 contents of a reprice, copied into the worker's message) are
+   * garbage as soon as they are posted instead of surviving every scavenge of the refresh.
+   */
+  const publishOnContentSession = (items: readonly ContentPublish[]) => {
+    const labelIds: string[] = new Array(items.length);
+    const payloads: (string | null)[] = new Array(items.length);
+    const acked: (((ok: boolean) => void) | undefined)[] | null = observer ? new Array(items.length) : null;
+    for (let i = 0; i < items.length; i++) {
+      const [labelId, json, hash] = items[i] as ContentPublish;
+      labelIds[i] = labelId;
+      payloads[i] = json;
+      if (acked) acked[i] = observer?.contentSent(labelId, hash);
+    }
+    return sendToContentSession(labelIds, payloads, acked);
+  };
+  // The promise is made before the send, not around it: a closure living until the last
+  // acknowledgement would otherwise hold `payloads` in its scope.
+  const sendToContentSession = (
+    labelIds: string[],
+    payloads: (string | null)[],
+    acked: (((ok: boolean) => void) | undefined)[] | null,
+  ): Promise<string[]> => {
+    let resolve: (failed: string[]) => void = () => {};
+    const done = new Promise<string[]>((r) => {
+      resolve = r;
+    });
+    const failed: string[] = [];
+    let outstanding = labelIds.length;
+    contents?.send(labelIds, payloads, (i, ok) => {
+      acked?.[i]?.(ok);
+      if (!ok) failed.push(labelIds[i] as string);
+      if (--outstanding === 0) resolve(failed);
+    });
+    return done;
+  };
+
   return {
     client,
     connected: bothUp,
-    publishContents: (items) =>
-      new Promise<string[]>((resolve) => {
-        const failed: string[] = [];
-        let outstanding = items.length;
-        if (outstanding === 0) resolve(failed);
-        // Nothing is queued while the broker is away: every (re)connect republishes each label's
-        // current content from the store, so a queued copy would only be a stale second.
-        if (contents && !bothUp()) {
-          resolve(items.map(([labelId]) => labelId));
-          return;
-        }
-        if (localWindow) {
-          for (const [labelId, json, hash] of items) {
-            const acked = observer?.contentSent(labelId, hash);
-            const topic = topics.label(labelId, "content");
-            localWindow.send((sent) =>
-              localWindow.broker.publish(topic, json === null ? EMPTY : Buffer.from(json), 1, true, (err) => {
-                sent();
-                acked?.(!err);
-                if (err) failed.push(labelId);
-                if (--outstanding === 0) resolve(failed);
-              }),
-            );
-          }
-          return;
-        }
-        const labelIds: string[] = new Array(items.length);
-        const payloads: (string | null)[] = new Array(items.length);
-        const acked: (((ok: boolean) => void) | undefined)[] | null = observer
-          ? new Array(items.length)
-          : null;
-        for (let i = 0; i < items.length; i++) {
-          const [labelId, json, hash] = items[i] as ContentPublish;
-          labelIds[i] = labelId;
-          payloads[i] = json;
-          if (acked) acked[i] = observer?.contentSent(labelId, hash);
-        }
-        contents?.send(labelIds, payloads, (i, ok) => {
-          acked?.[i]?.(ok);
-          if (!ok) failed.push(labelIds[i] as string);
-          if (--outstanding === 0) resolve(failed);
-        });
-      }),
+    publishContents(items) {
+      // Nothing is queued while the broker is away: every (re)connect republishes each label's
+      // current content from the store, so a queued copy would only be a stale second.
+      if (items.length === 0) return Promise.resolve([]);
+      if (contents && !bothUp()) return Promise.resolve(items.map(([labelId]) => labelId));
+      return localWindow ? publishLocally(localWindow, items) : publishOnContentSession(items);
+    },
     sendCommand: (labelId, command) =>
       publish(topics.label(labelId, "command"), JSON.stringify(command), false),
     close: async () => {
@@ -395,6 +416,7 @@ export const LOCAL_PUBLISH_WINDOW = 64;
 export const LOCAL_PUBLISH_SLICE = 500;
 
 /** Publishes to the embedded broker through a window (see LOCAL_PUBLISH_WINDOW), in order. */
+type PublishWindow = ReturnType<typeof publishWindow>;
 function publishWindow(broker: LocalBroker) {
   /** Publishes not started yet, oldest first, from `head` on (no shift: the queue may hold 50,000). */
   let queue: ((sent: () => void) => void)[] = [];
