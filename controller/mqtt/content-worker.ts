@@ -9,6 +9,7 @@ import {
   contentWriter,
   dropUnacknowledged,
 } from "./content-writer.ts";
+import { readPubacksFirst } from "./puback-reader.ts";
 
 /**
  * The content session's thread (content-worker-session.ts starts it): a second MQTT.js session to
@@ -73,9 +74,14 @@ const client = mqtt.connect(data.url, {
   password: data.password,
   ...(data.ca ? { ca: Buffer.from(data.ca) } : {}),
   messageIdProvider: ids,
+  manualConnect: true,
   ...(data.mqttDebug ? {} : { log: () => {} }),
 });
 const writer = contentWriter(client, ids);
+// The contents' PUBACKs are taken off the socket before MQTT.js's parser (puback-reader.ts says why);
+// the session was created unconnected so that its first stream is built with this in place.
+readPubacksFirst(client, (messageId) => writer.acknowledge(messageId));
+client.connect();
 
 // Acknowledgements gathered and posted once per turn of this thread's event loop: MQTT.js handles a
 // whole socket read's PUBACKs (up to 16,384 in 64 KB) before an immediate runs.

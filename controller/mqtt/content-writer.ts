@@ -26,6 +26,15 @@ export interface ContentPacket {
   done: (error?: Error | null) => void;
 }
 
+/** A content's entry in MQTT.js's table of packets in flight, marked as the writer's. */
+interface ContentEntry {
+  volatile: false;
+  cmd: "publish";
+  cb: (error?: Error | null) => void;
+  content: true;
+}
+const noop = () => {};
+
 /**
  * Bytes of PUBLISH packets gathered before they are handed to the socket: a reprice's 50,000
  * contents go out in a few hundred writes instead of six stream writes each.
@@ -100,7 +109,8 @@ export function contentWriter(client: MqttClient, ids: ContentIdProvider) {
     used = at;
     // As MQTT.js's publish enters a QoS 1 packet (client.publish → _storeAndSend): its PUBACK
     // handler looks both up, and would report a publish missing from the store as failed.
-    client.outgoing[messageId] = { volatile: false, cmd: "publish", cb: p.done };
+    const entry: ContentEntry = { volatile: false, cmd: "publish", cb: p.done, content: true };
+    client.outgoing[messageId] = entry;
     client.outgoingStore.put(
       {
         cmd: "publish",
@@ -148,6 +158,22 @@ export function contentWriter(client: MqttClient, ids: ContentIdProvider) {
       for (; i < packets.length; i++) waiting.push(packets[i] as ContentPacket);
       flush();
       flushCorked(client.stream);
+    },
+    /**
+     * A PUBACK read off the socket (puback-reader.ts): settles the content it answers as MQTT.js's
+     * ack handler would (entry and store entry removed, the callback, the id freed). False when the
+     * id is not a content this writer sent: MQTT.js then handles the packet itself.
+     */
+    acknowledge(messageId: number): boolean {
+      const entry = client.outgoing[messageId] as ContentEntry | undefined;
+      if (entry?.content !== true) return false;
+      delete client.outgoing[messageId];
+      client.outgoingStore.del({ messageId }, noop);
+      entry.cb(null);
+      ids.deallocate(messageId);
+      // MQTT.js's clean end waits for this event (and emits it only while disconnecting).
+      if (client.disconnecting && Object.keys(client.outgoing).length === 0) client.emit("outgoingEmpty");
+      return true;
     },
     /** The connection is lost: fail every packet still waiting for an id (call before its in-flight ones are dropped). */
     failWaiting(): void {
