@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BURST_STATES, labelReports, STATE_FLUSH_MS } from "../controller/labels/state-reports.ts";
+import { currentSyncContext } from "../controller/labels/sync-status.ts";
+import { syncCounts } from "../controller/labels/views.ts";
 import { createLogger } from "../controller/log.ts";
 import { openStores } from "../controller/store/index.ts";
+import type { LabelStateUpdate } from "../controller/store/labels.ts";
 import { type BridgeLabels, PROTOCOL_VERSION } from "../schemas/index.ts";
 import { tempDir } from "./support/harness.ts";
 
@@ -96,6 +99,69 @@ describe("label state reports", () => {
     expect(writes).toEqual([1, 1, 1, BURST_STATES, 1]);
     reports.close();
     stores.close();
+  });
+
+  it("records a burst in whole statements as one state at a time would: rows, sync counts and unknown ids", () => {
+    const open = (name: string) => {
+      const stores = openStores(join(dir.path, name));
+      const ids = Array.from({ length: 150 }, (_, i) => `S${String(i).padStart(3, "0")}`);
+      stores.labels.upsertDescriptors(
+        ids.map((labelId) => ({ labelId })),
+        "ap1",
+        1,
+      );
+      const sql = stores.db.$client;
+      const addProduct = sql.prepare("INSERT INTO products (sku, name, updated_at) VALUES (?, ?, 1)");
+      for (const [i, id] of ids.entries()) {
+        addProduct.run(`P${i}`, `P${i}`);
+        stores.labels.setLink(id, `P${i}`);
+      }
+      stores.labels.setContents(
+        stores.labels.links().map((l, i) => ({
+          labelId: l.labelId,
+          row: l.row,
+          contentVersion: 1,
+          contentHash: `h${i}`,
+          shown: { json: `{"i":${i}}`, netQuantity: null, unit: null },
+        })),
+      );
+      // The counts are read once before, so that the burst's writes are followed, not re-read.
+      syncCounts(stores.labels.syncCountSource, currentSyncContext(stores.labels, 3_600_000));
+      return stores;
+    };
+    const bulk = open("states-bulk.db");
+    const oracle = open("states-oracle.db");
+    const now = Date.now();
+    // 140 known labels (some showing their content, some another, some with battery and signal) and
+    // 10 invented ids among them, so that whole statements meet unknown ids too.
+    const updates: LabelStateUpdate[] = [];
+    for (let i = 0; i < 150; i++) {
+      const labelId = i % 15 === 7 ? `NOPE-${i}` : `S${String(i).padStart(3, "0")}`;
+      updates.push({
+        labelId,
+        displayedHash: i % 4 === 0 ? "other" : `h${i}`,
+        displayedVersion: i % 3 === 0 ? null : 1,
+        battery: i % 5 === 0 ? 5 : null,
+        rssi: i % 6 === 0 ? -95 : null,
+        seenAt: now - i,
+      });
+    }
+    const unknownBulk = bulk.labels.recordStates(updates);
+    const unknownOracle = updates.flatMap((u) => oracle.labels.recordStates([u]));
+    expect(unknownBulk).toEqual(unknownOracle);
+    expect(unknownBulk).toHaveLength(10);
+    const rows = (stores: ReturnType<typeof openStores>) =>
+      stores.labels
+        .all()
+        .map((l) => [l.labelId, l.displayedHash, l.displayedVersion, l.battery, l.rssi, l.lastSeen]);
+    expect(rows(bulk)).toEqual(rows(oracle));
+    const counts = (stores: ReturnType<typeof openStores>) =>
+      syncCounts(stores.labels.syncCountSource, currentSyncContext(stores.labels, 3_600_000));
+    const c = counts(bulk);
+    expect(c).toEqual(counts(oracle));
+    expect(c.inSync).toBeGreaterThan(50);
+    bulk.close();
+    oracle.close();
   });
 
   it("records bridge availability and registers the labels of an inventory under the bridge", () => {

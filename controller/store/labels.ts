@@ -473,6 +473,17 @@ export function labelStore(db: Db) {
        WHERE label_id = ? RETURNING ${ROW_CODE_SQL}`,
     )
     .pluck();
+  // A burst of states (a reprice's acknowledgements) in statements of WRITE_ROWS labels, each row
+  // returning its label's tally code and last_seen (in no particular order: the code carries the rowid).
+  const setStates = sql
+    .prepare<unknown[], [number, number]>(
+      `UPDATE labels SET displayed_hash = v.column2, displayed_version = COALESCE(v.column3, displayed_version),
+         battery = COALESCE(v.column4, battery), rssi = COALESCE(v.column5, rssi), last_seen = v.column6
+       FROM (VALUES ${Array.from({ length: WRITE_ROWS }, () => "(?, ?, ?, ?, ?, ?)").join(", ")}) AS v
+       WHERE labels.label_id = v.column1 RETURNING ${ROW_CODE_SQL}, last_seen`,
+    )
+    .raw(true);
+  const labelExists = sql.prepare<[string], number>("SELECT 1 FROM labels WHERE label_id = ?").pluck();
   const upsertBridge = sql.prepare(
     `INSERT INTO bridges (bridge_id, kind, online, changed_at) VALUES (@bridgeId, @kind, @online, @now)
      ON CONFLICT(bridge_id) DO UPDATE SET kind = COALESCE(excluded.kind, bridges.kind),
@@ -774,7 +785,36 @@ export function labelStore(db: Db) {
       if (sql.inTransaction) tally.stale();
       try {
         derived(() => {
-          for (const u of updates) {
+          // Whole statements when the labels are distinct (a flush's are: one state per label), as
+          // in setContents; the rest one by one.
+          let whole = 0;
+          if (updates.length >= WRITE_ROWS) {
+            const seen = new Set<string>();
+            for (const u of updates) seen.add(u.labelId);
+            if (seen.size === updates.length) whole = updates.length - (updates.length % WRITE_ROWS);
+          }
+          const values: (string | number | null)[] = new Array(WRITE_ROWS * 6);
+          for (let from = 0; from < whole; from += WRITE_ROWS) {
+            for (let i = 0; i < WRITE_ROWS; i++) {
+              const u = updates[from + i] as LabelStateUpdate;
+              values[i * 6] = u.labelId;
+              values[i * 6 + 1] = u.displayedHash;
+              values[i * 6 + 2] = u.displayedVersion;
+              values[i * 6 + 3] = u.battery;
+              values[i * 6 + 4] = u.rssi;
+              values[i * 6 + 5] = u.seenAt;
+            }
+            const written = setStates.all(values);
+            for (const [code, seenAt] of written) tally.wrote(code, seenAt);
+            // Fewer rows than states: some name no label (nothing was written for those).
+            if (written.length < WRITE_ROWS)
+              for (let i = from; i < from + WRITE_ROWS; i++) {
+                const id = (updates[i] as LabelStateUpdate).labelId;
+                if (labelExists.get(id) === undefined) unknown.push(id);
+              }
+          }
+          for (let n = whole; n < updates.length; n++) {
+            const u = updates[n] as LabelStateUpdate;
             const code = setState.get(
               u.displayedHash,
               u.displayedVersion,
