@@ -576,13 +576,15 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     sequence: number,
     now: number,
     batch: PriceBatchState,
+    /** The caller knows the batch has not written the SKU yet (see the first load in priceColumns). */
+    unwritten = false,
   ): "changed" | "same" | "held" {
     const { pendingSkus } = batch;
     const to = p.effectiveTo ?? null;
     const at = p.effectiveFrom ?? now;
     let current: InForce | undefined;
     const inForceNow = batch.inForceNow;
-    if (p.effectiveFrom === undefined && inForceNow !== null && !batch.written.has(p.sku)) {
+    if (p.effectiveFrom === undefined && inForceNow !== null && (unwritten || !batch.written.has(p.sku))) {
       // A first load finds nothing in force: no lookup per row then.
       current = inForceNow.size === 0 ? undefined : inForceNow.get(p.sku);
     } else {
@@ -763,6 +765,11 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
           effectiveFrom: undefined,
           effectiveTo: undefined,
         };
+        // A first load (nothing in force) of the prices feed: whether a row's SKU came earlier in the
+        // batch is asked of the set of changed SKUs by adding it (one set operation a row instead of
+        // a lookup and an add), and taken out again when the row changes nothing. The set keeps the
+        // same SKUs in the same order as with the lookup.
+        const firstLoad = batch.writtenByWriter && batch.inForceNow !== null && batch.inForceNow.size === 0;
         // columns.length, not lines.length: the number columns have room for more rows than they hold.
         for (let i = 0, n = columns.length; i < n; i++) {
           if (errors.length >= MAX_ERRORS) return;
@@ -774,6 +781,23 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
           p.currency = currencies[i]!;
           p.effectiveFrom = Number.isNaN(from) ? undefined : from;
           p.effectiveTo = Number.isNaN(to) ? undefined : to;
+          if (firstLoad && p.effectiveFrom === undefined) {
+            const size = skus.size;
+            skus.add(sku);
+            if (skus.size !== size) {
+              let outcome: "changed" | "same" | "held";
+              try {
+                outcome = applyPrice(p, lines[i]!, sequence, now, batch, true);
+              } catch (e) {
+                skus.delete(sku);
+                if (!rowFailed(e, lines[i]!, sku)) return;
+                continue;
+              }
+              if (outcome === "changed") changed++;
+              else skus.delete(sku);
+              continue;
+            }
+          }
           try {
             if (applyPrice(p, lines[i]!, sequence, now, batch) === "changed") {
               changed++;
