@@ -48,13 +48,27 @@ const POW10 = [1, 10, 100, 1_000, 10_000];
  * digit after the point…) is undefined, and the regular expression above decides and explains it.
  */
 function plainDecimalToMinor(text: string, exponent: number): number | undefined {
-  const n = text.length;
-  if (n === 0 || n > 15) return undefined;
-  let i = text.charCodeAt(0) === 45 ? 1 : 0; // "-"
-  if (i === n) return undefined;
+  return plainDecimalToMinorIn(text, 0, text.length, exponent);
+}
+
+/**
+ * plainDecimalToMinor over `text.slice(start, end)` without making the slice: the CSV price path reads
+ * a price cell where it stands in the body's text (controller/feeds/price-csv.ts).
+ */
+export function plainDecimalToMinorIn(
+  text: string,
+  start: number,
+  end: number,
+  exponent: number,
+): number | undefined {
+  const n = end - start;
+  if (n <= 0 || n > 15) return undefined;
+  const negative = text.charCodeAt(start) === 45; // "-"
+  let i = negative ? start + 1 : start;
+  if (i === end) return undefined;
   let minor = 0;
   let wholeDigits = 0;
-  for (; i < n; i++) {
+  for (; i < end; i++) {
     const c = text.charCodeAt(i) - 48;
     if (c < 0 || c > 9) break;
     minor = minor * 10 + c;
@@ -62,9 +76,9 @@ function plainDecimalToMinor(text: string, exponent: number): number | undefined
   }
   if (wholeDigits === 0) return undefined;
   let fractionDigits = 0;
-  if (i < n) {
+  if (i < end) {
     if (text.charCodeAt(i) !== 46) return undefined; // "."
-    for (i++; i < n; i++) {
+    for (i++; i < end; i++) {
       const c = text.charCodeAt(i) - 48;
       if (c < 0 || c > 9) return undefined;
       minor = minor * 10 + c;
@@ -76,7 +90,7 @@ function plainDecimalToMinor(text: string, exponent: number): number | undefined
   if (scale === undefined) return undefined;
   minor *= scale;
   if (!Number.isSafeInteger(minor)) return undefined;
-  return text.charCodeAt(0) === 45 && minor !== 0 ? -minor : minor;
+  return negative && minor !== 0 ? -minor : minor;
 }
 
 /** Integer minor units back to a plain decimal string: 249 EUR → "2.49", 5 KWD → "0.005". */

@@ -30,14 +30,33 @@ export class PriceColumns {
   }
 
   push(line: number, row: PriceRow): void {
+    this.pushValues(
+      line,
+      row.sku,
+      row.amountMinor,
+      row.currency,
+      row.effectiveFrom ?? Number.NaN,
+      row.effectiveTo ?? Number.NaN,
+    );
+  }
+
+  /** One row as its values (instants NaN when absent): the CSV price path has no row object. */
+  pushValues(
+    line: number,
+    sku: string,
+    amountMinor: number,
+    currency: string,
+    from: number,
+    to: number,
+  ): void {
     const i = this.size;
     if (i === this.lines.length) this.grow();
     this.lines[i] = line;
-    this.skus.push(row.sku);
-    this.amounts[i] = row.amountMinor;
-    this.currencies.push(row.currency);
-    this.froms[i] = row.effectiveFrom ?? Number.NaN;
-    this.tos[i] = row.effectiveTo ?? Number.NaN;
+    this.skus.push(sku);
+    this.amounts[i] = amountMinor;
+    this.currencies.push(currency);
+    this.froms[i] = from;
+    this.tos[i] = to;
     this.size = i + 1;
   }
 

@@ -4,19 +4,25 @@ import { FeedSyntaxError } from "./errors.ts";
 import { JsonArrayParser } from "./json-array.ts";
 import { NdjsonParser } from "./ndjson.ts";
 import { type ByteSource, chunksOf } from "./source.ts";
-import type { RawRecord, RecordParser } from "./types.ts";
+import type { CsvRowSink, RawRecord, RecordParser } from "./types.ts";
 import { countLineFeeds, firstInvalidUtf8 } from "./utf8.ts";
 
 export type { FeedFormat } from "../../../schemas/feeds.ts";
 export { type FeedErrorCode, FeedSyntaxError } from "./errors.ts";
 export type { ByteSource } from "./source.ts";
-export type { RawRecord } from "./types.ts";
+export type { CsvRowSink, RawRecord } from "./types.ts";
 
 export const DEFAULT_MAX_FEED_BYTES = 256 * 1024 * 1024;
 
 export interface ParseFeedOptions {
   /** Bodies larger than this are refused with code "too_large" (default 256 MiB). */
   maxBytes?: number;
+  /**
+   * A CSV body's records go to this sink as they are read (see CsvRowSink), and the arrays yielded
+   * stay empty: one is yielded after each piece of the body, for the caller to read the sink's
+   * progress. Other formats ignore it.
+   */
+  csvSink?: CsvRowSink;
 }
 
 const FORMAT_BY_MEDIA_TYPE = new Map<string, FeedFormat>(
@@ -33,10 +39,10 @@ export function formatFromContentType(contentType: string | undefined): FeedForm
   return FORMAT_BY_MEDIA_TYPE.get(mediaType);
 }
 
-function createParser(format: FeedFormat): RecordParser {
+function createParser(format: FeedFormat, csvSink?: CsvRowSink): RecordParser {
   switch (format) {
     case "csv":
-      return new CsvParser();
+      return new CsvParser(csvSink);
     case "ndjson":
       return new NdjsonParser();
     case "json":
@@ -55,7 +61,8 @@ export async function* parseFeed(
   options: ParseFeedOptions = {},
 ): AsyncGenerator<RawRecord[]> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_FEED_BYTES;
-  const parser = createParser(format);
+  const sinking = format === "csv" && options.csvSink !== undefined;
+  const parser = createParser(format, sinking ? options.csvSink : undefined);
   // ignoreBOM keeps a BOM in the text so it is stripped in one place for streams and strings.
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   let bytes = 0;
@@ -76,7 +83,7 @@ export async function* parseFeed(
     }
     const out: RawRecord[] = [];
     parser.push(text, out);
-    if (out.length > 0) yield out;
+    if (out.length > 0 || sinking) yield out;
   }
   let tail: string;
   try {
@@ -87,7 +94,7 @@ export async function* parseFeed(
   const out: RawRecord[] = [];
   parser.push(atStart ? stripBom(tail) : tail, out);
   parser.end(out);
-  if (out.length > 0) yield out;
+  if (out.length > 0 || sinking) yield out;
 }
 
 /** The whole body at once, for tests and small bodies; same rules and errors as parseFeed. */

@@ -19,3 +19,20 @@ export interface RecordParser {
   locate(newlinesAhead: number): number;
   readonly unit: "line" | "element";
 }
+
+/**
+ * Where a CSV reader hands its records instead of `out` (a prices batch read straight into columns,
+ * controller/feeds/price-csv.ts). Called synchronously, in record order; a record the sink does not
+ * take from the text is handed to `record` as the object `out` would have held.
+ */
+export interface CsvRowSink {
+  /** The header's names, trimmed, one per column. */
+  header(keys: readonly string[]): void;
+  /**
+   * A record without quotes or carriage returns at `text[start, end)` (no line ending): true when the
+   * sink took it as it stands; false when it is unsure, and the record then comes to `record`
+   * (or, with the wrong number of cells, the reader throws as it would have).
+   */
+  plain(text: string, start: number, end: number, line: number): boolean;
+  record(line: number, row: Record<string, unknown>): void;
+}
