@@ -5,6 +5,7 @@ import { openStores } from "../controller/store/index.ts";
 import type { ContentUpdate } from "../controller/store/labels.ts";
 import { labelContentJson } from "../schemas/index.ts";
 import { tempDir } from "./support/harness.ts";
+import { storeWithLabels } from "./support/label-store.ts";
 import { storeBefore } from "./support/migrations.ts";
 
 const dir = tempDir();
@@ -55,14 +56,7 @@ describe("a label's content, kept once by hash", () => {
   it("writes a bulk call (whole statements of many labels and a tail) as one label at a time would", () => {
     // The oracle: the same updates written one per call, which takes the one-statement-a-label path.
     const open = (name: string) => {
-      const stores = openStores(join(dir.path, name));
-      const ids = Array.from({ length: 150 }, (_, i) => `B${String(i).padStart(3, "0")}`);
-      stores.labels.upsertDescriptors(
-        ids.map((labelId) => ({ labelId })),
-        "ap",
-        1,
-      );
-      return stores;
+      return storeWithLabels(join(dir.path, name), "B", 150).stores;
     };
     const bulk = open("bulk.db");
     const oracle = open("oracle.db");

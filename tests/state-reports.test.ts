@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { BURST_STATES, labelReports, STATE_FLUSH_MS } from "../controller/labels/state-reports.ts";
 import { currentSyncContext } from "../controller/labels/sync-status.ts";
 import { syncCounts } from "../controller/labels/views.ts";
@@ -8,9 +8,26 @@ import { openStores } from "../controller/store/index.ts";
 import type { LabelStateUpdate } from "../controller/store/labels.ts";
 import { type BridgeLabels, PROTOCOL_VERSION } from "../schemas/index.ts";
 import { tempDir } from "./support/harness.ts";
+import { storeWithLabels } from "./support/label-store.ts";
 
 const dir = tempDir();
 afterAll(() => dir.cleanup());
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** The label store with each recordStates call's size noted: how the reports were batched. */
+function countingWrites(stores: ReturnType<typeof openStores>) {
+  const writes: number[] = [];
+  const labels = {
+    ...stores.labels,
+    recordStates: (u: Parameters<typeof stores.labels.recordStates>[0]) => {
+      writes.push(u.length);
+      return stores.labels.recordStates(u);
+    },
+  };
+  return { labels, writes };
+}
 
 describe("label state reports", () => {
   it("buffers states until a flush, never creates a label from a state, and never dates a report in the future", () => {
@@ -40,14 +57,7 @@ describe("label state reports", () => {
 
   it("writes reports after a quiet spell in the next turn of the event loop, in one write", async () => {
     const stores = openStores(join(dir.path, "prompt.db"));
-    const writes: number[] = [];
-    const labels = {
-      ...stores.labels,
-      recordStates: (u: Parameters<typeof stores.labels.recordStates>[0]) => {
-        writes.push(u.length);
-        return stores.labels.recordStates(u);
-      },
-    };
+    const { labels, writes } = countingWrites(stores);
     stores.labels.upsertDescriptors([{ labelId: "Q-1" }, { labelId: "Q-2" }], "ap1", Date.now());
     const reports = labelReports({ labels, log: createLogger("silent") });
     const state = { v: PROTOCOL_VERSION, displayedHash: "h1" } as const;
@@ -62,20 +72,16 @@ describe("label state reports", () => {
 
   it("writes a trickle of reports at once, one after another, but holds a report back for the timer after a burst", async () => {
     const stores = openStores(join(dir.path, "trickle.db"));
-    const writes: number[] = [];
-    const labels = {
-      ...stores.labels,
-      recordStates: (u: Parameters<typeof stores.labels.recordStates>[0]) => {
-        writes.push(u.length);
-        return stores.labels.recordStates(u);
-      },
-    };
+    const { labels, writes } = countingWrites(stores);
     const ids = Array.from({ length: BURST_STATES + 10 }, (_, i) => `T-${i}`);
     stores.labels.upsertDescriptors(
       ids.map((labelId) => ({ labelId })),
       "ap1",
       Date.now(),
     );
+    // The flush timer and the clock are the test's: only the immediate runs by itself, so a tick of the
+    // timer cannot write the held-back report early on a loaded machine.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "performance"] });
     const reports = labelReports({ labels, log: createLogger("silent") });
     const turn = () => new Promise((r) => setImmediate(r));
     const state = (h: string) => ({ v: PROTOCOL_VERSION, displayedHash: h }) as const;
@@ -94,22 +100,17 @@ describe("label state reports", () => {
     reports.onLabelState(late, state("c"), Date.now());
     await turn();
     expect(stores.labels.get(late)?.displayedHash).toBeNull();
-    await new Promise((r) => setTimeout(r, STATE_FLUSH_MS * 2));
+    vi.advanceTimersByTime(STATE_FLUSH_MS);
     expect(stores.labels.get(late)?.displayedHash).toBe("c");
     expect(writes).toEqual([1, 1, 1, BURST_STATES, 1]);
     reports.close();
+    vi.useRealTimers();
     stores.close();
   });
 
   it("records a burst in whole statements as one state at a time would: rows, sync counts and unknown ids", () => {
     const open = (name: string) => {
-      const stores = openStores(join(dir.path, name));
-      const ids = Array.from({ length: 150 }, (_, i) => `S${String(i).padStart(3, "0")}`);
-      stores.labels.upsertDescriptors(
-        ids.map((labelId) => ({ labelId })),
-        "ap1",
-        1,
-      );
+      const { stores, ids } = storeWithLabels(join(dir.path, name), "S", 150);
       const sql = stores.db.$client;
       const addProduct = sql.prepare("INSERT INTO products (sku, name, updated_at) VALUES (?, ?, 1)");
       for (const [i, id] of ids.entries()) {
