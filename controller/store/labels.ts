@@ -105,6 +105,11 @@ export const RECENT_HASHES = 4;
 const RECENT_HASHES_CHARS = RECENT_HASHES * 33 - 1;
 /** Labels (or new contents) written by one statement of a bulk content write (see setContentsByRows). */
 const WRITE_ROWS = 64;
+/** A VALUES list of WRITE_ROWS rows of `columns` parameters each. */
+const valueRows = (columns: number) =>
+  Array.from({ length: WRITE_ROWS }, () => `(${Array.from({ length: columns }, () => "?").join(", ")})`).join(
+    ", ",
+  );
 
 /** Whether the controller published this hash to the label lately (a state claiming another is not believed). */
 export function publishedLately(
@@ -447,7 +452,7 @@ export function labelStore(db: Db) {
     `UPDATE labels SET content_hash = v.column1, content_id = v.column2, content_version = v.column3,
        recent_hashes = CASE WHEN v.column1 IS NULL THEN labels.recent_hashes
          ELSE substr(v.column1 || COALESCE(' ' || labels.recent_hashes, ''), 1, ${RECENT_HASHES_CHARS}) END
-     FROM (VALUES ${Array.from({ length: WRITE_ROWS }, () => "(?, ?, ?, ?)").join(", ")}) AS v
+     FROM (VALUES ${valueRows(4)}) AS v
      WHERE labels.rowid = v.column4`,
   );
   const contentHashOfRow = sql
@@ -455,7 +460,7 @@ export function labelStore(db: Db) {
     .pluck();
   const keepShownRows = sql.prepare(
     `INSERT INTO label_contents (content_hash, shown_json, net_quantity, unit, published_at)
-     VALUES ${Array.from({ length: WRITE_ROWS }, () => "(?, ?, ?, ?, ?)").join(", ")}`,
+     VALUES ${valueRows(5)}`,
   );
   // One row per distinct shown content of a call (all labels of a product share it), appended: the
   // table has no index on the hash (store/schema.ts says why), the labels name the row by its id.
@@ -479,7 +484,7 @@ export function labelStore(db: Db) {
     .prepare<unknown[], [number, number]>(
       `UPDATE labels SET displayed_hash = v.column2, displayed_version = COALESCE(v.column3, displayed_version),
          battery = COALESCE(v.column4, battery), rssi = COALESCE(v.column5, rssi), last_seen = v.column6
-       FROM (VALUES ${Array.from({ length: WRITE_ROWS }, () => "(?, ?, ?, ?, ?, ?)").join(", ")}) AS v
+       FROM (VALUES ${valueRows(6)}) AS v
        WHERE labels.label_id = v.column1 RETURNING ${ROW_CODE_SQL}, last_seen`,
     )
     .raw(true);
