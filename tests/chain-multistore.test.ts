@@ -220,7 +220,22 @@ describe("one central change, three bridged stores, a chain cluster that loses a
     const dbPath = first.ctl.config.dbPath;
     await first.ctl.stop();
     const change = await publish(prices("1.25"));
-    for (const s of stores.slice(1)) await waitFor(() => shows(s, 125), 45_000, `${s.id} shows 1.25`);
+    for (const s of stores.slice(1)) {
+      try {
+        await waitFor(() => shows(s, 125), 45_000, `${s.id} shows 1.25`);
+      } catch (e) {
+        // This wait failed in two CI runs and in none of the runs by hand: say whether the change
+        // arrived (the sequence) or the labels did not follow it.
+        const labels = [];
+        for (const id of s.ap.labelIds) labels.push(await getJson(`${s.ctl.httpUrl}/api/v1/labels/${id}`));
+        const seen = labels
+          .map((l) => `${l.labelId} ${l.status} ${l.content?.price?.amountMinor}`)
+          .join(", ");
+        throw new Error(
+          `${String(e)}; prices sequence ${s.ctl.catalog.lastSequence("prices")} of ${change.sequence}; labels: ${seen}`,
+        );
+      }
+    }
     first.ctl = await startTestController("mosquitto", {
       storeId: first.id,
       mqttUrl: first.broker.url,
