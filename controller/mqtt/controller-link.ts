@@ -318,11 +318,12 @@ export function connectControllerLink(options: {
     });
   /**
    * Contents through the content session's worker. Only the label ids (and the metrics' callbacks)
-   * wait here for the acknowledgements: `items` is left out of every closure that lives until then,
-   * so a chunk's payloads (2,000 contents of a reprice, copied into the worker's message) are
-   * garbage as soon as they are posted instead of surviving every scavenge of the refresh.
+   * wait for the acknowledgements: the promise is made before the send and `items` and `payloads`
+   * are used by no closure, so the callback that lives until the last PUBACK does not hold a chunk's
+   * payloads (which the worker's message has copied). The main thread's scavenges during a reprice
+   * did not visibly change with it: the chunk's own data dominates them.
    */
-  const publishOnContentSession = (items: readonly ContentPublish[]) => {
+  const publishOnContentSession = (items: readonly ContentPublish[]): Promise<string[]> => {
     const labelIds: string[] = new Array(items.length);
     const payloads: (string | null)[] = new Array(items.length);
     const acked: (((ok: boolean) => void) | undefined)[] | null = observer ? new Array(items.length) : null;
@@ -332,15 +333,6 @@ export function connectControllerLink(options: {
       payloads[i] = json;
       if (acked) acked[i] = observer?.contentSent(labelId, hash);
     }
-    return sendToContentSession(labelIds, payloads, acked);
-  };
-  // The promise is made before the send, not around it: a closure living until the last
-  // acknowledgement would otherwise hold `payloads` in its scope.
-  const sendToContentSession = (
-    labelIds: string[],
-    payloads: (string | null)[],
-    acked: (((ok: boolean) => void) | undefined)[] | null,
-  ): Promise<string[]> => {
     let resolve: (failed: string[]) => void = () => {};
     const done = new Promise<string[]>((r) => {
       resolve = r;
@@ -415,8 +407,8 @@ export const LOCAL_PUBLISH_WINDOW = 64;
  */
 export const LOCAL_PUBLISH_SLICE = 500;
 
-/** Publishes to the embedded broker through a window (see LOCAL_PUBLISH_WINDOW), in order. */
 type PublishWindow = ReturnType<typeof publishWindow>;
+/** Publishes to the embedded broker through a window (see LOCAL_PUBLISH_WINDOW), in order. */
 function publishWindow(broker: LocalBroker) {
   /** Publishes not started yet, oldest first, from `head` on (no shift: the queue may hold 50,000). */
   let queue: ((sent: () => void) => void)[] = [];

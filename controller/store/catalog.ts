@@ -145,6 +145,7 @@ export interface CatalogSnapshot {
   overrides(sku: string): PriceOverride[];
 }
 
+/** Whether a SKU's history entries are already in id order (see snapshot). */
 function inIdOrder(list: readonly PriceHistoryEntry[]): boolean {
   for (let i = 1; i < list.length; i++)
     if ((list[i] as PriceHistoryEntry).id < (list[i - 1] as PriceHistoryEntry).id) return false;

@@ -728,8 +728,8 @@ export function labelStore(db: Db) {
         derived(() => {
           const ids = keepContents(updates, now);
           changes += ids.inserted;
-          // By rowid in whole statements when every update names a distinct row (a refresh's
-          // do): one UPDATE … FROM takes one match per row, and a label named by id may be one of
+          // By rowid in whole statements when every update names a distinct row, as a refresh's
+          // do: one UPDATE … FROM takes one match per row, and a label named by id may be one of
           // the rows, so any other call keeps its order through the one-by-one path.
           const seen = new Set<number>();
           let bulk = updates.length >= WRITE_ROWS;
