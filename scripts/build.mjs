@@ -53,6 +53,21 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * `require("debug")` in the bundled packages (MQTT.js, mqtt-packet) resolves to lib/debug-off.cjs:
+ * the real package only when DEBUG is set at start, otherwise functions that do nothing (the file
+ * says what that saves per packet). The stub's own `require("debug")` is the real package.
+ */
+const DEBUG_STUB = join(ROOT, "lib", "debug-off.cjs");
+const debugOnlyWhenAsked = {
+  name: "debug-only-when-asked",
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, (args) =>
+      args.importer === DEBUG_STUB ? undefined : { path: DEBUG_STUB },
+    );
+  },
+};
+
 function entryPointsFromScripts() {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   const entries = new Set(WORKER_ENTRIES);
@@ -78,7 +93,7 @@ async function bundleServer() {
     format: "esm",
     target: "node20.12",
     external: EXTERNAL,
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, debugOnlyWhenAsked],
     // Bundled CommonJS packages call require() for Node built-ins; ESM output has none of its own.
     banner: {
       js: 'import { createRequire as __shelfsyncRequire } from "node:module"; const require = __shelfsyncRequire(import.meta.url);',

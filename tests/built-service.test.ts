@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SAMPLES } from "../display/labels/samples.ts";
@@ -111,6 +112,56 @@ describe("the built service", () => {
       }
     },
   );
+
+  // MQTT.js and mqtt-packet call `debug(...)` a dozen times a packet: the bundles take a stub that
+  // does nothing unless DEBUG is set at start (lib/debug-off.cjs, scripts/build.mjs).
+  it("the bundles take the debug stub, and DEBUG still turns MQTT.js's debug lines on", async () => {
+    const withMqtt = bundles(fromPackageRoot("dist/chunks")).filter((f) =>
+      readFileSync(f, "utf8").includes("mqttjs:client"),
+    );
+    expect(withMqtt.length).toBeGreaterThan(0);
+    for (const file of withMqtt) {
+      const map = JSON.parse(readFileSync(`${file}.map`, "utf8")) as { sources: string[] };
+      expect(
+        map.sources.some((s) => s.endsWith("lib/debug-off.cjs")),
+        file,
+      ).toBe(true);
+    }
+    const stub = createRequire(import.meta.url)("../lib/debug-off.cjs") as (ns: string) => {
+      enabled: boolean;
+      extend: (s: string) => { namespace: string };
+    };
+    if (!process.env.DEBUG) {
+      expect(stub("mqttjs:client").enabled).toBe(false);
+      expect(stub("mqttjs").extend("client").namespace).toBe("mqttjs:client");
+    }
+    const broker = await startAedesBroker(await freePort());
+    try {
+      const bridge = (debug: string | undefined) =>
+        spawnSync(
+          process.execPath,
+          [fromPackageRoot("dist/firmware-bridge/main.mjs"), "simulated", "--labels", "2"],
+          {
+            encoding: "utf8",
+            env: {
+              ...process.env,
+              DEBUG: debug,
+              NODE_OPTIONS: "",
+              SHELFSYNC_MQTT_URL: broker.url,
+              SHELFSYNC_LOG_LEVEL: "warn",
+            },
+            timeout: 3_000,
+            killSignal: "SIGTERM",
+          },
+        );
+      const debugged = bridge("mqttjs*,mqtt-packet:*").stderr;
+      expect(debugged).toMatch(/mqttjs:client /);
+      expect(debugged).toMatch(/mqtt-packet:parser /);
+      expect(bridge(undefined).stderr).not.toMatch(/mqttjs|mqtt-packet/);
+    } finally {
+      await broker.stop();
+    }
+  });
 
   it("the render worker bundle renders in a plain worker thread, as the in-process renderer does", () => {
     const content = SAMPLES.reduction;
