@@ -81,8 +81,8 @@ interface Trial {
 
 /**
  * CPU time of this process's main thread so far, ms (Linux: /proc, in 10 ms ticks; elsewhere the
- * whole process's). On an external broker the contents' packets and acknowledgements are handled
- * by a worker thread, so the main thread's CPU is the part the refresh itself waits on.
+ * whole process's): the part the refresh itself waits on; the rest is V8's helper threads (GC)
+ * and libuv's.
  */
 function mainThreadCpuMs(): number {
   try {
@@ -120,7 +120,7 @@ async function trialOnBroker(url: string, dir: string, local?: LocalBroker): Pro
     url,
     storeId,
     log,
-    // Called once every session of the link is up (on Mosquitto: the content session's worker too).
+    // Called once every session of the link is up (on Mosquitto: the content session too).
     handlers: { onConnect: () => connected(), onLabelState() {}, onBridgeStatus() {}, onBridgeLabels() {} },
     // On the embedded broker the controller publishes through the broker's API, as app.ts does.
     ...(local ? { local } : {}),
@@ -203,7 +203,7 @@ async function benchOneBroker(
     row(`publish (${brokerName}): bare MQTT.js QoS 1 retained`, LABELS, bare),
     row(`publish (${brokerName}): Shelfsync label contents`, LABELS, ours, {
       ratio: ratio(bare, ours),
-      note: `goal ≥ 0.8; incl. resolve + hash + SQLite${local ? "; through the broker's API, as the controller does on its embedded broker" : "; packets and acks in the content session's worker"}; CPU main thread ${Math.round(oursTrial.oursMainCpu)} ms, process ${Math.round(oursTrial.oursCpu)} ms`,
+      note: `goal ≥ 0.8; incl. resolve + hash + SQLite${local ? "; through the broker's API, as the controller does on its embedded broker" : "; contents on a session of their own, encoded by hand, PUBACKs read off the socket"}; CPU main thread ${Math.round(oursTrial.oursMainCpu)} ms, process ${Math.round(oursTrial.oursCpu)} ms`,
     }),
     row(`  of which resolve + hash + record (no broker)`, LABELS, compute),
     row(`  of which publishing (difference)`, LABELS, publishStage, {

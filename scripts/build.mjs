@@ -20,11 +20,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
 
 /** Bundled entry points that no npm script names: worker threads (see lib/paths.ts builtEntry). */
-const WORKER_ENTRIES = [
-  "controller/feeds/merchant/check-worker",
-  "controller/mqtt/content-worker",
-  "display/render/render-worker",
-];
+const WORKER_ENTRIES = ["controller/feeds/merchant/check-worker", "display/render/render-worker"];
 
 /**
  * Native addons stay in node_modules (their .node files are loaded by path and must match the running

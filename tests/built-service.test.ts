@@ -76,11 +76,11 @@ describe("the built service", () => {
     expect(await exited).toBe(0);
   });
 
-  // On an external broker the label contents go through a second MQTT session in a worker thread
-  // (controller/mqtt/content-worker.ts): its bundle must load in the built service, connect (the
-  // health is "ok" only once both sessions are up) and end with the process at a SIGTERM.
+  // On an external broker the label contents go through a second MQTT session
+  // (controller/mqtt/content-session.ts): the built service connects it (the health is "ok" only
+  // once both sessions are up) and ends at a SIGTERM.
   it.runIf(process.platform === "linux")(
-    "npm start on an external broker connects its content session's worker bundle",
+    "npm start on an external broker connects its content session",
     async () => {
       const broker = await startAedesBroker(await freePort());
       try {

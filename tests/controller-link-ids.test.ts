@@ -64,7 +64,7 @@ function contents(count: number, prefix = "L") {
  * A loopback MQTT server that accepts connections and subscriptions but never acknowledges a
  * publish (a hung broker, or one that stopped answering), counting the label contents each
  * connection brings, and able to cut its connections. The link opens two connections (its
- * availability session and, in a worker, its content session), in either order.
+ * availability session and its content session), in either order.
  */
 async function silentBroker(portFrom: number, portTo: number) {
   /** Each open socket with the client id of its CONNECT. */
@@ -172,7 +172,7 @@ describe("a connection lost with publishes in flight", () => {
 });
 
 /**
- * The contents go through a session of their own (a worker's, controller/mqtt/content-worker.ts).
+ * The contents go through a session of their own (controller/mqtt/content-session.ts).
  * When that one alone loses its connection, the contents it had in flight are gone with it; the
  * availability session staying up must not hide that: its reconnect republishes every label's
  * content like any reconnect, and meanwhile the link is not connected (nothing is published).

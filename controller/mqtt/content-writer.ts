@@ -46,8 +46,7 @@ const SLAB_BYTES = 64 * 1024;
  * write. MQTT.js's own publish costs ~17 µs a message (an options object, a closure, a deep copy of
  * the packet for its store, six stream writes, a dozen debug calls): on an external broker
  * (Mosquitto) that was as much again as resolving, hashing and recording the contents. Encoded here
- * it is ~1 µs. It runs in the content session's worker thread (content-worker.ts), on that
- * session's client.
+ * it is ~1 µs. It runs on the content session's client (content-session.ts).
  *
  * The session stays MQTT.js's: each publish holds a packet id from the session's provider, is
  * entered in the client's `outgoing` table and `outgoingStore` exactly as MQTT.js's publish enters

@@ -17,7 +17,7 @@ import {
   storeTopics,
 } from "../../schemas/index.ts";
 import type { Logger } from "../log.ts";
-import { type ContentWorkerSession, contentWorkerSession } from "./content-worker-session.ts";
+import { type ContentSession, contentSession } from "./content-session.ts";
 import { dropUnacknowledged } from "./content-writer.ts";
 
 /** Largest bridge inventory handled (`bridge/{id}/labels`): ~600,000 labels. */
@@ -87,7 +87,7 @@ export type ContentPublish = readonly [
  * The controller's MQTT session: availability with a Last Will, the device-facing subscriptions,
  * and validated dispatch. A malformed device message is logged with its topic and field and dropped;
  * it never throws into the client. On an external broker the label contents have a second session,
- * in a worker thread (content-worker-session.ts); on the embedded one they go through its API.
+ * (content-session.ts); on the embedded one they go through its API.
  */
 export function connectControllerLink(options: {
   url: string;
@@ -152,22 +152,18 @@ export function connectControllerLink(options: {
     handlers.onConnect();
   };
 
-  // On an external broker the label contents go through a session of their own, in a worker thread
-  // (content-worker-session.ts): the encoding, the packet ids and the PUBACKs of a reprice's tens of
-  // thousands of contents are handled there while this thread resolves and records the next chunk.
-  // Same user (the ACL is per user), its own client id.
-  const contents: ContentWorkerSession | null = options.local
+  // On an external broker the label contents go through a session of their own (content-session.ts):
+  // same user (the ACL is per user), its own client id.
+  const contents: ContentSession | null = options.local
     ? null
-    : contentWorkerSession({
-        data: {
-          url: options.url,
-          clientId: `${clientId}-contents`,
-          storeId: options.storeId,
-          username: options.username,
-          password: options.password,
-          ca: options.ca,
-          mqttDebug,
-        },
+    : contentSession({
+        url: options.url,
+        clientId: `${clientId}-contents`,
+        storeId: options.storeId,
+        username: options.username,
+        password: options.password,
+        ca: options.ca,
+        mqttDebug,
         log,
         onConnect: sessionUp,
         onOffline: () => log.warn("MQTT content session lost its connection; retrying", { url: options.url }),
@@ -316,36 +312,26 @@ export function connectControllerLink(options: {
         );
       }
     });
-  /**
-   * Contents through the content session's worker. Only the label ids (and the metrics' callbacks)
-   * wait for the acknowledgements: the promise is made before the send and `items` and `payloads`
-   * are used by no closure, so the callback that lives until the last PUBACK does not hold a chunk's
-   * payloads (which the worker's message has copied). The main thread's scavenges during a reprice
-   * did not visibly change with it: the chunk's own data dominates them.
-   */
-  const publishOnContentSession = (items: readonly ContentPublish[]): Promise<string[]> => {
-    const labelIds: string[] = new Array(items.length);
-    const payloads: (string | null)[] = new Array(items.length);
-    const acked: (((ok: boolean) => void) | undefined)[] | null = observer ? new Array(items.length) : null;
-    for (let i = 0; i < items.length; i++) {
-      const [labelId, json, hash] = items[i] as ContentPublish;
-      labelIds[i] = labelId;
-      payloads[i] = json;
-      if (acked) acked[i] = observer?.contentSent(labelId, hash);
-    }
-    let resolve: (failed: string[]) => void = () => {};
-    const done = new Promise<string[]>((r) => {
-      resolve = r;
+  /** Contents through the content session (external broker). */
+  const publishOnContentSession = (session: ContentSession, items: readonly ContentPublish[]) =>
+    new Promise<string[]>((resolve) => {
+      const labelIds: string[] = new Array(items.length);
+      const payloads: (string | null)[] = new Array(items.length);
+      const acked: (((ok: boolean) => void) | undefined)[] | null = observer ? new Array(items.length) : null;
+      for (let i = 0; i < items.length; i++) {
+        const [labelId, json, hash] = items[i] as ContentPublish;
+        labelIds[i] = labelId;
+        payloads[i] = json;
+        if (acked) acked[i] = observer?.contentSent(labelId, hash);
+      }
+      const failed: string[] = [];
+      let outstanding = labelIds.length;
+      session.send(labelIds, payloads, (i, ok) => {
+        acked?.[i]?.(ok);
+        if (!ok) failed.push(labelIds[i] as string);
+        if (--outstanding === 0) resolve(failed);
+      });
     });
-    const failed: string[] = [];
-    let outstanding = labelIds.length;
-    contents?.send(labelIds, payloads, (i, ok) => {
-      acked?.[i]?.(ok);
-      if (!ok) failed.push(labelIds[i] as string);
-      if (--outstanding === 0) resolve(failed);
-    });
-    return done;
-  };
 
   return {
     client,
@@ -355,13 +341,14 @@ export function connectControllerLink(options: {
       // current content from the store, so a queued copy would only be a stale second.
       if (items.length === 0) return Promise.resolve([]);
       if (contents && !bothUp()) return Promise.resolve(items.map(([labelId]) => labelId));
-      return localWindow ? publishLocally(localWindow, items) : publishOnContentSession(items);
+      if (localWindow) return publishLocally(localWindow, items);
+      return contents ? publishOnContentSession(contents, items) : Promise.resolve(items.map(([id]) => id));
     },
     sendCommand: (labelId, command) =>
       publish(topics.label(labelId, "command"), JSON.stringify(command), false),
     close: async () => {
       for (const unsubscribe of unsubscribes) unsubscribe();
-      // The content session closes beside this one, each bounded (content-worker-session.ts).
+      // The content session closes beside this one, each bounded (content-session.ts).
       const contentsClosed = contents?.close(CLOSE_STEP_MS);
       // Each step is bounded: the offline status queues behind every publish still waiting for a
       // packet id or an acknowledgement, and a clean end waits for those too, so a stop right after a

@@ -2,7 +2,7 @@ import type { IStream, MqttClient, StreamBuilder } from "mqtt";
 
 /**
  * PUBACKs read off an MQTT.js session's socket before MQTT.js parses it, for a session that
- * publishes thousands of QoS 1 messages at once (the content session, content-worker.ts).
+ * publishes thousands of QoS 1 messages at once (the content session, content-session.ts).
  *
  * MQTT.js handles each incoming packet with an object from its parser, a queue it `shift()`s, a
  * `process.nextTick`, its ack handler, its store and a keepalive timer reset: ~5–10 µs a PUBACK,
