@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
 import { ADMIN_TOKEN_NAME } from "../controller/auth.ts";
 import { storeTopics } from "../schemas/index.ts";
+import { describeMachine, machineState } from "./machine.ts";
 import { type BenchRow, freePortPair, procMemory, row, scratchDir, stopProcess } from "./support.ts";
 
 /**
@@ -116,6 +117,9 @@ export async function benchFootprint(): Promise<BenchRow[]> {
     stdio: "inherit",
   });
   const dir = scratchDir();
+  // On a shared VM the same work takes up to half as long again from one hour to the next: the
+  // machine's speed before and after is printed with the figures (bench/machine.ts).
+  const machineBefore = machineState(dir.path);
   const [httpPort, mqttPort] = await ports();
   const api = `http://127.0.0.1:${httpPort}/api/v1`;
   const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -351,6 +355,9 @@ export async function benchFootprint(): Promise<BenchRow[]> {
     const p = (xs: number[], q: number) => quantile(xs, q).toFixed(1);
     const goalTable = [
       `footprint (issue 13), ${new Date().toISOString()}, load average ${load} on ${cpus().length} cores, Node ${process.version}`,
+      `machine before: ${describeMachine(machineBefore)}`,
+      `machine after:  ${describeMachine(machineState(dir.path))}`,
+      "",
       "| measure | figure | goal | |",
       "| --- | --- | --- | --- |",
       `| controller idle RSS (one process, ${idle.threads} threads, no worker threads started) | ${idle.rssMb.toFixed(0)} MB | ≤ ${GOALS.idleMb} MB | ${yes(idle.rssMb <= GOALS.idleMb)} |`,

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { benchFootprint } from "./footprint.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchLinks } from "./links.ts";
+import { describeMachine, machineState } from "./machine.ts";
 import { benchMerchant } from "./merchant.ts";
 import { benchOeplJpeg } from "./oepl-jpeg.ts";
 import { benchParity } from "./parity.ts";
@@ -11,7 +12,7 @@ import { benchPublish } from "./publish.ts";
 import { benchRobustness } from "./robustness.ts";
 import { benchSearch } from "./search.ts";
 import { benchStoreReprice } from "./store-reprice.ts";
-import type { BenchRow } from "./support.ts";
+import { type BenchRow, scratchDir } from "./support.ts";
 
 /**
  * `npm run bench [-- --only ingest,publish]`: every benchmark, each beside the raw baseline it is
@@ -54,12 +55,19 @@ async function main() {
       // The suite's module is not there yet in this checkout.
     }
   }
+  const dir = scratchDir();
+  const before = machineState(dir.path);
   const rows: BenchRow[] = [];
   for (const suite of suites) {
     if (only && !only.has(suite.name)) continue;
     process.stderr.write(`running ${suite.name}…\n`);
     rows.push(...(await suite.run()));
   }
+  const after = machineState(dir.path);
+  dir.cleanup();
+  process.stdout.write(
+    `machine before: ${describeMachine(before)}\nmachine after:  ${describeMachine(after)}\n\n`,
+  );
   const header = ["benchmark", "ops", "ms", "ops/s", "vs baseline", "note"];
   const table = rows.map((r) => [
     r.name,
