@@ -44,6 +44,27 @@ export async function bestOf<T>(
   return best as { ms: number; value: T };
 }
 
+/**
+ * Best of n runs of each of two measurements, taken in turns (a, b, a, b, …): on a VM whose speed
+ * drifts within seconds, a baseline measured entirely before the path it is compared with can be
+ * judged at another speed; in turns both see the same spells.
+ */
+export async function bestOfAlternating<A, B>(
+  n: number,
+  a: () => Promise<{ ms: number; value: A }>,
+  b: () => Promise<{ ms: number; value: B }>,
+): Promise<[{ ms: number; value: A }, { ms: number; value: B }]> {
+  let bestA: { ms: number; value: A } | undefined;
+  let bestB: { ms: number; value: B } | undefined;
+  for (let i = 0; i < n; i++) {
+    const ra = await a();
+    if (!bestA || ra.ms < bestA.ms) bestA = ra;
+    const rb = await b();
+    if (!bestB || rb.ms < bestB.ms) bestB = rb;
+  }
+  return [bestA as { ms: number; value: A }, bestB as { ms: number; value: B }];
+}
+
 /** The store configuration every benchmark runs with (the controller's defaults). */
 export const BENCH_CONFIG = {
   locale: "de-DE",
