@@ -20,6 +20,7 @@ import { type BenchRow, freePortPair, procMemory, row, scratchDir, stopProcess }
  * way back from the labels (bridge, state reports, sync bookkeeping).
  *
  * Environment knobs (for profiling runs): FOOTPRINT_PRODUCTS, FOOTPRINT_LABELS, FOOTPRINT_CHANGES,
+ * FOOTPRINT_REPRICES (3: the full reprice's figure is their median),
  * FOOTPRINT_CPU_PROF=<dir> (both processes run with --cpu-prof into that directory),
  * FOOTPRINT_NODE_ARGS (more flags for the controller, e.g. --max-semi-space-size=4),
  * FOOTPRINT_PORT=<first port> (default: the first free pair from 19500),
@@ -31,6 +32,7 @@ const env = process.env;
 const PRODUCTS = Number(env.FOOTPRINT_PRODUCTS ?? 100_000);
 const LABELS = Number(env.FOOTPRINT_LABELS ?? 50_000);
 const CHANGES = Number(env.FOOTPRINT_CHANGES ?? 200);
+const REPRICES = Number(env.FOOTPRINT_REPRICES ?? 3);
 const TOKEN = "bench-footprint-token-0123456789";
 const STORE = "bench-footprint";
 const BRIDGE = "ap";
@@ -40,6 +42,16 @@ const GOALS = { idleMb: 80, loadedMb: 200, startMs: 1_000, repriceMs: 5_000, cha
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const ports = () => freePortPair(Number(env.FOOTPRINT_PORT ?? 19_500));
+
+/** One full reprice: its times and the CPU the processes spent on it. */
+interface Reprice {
+  replyMs: number;
+  ackedMs: number;
+  cpuMs: number;
+  cpuToReplyMs: number;
+  mainThreadCpuMs: number;
+  bridgeCpuMs: number;
+}
 
 interface ProcStat {
   rssMb: number;
@@ -276,20 +288,41 @@ export async function benchFootprint(): Promise<BenchRow[]> {
     const loaded = procStat(pid);
     const bridgeLoaded = procStat(bridgePid);
 
-    // 4. A full reprice: every price +10 cents, until every label has acknowledged its new content.
-    const repriceCsv = pricesCsv((i) => 210 + (i % 500));
-    const cpuBefore = [procStat(pid).cpuMs, procStat(bridgePid).cpuMs, threadCpuMs(pid)];
-    t = performance.now();
-    const repriced = await postFeed("prices", 2, repriceCsv);
-    const repriceReplyMs = performance.now() - t;
-    const cpuAtReply = procStat(pid).cpuMs;
-    if (repriced.labelsAffected !== LABELS || repriced.held)
-      throw new Error(`reprice: ${JSON.stringify(repriced)}`);
-    const repriceMs = await until((s) => s.inSync === LABELS, t, "reprice acknowledged");
-    const cpuAfter = [procStat(pid).cpuMs, procStat(bridgePid).cpuMs, threadCpuMs(pid)];
-    log(`full reprice: reply ${repriceReplyMs.toFixed(0)} ms, last ack recorded ${repriceMs.toFixed(0)} ms`);
-    await sleep(3_000);
+    // 4. Full reprices: every price up by a few cents, until every label has acknowledged its new
+    // content. Several, a few seconds apart (a chain's feeds come daily and at promotion changes),
+    // judged by the median: on a VM whose speed drifts from one minute to the next one reprice is
+    // one sample of that drift (bench/machine.ts); each is printed.
+    const reprices: Reprice[] = [];
+    for (let r = 0; r < REPRICES; r++) {
+      const repriceCsv = pricesCsv((i) => 210 + r + (i % 500));
+      const cpuBefore = [procStat(pid).cpuMs, procStat(bridgePid).cpuMs, threadCpuMs(pid)];
+      t = performance.now();
+      const repriced = await postFeed("prices", 2 + r, repriceCsv);
+      const replyMs = performance.now() - t;
+      const cpuAtReply = procStat(pid).cpuMs;
+      if (repriced.labelsAffected !== LABELS || repriced.held)
+        throw new Error(`reprice ${r + 1}: ${JSON.stringify(repriced)}`);
+      const ackedMs = await until((s) => s.inSync === LABELS, t, "reprice acknowledged");
+      const cpuAfter = [procStat(pid).cpuMs, procStat(bridgePid).cpuMs, threadCpuMs(pid)];
+      reprices.push({
+        replyMs,
+        ackedMs,
+        cpuMs: cpuAfter[0]! - cpuBefore[0]!,
+        cpuToReplyMs: cpuAtReply - cpuBefore[0]!,
+        mainThreadCpuMs: cpuAfter[2]! - cpuBefore[2]!,
+        bridgeCpuMs: cpuAfter[1]! - cpuBefore[1]!,
+      });
+      log(
+        `full reprice ${r + 1}: reply ${replyMs.toFixed(0)} ms, last ack recorded ${ackedMs.toFixed(0)} ms`,
+      );
+      await sleep(3_000);
+    }
     const afterReprice = procStat(pid);
+    const median = [...reprices].sort((a, b) => a.ackedMs - b.ackedMs)[
+      Math.floor((reprices.length - 1) / 2)
+    ] as Reprice;
+    const repriceMs = median.ackedMs;
+    const each = (f: (r: Reprice) => number) => reprices.map((r) => f(r).toFixed(0)).join(", ");
 
     // 5. One price change at a time → its label's acknowledgement (the state report on the broker) and
     // the controller's record of it (GET /labels/{id} says in_sync).
@@ -316,7 +349,7 @@ export async function benchFootprint(): Promise<BenchRow[]> {
       const id = labelId(i);
       const skuIndex = (i * 2) % PRODUCTS;
       // A few cents up from the reprice's price: inside the guard rail, so nothing waits for approval.
-      const price = 210 + (skuIndex % 500) + 1 + (n % 50);
+      const price = 210 + REPRICES + (skuIndex % 500) + 1 + (n % 50);
       const acked = new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no state report from ${id} within 30 s`)), 30_000);
         waiting.set(id, () => {
@@ -325,7 +358,11 @@ export async function benchFootprint(): Promise<BenchRow[]> {
         });
       });
       const start = performance.now();
-      await postFeed("prices", 3 + n, `sku,price,currency\n${skuOfLabel(i)},${money(price)},EUR\n`);
+      await postFeed(
+        "prices",
+        2 + REPRICES + n,
+        `sku,price,currency\n${skuOfLabel(i)},${money(price)},EUR\n`,
+      );
       replyMs.push(performance.now() - start);
       ackMs.push((await acked) - start);
       for (;;) {
@@ -364,11 +401,11 @@ export async function benchFootprint(): Promise<BenchRow[]> {
       `| spawn → healthy /api/v1/health | ${startMs.toFixed(0)} ms | ≤ ${GOALS.startMs} ms | ${yes(startMs <= GOALS.startMs)} |`,
       `| controller RSS, ${PRODUCTS.toLocaleString("en")} products + ${LABELS.toLocaleString("en")} linked labels (${loaded.threads} threads) | ${loaded.rssMb.toFixed(0)} MB | ≤ ${GOALS.loadedMb} MB | ${yes(loaded.rssMb <= GOALS.loadedMb)} |`,
       `| controller RSS after the full reprice / after ${CHANGES} single changes | ${afterReprice.rssMb.toFixed(0)} / ${final.rssMb.toFixed(0)} MB | ≤ ${GOALS.loadedMb} MB | ${yes(Math.max(afterReprice.rssMb, final.rssMb) <= GOALS.loadedMb)} |`,
-      `| full reprice over HTTP → last acknowledgement recorded | ${repriceMs.toFixed(0)} ms (feed reply ${repriceReplyMs.toFixed(0)} ms) | ≤ ${GOALS.repriceMs} ms | ${yes(repriceMs <= GOALS.repriceMs)} |`,
+      `| full reprice over HTTP → last acknowledgement recorded, median of ${REPRICES} | ${repriceMs.toFixed(0)} ms (each: ${each((r) => r.ackedMs)} ms; feed replies ${each((r) => r.replyMs)} ms) | ≤ ${GOALS.repriceMs} ms | ${yes(repriceMs <= GOALS.repriceMs)} |`,
       `| one price change → its label's ack on the broker, p50 / p99 | ${p(ackMs, 0.5)} / ${p(ackMs, 0.99)} ms | p99 ≤ ${GOALS.changeP99Ms} ms | ${yes(quantile(ackMs, 0.99) <= GOALS.changeP99Ms)} |`,
       `| one price change → ack recorded (label in_sync), p50 / p99 | ${p(recordedMs, 0.5)} / ${p(recordedMs, 0.99)} ms | p99 ≤ ${GOALS.changeP99Ms} ms | ${yes(quantile(recordedMs, 0.99) <= GOALS.changeP99Ms)} |`,
       `| (for scale) bridge process RSS with ${LABELS.toLocaleString("en")} labels | ${bridgeLoaded.rssMb.toFixed(0)} MB | | |`,
-      `| (for scale) CPU during the full reprice: controller (of which until the feed reply; of which its main thread) / bridge | ${(cpuAfter[0]! - cpuBefore[0]!).toFixed(0)} (${(cpuAtReply - cpuBefore[0]!).toFixed(0)}; ${(cpuAfter[2]! - cpuBefore[2]!).toFixed(0)}) / ${(cpuAfter[1]! - cpuBefore[1]!).toFixed(0)} ms | | |`,
+      `| (for scale) CPU during each full reprice: controller / of it until the feed reply / its main thread / bridge | ${each((r) => r.cpuMs)} / ${each((r) => r.cpuToReplyMs)} / ${each((r) => r.mainThreadCpuMs)} / ${each((r) => r.bridgeCpuMs)} ms | | |`,
       `| (for scale) loading: products ${PRODUCTS.toLocaleString("en")} / prices / links reply / links all acked | ${productsMs.toFixed(0)} / ${pricesMs.toFixed(0)} / ${linksReplyMs.toFixed(0)} / ${linksAckMs.toFixed(0)} ms | | |`,
     ].join("\n");
     process.stdout.write(`${goalTable}\n\n`);
@@ -390,7 +427,7 @@ export async function benchFootprint(): Promise<BenchRow[]> {
         LABELS,
         repriceMs,
         {
-          note: `goal ≤ ${GOALS.repriceMs} ms; feed reply after ${Math.round(repriceReplyMs)} ms`,
+          note: `goal ≤ ${GOALS.repriceMs} ms; median of ${REPRICES} (each ${each((r) => r.ackedMs)} ms); its feed reply after ${Math.round(median.replyMs)} ms`,
         },
       ),
       row(
