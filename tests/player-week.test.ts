@@ -193,7 +193,9 @@ describe("the bar: seven days offline with an injected clock", () => {
     const page = context.pages()[0] ?? (await context.newPage());
     await pairInBrowser(page, ctl, "week", manager);
     expect((await api(ctl.httpUrl, "PUT", "/screens/week/program", program, manager)).status).toBe(200);
-    await page.locator('[data-zone="ticker"] [data-sku="COFFEE"] .price').waitFor({ timeout: 10_000 });
+    // Set-up, not the bar: the first frame after pairing. 10 s was once too short while the full
+    // suite ran beside it (the kill -9 soak at the same minute); alone it takes ~1 s.
+    await page.locator('[data-zone="ticker"] [data-sku="COFFEE"] .price').waitFor({ timeout: 30_000 });
     const show = (await api(ctl.httpUrl, "GET", "/screens/week/show")).json;
     const at = Date.parse(show.at);
     const until = Date.parse(show.until);
