@@ -9,6 +9,7 @@ import {
   dropUnacknowledged,
 } from "./content-writer.ts";
 import { readPubacksFirst } from "./puback-reader.ts";
+import { linkSessionOptions } from "./session-options.ts";
 
 /** How to reach the broker for the content session. */
 export interface ContentSessionOptions {
@@ -44,19 +45,12 @@ export function contentSession(options: ContentSessionOptions) {
   const topics = storeTopics(options.storeId);
   const ids = new ContentIdProvider();
   const client = mqtt.connect(options.url, {
-    clientId: options.clientId,
-    clean: true,
-    keepalive: 30,
-    reconnectPeriod: 2_000,
-    connectTimeout: 10_000,
-    username: options.username,
-    password: options.password,
-    ...(options.ca ? { ca: options.ca } : {}),
+    ...linkSessionOptions(options),
     messageIdProvider: ids,
     // Connected below, once the PUBACK reader is in place for the first stream.
     manualConnect: true,
-    ...(options.mqttDebug ? {} : { log: () => {} }),
   });
+
   const writer = contentWriter(client, ids);
   readPubacksFirst(client, (messageId) => writer.acknowledge(messageId));
   client.connect();

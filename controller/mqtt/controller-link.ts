@@ -19,6 +19,7 @@ import {
 import type { Logger } from "../log.ts";
 import { type ContentSession, contentSession } from "./content-session.ts";
 import { dropUnacknowledged } from "./content-writer.ts";
+import { linkSessionOptions } from "./session-options.ts";
 
 /** Largest bridge inventory handled (`bridge/{id}/labels`): ~600,000 labels. */
 export const MAX_INVENTORY_BYTES = 64 * 1024 * 1024;
@@ -124,18 +125,8 @@ export function connectControllerLink(options: {
   const clientId = `shelfsync-controller-${options.storeId}-${randomUUID().slice(0, 8)}`;
   const mqttDebug = /mqttjs/.test(process.env.DEBUG ?? "");
   const client = mqtt.connect(options.url, {
-    clientId,
-    clean: true,
-    keepalive: 30,
-    reconnectPeriod: 2_000,
-    connectTimeout: 10_000,
-    username: options.username,
-    password: options.password,
-    ...(options.ca ? { ca: options.ca } : {}),
+    ...linkSessionOptions({ ...options, clientId, mqttDebug }),
     will: { topic: topics.controllerStatus, payload: Buffer.from(status("offline")), qos: 1, retain: true },
-    // MQTT.js logs a dozen debug lines per packet through `debug`, which checks whether its
-    // namespace is on at each one: ~2 µs a publish and a PUBACK. Kept when DEBUG asks for it.
-    ...(mqttDebug ? {} : { log: () => {} }),
   });
 
   /** Both sessions are up (the content session only exists on an external broker). */
