@@ -189,13 +189,28 @@ describe("the bar: seven days offline with an injected clock", () => {
       args: FLAGS,
       viewport: { width: 1280, height: 720 },
     });
-    await context.clock.install({ time: t0 });
+    // The page's clock starts at the real time, as the controller's: installed at t0 it would run
+    // behind by the browser's launch, and the player shows no price until its clock reaches the
+    // show's first step (the controller's "now"): under a busy suite that launch took long enough
+    // for the first frame's wait to time out.
+    await context.clock.install({ time: Date.now() });
     const page = context.pages()[0] ?? (await context.newPage());
     await pairInBrowser(page, ctl, "week", manager);
     expect((await api(ctl.httpUrl, "PUT", "/screens/week/program", program, manager)).status).toBe(200);
-    // Set-up, not the bar: the first frame after pairing. 10 s was once too short while the full
-    // suite ran beside it (the kill -9 soak at the same minute); alone it takes ~1 s.
-    await page.locator('[data-zone="ticker"] [data-sku="COFFEE"] .price').waitFor({ timeout: 30_000 });
+    // Set-up, not the bar: the first frame after pairing (~1 s alone). Should it not come, the
+    // failure says what the page showed, with its clock and the show's span.
+    try {
+      await page.locator('[data-zone="ticker"] [data-sku="COFFEE"] .price').waitFor({ timeout: 30_000 });
+    } catch (e) {
+      const seen = await page.evaluate(() => ({
+        now: new Date(Date.now()).toISOString(),
+        main: document.querySelector("main")?.outerHTML.slice(0, 600) ?? "(no main)",
+      }));
+      const current = (await api(ctl.httpUrl, "GET", "/screens/week/show")).json;
+      throw new Error(
+        `${String(e)}; page clock ${seen.now}, real ${new Date().toISOString()}, t0 ${new Date(t0).toISOString()}; show ${current?.version} ${current?.at}–${current?.until}, COFFEE steps ${JSON.stringify(current?.tiles?.COFFEE)?.slice(0, 300)}; page: ${seen.main}`,
+      );
+    }
     const show = (await api(ctl.httpUrl, "GET", "/screens/week/show")).json;
     const at = Date.parse(show.at);
     const until = Date.parse(show.until);
