@@ -11,6 +11,9 @@ import {
 import { readPubacksFirst } from "./puback-reader.ts";
 import { linkSessionOptions } from "./session-options.ts";
 
+/** A label's content to publish: its id and serialised content (null clears it); more may follow. */
+export type ContentItem = readonly [labelId: string, payload: string | null, ...rest: unknown[]];
+
 /** How to reach the broker for the content session. */
 export interface ContentSessionOptions {
   url: string;
@@ -19,7 +22,7 @@ export interface ContentSessionOptions {
   username?: string | undefined;
   password?: string | undefined;
   ca?: Buffer | undefined;
-  /** MQTT.js's per-packet debug lines (DEBUG names mqttjs): see controller-link.ts. */
+  /** MQTT.js's per-packet debug lines (DEBUG names mqttjs): see session-options.ts. */
   mqttDebug: boolean;
   log: Logger;
   /** The session is connected (first connect and every reconnect). */
@@ -83,14 +86,11 @@ export function contentSession(options: ContentSessionOptions) {
      * content, at its acknowledgement (true) or its failure (false). Not connected: all fail at
      * once (nothing is queued: the connect republishes every label's current content).
      */
-    send(
-      labelIds: readonly string[],
-      payloads: readonly (string | null)[],
-      settled: (index: number, ok: boolean) => void,
-    ): void {
+    send(items: readonly ContentItem[], settled: (index: number, ok: boolean) => void): void {
       const packets: ContentPacket[] = [];
       const up = client.connected && !closing;
-      for (let i = 0; i < labelIds.length; i++) {
+      for (let i = 0; i < items.length; i++) {
+        const [labelId, payload] = items[i] as ContentItem;
         const index = i;
         const done = (error?: Error | null) => settled(index, !error);
         if (!up) {
@@ -99,16 +99,16 @@ export function contentSession(options: ContentSessionOptions) {
         }
         let topic: string;
         try {
-          topic = topics.label(labelIds[i] as string, "content");
+          topic = topics.label(labelId, "content");
         } catch (e) {
           log.error("label content not published: not a topic level", {
-            labelId: labelIds[i],
+            labelId,
             error: String(e),
           });
           done(e as Error);
           continue;
         }
-        packets.push({ topic, payload: payloads[i] ?? null, done });
+        packets.push({ topic, payload, done });
       }
       if (packets.length > 0) writer.send(packets);
     },
@@ -127,6 +127,7 @@ export function contentSession(options: ContentSessionOptions) {
           stepMs,
         );
       await withTimeout(client.endAsync(inFlight()), stepMs);
+      // As at a lost connection, in case the end did not finish within its bound.
       writer.failWaiting();
       dropUnacknowledged(client);
       connected = false;

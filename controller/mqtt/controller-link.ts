@@ -303,26 +303,33 @@ export function connectControllerLink(options: {
         );
       }
     });
-  /** Contents through the content session (external broker). */
-  const publishOnContentSession = (session: ContentSession, items: readonly ContentPublish[]) =>
-    new Promise<string[]>((resolve) => {
-      const labelIds: string[] = new Array(items.length);
-      const payloads: (string | null)[] = new Array(items.length);
-      const acked: (((ok: boolean) => void) | undefined)[] | null = observer ? new Array(items.length) : null;
-      for (let i = 0; i < items.length; i++) {
-        const [labelId, json, hash] = items[i] as ContentPublish;
-        labelIds[i] = labelId;
-        payloads[i] = json;
-        if (acked) acked[i] = observer?.contentSent(labelId, hash);
-      }
-      const failed: string[] = [];
-      let outstanding = labelIds.length;
-      session.send(labelIds, payloads, (i, ok) => {
-        acked?.[i]?.(ok);
-        if (!ok) failed.push(labelIds[i] as string);
-        if (--outstanding === 0) resolve(failed);
-      });
+  /**
+   * Contents through the content session (external broker). Only the label ids (and the metrics'
+   * callbacks) wait for the acknowledgements: the promise is made before the send and `items` is
+   * used by no closure, so the callback that lives until the last PUBACK does not hold the chunk's
+   * payload strings (the writer has encoded them into its slab by then).
+   */
+  const publishOnContentSession = (session: ContentSession, items: readonly ContentPublish[]) => {
+    const labelIds: string[] = new Array(items.length);
+    const acked: (((ok: boolean) => void) | undefined)[] | null = observer ? new Array(items.length) : null;
+    for (let i = 0; i < items.length; i++) {
+      const [labelId, , hash] = items[i] as ContentPublish;
+      labelIds[i] = labelId;
+      if (acked) acked[i] = observer?.contentSent(labelId, hash);
+    }
+    let resolve: (failed: string[]) => void = () => {};
+    const done = new Promise<string[]>((r) => {
+      resolve = r;
     });
+    const failed: string[] = [];
+    let outstanding = labelIds.length;
+    session.send(items, (i, ok) => {
+      acked?.[i]?.(ok);
+      if (!ok) failed.push(labelIds[i] as string);
+      if (--outstanding === 0) resolve(failed);
+    });
+    return done;
+  };
 
   return {
     client,
