@@ -87,7 +87,7 @@ export type ContentPublish = readonly [
 /**
  * The controller's MQTT session: availability with a Last Will, the device-facing subscriptions,
  * and validated dispatch. A malformed device message is logged with its topic and field and dropped;
- * it never throws into the client. On an external broker the label contents have a second session,
+ * it never throws into the client. On an external broker the label contents have a second session
  * (content-session.ts); on the embedded one they go through its API.
  */
 export function connectControllerLink(options: {
@@ -339,8 +339,10 @@ export function connectControllerLink(options: {
       // current content from the store, so a queued copy would only be a stale second.
       if (items.length === 0) return Promise.resolve([]);
       if (contents && !bothUp()) return Promise.resolve(items.map(([labelId]) => labelId));
-      if (localWindow) return publishLocally(localWindow, items);
-      return contents ? publishOnContentSession(contents, items) : Promise.resolve(items.map(([id]) => id));
+      // One or the other: the content session exactly when there is no embedded broker's API.
+      return contents
+        ? publishOnContentSession(contents, items)
+        : publishLocally(localWindow as PublishWindow, items);
     },
     sendCommand: (labelId, command) =>
       publish(topics.label(labelId, "command"), JSON.stringify(command), false),
