@@ -127,6 +127,81 @@ describe.each([
   });
 });
 
+// The bulk read of the prices in force (one statement for the catalogue) must find, for every SKU,
+// the row a point query finds: with windows that end, prices that start later, windows already over,
+// and a later open price over an earlier one. The same 600 rows go as one batch (bulk read) to one
+// store and as sixty batches of ten (point queries) to another; outcomes and histories must match.
+describe("the prices in force read in bulk and per row", () => {
+  const DAY = 86_400_000;
+  const history = (stores: ReturnType<typeof storeWith>) => {
+    stores.catalog.applyBatch(
+      "prices",
+      1,
+      "csv",
+      prices(Array.from({ length: 600 }, (_, i): [string, number] => [`S${i}`, 1000 + i])),
+      NOW - 10 * DAY,
+    );
+    const dated: Lined<PriceRow>[] = [];
+    for (let i = 0; i < 600; i++) {
+      const sku = `S${i}`;
+      const at = (from: number, to: number | undefined, amountMinor: number) =>
+        dated.push({
+          line: dated.length + 2,
+          row: { sku, amountMinor, currency: "EUR", effectiveFrom: from, ...(to ? { effectiveTo: to } : {}) },
+        });
+      if (i % 5 === 1) at(NOW - DAY, NOW + DAY, 800 + i); // a window in force now
+      if (i % 5 === 2) at(NOW + DAY, undefined, 1200 + i); // starts tomorrow
+      if (i % 5 === 3) at(NOW - 3 * DAY, NOW - 2 * DAY, 700 + i); // over
+      if (i % 5 === 4) at(NOW - 4 * DAY, undefined, 1100 + i); // a later open price
+    }
+    stores.catalog.applyBatch("prices", 2, "csv", dated, NOW - 5 * DAY);
+  };
+  // Per SKU: the price in force again, a 5 % rise, or a cut past the guard rail (held).
+  const batch = Array.from({ length: 600 }, (_, i): [string, number] => {
+    const inForce = i % 5 === 1 ? 800 + i : i % 5 === 4 ? 1100 + i : 1000 + i;
+    return [
+      `S${i}`,
+      i % 3 === 0 ? inForce : i % 3 === 1 ? Math.round(inForce * 1.05) : Math.round(inForce * 0.4),
+    ];
+  });
+  const outcome = (
+    stores: ReturnType<typeof storeWith>,
+    results: { rowsChanged: number; held: number }[],
+  ) => ({
+    rowsChanged: results.reduce((n, r) => n + r.rowsChanged, 0),
+    held: results.reduce((n, r) => n + r.held, 0),
+    approvals: stores.approvals
+      .list("pending")
+      .map((a) => [a.sku, a.currentAmountMinor, a.proposedAmountMinor])
+      .sort(),
+    history: Array.from({ length: 600 }, (_, i) =>
+      stores.catalog.priceHistory(`S${i}`).map((h) => [h.amountMinor, h.effectiveFrom, h.effectiveTo]),
+    ),
+  });
+
+  it("gives the same changes, holds and history", () => {
+    const bulk = storeWith(600, "in-force-bulk");
+    const point = storeWith(600, "in-force-point");
+    try {
+      history(bulk);
+      history(point);
+      const one = bulk.catalog.applyBatch("prices", 3, "csv", prices(batch), NOW);
+      const tens = Array.from({ length: 60 }, (_, k) =>
+        point.catalog.applyBatch("prices", 3 + k, "csv", prices(batch.slice(k * 10, k * 10 + 10)), NOW),
+      );
+      const expected = outcome(point, tens);
+      // 600 rows: 200 the same; of the rest, a window in force (S1, S16, …) is no open price, so its
+      // SKU's row is a change even at the same amount; every third cut is held.
+      expect(expected.held).toBe(200);
+      expect(expected.rowsChanged).toBe(200 + 40);
+      expect(outcome(bulk, [one])).toEqual(expected);
+    } finally {
+      bulk.close();
+      point.close();
+    }
+  });
+});
+
 // A bulk snapshot (more than 512 SKUs) reuses the live promotions the previous one read while the file
 // is unchanged: every kind of write in between must make the next snapshot read them again.
 describe("bulk snapshots and promotion changes", () => {

@@ -309,13 +309,16 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
        OR products.url IS NOT excluded.url`,
   );
 
-  // In the index's own order (sku, effective_from, feed_sequence, then the rowid), so SQLite walks
-  // the index and sorts nothing: the last row per SKU is the one in force (what priceInForce's
-  // descending order puts first).
+  // One descending seek per product into (sku, effective_from, feed_sequence, rowid), stopping at the
+  // first row in force: the same row priceInForce finds, for every SKU at once. The work grows with the
+  // catalogue, not with the history (an ordered scan of the whole history read every superseded row:
+  // 0.2 s for a 100,000-product store's first reprice, 1 s by its third, the history at 300,000 rows).
   const inForceScan = sql.prepare<[number, number], InForce & { sku: string }>(
-    `SELECT sku, amount_minor AS a, currency AS c, effective_to AS "to" FROM price_history
-     WHERE effective_from <= ? AND (effective_to IS NULL OR effective_to > ?)
-     ORDER BY sku, effective_from, feed_sequence, id`,
+    `SELECT h.sku, h.amount_minor AS a, h.currency AS c, h.effective_to AS "to"
+     FROM products AS p JOIN price_history AS h ON h.id = (
+       SELECT id FROM price_history WHERE sku = p.sku AND effective_from <= ?
+         AND (effective_to IS NULL OR effective_to > ?)
+       ORDER BY effective_from DESC, feed_sequence DESC, id DESC LIMIT 1)`,
   );
   const recentBatches = sql.prepare<[number], FeedBatchRecord>(
     `SELECT feed, sequence, format, rows_read AS rowsRead, rows_changed AS rowsChanged,
@@ -325,6 +328,9 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   const maxHistoryId = sql.prepare<[], { n: number | null }>("SELECT MAX(id) AS n FROM price_history");
   /** Rows in the price history (from the rowid: entries are never deleted). */
   const historySize = () => maxHistoryId.get()?.n ?? 0;
+  const maxProductRowid = sql.prepare<[], { n: number | null }>("SELECT MAX(rowid) AS n FROM products");
+  /** Products in the catalogue, read from the rowid in O(log n) (products are never deleted). */
+  const catalogueSize = () => maxProductRowid.get()?.n ?? 0;
   const priceInForce = sql.prepare<[string, number, number], InForce>(
     `SELECT amount_minor AS a, currency AS c, effective_to AS "to" FROM price_history
      WHERE sku = ? AND effective_from <= ? AND (effective_to IS NULL OR effective_to > ?)
@@ -566,13 +572,14 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   }
 
   /**
-   * The price in force at `now` for every SKU, by one ordered scan of the history: for a batch that
-   * is large compared with the history (a first load, a full feed into a young store), far cheaper
-   * than a point query per row. The last row per SKU in this order is the one in force.
+   * The price in force at `now` for every SKU, read in one statement (see inForceScan): for a batch
+   * that covers much of the catalogue (a daily full feed), far cheaper than a point query per row.
    */
   function currentPricesAt(now: number): Map<string, InForce> {
     flushPrices();
     const out = new Map<string, InForce>();
+    // A first load finds nothing: no seek per product then.
+    if (historySize() === 0) return out;
     for (const r of inForceScan.iterate(now, now)) out.set(r.sku, { a: r.a, c: r.c, to: r.to });
     return out;
   }
@@ -683,7 +690,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
         feed,
         pendingSkus: deps.approvals.pendingSkus(),
         inForceNow:
-          expectedPriceRows >= BULK_READ_THRESHOLD && historySize() <= expectedPriceRows * 4
+          expectedPriceRows >= BULK_READ_THRESHOLD && expectedPriceRows * 2 >= catalogueSize()
             ? currentPricesAt(now)
             : null,
         screen: options.screen,
