@@ -9,6 +9,8 @@
  *   shelfsync/chain/{feed}                      chain-wide feed batches (central → every store)
  *   shelfsync/chain/store/{storeId}/{feed}      one store's feed batches (central → that store)
  *   shelfsync/chain/store/{storeId}/status      the store's retained roll-up (store → central)
+ *   shelfsync/chain/store/{storeId}/uplink      1/0: the store broker's bridge to the chain is up
+ *                                               (its own notification, on the store broker only)
  */
 
 import { excerpt } from "./excerpt.ts";
@@ -85,6 +87,12 @@ export const chainTopics = {
     `${TOPIC_ROOT}/chain/store/${id("storeId", storeId)}/${feed}`,
   /** A store's retained roll-up status. */
   storeStatus: (storeId: string) => `${TOPIC_ROOT}/chain/store/${id("storeId", storeId)}/status`,
+  /**
+   * "1" while the store Mosquitto's bridge to the chain is connected, "0" when it is not: Mosquitto's
+   * own retained notification (bridge-config.ts), published on the store broker only. The controller
+   * catches up over HTTP when it turns to 1 (controller/chain/chain-link.ts).
+   */
+  storeUplink: (storeId: string) => `${TOPIC_ROOT}/chain/store/${id("storeId", storeId)}/uplink`,
   /** Every store's roll-up (central's subscription). */
   anyStoreStatus: `${TOPIC_ROOT}/chain/store/+/status`,
   /**

@@ -7,6 +7,7 @@ import { type PublishInput, publishChange } from "../central/publish.ts";
 import { serveCatchUp } from "../central/serve.ts";
 import { progressOf, watchRollUp } from "../central/status.ts";
 import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
+import { changeIdOf } from "../schemas/index.ts";
 import { type NatsCluster, type StoreBroker, startNatsCluster, startStoreBroker } from "./support/chain.ts";
 import { getJson, postFeed, startTestController, tempDir, waitFor } from "./support/harness.ts";
 
@@ -252,4 +253,29 @@ describe("one central change, three bridged stores, a chain cluster that loses a
     );
     await waitFor(() => shows(first, 125), 45_000, `${first.id} shows 1.25`);
   }, 150_000);
+
+  // A change central logged and handed to the chain, which then lost it with a dying node before it
+  // reached the store's bridge (stamped and marked delivered here, never published). The store's own
+  // connection never drops, no later change shows a gap, and the periodic catch-up is 5 minutes
+  // away: only its bridge's notification that it is back on another node can start the catch-up.
+  it("a store whose bridge comes back on another node catches up what the chain lost meanwhile", async () => {
+    const moved = stores[2];
+    const victim = nats.nodes[2];
+    if (!moved || !victim) throw new Error("no third store or node");
+    const lost = log.stamp(
+      "prices",
+      { format: "csv", body: prices("1.35").body, stores: null },
+      Date.now(),
+      changeIdOf,
+    );
+    log.delivered(lost.changeId);
+    await victim.kill();
+    await waitShows(moved, 135, lost.sequence, 20_000);
+    expect(moved.ctl.stores.audit.list({ actor: `central catch-up (prices#${lost.sequence})` })).not.toEqual(
+      [],
+    );
+    // The other stores' bridges stayed where they were: nothing told them (the test's own control).
+    expect(await shows(stores[1] as Store, 135)).toBe(false);
+    await victim.start();
+  }, 60_000);
 });

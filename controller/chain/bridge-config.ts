@@ -12,8 +12,12 @@ import { chainTopics } from "../../schemas/index.ts";
  *   published while the store's line is down wait there and arrive when it is back.
  * - QoS 1 both ways: at least once; the controller takes a sequence it has as a duplicate.
  * - Several `address` entries: the nodes of a clustered chain broker, tried in turn.
- * - `notifications false`: the bridge's own `$SYS`-style state messages are not the chain's business
- *   (and a broker with ACLs would refuse them).
+ * - Notifications on the store broker only (`notifications_local_only`), on the store's `uplink` topic
+ *   (schemas/topics.ts): the controller catches up over HTTP when the bridge comes back. A chain node
+ *   that dies can take with it what it held for the bridge's session, and nothing else would tell the
+ *   store before the next change shows a gap or the periodic catch-up comes by (every 5 minutes by
+ *   default, SHELFSYNC_CENTRAL_INTERVAL_SECONDS). The chain broker never sees them (they are not
+ *   the chain's business, and a broker with ACLs would refuse them).
  * - The store broker itself needs `persistence true`: the controller's chain session (clean: false)
  *   must survive a restart of the store broker, or what the bridge brings in meanwhile is dropped.
  */
@@ -57,7 +61,9 @@ export function mosquittoBridgeConfig(o: BridgeOptions): string {
     "start_type automatic",
     "restart_timeout 1 10",
     "keepalive_interval 30",
-    "notifications false",
+    "notifications true",
+    "notifications_local_only true",
+    `notification_topic ${chainTopics.storeUplink(o.storeId)}`,
     ...(o.remoteUsername ? [`remote_username ${o.remoteUsername}`] : []),
     ...(o.remotePassword ? [`remote_password ${o.remotePassword}`] : []),
     ...(o.localUsername ? [`local_username ${o.localUsername}`] : []),

@@ -31,6 +31,9 @@ import type { Logger } from "../log.ts";
  *    sequence: the number is the chain's, so the next change shows no gap.
  * 7. Every (re)connect starts a catch-up too: the last change before an outage leaves no gap behind
  *    it for a later one to reveal.
+ * 8. So does the store broker's bridge to the chain coming back (its `uplink` notification, "0" then
+ *    "1"; bridge-config.ts): the controller's own connection never dropped, but a chain node that died
+ *    may have taken with it what it held for the bridge's session.
  *
  * A batch the store refuses (central validated its rows, so this is about the store's state, most
  * often a feed that overtook another: brokers order messages per topic only) is acknowledged, and
@@ -103,6 +106,27 @@ export function connectChainLink(deps: {
     qos: 1,
     onError: (error) => log.warn("chain subscription refused; trying again", { error }),
   });
+  // Rule 8. Not kept subscribed: on a chain broker itself (no bridge) nothing is published there, and
+  // one with ACLs may refuse it for good. The first state after a connect is the retained one, which
+  // the connect's own catch-up already covers.
+  const uplinkTopic = chainTopics.storeUplink(storeId);
+  let uplink: "up" | "down" | undefined;
+  client.on("connect", () => {
+    uplink = undefined;
+    client.subscribe(uplinkTopic, { qos: 0 }, (err, granted) => {
+      if (err || granted?.some((g) => g.qos === 128))
+        log.debug("no bridge notifications on this broker", { topic: uplinkTopic });
+    });
+  });
+  const onUplink = (payload: string) => {
+    const was = uplink;
+    uplink = payload === "1" ? "up" : "down";
+    if (uplink === "down" && was !== "down") log.warn("the store broker's bridge to the chain is down");
+    if (uplink === "up" && was === "down") {
+      log.info("the store broker's bridge to the chain is back; catching up");
+      kickCatchUp("the bridge to the chain is back");
+    }
+  };
   client.on("offline", () => log.warn("chain broker unreachable; retrying", { url: deps.url }));
   client.on("error", (err) => log.warn("chain MQTT error", { error: err.message }));
 
@@ -133,6 +157,11 @@ export function connectChainLink(deps: {
 
   // The acknowledgement waits for the apply (rule 2).
   client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
+    if (packet.topic === uplinkTopic) {
+      onUplink(packet.payload.toString());
+      done();
+      return;
+    }
     const t = parseTopic(packet.topic);
     const ours = t?.kind === "chain" || (t?.kind === "chainStore" && t.storeId === storeId);
     if (!ours || packet.payload.length === 0) {
