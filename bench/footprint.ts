@@ -23,6 +23,8 @@ import { type BenchRow, freePortPair, procMemory, row, scratchDir, stopProcess }
  * FOOTPRINT_REPRICES (3: the full reprice's figure is their median),
  * FOOTPRINT_CPU_PROF=<dir> (both processes run with --cpu-prof into that directory),
  * FOOTPRINT_NODE_ARGS (more flags for the controller, e.g. --max-semi-space-size=4),
+ * FOOTPRINT_MQTT_URL=<broker> (both processes on that broker instead of the controller's embedded one,
+ * e.g. a Mosquitto started for the run: the production set-up; its sign-in is the broker's business),
  * FOOTPRINT_PORT=<first port> (default: the first free pair from 19500),
  * FOOTPRINT_STDOUT=<path prefix> (each process's stdout into <prefix>.controller / .bridge, e.g. with
  * FOOTPRINT_NODE_ARGS=--trace-gc).
@@ -191,7 +193,9 @@ export async function benchFootprint(): Promise<BenchRow[]> {
         SHELFSYNC_DB: join(dir.path, "shelfsync.db"),
         SHELFSYNC_HTTP_PORT: String(httpPort),
         SHELFSYNC_HTTP_HOST: "127.0.0.1",
-        SHELFSYNC_MQTT_PORT: String(mqttPort),
+        ...(env.FOOTPRINT_MQTT_URL
+          ? { SHELFSYNC_MQTT_URL: env.FOOTPRINT_MQTT_URL }
+          : { SHELFSYNC_MQTT_PORT: String(mqttPort) }),
         SHELFSYNC_STORE_ID: STORE,
         SHELFSYNC_ADMIN_TOKEN: TOKEN,
         SHELFSYNC_LOG_LEVEL: "warn",
@@ -243,7 +247,7 @@ export async function benchFootprint(): Promise<BenchRow[]> {
         "1",
       ],
       {
-        SHELFSYNC_MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+        SHELFSYNC_MQTT_URL: env.FOOTPRINT_MQTT_URL ?? `mqtt://127.0.0.1:${mqttPort}`,
         SHELFSYNC_STORE_ID: STORE,
         SHELFSYNC_BRIDGE_ID: BRIDGE,
         SHELFSYNC_MQTT_USERNAME: BRIDGE,
@@ -326,7 +330,7 @@ export async function benchFootprint(): Promise<BenchRow[]> {
 
     // 5. One price change at a time → its label's acknowledgement (the state report on the broker) and
     // the controller's record of it (GET /labels/{id} says in_sync).
-    watcher = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, {
+    watcher = await mqtt.connectAsync(env.FOOTPRINT_MQTT_URL ?? `mqtt://127.0.0.1:${mqttPort}`, {
       clean: true,
       clientId: `footprint-${process.pid}`,
       // The ops token may watch the broker (and publish nothing).
