@@ -133,7 +133,7 @@ const PRICE_ROW_GENERAL = "(?, ?, ?, ?, ?, @feed, @sequence, @now)";
 
 /**
  * Above this many SKUs, a snapshot reads each table with one keyed query rather than a point query
- * per SKU, and a price batch reads the prices in force with one scan (see currentPricesAt).
+ * per SKU, and a price batch reads the prices in force in one statement (see currentPricesAt).
  */
 const BULK_READ_THRESHOLD = 512;
 
