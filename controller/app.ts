@@ -385,6 +385,7 @@ export async function startController(
       everyMs: config.chainStatusSeconds * 1000,
     });
     chainLink.client.on("connect", () => rollUp.touch());
+    metrics.watchChain(chainLink);
     chain = { link: chainLink, rollUp };
   }
 

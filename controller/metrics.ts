@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { FEED_NAMES, MERCHANT_FEEDS, PARITY_REASONS, SYNC_STATUSES } from "../schemas/index.ts";
+import { BRIDGE_CONNECTION } from "./chain/bridge-config.ts";
 import { type FeedIngestor, FeedRejected, FeedTooLarge } from "./feeds/ingest.ts";
 import { type MerchantIngestor, MerchantRejected } from "./feeds/merchant/ingest.ts";
 import { syncCounts } from "./labels/views.ts";
@@ -23,6 +24,11 @@ export interface ControllerMetrics {
   countMerchantFeeds(ingest: MerchantIngestor): MerchantIngestor;
   /** Hooks for the MQTT link: connects, publish acknowledgements and label state reports. */
   readonly link: LinkObserver;
+  /**
+   * SHELFSYNC_CHAIN=on: the chain link's connection, and whether the store broker's bridge to the
+   * chain is up (chain-link.ts rule 8; no sample while nothing said so, e.g. no bridge in between).
+   */
+  watchChain(chain: { connected(): boolean; uplink(): "up" | "down" | undefined }): void;
   /** The exposition text and its content type. */
   scrape(): Promise<{ body: string; contentType: string }>;
 }
@@ -292,6 +298,30 @@ export function controllerMetrics(sources: () => Sources | undefined): Controlle
 
   return {
     registry,
+    // Registered only with a chain: a gauge without labels always has a sample, and a 0 on every
+    // store without one would read as an outage.
+    watchChain(chain) {
+      new Gauge({
+        name: "shelfsync_chain_connected",
+        help: "1 while the controller is connected to the broker it takes the chain's feeds from (SHELFSYNC_CHAIN=on)",
+        registers: [registry],
+        collect() {
+          this.set(chain.connected() ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: "shelfsync_chain_uplink_up",
+        help: "1 while the store broker's bridge to the chain is connected, 0 while not (its notifications)",
+        // Labelled so that an unknown state (no bridge in between, or not connected) has no sample.
+        labelNames: ["connection"],
+        registers: [registry],
+        collect() {
+          this.reset();
+          const state = chain.uplink();
+          if (state !== undefined) this.set({ connection: BRIDGE_CONNECTION }, state === "up" ? 1 : 0);
+        },
+      });
+    },
     countFeeds: (ingest) => async (batch) => {
       try {
         const r = await ingest(batch);

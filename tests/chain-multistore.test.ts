@@ -9,7 +9,7 @@ import { progressOf, watchRollUp } from "../central/status.ts";
 import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmware-bridge/simulated/index.ts";
 import { changeIdOf } from "../schemas/index.ts";
 import { type NatsCluster, type StoreBroker, startNatsCluster, startStoreBroker } from "./support/chain.ts";
-import { getJson, postFeed, startTestController, tempDir, waitFor } from "./support/harness.ts";
+import { authFetch, getJson, postFeed, startTestController, tempDir, waitFor } from "./support/harness.ts";
 
 /**
  * Issue 15 §4: the chain on one machine. A 3-node NATS cluster (routes, JetStream, an MQTT listener
@@ -60,6 +60,15 @@ describe("one central change, three bridged stores, a chain cluster that loses a
       if (!l.inSync || l.content?.price.amountMinor !== amountMinor) return false;
     }
     return true;
+  };
+  /** The store's chain gauges on GET /metrics (undefined: no sample). */
+  const chainGauges = async (s: Store) => {
+    const text = await (await authFetch(`${s.ctl.httpUrl}/metrics`)).text();
+    const gauge = (name: string) => {
+      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    return { connected: gauge("shelfsync_chain_connected"), uplink: gauge("shelfsync_chain_uplink_up") };
   };
   const progress = (changeId: string) => progressOf(rollUp.statuses.values(), changeId);
   /**
@@ -269,12 +278,16 @@ describe("one central change, three bridged stores, a chain cluster that loses a
       changeIdOf,
     );
     log.delivered(lost.changeId);
+    // The controller reads its store broker's bridge notifications (and shows them to ops).
+    await waitFor(async () => (await chainGauges(moved)).uplink === 1, 10_000, "uplink up before");
+    expect((await chainGauges(moved)).connected).toBe(1);
     await victim.kill();
     // The bridge's reconnect backs off (restart_timeout 1 10): 1.7 s by hand, 9 s in a loaded suite.
     await waitShows(moved, 135, lost.sequence, 45_000);
     expect(moved.ctl.stores.audit.list({ actor: `central catch-up (prices#${lost.sequence})` })).not.toEqual(
       [],
     );
+    expect((await chainGauges(moved)).uplink).toBe(1);
     await victim.start();
   }, 90_000);
 });

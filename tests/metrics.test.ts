@@ -119,6 +119,9 @@ describe("GET /metrics", () => {
     expect(m.value("shelfsync_bridge_labels", { bridge: "ap-m", set: "linked" })).toBe(3);
     expect(m.value("shelfsync_bridge_labels", { bridge: "ap-m", set: "current" })).toBe(3);
     expect(m.value("shelfsync_approvals_waiting")).toBe(1);
+    // No chain here (SHELFSYNC_CHAIN off): no sample rather than a 0 that would look like an outage.
+    expect(m.value("shelfsync_chain_connected")).toBeUndefined();
+    expect(m.value("shelfsync_chain_uplink_up")).toBeUndefined();
     expect(m.value("process_resident_memory_bytes")).toBeGreaterThan(0);
   });
 

@@ -21,6 +21,9 @@ import { chainTopics } from "../../schemas/index.ts";
  * - The store broker itself needs `persistence true`: the controller's chain session (clean: false)
  *   must survive a restart of the store broker, or what the bridge brings in meanwhile is dropped.
  */
+/** The bridge's `connection` name in mosquitto.conf (also the label of its metric, controller/metrics.ts). */
+export const BRIDGE_CONNECTION = "shelfsync-chain";
+
 export interface BridgeOptions {
   storeId: string;
   /** The chain broker's nodes: `mqtt://host:port` or `mqtts://…`, comma-separated. */
@@ -51,7 +54,7 @@ export function mosquittoBridgeConfig(o: BridgeOptions): string {
     "# Written by `npm run token -- mosquitto-bridge` (docs/chain.md). Include it in the store's",
     "# mosquitto.conf, which must also have `persistence true` (the controller's chain session must",
     "# survive a broker restart).",
-    "connection shelfsync-chain",
+    `connection ${BRIDGE_CONNECTION}`,
     `address ${address.join(" ")}`,
     "round_robin false",
     "bridge_protocol_version mqttv311",

@@ -1,4 +1,4 @@
-import mqtt, { type IPublishPacket, type MqttClient } from "mqtt";
+import mqtt, { type IPublishPacket, type ISubscriptionMap, type MqttClient } from "mqtt";
 import { keepSubscribed } from "../../lib/subscribe.ts";
 import {
   type ChainBatch,
@@ -42,6 +42,8 @@ import type { Logger } from "../log.ts";
 export interface ChainLink {
   readonly client: MqttClient;
   connected(): boolean;
+  /** The store broker's bridge to the chain, as its notifications last said (rule 8); undefined: unknown. */
+  uplink(): "up" | "down" | undefined;
   /** Publish the store's retained roll-up (QoS 1). */
   publishStatus(payload: string): Promise<void>;
   close(): Promise<void>;
@@ -113,7 +115,12 @@ export function connectChainLink(deps: {
   let uplink: "up" | "down" | undefined;
   client.on("connect", () => {
     uplink = undefined;
-    client.subscribe(uplinkTopic, { qos: 0 }, (err, granted) => {
+    // `resubscribe`: sent even though MQTT.js knows the filter from an earlier connect (it skips a
+    // known one otherwise), so that the broker sends the retained state again: after the store
+    // broker's restart the controller otherwise never learnt it (tests/chain-multistore).
+    const fresh = { [uplinkTopic]: { qos: 0 } } as ISubscriptionMap;
+    fresh.resubscribe = true; // (MQTT.js deletes the flag from the map it is given: one map a call)
+    client.subscribe(fresh, (err, granted) => {
       if (err || granted?.some((g) => g.qos === 128))
         log.debug("no bridge notifications on this broker", { topic: uplinkTopic });
     });
@@ -127,6 +134,10 @@ export function connectChainLink(deps: {
       kickCatchUp("the bridge to the chain is back");
     }
   };
+  // Disconnected, the controller cannot know: the next connect reads the retained state again.
+  client.on("close", () => {
+    uplink = undefined;
+  });
   client.on("offline", () => log.warn("chain broker unreachable; retrying", { url: deps.url }));
   client.on("error", (err) => log.warn("chain MQTT error", { error: err.message }));
 
@@ -215,6 +226,7 @@ export function connectChainLink(deps: {
   return {
     client,
     connected: () => client.connected,
+    uplink: () => uplink,
     publishStatus: (payload) =>
       new Promise<void>((resolve, reject) =>
         client.publish(chainTopics.storeStatus(storeId), payload, { qos: 1, retain: true }, (err) =>
