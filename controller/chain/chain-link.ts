@@ -114,7 +114,6 @@ export function connectChainLink(deps: {
   const uplinkTopic = chainTopics.storeUplink(storeId);
   let uplink: "up" | "down" | undefined;
   client.on("connect", () => {
-    uplink = undefined;
     // `resubscribe`: sent even though MQTT.js knows the filter from an earlier connect (it skips a
     // known one otherwise), so that the broker sends the retained state again: after the store
     // broker's restart the controller otherwise never learnt it (tests/chain-multistore).
