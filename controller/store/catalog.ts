@@ -572,14 +572,17 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   }
 
   /**
-   * The price in force at `now` for every SKU, read in one statement (see inForceScan): for a batch
-   * that covers much of the catalogue (a daily full feed), far cheaper than a point query per row.
+   * The price in force at `now` for every SKU a batch may name, read in bulk, or null when a point
+   * query per row is cheaper. Bulk when nothing is in force yet (a first load, even in parts: nothing
+   * to read, and no query per row either) or when the batch covers at least half of the catalogue
+   * (one statement, see inForceScan, whose work follows the catalogue's size).
    */
-  function currentPricesAt(now: number): Map<string, InForce> {
+  function currentPricesAt(now: number, expectedPriceRows: number): Map<string, InForce> | null {
+    if (expectedPriceRows < BULK_READ_THRESHOLD) return null;
     flushPrices();
     const out = new Map<string, InForce>();
-    // A first load finds nothing: no seek per product then.
     if (historySize() === 0) return out;
+    if (expectedPriceRows * 2 < catalogueSize()) return null;
     for (const r of inForceScan.iterate(now, now)) out.set(r.sku, { a: r.a, c: r.c, to: r.to });
     return out;
   }
@@ -689,10 +692,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
       priceBatch ??= {
         feed,
         pendingSkus: deps.approvals.pendingSkus(),
-        inForceNow:
-          expectedPriceRows >= BULK_READ_THRESHOLD && expectedPriceRows * 2 >= catalogueSize()
-            ? currentPricesAt(now)
-            : null,
+        inForceNow: currentPricesAt(now, expectedPriceRows),
         screen: options.screen,
         currency: options.currency,
         held: [],
