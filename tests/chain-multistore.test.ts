@@ -282,12 +282,13 @@ describe("one central change, three bridged stores, a chain cluster that loses a
     await waitFor(async () => (await chainGauges(moved)).uplink === 1, 10_000, "uplink up before");
     expect((await chainGauges(moved)).connected).toBe(1);
     await victim.kill();
-    // The bridge's reconnect backs off (restart_timeout 1 10): 1.7 s by hand, 9 s in a loaded suite.
-    await waitShows(moved, 135, lost.sequence, 45_000);
+    // The bridge comes back once the cluster takes its durable session on another node, and its
+    // reconnect backs off meanwhile (restart_timeout 1 10): 1.7-22 s in runs by hand, 9 s in CI.
+    await waitShows(moved, 135, lost.sequence, 60_000);
     expect(moved.ctl.stores.audit.list({ actor: `central catch-up (prices#${lost.sequence})` })).not.toEqual(
       [],
     );
     expect((await chainGauges(moved)).uplink).toBe(1);
     await victim.start();
-  }, 90_000);
+  }, 120_000);
 });
