@@ -309,16 +309,18 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
        OR products.url IS NOT excluded.url`,
   );
 
+  // The row in force for one SKU at an instant (bound twice): the latest start wins, then the later
+  // feed sequence, then the later row. One rule for the point query and the bulk read below.
+  const IN_FORCE = `effective_from <= ? AND (effective_to IS NULL OR effective_to > ?)
+     ORDER BY effective_from DESC, feed_sequence DESC, id DESC LIMIT 1`;
   // One descending seek per product into (sku, effective_from, feed_sequence, rowid), stopping at the
-  // first row in force: the same row priceInForce finds, for every SKU at once. The work grows with the
+  // first row in force: the row priceInForce finds, for every SKU at once. The work grows with the
   // catalogue, not with the history (an ordered scan of the whole history read every superseded row:
   // 0.2 s for a 100,000-product store's first reprice, 1 s by its third, the history at 300,000 rows).
-  const inForceScan = sql.prepare<[number, number], InForce & { sku: string }>(
+  const inForceForAll = sql.prepare<[number, number], InForce & { sku: string }>(
     `SELECT h.sku, h.amount_minor AS a, h.currency AS c, h.effective_to AS "to"
-     FROM products AS p JOIN price_history AS h ON h.id = (
-       SELECT id FROM price_history WHERE sku = p.sku AND effective_from <= ?
-         AND (effective_to IS NULL OR effective_to > ?)
-       ORDER BY effective_from DESC, feed_sequence DESC, id DESC LIMIT 1)`,
+     FROM products AS p JOIN price_history AS h
+       ON h.id = (SELECT id FROM price_history WHERE sku = p.sku AND ${IN_FORCE})`,
   );
   const recentBatches = sql.prepare<[number], FeedBatchRecord>(
     `SELECT feed, sequence, format, rows_read AS rowsRead, rows_changed AS rowsChanged,
@@ -333,8 +335,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
   const catalogueSize = () => maxProductRowid.get()?.n ?? 0;
   const priceInForce = sql.prepare<[string, number, number], InForce>(
     `SELECT amount_minor AS a, currency AS c, effective_to AS "to" FROM price_history
-     WHERE sku = ? AND effective_from <= ? AND (effective_to IS NULL OR effective_to > ?)
-     ORDER BY effective_from DESC, feed_sequence DESC, id DESC LIMIT 1`,
+     WHERE sku = ? AND ${IN_FORCE}`,
   );
   const samePriceEntry = sql.prepare<[string, number, number, string, number | null], { x: number }>(
     `SELECT 1 AS x FROM price_history WHERE sku = ? AND effective_from = ? AND amount_minor = ?
@@ -575,7 +576,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
    * The price in force at `now` for every SKU a batch may name, read in bulk, or null when a point
    * query per row is cheaper. Bulk when nothing is in force yet (a first load, even in parts: nothing
    * to read, and no query per row either) or when the batch covers at least half of the catalogue
-   * (one statement, see inForceScan, whose work follows the catalogue's size).
+   * (one statement, see inForceForAll, whose work follows the catalogue's size).
    */
   function currentPricesAt(now: number, expectedPriceRows: number): Map<string, InForce> | null {
     if (expectedPriceRows < BULK_READ_THRESHOLD) return null;
@@ -583,7 +584,7 @@ export function catalogStore(db: Db, deps: CatalogDeps) {
     const out = new Map<string, InForce>();
     if (historySize() === 0) return out;
     if (expectedPriceRows * 2 < catalogueSize()) return null;
-    for (const r of inForceScan.iterate(now, now)) out.set(r.sku, { a: r.a, c: r.c, to: r.to });
+    for (const r of inForceForAll.iterate(now, now)) out.set(r.sku, { a: r.a, c: r.c, to: r.to });
     return out;
   }
 
