@@ -10,6 +10,7 @@ import { type SimulatedAccessPoint, startSimulatedAccessPoint } from "../firmwar
 import { changeIdOf } from "../schemas/index.ts";
 import { type NatsCluster, type StoreBroker, startNatsCluster, startStoreBroker } from "./support/chain.ts";
 import { authFetch, getJson, postFeed, startTestController, tempDir, waitFor } from "./support/harness.ts";
+import { parseExposition } from "./support/metrics.ts";
 
 /**
  * Issue 15 §4: the chain on one machine. A 3-node NATS cluster (routes, JetStream, an MQTT listener
@@ -63,12 +64,8 @@ describe("one central change, three bridged stores, a chain cluster that loses a
   };
   /** The store's chain gauges on GET /metrics (undefined: no sample). */
   const chainGauges = async (s: Store) => {
-    const text = await (await authFetch(`${s.ctl.httpUrl}/metrics`)).text();
-    const gauge = (name: string) => {
-      const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
-      return m ? Number(m[1]) : undefined;
-    };
-    return { connected: gauge("shelfsync_chain_connected"), uplink: gauge("shelfsync_chain_uplink_up") };
+    const m = parseExposition(await (await authFetch(`${s.ctl.httpUrl}/metrics`)).text());
+    return { connected: m.value("shelfsync_chain_connected"), uplink: m.value("shelfsync_chain_uplink_up") };
   };
   const progress = (changeId: string) => progressOf(rollUp.statuses.values(), changeId);
   /**
