@@ -181,20 +181,43 @@ async function buildPlayer() {
 function buildNative() {
   if (process.platform !== "linux")
     return `skipped (trimming the C heap is for glibc on Linux, not ${process.platform})`;
-  const include = [
-    process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, "include", "node"),
+  // The running Node's own headers first: npm's `nodedir` (an .npmrc may name the system Node's
+  // /usr) can be another Node's, which a Node-API addon does not mind and a V8 one does.
+  const candidates = [
     join(dirname(process.execPath), "..", "include", "node"),
-  ].find((dir) => dir && existsSync(join(dir, "node_api.h")));
-  if (!include) return "skipped (no node_api.h: Node's headers are not installed)";
+    process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, "include", "node"),
+  ].filter((dir) => dir && existsSync(join(dir, "node_api.h")));
+  const anyHeaders = candidates[0];
+  if (!anyHeaders) return "skipped (no node_api.h: Node's headers are not installed)";
+  const ownMajor = Number(process.versions.node.split(".")[0]);
+  const matching = candidates.find((dir) => headersMajor(dir) === ownMajor);
   mkdirSync(join(DIST, "native"), { recursive: true });
   const built = [];
   const addons = [
-    { source: "malloc-trim.c", compiler: process.env.CC || "cc", flags: [], optional: false },
-    // C++20: Node 26's v8.h asks for it; g++ 12 and clang 14 have it.
-    { source: "v8-heap.cc", compiler: process.env.CXX || "c++", flags: ["-std=c++20"], optional: true },
+    {
+      source: "malloc-trim.c",
+      compiler: process.env.CC || "cc",
+      flags: [],
+      optional: false,
+      include: anyHeaders,
+    },
+    // C++20: Node 26's v8.h asks for it; g++ 12 and clang 14 have it. V8's API: only this Node's headers.
+    {
+      source: "v8-heap.cc",
+      compiler: process.env.CXX || "c++",
+      flags: ["-std=c++20"],
+      optional: true,
+      include: matching,
+    },
   ];
-  for (const { source, compiler, flags, optional } of addons) {
+  for (const { source, compiler, flags, optional, include } of addons) {
     const out = join(DIST, "native", source.replace(/\.[a-z]+$/, ".node"));
+    // An addon left from a build by another Node would fail to load; none is better than that one.
+    rmSync(out, { force: true });
+    if (!include) {
+      built.push(`${source} skipped (no headers of Node ${ownMajor}, the Node that runs the build)`);
+      continue;
+    }
     const r = spawnSync(
       compiler,
       [
@@ -230,6 +253,14 @@ function buildNative() {
     built.push(`dist/native/${basename(out)}`);
   }
   return built.join(", ");
+}
+
+/** NODE_MAJOR_VERSION of the Node headers in `dir`, or undefined. */
+function headersMajor(dir) {
+  const file = join(dir, "node_version.h");
+  if (!existsSync(file)) return undefined;
+  const m = /#define NODE_MAJOR_VERSION (\d+)/.exec(readFileSync(file, "utf8"));
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The build, in order. */
