@@ -350,14 +350,15 @@ console.log(JSON.stringify({ before, during, after, shrunk, shrunkTo: size() }))
     expect(out.shrunkTo).toBeLessThanOrEqual(2 * MB);
   });
 
-  it("the container and the systemd unit start node with --max-semi-space-size=1", async () => {
+  it("the container and the systemd unit start node with no heap flag that would cap a big job", async () => {
+    // --max-semi-space-size=1 on the command line also bounds youngGenerationRoomy(): measured with
+    // the footprint bench, a 50,000-label reprice took 7 s instead of 4.5 s on Node 20, and on Node 26
+    // the controller held 425 MB after it instead of 172 MB (docs/benchmarks.md).
     const { readFileSync } = await import("node:fs");
     const dockerfile = readFileSync(fromPackageRoot("Dockerfile"), "utf8");
-    expect(dockerfile).toMatch(/^CMD \["node", "--max-semi-space-size=1", "dist\/controller\/main\.mjs"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/controller\/main\.mjs"\]$/m);
     const unit = readFileSync(fromPackageRoot("deploy", "shelfsync.service"), "utf8");
-    expect(unit).toMatch(
-      /^ExecStart=\/usr\/bin\/node --max-semi-space-size=1 \S+\/dist\/controller\/main\.mjs$/m,
-    );
+    expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node \S+\/dist\/controller\/main\.mjs$/m);
   });
 
   it("main.ts applies it before any controller module is evaluated", async () => {
