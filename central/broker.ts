@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import mqtt, { type MqttClient } from "mqtt";
+import { brokerServers } from "../lib/broker-url.ts";
 
 /**
  * Central's connection to the chain broker. SHELFSYNC_CHAIN_URL may name several nodes of a cluster,
@@ -14,29 +15,13 @@ export interface ChainLogin {
   caFile?: string | undefined;
 }
 
-export function chainServers(urls: string): NonNullable<IClientOptions["servers"]> {
-  return urls
-    .split(",")
-    .map((u) => u.trim())
-    .filter(Boolean)
-    .map((u) => {
-      const url = new URL(u);
-      const protocol = url.protocol.replace(/:$/, "") as "mqtt" | "mqtts" | "tcp";
-      return {
-        host: url.hostname,
-        port: Number(url.port || (protocol === "mqtts" ? 8883 : 1883)),
-        protocol,
-      };
-    });
-}
-
 export async function connectChain(
   urls: string,
   clientId: string,
   login: ChainLogin = {},
   options: { clean?: boolean; connectTimeoutMs?: number } = {},
 ): Promise<MqttClient> {
-  const servers = chainServers(urls);
+  const servers = brokerServers(urls);
   const first = servers[0];
   if (!first) throw new Error("SHELFSYNC_CHAIN_URL names no broker");
   const client = mqtt.connect({

@@ -3,7 +3,7 @@
  * connect to the chain broker, keep the stamped log, publish changes, serve the HTTP catch-up and
  * follow the stores' roll-up. docs/chain.md.
  */
-export { type ChainLogin, chainServers, connectChain } from "./broker.ts";
+export { type ChainLogin, connectChain } from "./broker.ts";
 export { type CentralLog, type LoggedBatch, openCentralLog } from "./log.ts";
 export {
   CentralRefused,

@@ -1,4 +1,5 @@
 import mqtt, { type IPublishPacket, type ISubscriptionMap, type MqttClient } from "mqtt";
+import { brokerServers } from "../../lib/broker-url.ts";
 import { keepSubscribed } from "../../lib/subscribe.ts";
 import {
   type ChainBatch,
@@ -63,15 +64,7 @@ export function connectChainLink(deps: {
   onApplied?: () => void;
 }): ChainLink {
   const { storeId, log } = deps;
-  const servers = deps.url
-    .split(",")
-    .map((u) => u.trim())
-    .filter(Boolean)
-    .map((u) => {
-      const url = new URL(u);
-      const protocol = url.protocol.replace(/:$/, "") as "mqtt" | "mqtts" | "tcp";
-      return { host: url.hostname, port: Number(url.port || (protocol === "mqtts" ? 8883 : 1883)), protocol };
-    });
+  const servers = brokerServers(deps.url);
   const client = mqtt.connect({
     servers,
     // 3.1.1: what every chain broker speaks (NATS's MQTT listener has no MQTT 5).

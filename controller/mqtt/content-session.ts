@@ -1,4 +1,5 @@
 import mqtt from "mqtt";
+import { brokerUrlOptions } from "../../lib/broker-url.ts";
 import { withTimeout } from "../../lib/timeout.ts";
 import { storeTopics } from "../../schemas/topics.ts";
 import type { Logger } from "../log.ts";
@@ -47,7 +48,8 @@ export function contentSession(options: ContentSessionOptions) {
   const { log } = options;
   const topics = storeTopics(options.storeId);
   const ids = new ContentIdProvider();
-  const client = mqtt.connect(options.url, {
+  const client = mqtt.connect({
+    ...brokerUrlOptions(options.url),
     ...linkSessionOptions(options),
     messageIdProvider: ids,
     // Connected below, once the PUBACK reader is in place for the first stream.

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
 import type { z } from "zod";
+import { brokerUrlOptions } from "../../lib/broker-url.ts";
 import { withTimeout } from "../../lib/timeout.ts";
 import {
   type Availability,
@@ -124,7 +125,8 @@ export function connectControllerLink(options: {
 
   const clientId = `shelfsync-controller-${options.storeId}-${randomUUID().slice(0, 8)}`;
   const mqttDebug = /mqttjs/.test(process.env.DEBUG ?? "");
-  const client = mqtt.connect(options.url, {
+  const client = mqtt.connect({
+    ...brokerUrlOptions(options.url),
     ...linkSessionOptions({ ...options, clientId, mqttDebug }),
     will: { topic: topics.controllerStatus, payload: Buffer.from(status("offline")), qos: 1, retain: true },
   });

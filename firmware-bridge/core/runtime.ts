@@ -1,5 +1,6 @@
 import { connect, type IClientOptions, type MqttClient, UniqueMessageIdProvider } from "mqtt";
 import { type BackoffOptions, backoffDelay } from "../../lib/backoff.ts";
+import { brokerUrlOptions } from "../../lib/broker-url.ts";
 import { coalesceWrites } from "../../lib/coalesce-writes.ts";
 import { withTimeout } from "../../lib/timeout.ts";
 import { type LabelContent, type LabelImage, storeTopics } from "../../schemas/index.ts";
@@ -317,7 +318,8 @@ export async function startBridge(options: StartBridgeOptions): Promise<BridgeHa
   await adapter.start(context);
   syncOwned();
 
-  const client = connect(options.mqttUrl, {
+  const client = connect({
+    ...brokerUrlOptions(options.mqttUrl),
     ...options.mqttOptions,
     clientId: options.clientId ?? `shelfsync-bridge-${storeId}-${bridgeId}`,
     clean: true,

@@ -1,5 +1,6 @@
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import { type BackoffOptions, backoffDelay } from "../../lib/backoff.ts";
+import { brokerUrlOptions } from "../../lib/broker-url.ts";
 import {
   type DeviceTopics,
   deviceTopics,
@@ -78,7 +79,8 @@ export class NativeBridgeAdapter implements BridgeAdapter {
     this.context = context;
     // Not awaited: the canonical side comes online (with an empty inventory) even when the device
     // broker is down, and the labels appear once it is reachable.
-    const client = connect(this.options.deviceUrl, {
+    const client = connect({
+      ...brokerUrlOptions(this.options.deviceUrl),
       ...this.options.mqttOptions,
       clientId: this.options.clientId ?? `shelfsync-native-${context.storeId}-${context.bridgeId}`,
       clean: true,
