@@ -10,14 +10,15 @@ import {
   TEST_ADMIN_TOKEN,
   waitFor,
 } from "./support/harness.ts";
+import { parseExposition } from "./support/metrics.ts";
 
-/** The samples of a Prometheus exposition whose name starts with `prefix`, as `name{labels} value` lines. */
-async function metricLines(ctl: Controller, prefix: string): Promise<string[]> {
+/** The controller's /metrics, parsed (tests/support/metrics.ts). */
+async function metrics(ctl: Controller) {
   const res = await fetch(`${ctl.httpUrl}/metrics`, {
     headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
   });
   expect(res.status).toBe(200);
-  return (await res.text()).split("\n").filter((l) => l.startsWith(prefix));
+  return parseExposition(await res.text());
 }
 
 /** The store's own data (native feeds): what the labels show. */
@@ -94,7 +95,7 @@ describe.each(BROKERS)("parity end to end against %s, labels acknowledging", (br
 
   it("online price changes → mismatch with both values → store price fixed → parity back to 100%", async () => {
     // Before any audit, /metrics has no parity share at all (not a share of 0).
-    expect(await metricLines(ctl, "shelfsync_parity_")).toEqual([]);
+    expect((await metrics(ctl)).names("shelfsync_parity_")).toEqual([]);
     // The shop's feed as it is: every shelf at parity.
     expect(await post(ctl, "merchant?sequence=1", ONLINE("9.99"), "text/tab-separated-values")).toMatchObject(
       {
@@ -121,13 +122,12 @@ describe.each(BROKERS)("parity end to end against %s, labels acknowledging", (br
     });
     expect([...a.mismatches[0].labelIds].sort()).toEqual([...oilLabels].sort());
     // The same audit in /metrics: its share, its mismatches by reason, how long it took.
-    const m = await metricLines(ctl, "shelfsync_parity_");
-    const sample = (line: string) => Number(m.find((l) => l.startsWith(line))?.slice(line.length + 1));
-    expect(sample('shelfsync_parity_share{source="upload"}')).toBeCloseTo(2 / 3, 9);
-    expect(sample('shelfsync_parity_mismatches{reason="price"}')).toBe(1);
-    expect(sample('shelfsync_parity_mismatches{reason="stock"}')).toBe(0);
-    expect(sample('shelfsync_parity_audit_seconds{source="upload"}')).toBeGreaterThanOrEqual(0);
-    expect(sample('shelfsync_parity_last_audit_timestamp_seconds{source="upload"}')).toBe(
+    const m = await metrics(ctl);
+    expect(m.value("shelfsync_parity_share", { source: "upload" })).toBeCloseTo(2 / 3, 9);
+    expect(m.value("shelfsync_parity_mismatches", { reason: "price" })).toBe(1);
+    expect(m.value("shelfsync_parity_mismatches", { reason: "stock" })).toBe(0);
+    expect(m.value("shelfsync_parity_audit_seconds", { source: "upload" })).toBeGreaterThanOrEqual(0);
+    expect(m.value("shelfsync_parity_last_audit_timestamp_seconds", { source: "upload" })).toBe(
       Date.parse(a.at) / 1000,
     );
 
@@ -136,12 +136,9 @@ describe.each(BROKERS)("parity end to end against %s, labels acknowledging", (br
     await waitFor(allShowing, 10_000, "labels acknowledge the new price");
     a = await audit();
     expect(a).toMatchObject({ compared: 3, atParity: 3, mismatched: 0, parityShare: 1, mismatches: [] });
-    expect(await metricLines(ctl, 'shelfsync_parity_share{source="upload"}')).toEqual([
-      'shelfsync_parity_share{source="upload"} 1',
-    ]);
-    expect(await metricLines(ctl, 'shelfsync_parity_mismatches{reason="price"}')).toEqual([
-      'shelfsync_parity_mismatches{reason="price"} 0',
-    ]);
+    const after = await metrics(ctl);
+    expect(after.value("shelfsync_parity_share", { source: "upload" })).toBe(1);
+    expect(after.value("shelfsync_parity_mismatches", { reason: "price" })).toBe(0);
     const latest = await api(ctl.httpUrl, "GET", "/parity");
     expect(latest.json.auditId).toBe(a.auditId);
   });

@@ -10,6 +10,8 @@ export function parseExposition(text: string) {
     samples.push({ name: m[1]!, labels, value: Number(m[3]) });
   }
   return {
+    /** The names of the samples that start with `prefix`, in exposition order (repeats kept). */
+    names: (prefix: string): string[] => samples.filter((s) => s.name.startsWith(prefix)).map((s) => s.name),
     value(name: string, labels: Record<string, string> = {}): number | undefined {
       return samples.find(
         (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
