@@ -21,7 +21,6 @@ export function brokerUrlOptions(url: string): IClientOptions {
   return {
     protocol,
     host,
-    hostname: host,
     ...(u.port ? { port: Number(u.port) } : {}),
     ...(protocol === "ws" || protocol === "wss" ? { path: `${u.pathname}${u.search}` } : {}),
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),

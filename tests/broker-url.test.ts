@@ -6,14 +6,12 @@ describe("broker URLs (lib/broker-url.ts)", () => {
     expect(brokerUrlOptions("mqtt://127.0.0.1:1883")).toEqual({
       protocol: "mqtt",
       host: "127.0.0.1",
-      hostname: "127.0.0.1",
       port: 1883,
     });
     // The user and password decoded; no port when the URL gives none (MQTT.js picks the protocol's).
     expect(brokerUrlOptions("mqtts://shelf%40sync:p%3Ass@broker.example")).toEqual({
       protocol: "mqtts",
       host: "broker.example",
-      hostname: "broker.example",
       username: "shelf@sync",
       password: "p:ss",
     });
