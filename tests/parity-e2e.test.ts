@@ -123,11 +123,11 @@ describe.each(BROKERS)("parity end to end against %s, labels acknowledging", (br
     expect([...a.mismatches[0].labelIds].sort()).toEqual([...oilLabels].sort());
     // The same audit in /metrics: its share, its mismatches by reason, how long it took.
     const m = await metrics(ctl);
-    expect(m.value("shelfsync_parity_share", { source: "upload" })).toBeCloseTo(2 / 3, 9);
-    expect(m.value("shelfsync_parity_mismatches", { reason: "price" })).toBe(1);
-    expect(m.value("shelfsync_parity_mismatches", { reason: "stock" })).toBe(0);
-    expect(m.value("shelfsync_parity_audit_seconds", { source: "upload" })).toBeGreaterThanOrEqual(0);
-    expect(m.value("shelfsync_parity_last_audit_timestamp_seconds", { source: "upload" })).toBe(
+    expect(m.exactly("shelfsync_parity_share", { source: "upload" })).toBeCloseTo(2 / 3, 9);
+    expect(m.exactly("shelfsync_parity_mismatches", { reason: "price" })).toBe(1);
+    expect(m.exactly("shelfsync_parity_mismatches", { reason: "stock" })).toBe(0);
+    expect(m.exactly("shelfsync_parity_audit_seconds", { source: "upload" })).toBeGreaterThanOrEqual(0);
+    expect(m.exactly("shelfsync_parity_last_audit_timestamp_seconds", { source: "upload" })).toBe(
       Date.parse(a.at) / 1000,
     );
 
@@ -137,8 +137,8 @@ describe.each(BROKERS)("parity end to end against %s, labels acknowledging", (br
     a = await audit();
     expect(a).toMatchObject({ compared: 3, atParity: 3, mismatched: 0, parityShare: 1, mismatches: [] });
     const after = await metrics(ctl);
-    expect(after.value("shelfsync_parity_share", { source: "upload" })).toBe(1);
-    expect(after.value("shelfsync_parity_mismatches", { reason: "price" })).toBe(0);
+    expect(after.exactly("shelfsync_parity_share", { source: "upload" })).toBe(1);
+    expect(after.exactly("shelfsync_parity_mismatches", { reason: "price" })).toBe(0);
     const latest = await api(ctl.httpUrl, "GET", "/parity");
     expect(latest.json.auditId).toBe(a.auditId);
   });
